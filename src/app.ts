@@ -1,0 +1,100 @@
+// The application factory: builds the context for each request, authenticates it from the route
+// table, runs the handler and maps every error to the one envelope. bin/ owns the process.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AnyRoute, App, AppDeps, Ctx } from "./context.js";
+import { checkCsrf, requireAdmin, requireAgent } from "./auth/identify.js";
+import { AppError } from "./errors.js";
+import { parseBody, readRawBody } from "./http/body.js";
+import { parseCookies } from "./http/cookies.js";
+import { errorReply } from "./http/errorReply.js";
+import { Router } from "./http/router.js";
+import { sendReply } from "./http/send.js";
+import { newId } from "./ids.js";
+import { createRuntime } from "./runtime.js";
+import { allRoutes } from "./routes/index.js";
+
+export interface CapstanApp {
+  app: App;
+  routes: AnyRoute[];
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
+}
+
+export function createApp(deps: AppDeps): CapstanApp {
+  const app: App = { ...deps, runtime: createRuntime(deps.now) };
+  const routes = allRoutes(app);
+  const router = new Router<AnyRoute>();
+  for (const r of routes) router.add(r.method, r.path, r);
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const started = process.hrtime.bigint();
+    const incomingId = req.headers["x-request-id"];
+    const requestId = typeof incomingId === "string" && /^[\w.-]{1,64}$/.test(incomingId) ? incomingId : newId("aud").slice(4);
+    res.setHeader("X-Request-Id", requestId);
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const match = router.match(req.method ?? "GET", url.pathname);
+    const route = match.kind === "found" ? match.value : undefined;
+    const aborter = new AbortController();
+    res.on("close", () => aborter.abort());
+
+    let bodyPromise: Promise<unknown> | undefined;
+    const ctx: Ctx = {
+      app, req, res, query: url.searchParams, path: url.pathname, requestId,
+      params: match.kind === "found" ? match.params : {},
+      routePattern: match.kind === "found" ? match.pattern : "(unmatched)",
+      ip: clientIp(req, app.config.trustProxy),
+      signal: aborter.signal,
+      cookies: parseCookies(req.headers.cookie),
+      extraHeaders: {},
+      body: () => (bodyPromise ??= readRawBody(req, route?.bodyLimit ?? app.config.bodyLimitBytes).then((raw) => parseBody(raw, req.headers["content-type"]))),
+    };
+
+    const run = async () => {
+      if (match.kind === "method-not-allowed") throw new AppError("METHOD_NOT_ALLOWED", "method not allowed", undefined, { Allow: match.allow.join(", ") });
+      if (match.kind === "bad-param") throw new AppError("REQUEST_ERROR", "malformed path parameter");
+      if (!route) throw new AppError("NOT_FOUND", "no such route");
+      if (route.auth === "agent") ctx.agent = requireAgent(ctx, ctx.params);
+      else if (route.auth !== "public") {
+        ctx.admin = requireAdmin(ctx, route.auth);
+        if (req.method !== "GET" && req.method !== "HEAD" && !route.noCsrf) {
+          let supplied = headerValue(req.headers["x-csrf-token"]);
+          if (!supplied && route.page) {
+            const body = await ctx.body();
+            if (body && typeof body === "object" && typeof (body as Record<string, unknown>)._csrf === "string") supplied = (body as Record<string, string>)._csrf;
+          }
+          checkCsrf(ctx.admin, supplied);
+        }
+      }
+      return route.handler(ctx);
+    };
+
+    run()
+      .catch((err: unknown) => errorReply(ctx, route, err))
+      .then((reply) => sendReply(req, res, reply, ctx.extraHeaders))
+      .catch((err: unknown) => {
+        app.log.error("failed to send response", { requestId, error: String(err) });
+        res.destroy();
+      })
+      .finally(() => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        const status = res.statusCode;
+        app.runtime.counters.httpRequests++;
+        for (const hook of app.runtime.onRequest) hook({ method: req.method ?? "GET", route: ctx.routePattern, status, ms });
+        app.log.info("request", {
+          requestId, method: req.method, route: ctx.routePattern, status, ms: Math.round(ms * 10) / 10,
+          ...(ctx.admin ? { actor: "user", actorId: ctx.admin.userId } : ctx.agent ? { actor: "agent", actorId: ctx.agent.agentId } : {}),
+        });
+      });
+  };
+  return { app, routes, handle };
+}
+
+const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
+
+function clientIp(req: IncomingMessage, trustProxy: boolean): string {
+  if (trustProxy) {
+    const fwd = headerValue(req.headers["x-forwarded-for"]);
+    if (fwd) return fwd.split(",")[0]!.trim();
+  }
+  return req.socket.remoteAddress ?? "unknown";
+}
+

@@ -1,0 +1,76 @@
+// Resolves who is calling, driven by the route table's auth kind. Called by app.ts before a handler.
+import type { AdminIdentity, AgentIdentity, Ctx, Role } from "../context.js";
+import { roleAtLeast } from "../context.js";
+import { findAgentToken } from "../db/agentTokens.js";
+import { getApiTokenByHash, touchApiToken } from "../db/apiTokens.js";
+import { getSessionByHash, touchSession } from "../db/sessions.js";
+import { AppError } from "../errors.js";
+import { hmacHex, safeEqual, sha256Hex } from "../ids.js";
+
+export const SESSION_COOKIE = "capstan_session";
+const TOUCH_EVERY_MS = 60_000;
+
+export function bearerToken(ctx: Ctx<unknown>): string | undefined {
+  const h = ctx.req.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m ? m[1] : undefined;
+}
+
+/** The CSRF token of a session: derived from the raw session id, so it is never stored. */
+export const csrfTokenFor = (rawSessionId: string, version: number): string => hmacHex(rawSessionId, `csrf:${version}`).slice(0, 43);
+
+export function identifyAdmin(ctx: Ctx<unknown>): AdminIdentity | undefined {
+  const { db, now } = ctx.app;
+  const nowDate = now();
+  const nowIso = nowDate.toISOString();
+  const bearer = bearerToken(ctx);
+  if (bearer) {
+    if (!bearer.startsWith("capstan_pat_")) throw new AppError("UNAUTHORIZED", "agent tokens are not accepted on the admin API");
+    const t = getApiTokenByHash(db, sha256Hex(bearer));
+    if (!t || t.revokedAt || (t.expiresAt && t.expiresAt <= nowIso) || t.userStatus !== "ACTIVE") {
+      throw new AppError("UNAUTHORIZED", "API token is invalid, expired or revoked");
+    }
+    if (!t.lastUsedAt || nowDate.getTime() - Date.parse(t.lastUsedAt) > TOUCH_EVERY_MS) touchApiToken(db, t.id, nowIso);
+    return { userId: t.userId, username: t.username, role: t.role, via: "apiToken" };
+  }
+  const raw = ctx.cookies[SESSION_COOKIE];
+  if (!raw) return undefined;
+  const s = getSessionByHash(db, sha256Hex(raw));
+  if (!s || s.userStatus !== "ACTIVE") return undefined;
+  if (s.expiresAt <= nowIso) return undefined;
+  if (nowDate.getTime() - Date.parse(s.lastSeenAt) > TOUCH_EVERY_MS) touchSession(db, s.id, nowIso);
+  return {
+    userId: s.userId, username: s.username, role: s.role, via: "session", sessionId: s.id,
+    csrfToken: csrfTokenFor(raw, s.csrfVersion), csrfVersion: s.csrfVersion, sessionExpiresAt: s.expiresAt,
+  };
+}
+
+/** Admin API and pages: identity + role + (for cookie sessions on state changes) CSRF. */
+export function requireAdmin(ctx: Ctx<unknown>, min: Role): AdminIdentity {
+  const who = identifyAdmin(ctx);
+  if (!who) throw new AppError("UNAUTHORIZED", "log in or send an API token");
+  if (!roleAtLeast(who.role, min)) throw new AppError("FORBIDDEN", `requires the ${min} role`);
+  return who;
+}
+
+export function checkCsrf(who: AdminIdentity, supplied: string | undefined): void {
+  if (who.via !== "session") return; // bearer API tokens carry no ambient credential
+  if (!supplied || !who.csrfToken || !safeEqual(supplied, who.csrfToken)) {
+    throw new AppError("CSRF_INVALID", "missing or wrong CSRF token; reload the page and try again");
+  }
+}
+
+/** Agent API: token known -> active -> agent usable -> path agentId is the token's agent. */
+export function requireAgent(ctx: Ctx<unknown>, params: Record<string, string>): AgentIdentity {
+  const bearer = bearerToken(ctx);
+  if (!bearer || bearer.startsWith("capstan_pat_")) throw new AppError("AGENT_TOKEN_INVALID", "send the agent token as Authorization: Bearer");
+  const t = findAgentToken(ctx.app.db, sha256Hex(bearer));
+  if (!t) throw new AppError("AGENT_TOKEN_INVALID", "agent token is not known");
+  if (t.tokenStatus !== "ACTIVE") throw new AppError("AGENT_TOKEN_REVOKED", "agent token was revoked; re-register the agent");
+  if (t.agentStatus === "REVOKED") throw new AppError("AGENT_REVOKED", "agent is revoked");
+  if (t.agentStatus === "DISABLED") throw new AppError("AGENT_DISABLED", "agent is disabled by an operator");
+  if (params.agentId !== undefined && params.agentId !== t.agentId) throw new AppError("AGENT_ID_MISMATCH", "path agentId does not match the token");
+  return { agentId: t.agentId, agentCode: t.agentCode, tokenId: t.tokenId };
+}
+

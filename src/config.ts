@@ -1,0 +1,105 @@
+// The one place configuration is defined: a zod schema over the environment, parsed once in bin/.
+import { z } from "zod";
+
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const EnvSchema = z.object({
+  CAPSTAN_HOST: z.string().min(1).default("127.0.0.1"),
+  CAPSTAN_PORT: int(0, 65535).default(8080),
+  CAPSTAN_DATA_DIR: z.string().min(1).default("./data"),
+  CAPSTAN_PUBLIC_URL: z.url().optional(),
+  CAPSTAN_TRUST_PROXY: bool.default(false),
+  CAPSTAN_HEARTBEAT_INTERVAL_SECONDS: int(1, 3600).default(30),
+  CAPSTAN_COMMAND_POLL_INTERVAL_SECONDS: int(1, 3600).default(5),
+  CAPSTAN_AGENT_OFFLINE_THRESHOLD_SECONDS: int(2, 86400).default(90),
+  CAPSTAN_HEALTH_STALE_THRESHOLD_SECONDS: int(1, 86400).default(120),
+  CAPSTAN_COMMAND_TTL_SECONDS: int(30, 86400).default(300),
+  CAPSTAN_PREPARE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(300).default(15),
+  CAPSTAN_MAINTENANCE_INTERVAL_SECONDS: int(0, 86400).default(30),
+  CAPSTAN_AUDIT_RETENTION_DAYS: int(0, 36500).default(90),
+  CAPSTAN_SESSION_TTL_SECONDS: int(60, 30 * 86400).default(28800),
+  CAPSTAN_BODY_LIMIT_BYTES: int(1024, 64 * 1024 * 1024).default(1048576),
+  CAPSTAN_METRICS: z.enum(["off", "public", "token"]).default("off"),
+  CAPSTAN_BUS_ENABLED: bool.default(false),
+  CAPSTAN_BUS_INGEST_PER_MIN: int(1, 100000).default(60),
+  CAPSTAN_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  CAPSTAN_LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
+  CAPSTAN_ADMIN_USERNAME: z.string().min(1).max(320).optional(),
+  CAPSTAN_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").max(1024).optional(),
+  CAPSTAN_MAX_LONG_POLLS_PER_AGENT: int(1, 1000).default(4),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  publicUrl: string | undefined;
+  trustProxy: boolean;
+  heartbeatIntervalSeconds: number;
+  commandPollIntervalSeconds: number;
+  agentOfflineThresholdSeconds: number;
+  healthStaleThresholdSeconds: number;
+  commandTtlSeconds: number;
+  prepareTimeoutSeconds: number;
+  maintenanceIntervalSeconds: number;
+  auditRetentionDays: number;
+  sessionTtlSeconds: number;
+  bodyLimitBytes: number;
+  metrics: "off" | "public" | "token";
+  busEnabled: boolean;
+  busIngestPerMin: number;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  logFormat: "pretty" | "json" | undefined;
+  adminUsername: string | undefined;
+  adminPassword: string | undefined;
+  maxLongPollsPerAgent: number;
+  /** Fixed limits of the contract, kept here so tests can see them. */
+  commandResultMaxBytes: number;
+  manifestMaxBytes: number;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment (or any string map). Throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = {}): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  if (e.CAPSTAN_AGENT_OFFLINE_THRESHOLD_SECONDS < 2 * e.CAPSTAN_HEARTBEAT_INTERVAL_SECONDS) {
+    throw new ConfigError(
+      "invalid configuration:\n  CAPSTAN_AGENT_OFFLINE_THRESHOLD_SECONDS: must be at least 2 x CAPSTAN_HEARTBEAT_INTERVAL_SECONDS",
+    );
+  }
+  return {
+    host: e.CAPSTAN_HOST,
+    port: e.CAPSTAN_PORT,
+    dataDir: e.CAPSTAN_DATA_DIR,
+    publicUrl: e.CAPSTAN_PUBLIC_URL?.replace(/\/+$/, ""),
+    trustProxy: e.CAPSTAN_TRUST_PROXY,
+    heartbeatIntervalSeconds: e.CAPSTAN_HEARTBEAT_INTERVAL_SECONDS,
+    commandPollIntervalSeconds: e.CAPSTAN_COMMAND_POLL_INTERVAL_SECONDS,
+    agentOfflineThresholdSeconds: e.CAPSTAN_AGENT_OFFLINE_THRESHOLD_SECONDS,
+    healthStaleThresholdSeconds: e.CAPSTAN_HEALTH_STALE_THRESHOLD_SECONDS,
+    commandTtlSeconds: e.CAPSTAN_COMMAND_TTL_SECONDS,
+    prepareTimeoutSeconds: e.CAPSTAN_PREPARE_TIMEOUT_SECONDS,
+    maintenanceIntervalSeconds: e.CAPSTAN_MAINTENANCE_INTERVAL_SECONDS,
+    auditRetentionDays: e.CAPSTAN_AUDIT_RETENTION_DAYS,
+    sessionTtlSeconds: e.CAPSTAN_SESSION_TTL_SECONDS,
+    bodyLimitBytes: e.CAPSTAN_BODY_LIMIT_BYTES,
+    metrics: e.CAPSTAN_METRICS,
+    busEnabled: e.CAPSTAN_BUS_ENABLED,
+    busIngestPerMin: e.CAPSTAN_BUS_INGEST_PER_MIN,
+    logLevel: e.CAPSTAN_LOG_LEVEL,
+    logFormat: e.CAPSTAN_LOG_FORMAT,
+    adminUsername: e.CAPSTAN_ADMIN_USERNAME,
+    adminPassword: e.CAPSTAN_ADMIN_PASSWORD,
+    maxLongPollsPerAgent: e.CAPSTAN_MAX_LONG_POLLS_PER_AGENT,
+    commandResultMaxBytes: 1_000_000,
+    manifestMaxBytes: 256 * 1024,
+  };
+}

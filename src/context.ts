@@ -1,0 +1,95 @@
+// The types every layer shares: the application (deps + in-memory runtime), identities, routes.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Config } from "./config.js";
+import type { Db } from "./db/open.js";
+import type { Reply } from "./http/reply.js";
+import type { Method, Params } from "./http/router.js";
+import type { Logger } from "./log.js";
+import type { Runtime } from "./runtime.js";
+
+export type Role = "viewer" | "operator" | "owner";
+export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, owner: 3 };
+export const roleAtLeast = (role: Role, min: Role): boolean => ROLE_RANK[role] >= ROLE_RANK[min];
+
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  log: Logger;
+  /** Injected clock so time-dependent behaviour is testable without sleeping. */
+  now: () => Date;
+  version: string;
+}
+
+export interface App extends AppDeps {
+  runtime: Runtime;
+}
+
+export interface AdminIdentity {
+  userId: string;
+  username: string;
+  role: Role;
+  via: "session" | "apiToken";
+  sessionId?: string;
+  /** Present for session logins: the current CSRF token (derived, never stored). */
+  csrfToken?: string;
+  csrfVersion?: number;
+  sessionExpiresAt?: string;
+}
+
+export interface AgentIdentity {
+  agentId: string;
+  agentCode: string;
+  tokenId: string;
+}
+
+/** Who did something, for the audit writer. */
+export type Actor =
+  | { type: "USER"; id: string | null }
+  | { type: "AGENT"; id: string | null }
+  | { type: "SYSTEM"; id: string | null };
+
+export interface Ctx<P = Record<string, string>> {
+  app: App;
+  req: IncomingMessage;
+  res: ServerResponse;
+  params: P;
+  query: URLSearchParams;
+  path: string;
+  /** The matched route pattern (for logs and metrics; never the raw path). */
+  routePattern: string;
+  requestId: string;
+  ip: string;
+  /** Aborted when the client goes away (long polls and prepare waits stop early). */
+  signal: AbortSignal;
+  cookies: Record<string, string>;
+  /** Parsed body (JSON or urlencoded), read once with the route's byte limit. */
+  body(): Promise<unknown>;
+  admin?: AdminIdentity;
+  agent?: AgentIdentity;
+  /** Headers added to whatever the handler replies (e.g. Set-Cookie). */
+  extraHeaders: Record<string, string | string[]>;
+}
+
+/** public: no credentials; agent: agent bearer token; a Role: admin session or API token with at least that role. */
+export type RouteAuth = "public" | "agent" | Role;
+
+export interface RouteDef<P extends string = string> {
+  method: Method;
+  path: P;
+  auth: RouteAuth;
+  /** verbNoun name of the handler, used in logs and the route matrix test. */
+  name: string;
+  /** Override the configured body limit (bytes). */
+  bodyLimit?: number;
+  /** Page routes answer errors with HTML and redirect to /login instead of 401 JSON. */
+  page?: boolean;
+  /** Skip the CSRF check (login forms only). */
+  noCsrf?: boolean;
+  handler: (ctx: Ctx<Params<P>>) => Reply | Promise<Reply>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteDef<any>;
+
+/** Declares a route with its path params inferred from the pattern. */
+export const route = <P extends string>(def: RouteDef<P>): AnyRoute => def as AnyRoute;

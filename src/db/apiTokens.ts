@@ -1,0 +1,70 @@
+// api_tokens: personal tokens (capstan_pat_...) that act with their owner's role.
+import type { Role } from "../context.js";
+import type { Db } from "./open.js";
+import { statements } from "./open.js";
+
+export interface ApiTokenRow {
+  id: string;
+  userId: string;
+  name: string;
+  tokenHash: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface ApiTokenWithUser extends ApiTokenRow {
+  username: string;
+  role: Role;
+  userStatus: "ACTIVE" | "DISABLED";
+}
+
+const COLUMNS = `t.id, t.user_id, t.name, t.token_hash, t.created_at, t.expires_at, t.last_used_at, t.revoked_at`;
+
+const sql = statements({
+  // create
+  insert: `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+  // bearer lookup with the owner
+  byHash: `SELECT ${COLUMNS}, u.username, u.role, u.status AS user_status FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`,
+  // detail
+  get: `SELECT ${COLUMNS}, u.username, u.role, u.status AS user_status FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?`,
+  // a user's tokens, newest first
+  listForUser: `SELECT ${COLUMNS}, u.username, u.role, u.status AS user_status FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.user_id = ? ORDER BY t.created_at DESC, t.id DESC`,
+  // owner view: everyone's tokens
+  listAll: `SELECT ${COLUMNS}, u.username, u.role, u.status AS user_status FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at DESC, t.id DESC`,
+  // revoke
+  revoke: `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+  // usage (written at most once a minute per token by the caller)
+  touch: `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`,
+});
+
+type Raw = {
+  id: string; user_id: string; name: string; token_hash: string; created_at: string; expires_at: string | null;
+  last_used_at: string | null; revoked_at: string | null; username: string; role: Role; user_status: "ACTIVE" | "DISABLED";
+};
+
+const toRow = (r: Raw): ApiTokenWithUser => ({
+  id: r.id, userId: r.user_id, name: r.name, tokenHash: r.token_hash, createdAt: r.created_at, expiresAt: r.expires_at,
+  lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, username: r.username, role: r.role, userStatus: r.user_status,
+});
+
+export function insertApiToken(db: Db, t: Omit<ApiTokenRow, "lastUsedAt" | "revokedAt">): void {
+  sql(db).insert.run(t.id, t.userId, t.name, t.tokenHash, t.createdAt, t.expiresAt);
+}
+
+export const getApiTokenByHash = (db: Db, hash: string): ApiTokenWithUser | undefined => {
+  const r = sql(db).byHash.get(hash) as Raw | undefined;
+  return r && toRow(r);
+};
+
+export const getApiToken = (db: Db, id: string): ApiTokenWithUser | undefined => {
+  const r = sql(db).get.get(id) as Raw | undefined;
+  return r && toRow(r);
+};
+
+export const listApiTokens = (db: Db, userId: string | null): ApiTokenWithUser[] =>
+  ((userId ? sql(db).listForUser.all(userId) : sql(db).listAll.all()) as Raw[]).map(toRow);
+
+export const revokeApiToken = (db: Db, id: string, nowIso: string): boolean => sql(db).revoke.run(nowIso, id).changes > 0;
+export const touchApiToken = (db: Db, id: string, nowIso: string): void => { sql(db).touch.run(nowIso, id); };

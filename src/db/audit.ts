@@ -1,0 +1,116 @@
+// audit_events: append-only trail. Inserted only through domain/audit.ts (the one writer).
+import type { Db } from "./open.js";
+import { statements } from "./open.js";
+import { Where, orderBy, limitOffset, parseJson, type SortKey } from "./query.js";
+
+export interface AuditRow {
+  id: string;
+  createdAt: string;
+  actorType: "USER" | "AGENT" | "SYSTEM";
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  result: "SUCCESS" | "FAILURE";
+  message: string | null;
+  metadata: Record<string, unknown> | null;
+  requestId: string | null;
+}
+
+export interface AuditFilter {
+  actorType?: string[] | undefined;
+  actorId?: string[] | undefined;
+  action?: string[] | undefined;
+  targetType?: string[] | undefined;
+  targetId?: string[] | undefined;
+  result?: string[] | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  q?: string | undefined;
+}
+
+const COLUMNS = `id, created_at, actor_type, actor_id, action, target_type, target_id, result, message, metadata_json, request_id`;
+export const AUDIT_SORT: Record<string, string> = { createdAt: "created_at" };
+
+const sql = statements({
+  // one audit event
+  insert: `INSERT INTO audit_events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // detail by id
+  get: `SELECT ${COLUMNS} FROM audit_events WHERE id = ?`,
+  // retention: oldest first, bounded batch
+  deleteBefore: `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
+  // operational metrics derived from the trail
+  countByAction: `SELECT action, COUNT(*) AS n FROM audit_events WHERE action IN ('command.dispatched','command.completed','command.failed','service.action.prepare.requested','action.prepare.failed') GROUP BY action`,
+});
+
+type RawRow = {
+  id: string; created_at: string; actor_type: AuditRow["actorType"]; actor_id: string | null; action: string;
+  target_type: string | null; target_id: string | null; result: AuditRow["result"]; message: string | null;
+  metadata_json: string | null; request_id: string | null;
+};
+
+const toRow = (r: RawRow): AuditRow => ({
+  id: r.id,
+  createdAt: r.created_at,
+  actorType: r.actor_type,
+  actorId: r.actor_id,
+  action: r.action,
+  targetType: r.target_type,
+  targetId: r.target_id,
+  result: r.result,
+  message: r.message,
+  metadata: parseJson<Record<string, unknown> | null>(r.metadata_json, null),
+  requestId: r.request_id,
+});
+
+export function insertAuditEvent(db: Db, e: AuditRow): void {
+  sql(db).insert.run(
+    e.id, e.createdAt, e.actorType, e.actorId, e.action, e.targetType, e.targetId, e.result, e.message,
+    e.metadata ? JSON.stringify(e.metadata) : null, e.requestId,
+  );
+}
+
+export function getAuditEvent(db: Db, id: string): AuditRow | undefined {
+  const r = sql(db).get.get(id) as RawRow | undefined;
+  return r && toRow(r);
+}
+
+function whereOf(f: AuditFilter): Where {
+  const w = new Where()
+    .anyOf("actor_type", f.actorType)
+    .anyOf("actor_id", f.actorId)
+    .anyOf("action", f.action)
+    .anyOf("target_type", f.targetType)
+    .anyOf("target_id", f.targetId)
+    .anyOf("result", f.result)
+    .search(["action", "message", "target_id", "actor_id"], f.q);
+  if (f.from) w.add("created_at >= ?", f.from);
+  if (f.to) w.add("created_at <= ?", f.to);
+  return w;
+}
+
+export function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], page: number, pageSize: number): { rows: AuditRow[]; total: number } {
+  const w = whereOf(f);
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM audit_events ${w.sql}`).get(...w.params) as { n: number }).n;
+  const rows = db
+    .prepare(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ${orderBy(sort, AUDIT_SORT)} ${limitOffset(page, pageSize)}`)
+    .all(...w.params) as RawRow[];
+  return { rows: rows.map(toRow), total };
+}
+
+/** Streams every matching event (export): a lazy iterator, so memory stays flat for any row count. */
+export function* iterateAuditEvents(db: Db, f: AuditFilter, sort: SortKey[]): Generator<AuditRow> {
+  const w = whereOf(f);
+  const stmt = db.prepare(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ${orderBy(sort, AUDIT_SORT)}`);
+  for (const r of stmt.iterate(...w.params) as IterableIterator<RawRow>) yield toRow(r);
+}
+
+export function deleteAuditEventsBefore(db: Db, cutoffIso: string, limit: number): number {
+  return sql(db).deleteBefore.run(cutoffIso, limit).changes;
+}
+
+export function countAuditActions(db: Db): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of sql(db).countByAction.all() as { action: string; n: number }[]) out[r.action] = r.n;
+  return out;
+}

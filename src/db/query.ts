@@ -1,0 +1,63 @@
+// Helpers for list queries: WHERE clauses from typed filters and ORDER BY from a whitelist only.
+export class Where {
+  readonly clauses: string[] = [];
+  readonly params: unknown[] = [];
+
+  /** column = ? or column IN (?, ?) for a repeated filter (values OR, filters AND). */
+  anyOf(column: string, values: readonly unknown[] | undefined): this {
+    if (!values || values.length === 0) return this;
+    this.clauses.push(values.length === 1 ? `${column} = ?` : `${column} IN (${values.map(() => "?").join(", ")})`);
+    this.params.push(...values);
+    return this;
+  }
+
+  /** A raw clause with bound parameters (the clause text itself must be a literal in code). */
+  add(clause: string, ...params: unknown[]): this {
+    this.clauses.push(clause);
+    this.params.push(...params);
+    return this;
+  }
+
+  /** Literal substring search over columns: % and _ in the input are not wildcards. */
+  search(columns: string[], q: string | undefined): this {
+    if (!q) return this;
+    const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    this.clauses.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(" OR ")})`);
+    for (let i = 0; i < columns.length; i++) this.params.push(pattern);
+    return this;
+  }
+
+  get sql(): string {
+    return this.clauses.length ? `WHERE ${this.clauses.join(" AND ")}` : "";
+  }
+}
+
+export interface SortKey {
+  field: string;
+  desc: boolean;
+}
+
+/** ORDER BY from parsed sort keys; fields map to columns through the whitelist only. A unique tiebreak keeps pages stable. */
+export function orderBy(sort: SortKey[], columns: Record<string, string>, tiebreak = "id"): string {
+  const parts = sort.map((s) => {
+    const column = columns[s.field];
+    if (!column) throw new Error(`sort field ${s.field} is not whitelisted`);
+    return `${column} ${s.desc ? "DESC" : "ASC"}`;
+  });
+  const lastDesc = sort.length ? sort[sort.length - 1]!.desc : true;
+  parts.push(`${tiebreak} ${lastDesc ? "DESC" : "ASC"}`);
+  return `ORDER BY ${parts.join(", ")}`;
+}
+
+export const limitOffset = (page: number, pageSize: number): string =>
+  `LIMIT ${Math.floor(pageSize)} OFFSET ${Math.floor((page - 1) * pageSize)}`;
+
+export const toBool = (v: unknown): boolean => v === 1 || v === true;
+export const parseJson = <T = unknown>(text: string | null | undefined, fallback: T): T => {
+  if (text === null || text === undefined || text === "") return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+};

@@ -1,0 +1,52 @@
+// The one audit writer. Call it inside the same db.transaction as the change it records.
+import type { Actor, App } from "../context.js";
+import { insertAuditEvent, type AuditRow } from "../db/audit.js";
+import { newId } from "../ids.js";
+import { redact, redactString } from "./redact.js";
+
+export interface AuditInput {
+  actor: Actor;
+  action: string;
+  target?: { type: string; id: string | null } | undefined;
+  result?: "SUCCESS" | "FAILURE";
+  message?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  requestId?: string | undefined;
+}
+
+export function writeAudit(app: Pick<App, "db" | "now" | "runtime">, input: AuditInput): string {
+  const now = app.now();
+  const id = newId("aud", now.getTime());
+  const row: AuditRow = {
+    id,
+    createdAt: now.toISOString(),
+    actorType: input.actor.type,
+    actorId: input.actor.id,
+    action: input.action,
+    targetType: input.target?.type ?? null,
+    targetId: input.target?.id ?? null,
+    result: input.result ?? "SUCCESS",
+    message: input.message === undefined ? null : redactString(input.message).slice(0, 2000),
+    metadata: input.metadata ? redact(input.metadata) : null,
+    requestId: input.requestId ?? null,
+  };
+  insertAuditEvent(app.db, row);
+  app.runtime.counters.auditEventsWritten++;
+  return id;
+}
+
+/** Wire shape of an AuditEvent (reference schema). */
+export function auditToWire(r: AuditRow) {
+  return {
+    id: r.id,
+    actorType: r.actorType,
+    actorId: r.actorId,
+    action: r.action,
+    targetType: r.targetType,
+    targetId: r.targetId,
+    result: r.result,
+    message: r.message,
+    metadata: r.metadata ?? {},
+    createdAt: r.createdAt,
+  };
+}

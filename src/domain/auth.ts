@@ -1,0 +1,72 @@
+// Sessions: login with throttling, logout, CSRF rotation. Raw session ids live only in the cookie.
+import type { AdminIdentity, App } from "../context.js";
+import { csrfTokenFor } from "../auth/identify.js";
+import { dummyPasswordHash, verifyPassword } from "../auth/passwords.js";
+import { bumpSessionCsrf, deleteSession, insertSession } from "../db/sessions.js";
+import { getUserByUsername, touchUserLogin, type UserRow } from "../db/users.js";
+import { AppError } from "../errors.js";
+import { newId, newSecret, sha256Hex } from "../ids.js";
+import { writeAudit } from "./audit.js";
+
+export interface LoginResult {
+  user: UserRow;
+  rawSessionId: string;
+  csrfToken: string;
+  expiresAt: string;
+}
+
+export async function login(
+  app: App, input: { username: string; password: string; ip: string; userAgent?: string | undefined; requestId?: string },
+): Promise<LoginResult> {
+  const wait = app.runtime.throttle.retryAfterSeconds(input.username, input.ip);
+  if (wait > 0) {
+    throw new AppError("RATE_LIMITED", `too many failed logins; try again in ${wait} s`, { retryAfterSeconds: wait }, { "Retry-After": String(wait) });
+  }
+  const user = getUserByUsername(app.db, input.username);
+  // verify against a dummy hash for unknown users so response time does not reveal which part was wrong
+  const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
+  if (!user || !valid || user.status !== "ACTIVE") {
+    app.runtime.throttle.recordFailure(input.username, input.ip);
+    app.db.transaction(() => {
+      writeAudit(app, {
+        actor: { type: "USER", id: user?.id ?? null }, action: "session.login.failed", result: "FAILURE",
+        target: { type: "User", id: user?.id ?? null },
+        metadata: { username: input.username.slice(0, 320), ip: input.ip, errorCode: "LOGIN_FAILED" }, requestId: input.requestId,
+      });
+    })();
+    throw new AppError("LOGIN_FAILED", "username or password is wrong");
+  }
+  app.runtime.throttle.recordSuccess(input.username, input.ip);
+  const now = app.now();
+  const rawSessionId = newSecret("");
+  const expiresAt = new Date(now.getTime() + app.config.sessionTtlSeconds * 1000).toISOString();
+  app.db.transaction(() => {
+    const id = newId("ses");
+    insertSession(app.db, {
+      id, tokenHash: sha256Hex(rawSessionId), userId: user.id, ip: input.ip, userAgent: input.userAgent?.slice(0, 300) ?? null,
+      createdAt: now.toISOString(), lastSeenAt: now.toISOString(), expiresAt,
+    });
+    touchUserLogin(app.db, user.id, now.toISOString());
+    writeAudit(app, { actor: { type: "USER", id: user.id }, action: "session.login.succeeded", target: { type: "User", id: user.id }, metadata: { ip: input.ip }, requestId: input.requestId });
+  })();
+  return { user, rawSessionId, csrfToken: csrfTokenFor(rawSessionId, 1), expiresAt };
+}
+
+export function logout(app: App, who: AdminIdentity, requestId?: string): void {
+  if (!who.sessionId) return;
+  app.db.transaction(() => {
+    deleteSession(app.db, who.sessionId!);
+    writeAudit(app, { actor: { type: "USER", id: who.userId }, action: "session.logout", target: { type: "User", id: who.userId }, requestId });
+  })();
+}
+
+/** Rotates the session's CSRF token; the old one stops validating. Needs the raw cookie to derive the new one. */
+export function rotateCsrf(app: App, who: AdminIdentity, rawSessionId: string, requestId?: string): string {
+  if (!who.sessionId || who.csrfVersion === undefined) throw new AppError("FORBIDDEN", "CSRF tokens belong to cookie sessions; API tokens need none");
+  const version = who.csrfVersion;
+  app.db.transaction(() => {
+    bumpSessionCsrf(app.db, who.sessionId!);
+    writeAudit(app, { actor: { type: "USER", id: who.userId }, action: "session.csrf.refreshed", target: { type: "User", id: who.userId }, requestId });
+  })();
+  return csrfTokenFor(rawSessionId, version + 1);
+}

@@ -1,0 +1,79 @@
+// In-process waiters: long polls wait for "a command was created for agent X"; prepare waits for
+// "command Y finished". One process owns the database, so an in-memory signal is enough.
+type Waiter = () => void;
+
+export class CommandHub {
+  private readonly agentWaiters = new Map<string, Set<Waiter>>();
+  private readonly commandWaiters = new Map<string, Set<Waiter>>();
+  private closed = false;
+
+  /** Wake every long poll of this agent (a command was created or became claimable). */
+  notifyAgent(agentId: string): void {
+    this.wake(this.agentWaiters, agentId);
+  }
+
+  /** Wake everyone waiting for this command to reach a terminal state. */
+  notifyCommand(commandId: string): void {
+    this.wake(this.commandWaiters, commandId);
+  }
+
+  /** Resolves true when woken, false on timeout, abort or shutdown. */
+  waitForAgent(agentId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.wait(this.agentWaiters, agentId, timeoutMs, signal);
+  }
+
+  waitForCommand(commandId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.wait(this.commandWaiters, commandId, timeoutMs, signal);
+  }
+
+  /** Number of requests currently parked in long polls (for metrics and caps). */
+  openLongPolls(agentId?: string): number {
+    if (agentId) return this.agentWaiters.get(agentId)?.size ?? 0;
+    let n = 0;
+    for (const set of this.agentWaiters.values()) n += set.size;
+    return n;
+  }
+
+  /** Ends every wait at once (shutdown: long polls answer [] immediately). */
+  close(): void {
+    this.closed = true;
+    for (const map of [this.agentWaiters, this.commandWaiters]) {
+      for (const set of map.values()) for (const w of [...set]) w();
+      map.clear();
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private wake(map: Map<string, Set<Waiter>>, key: string): void {
+    const set = map.get(key);
+    if (!set) return;
+    map.delete(key);
+    for (const w of set) w();
+  }
+
+  private wait(map: Map<string, Set<Waiter>>, key: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (this.closed || signal?.aborted || timeoutMs <= 0) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      let set = map.get(key);
+      if (!set) map.set(key, (set = new Set()));
+      const finish = (woken: boolean) => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        const current = map.get(key);
+        if (current) {
+          current.delete(waiter);
+          if (current.size === 0) map.delete(key);
+        }
+        resolve(woken && !this.closed);
+      };
+      const waiter: Waiter = () => finish(true);
+      const onAbort = () => finish(false);
+      const timer = setTimeout(() => finish(false), timeoutMs);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      set.add(waiter);
+    });
+  }
+}

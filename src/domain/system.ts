@@ -1,0 +1,35 @@
+// System health and version: a cheap DB probe, uptime, build facts.
+import type { App } from "../context.js";
+import { codeSchemaVersion } from "../db/open.js";
+
+export function systemHealth(app: App) {
+  const t0 = performance.now();
+  let dbStatus: "UP" | "DEGRADED" | "DOWN" = "UP";
+  try {
+    app.db.prepare("SELECT 1").get();
+  } catch {
+    dbStatus = "DOWN";
+  }
+  const latencyMs = Math.round(performance.now() - t0);
+  if (dbStatus === "UP" && latencyMs > 250) dbStatus = "DEGRADED";
+  const now = app.now();
+  return {
+    status: dbStatus,
+    timestamp: now.toISOString(),
+    version: app.version,
+    edition: "ce" as const,
+    database: { status: dbStatus, kind: "sqlite" as const, latencyMs },
+    uptimeSeconds: Math.max(0, Math.floor((now.getTime() - app.runtime.startedAt.getTime()) / 1000)),
+  };
+}
+
+export const systemVersion = (app: App) => ({ version: app.version, edition: "ce" as const, schemaVersion: codeSchemaVersion() });
+
+export function isReady(app: App): boolean {
+  try {
+    const v = app.db.pragma("user_version", { simple: true }) as number;
+    return v === codeSchemaVersion();
+  } catch {
+    return false;
+  }
+}

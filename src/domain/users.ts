@@ -1,0 +1,85 @@
+// Users: create, update with last-owner protection, reset passwords, first-start bootstrap.
+import type { Actor, App, Role } from "../context.js";
+import { hashPassword } from "../auth/passwords.js";
+import { deleteSessionsForUser } from "../db/sessions.js";
+import { countActiveOwners, countUsers, getUser, getUserByUsername, insertUser, setUserPassword, updateUser, type UserRow } from "../db/users.js";
+import { AppError } from "../errors.js";
+import { newId, newSecret } from "../ids.js";
+import { writeAudit } from "./audit.js";
+
+export const userToWire = (u: UserRow) => ({
+  id: u.id, username: u.username, displayName: u.displayName, role: u.role, status: u.status,
+  lastLoginAt: u.lastLoginAt, createdAt: u.createdAt, updatedAt: u.updatedAt,
+});
+
+export async function createUser(
+  app: App, actor: Actor, input: { username: string; password: string; displayName?: string | undefined; role: Role }, requestId?: string,
+): Promise<UserRow> {
+  const passwordHash = await hashPassword(input.password); // outside the transaction: no await inside one
+  const nowIso = app.now().toISOString();
+  const user: UserRow = {
+    id: newId("usr"), username: input.username, displayName: input.displayName ?? null, role: input.role, status: "ACTIVE",
+    passwordHash, lastLoginAt: null, createdAt: nowIso, updatedAt: nowIso,
+  };
+  app.db.transaction(() => {
+    if (getUserByUsername(app.db, input.username)) throw new AppError("USER_ALREADY_EXISTS", "a user with this username already exists");
+    insertUser(app.db, user);
+    writeAudit(app, { actor, action: "user.created", target: { type: "User", id: user.id }, metadata: { username: user.username, role: user.role }, requestId });
+  })();
+  return user;
+}
+
+export function changeUser(
+  app: App, actor: Actor, id: string,
+  patch: { displayName?: string | null | undefined; role?: Role | undefined; status?: "ACTIVE" | "DISABLED" | undefined },
+  requestId?: string,
+): UserRow {
+  return app.db.transaction(() => {
+    const u = getUser(app.db, id);
+    if (!u) throw new AppError("USER_NOT_FOUND", "no such user");
+    const next = {
+      displayName: patch.displayName === undefined ? u.displayName : patch.displayName,
+      role: patch.role ?? u.role,
+      status: patch.status ?? u.status,
+    };
+    const losesOwner = u.role === "owner" && u.status === "ACTIVE" && (next.role !== "owner" || next.status !== "ACTIVE");
+    if (losesOwner && countActiveOwners(app.db) <= 1) throw new AppError("LAST_OWNER_REQUIRED", "this is the last active owner; promote another owner first");
+    const nowIso = app.now().toISOString();
+    updateUser(app.db, id, next, nowIso);
+    if (next.status === "DISABLED" && u.status !== "DISABLED") deleteSessionsForUser(app.db, id);
+    writeAudit(app, {
+      actor, action: "user.updated", target: { type: "User", id },
+      metadata: { before: { role: u.role, status: u.status }, after: { role: next.role, status: next.status } }, requestId,
+    });
+    return getUser(app.db, id)!;
+  })();
+}
+
+export async function resetPassword(app: App, actor: Actor, id: string, password: string, requestId?: string): Promise<UserRow> {
+  const hash = await hashPassword(password);
+  return app.db.transaction(() => {
+    const u = getUser(app.db, id);
+    if (!u) throw new AppError("USER_NOT_FOUND", "no such user");
+    setUserPassword(app.db, id, hash, app.now().toISOString());
+    deleteSessionsForUser(app.db, id); // a reset ends every session of the user
+    writeAudit(app, { actor, action: "user.password.reset", target: { type: "User", id }, requestId });
+    return getUser(app.db, id)!;
+  })();
+}
+
+/**
+ * First start with an empty database: create the owner from env or with a random password that the
+ * caller prints once. Later starts do nothing. Returns the generated password, if any.
+ */
+export async function bootstrapOwner(app: App, env: { username?: string | undefined; password?: string | undefined }): Promise<{ username: string; generatedPassword?: string } | undefined> {
+  if (countUsers(app.db) > 0) return undefined;
+  const username = env.username ?? "admin";
+  const generated = env.password ? undefined : newSecret("").slice(0, 24);
+  const password = env.password ?? generated!;
+  const system: Actor = { type: "SYSTEM", id: null };
+  await createUser(app, system, { username, password, displayName: "Owner", role: "owner" });
+  app.db.transaction(() => {
+    writeAudit(app, { actor: system, action: "system.bootstrap.completed", target: { type: "Workspace", id: null }, metadata: { username } });
+  })();
+  return generated ? { username, generatedPassword: generated } : { username };
+}

@@ -1,0 +1,94 @@
+// Reads a request body with a byte limit and an idle timeout, then parses JSON or urlencoded forms.
+import type { IncomingMessage } from "node:http";
+import { AppError } from "../errors.js";
+
+const MAX_JSON_DEPTH = 32;
+
+export async function readRawBody(req: IncomingMessage, limitBytes: number, timeoutMs = 30_000): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? NaN);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    req.resume(); // drain so the socket can still carry the error response
+    throw new AppError("PAYLOAD_TOO_LARGE", `request body exceeds ${limitBytes} bytes`, { limitBytes });
+  }
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (err: Error | null, value?: Buffer) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      req.off("data", onData).off("end", onEnd).off("error", onError).off("aborted", onAborted);
+      if (err) reject(err);
+      else resolve(value!);
+    };
+    const timer = setTimeout(() => {
+      finish(new AppError("REQUEST_TIMEOUT", "request body was not received in time"));
+      req.destroy();
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        finish(new AppError("PAYLOAD_TOO_LARGE", `request body exceeds ${limitBytes} bytes`, { limitBytes }));
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(null, Buffer.concat(chunks));
+    const onError = (err: Error) => finish(new AppError("REQUEST_ERROR", `request body could not be read: ${err.message}`));
+    const onAborted = () => finish(new AppError("REQUEST_ERROR", "request aborted"));
+    req.on("data", onData).on("end", onEnd).on("error", onError).on("aborted", onAborted);
+  });
+}
+
+function jsonDepth(value: unknown): number {
+  // iterative, so a hostile nesting depth cannot overflow the stack
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    if (d > max) max = d;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
+/** Form fields: a key given once is a string, a repeated key an array of strings. */
+export function parseForm(text: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = Object.create(null);
+  for (const [k, v] of new URLSearchParams(text)) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return { ...out };
+}
+
+export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+  if (raw.length === 0) return undefined;
+  const type = (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase();
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    throw new AppError("REQUEST_ERROR", "request body is not valid UTF-8");
+  }
+  if (type === "application/x-www-form-urlencoded") return parseForm(text);
+  if (type !== "application/json" && !type.endsWith("+json")) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `unsupported content type ${type}; send application/json`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AppError("REQUEST_ERROR", "malformed JSON body");
+  }
+  if (jsonDepth(value) > MAX_JSON_DEPTH) {
+    throw new AppError("VALIDATION_FAILED", `JSON nesting deeper than ${MAX_JSON_DEPTH} levels`, {
+      issues: [{ path: "", message: `nesting deeper than ${MAX_JSON_DEPTH}` }],
+    });
+  }
+  return value;
+}

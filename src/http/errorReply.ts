@@ -1,0 +1,64 @@
+// The one mapping point from thrown errors to responses: the JSON envelope for the API, an HTML
+// page (or a redirect to /login) for console routes. Unexpected errors are logged with the request
+// id and answered 500 without internals.
+import { ZodError } from "zod";
+import type { AnyRoute, Ctx } from "../context.js";
+import { AppError, ERRORS, type ErrorCode } from "../errors.js";
+import { html, redirect, type Reply } from "./reply.js";
+
+export interface PageErrorRenderer {
+  (ctx: Ctx, status: number, code: ErrorCode, message: string): string;
+}
+
+let pageErrorRenderer: PageErrorRenderer | undefined;
+/** The console registers how error pages look; until then pages get a minimal document. */
+export const setPageErrorRenderer = (r: PageErrorRenderer): void => { pageErrorRenderer = r; };
+
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof ZodError) {
+    const issues = err.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }));
+    return new AppError("VALIDATION_FAILED", issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ").slice(0, 500), { issues });
+  }
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code.startsWith("SQLITE_CONSTRAINT")) {
+    return new AppError("CONFLICT", "the change conflicts with existing data");
+  }
+  if (typeof code === "string" && (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED")) {
+    return new AppError("DATABASE_UNAVAILABLE", "the database is busy; retry shortly");
+  }
+  return new AppError("INTERNAL_ERROR", "unexpected server error");
+}
+
+export function errorReply(ctx: Ctx, route: AnyRoute | undefined, err: unknown): Reply {
+  const e = toAppError(err);
+  if (e.code === "INTERNAL_ERROR" || e.code === "DATABASE_UNAVAILABLE") {
+    ctx.app.log.error("request failed", {
+      requestId: ctx.requestId, route: ctx.routePattern,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    });
+  }
+  const headers = { ...(e.headers ?? {}) };
+  if (route?.page || (!route && !ctx.path.startsWith("/api/") && acceptsHtml(ctx))) {
+    if ((e.code === "UNAUTHORIZED" || e.code === "SESSION_EXPIRED") && ctx.req.method === "GET") {
+      return redirect(`/login?next=${encodeURIComponent(ctx.path + (ctx.query.size ? `?${ctx.query}` : ""))}`);
+    }
+    const body = pageErrorRenderer
+      ? pageErrorRenderer(ctx, e.status, e.code, e.message)
+      : `<!doctype html><title>${e.status}</title><h1>${e.status} ${escapeHtml(e.code)}</h1><p>${escapeHtml(e.message)}</p>`;
+    return html(body, e.status, headers);
+  }
+  return {
+    kind: "json",
+    status: e.status,
+    headers,
+    body: { success: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } },
+  };
+}
+
+const acceptsHtml = (ctx: Ctx): boolean => (ctx.req.headers.accept ?? "").includes("text/html");
+
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+export const statusOf = (code: ErrorCode): number => ERRORS[code];

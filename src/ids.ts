@@ -1,0 +1,57 @@
+// Identifiers and secrets: '<prefix>_<ULID>' ids, base62 raw tokens, SHA-256 hashes.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+export type IdPrefix =
+  | "wks" | "usr" | "agt" | "tok" | "svc" | "hlr" | "cfg" | "act" | "cmd" | "crs" | "aud"
+  | "atk" | "ses" | "apt" | "brr" | "bev";
+
+let lastTime = 0;
+let lastRandom: number[] = [];
+
+/** A ULID: 48-bit ms time + 80 random bits, monotonic within one millisecond so ids sort by creation. */
+export function ulid(nowMs: number = Date.now()): string {
+  let rand: number[];
+  if (nowMs <= lastTime && lastRandom.length) {
+    rand = lastRandom.slice();
+    for (let i = rand.length - 1; i >= 0; i--) {
+      if (rand[i]! < 31) { rand[i]!++; break; }
+      rand[i] = 0;
+    }
+    nowMs = lastTime;
+  } else {
+    const bytes = randomBytes(16);
+    rand = Array.from({ length: 16 }, (_, i) => bytes[i]! & 31);
+  }
+  lastTime = nowMs;
+  lastRandom = rand;
+  let time = "";
+  let t = nowMs;
+  for (let i = 0; i < 10; i++) { time = CROCKFORD[t % 32] + time; t = Math.floor(t / 32); }
+  return time + rand.map((n) => CROCKFORD[n]).join("");
+}
+
+export const newId = (prefix: IdPrefix, nowMs?: number): string => `${prefix}_${ulid(nowMs)}`;
+
+function base62(bytes: Buffer): string {
+  let out = "";
+  for (const b of bytes) out += BASE62[b % 62]; // slight modulo bias is irrelevant at 32 bytes of entropy
+  return out;
+}
+
+export type SecretKind = "opstage_reg_" | "opstage_agent_" | "capstan_pat_" | "";
+/** A raw secret: prefix + base62 of 32 random bytes. Shown once, stored only as sha256Hex(). */
+export const newSecret = (prefix: SecretKind): string => prefix + base62(randomBytes(32));
+
+export const sha256Hex = (value: string): string => createHash("sha256").update(value).digest("hex");
+
+export const hmacHex = (key: string, value: string): string => createHmac("sha256", key).update(value).digest("hex");
+
+/** Constant-time string comparison (for CSRF tokens and similar). */
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}

@@ -1,0 +1,34 @@
+// A tiny structured logger: one line per event, JSON or pretty. Callers never pass secrets; the
+// access log only carries route patterns, never query strings, bodies or headers.
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
+
+export function createLogger(opts: { level: LogLevel; format: "pretty" | "json"; write?: (line: string) => void }): Logger {
+  const write = opts.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const emit = (level: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields) => {
+    if (RANK[level] < RANK[opts.level]) return;
+    if (opts.format === "json") {
+      write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
+    } else {
+      const extra = fields ? " " + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ") : "";
+      write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${msg}${extra}`);
+    }
+  };
+  return {
+    debug: (m, f) => emit("debug", m, f),
+    info: (m, f) => emit("info", m, f),
+    warn: (m, f) => emit("warn", m, f),
+    error: (m, f) => emit("error", m, f),
+  };
+}
+
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,12 @@
+// The only list of routes. Each file exports its routes; the order here is the matching order.
+import type { AnyRoute, App } from "../context.js";
+import { systemRoutes } from "./api/system.js";
+import { authRoutes } from "./api/admin/auth.js";
+
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export function allRoutes(_app: App): AnyRoute[] {
+  return [
+    ...systemRoutes,
+    ...authRoutes,
+  ];
+}

@@ -1,0 +1,48 @@
+// In-memory state of one server process. Nothing here is needed to recover after a restart:
+// it holds waiters, one-time secrets that must never reach the database, and counters.
+import { CommandHub } from "./domain/hub.js";
+import { LoginThrottle } from "./auth/throttle.js";
+
+export interface OperationalCounters {
+  agentCommandPolls: number;
+  oversizedCommandResultsRejected: number;
+  actionPrepareTimeouts: number;
+  heartbeatsReceived: number;
+  auditEventsWritten: number;
+  httpRequests: number;
+}
+
+export interface Runtime {
+  hub: CommandHub;
+  /** Secret payload fields (format: password / writeOnly) by command id, until the agent claims it. */
+  secretPayloads: Map<string, Record<string, unknown>>;
+  /** One-time generatedKey plaintext by command id, until the first admin read. */
+  generatedKeys: Map<string, string>;
+  throttle: LoginThrottle;
+  counters: OperationalCounters;
+  startedAt: Date;
+  /** Hooks run after each request completes (metrics). */
+  onRequest: ((info: { method: string; route: string; status: number; ms: number }) => void)[];
+  /** Hooks run first on shutdown (stop the maintenance timer, flush state). */
+  onClose: (() => void | Promise<void>)[];
+}
+
+export function createRuntime(now: () => Date): Runtime {
+  return {
+    hub: new CommandHub(),
+    secretPayloads: new Map(),
+    generatedKeys: new Map(),
+    throttle: new LoginThrottle(now),
+    counters: {
+      agentCommandPolls: 0,
+      oversizedCommandResultsRejected: 0,
+      actionPrepareTimeouts: 0,
+      heartbeatsReceived: 0,
+      auditEventsWritten: 0,
+      httpRequests: 0,
+    },
+    startedAt: now(),
+    onRequest: [],
+    onClose: [],
+  };
+}

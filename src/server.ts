@@ -1,0 +1,53 @@
+// Starts a Capstan server on a database file: used by `capstan serve`, the demo and tests that need
+// the whole lifecycle (graceful close included). Signal handling stays in bin/.
+import { mkdirSync, readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { createApp, type CapstanApp } from "./app.js";
+import type { Config } from "./config.js";
+import { openDb, type Db } from "./db/open.js";
+import type { Logger } from "./log.js";
+import { rootPath } from "./paths.js";
+
+export const VERSION: string = JSON.parse(readFileSync(rootPath("package.json"), "utf8")).version;
+
+export interface RunningServer extends CapstanApp {
+  server: Server;
+  db: Db;
+  url: string;
+  close(): Promise<void>;
+}
+
+export const databasePath = (config: Config): string => join(config.dataDir, "capstan.db");
+
+export async function startServer(opts: { config: Config; log: Logger; now?: () => Date; db?: Db }): Promise<RunningServer> {
+  const { config, log } = opts;
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = opts.db ?? openDb(databasePath(config));
+  const capstan = createApp({ db, config, log, now: opts.now ?? (() => new Date()), version: VERSION });
+  const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, capstan.handle);
+  // Long polls last up to 30 s; the socket idle timeout must be longer than that.
+  server.setTimeout(45_000);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const hook of capstan.app.runtime.onClose) await hook();
+      capstan.app.runtime.hub.close(); // long polls answer [] now instead of holding shutdown
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 4_000).unref();
+      });
+      db.close();
+    })());
+  return { ...capstan, server, db, url, close };
+}
