@@ -7,7 +7,7 @@ import { createLogger, type Logger } from "../src/log.js";
 import { startServer, type RunningServer } from "../src/server.js";
 
 export interface Tap {
-  testdir(fixture?: object): string;
+  testdir(): string;
   teardown(fn: () => unknown): void;
 }
 

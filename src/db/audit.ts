@@ -98,11 +98,22 @@ export function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], page: n
   return { rows: rows.map(toRow), total };
 }
 
-/** Streams every matching event (export): a lazy iterator, so memory stays flat for any row count. */
-export function* iterateAuditEvents(db: Db, f: AuditFilter, sort: SortKey[]): Generator<AuditRow> {
+/**
+ * One batch of an export, by keyset (created_at, id) after the last row of the previous batch. Each
+ * batch is a complete query: an open iterator would keep the shared connection busy while the
+ * response streams, blocking every other request.
+ */
+export function auditBatch(db: Db, f: AuditFilter, desc: boolean, after: { createdAt: string; id: string } | null, limit: number): AuditRow[] {
   const w = whereOf(f);
-  const stmt = db.prepare(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ${orderBy(sort, AUDIT_SORT)}`);
-  for (const r of stmt.iterate(...w.params) as IterableIterator<RawRow>) yield toRow(r);
+  if (after) {
+    if (desc) w.add("(created_at < ? OR (created_at = ? AND id < ?))", after.createdAt, after.createdAt, after.id);
+    else w.add("(created_at > ? OR (created_at = ? AND id > ?))", after.createdAt, after.createdAt, after.id);
+  }
+  const dir = desc ? "DESC" : "ASC";
+  const rows = db
+    .prepare(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ORDER BY created_at ${dir}, id ${dir} LIMIT ${Math.floor(limit)}`)
+    .all(...w.params) as RawRow[];
+  return rows.map(toRow);
 }
 
 export function deleteAuditEventsBefore(db: Db, cutoffIso: string, limit: number): number {

@@ -31,7 +31,7 @@ export const UpdateUserBody = z
 export const ResetPasswordBody = z.object({ password });
 
 export const ListUsersQuery = {
-  page, pageSize, q,
+  page, pageSize, q: q.optional(),
   sort: sortParam(["createdAt", "username"]),
   role: z.array(role).optional(),
   status: z.array(z.enum(["ACTIVE", "DISABLED"])).optional(),

@@ -1,0 +1,39 @@
+// /api/admin/audit-events: list, detail, streamed export.
+import { route } from "../../../context.js";
+import { exportAudit, getAudit, listAudit } from "../../../domain/auditQueries.js";
+import { AppError } from "../../../errors.js";
+import { ok, okList, stream } from "../../../http/reply.js";
+import { AUDIT_QUERY_ARRAYS, ExportAuditQuery, ListAuditQuery } from "../../../schemas/audit.js";
+import { idOf, parseQuery } from "../../../schemas/common.js";
+
+const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", json: "application/json; charset=utf-8", ndjson: "application/x-ndjson; charset=utf-8" };
+
+export const auditRoutes = [
+  route({
+    method: "GET", path: "/api/admin/audit-events", auth: "viewer", name: "listAuditEvents",
+    handler: ({ app, query }) => {
+      const qy = parseQuery(query, ListAuditQuery, AUDIT_QUERY_ARRAYS);
+      const { rows, total } = listAudit(app, qy, qy.sort, qy.page, qy.pageSize);
+      return okList(rows, { page: qy.page, pageSize: qy.pageSize, total });
+    },
+  }),
+  // registered before /:auditEventId so "export" is never read as an id
+  route({
+    method: "GET", path: "/api/admin/audit-events/export", auth: "viewer", name: "exportAuditEvents",
+    handler: ({ app, query }) => {
+      const qy = parseQuery(query, ExportAuditQuery, AUDIT_QUERY_ARRAYS);
+      const { format, sort, ...filter } = qy;
+      const stamp = app.now().toISOString().replace(/[:.]/g, "-");
+      const rows = exportAudit(app, filter, sort, format);
+      return stream(rows, CONTENT_TYPES[format], { "Content-Disposition": `attachment; filename="capstan-audit-${stamp}.${format}"` });
+    },
+  }),
+  route({
+    method: "GET", path: "/api/admin/audit-events/:auditEventId", auth: "viewer", name: "getAuditEvent",
+    handler: ({ app, params }) => {
+      const id = idOf("aud").safeParse(params.auditEventId);
+      if (!id.success) throw new AppError("AUDIT_EVENT_NOT_FOUND", "no such audit event");
+      return ok(getAudit(app, id.data));
+    },
+  }),
+];

@@ -1,0 +1,56 @@
+// /api/admin/users: owner-only user administration.
+import { route } from "../../../context.js";
+import { changeUser, createUser, resetPassword, userToWire } from "../../../domain/users.js";
+import { getUser, listUsers } from "../../../db/users.js";
+import { AppError } from "../../../errors.js";
+import { ok, okList } from "../../../http/reply.js";
+import { idOf, parseQuery } from "../../../schemas/common.js";
+import { CreateUserBody, ListUsersQuery, ResetPasswordBody, UpdateUserBody, USER_QUERY_ARRAYS } from "../../../schemas/users.js";
+
+const userId = (raw: string): string => {
+  const id = idOf("usr").safeParse(raw);
+  if (!id.success) throw new AppError("USER_NOT_FOUND", "no such user");
+  return id.data;
+};
+
+export const userRoutes = [
+  route({
+    method: "GET", path: "/api/admin/users", auth: "owner", name: "listUsers",
+    handler: ({ app, query }) => {
+      const qy = parseQuery(query, ListUsersQuery, USER_QUERY_ARRAYS);
+      const { rows, total } = listUsers(app.db, qy, qy.sort, qy.page, qy.pageSize);
+      return okList(rows.map(userToWire), { page: qy.page, pageSize: qy.pageSize, total });
+    },
+  }),
+  route({
+    method: "POST", path: "/api/admin/users", auth: "owner", name: "createUser",
+    handler: async (ctx) => {
+      const body = CreateUserBody.parse(await ctx.body());
+      return ok(userToWire(await createUser(ctx.app, { type: "USER", id: ctx.admin!.userId }, body, ctx.requestId)));
+    },
+  }),
+  route({
+    method: "GET", path: "/api/admin/users/:userId", auth: "owner", name: "getUser",
+    handler: (ctx) => {
+      const user = getUser(ctx.app.db, userId(ctx.params.userId));
+      if (!user) throw new AppError("USER_NOT_FOUND", "no such user");
+      return ok(userToWire(user));
+    },
+  }),
+  route({
+    method: "PATCH", path: "/api/admin/users/:userId", auth: "owner", name: "updateUser",
+    handler: async (ctx) => {
+      const id = userId(ctx.params.userId);
+      const body = UpdateUserBody.parse(await ctx.body());
+      return ok(userToWire(changeUser(ctx.app, { type: "USER", id: ctx.admin!.userId }, id, body, ctx.requestId)));
+    },
+  }),
+  route({
+    method: "POST", path: "/api/admin/users/:userId/reset-password", auth: "owner", name: "resetUserPassword",
+    handler: async (ctx) => {
+      const id = userId(ctx.params.userId);
+      const body = ResetPasswordBody.parse(await ctx.body());
+      return ok(userToWire(await resetPassword(ctx.app, { type: "USER", id: ctx.admin!.userId }, id, body.password, ctx.requestId)));
+    },
+  }),
+];
