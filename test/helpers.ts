@@ -39,7 +39,7 @@ export interface TestServer extends RunningServer {
   loginAs(role: Role, username?: string): Promise<Client>;
   /** Passwords used for created users, so secret scans can look for them. */
   passwords: string[];
-  clientWith(opts: { cookie?: string; csrf?: string; token?: string }): Client;
+  clientWith(opts: { cookie?: string; csrf?: string; token?: string; userId?: string }): Client;
 }
 
 export const OWNER_PASSWORD = "owner-password-for-tests-1";

@@ -62,7 +62,7 @@ export function logout(app: App, who: AdminIdentity, requestId?: string): void {
 
 /** Rotates the session's CSRF token; the old one stops validating. Needs the raw cookie to derive the new one. */
 export function rotateCsrf(app: App, who: AdminIdentity, rawSessionId: string, requestId?: string): string {
-  if (!who.sessionId || who.csrfVersion === undefined) throw new AppError("FORBIDDEN", "CSRF tokens belong to cookie sessions; API tokens need none");
+  if (!who.sessionId || who.csrfVersion === undefined) throw new AppError("REQUEST_ERROR", "CSRF tokens belong to cookie sessions; API tokens need none");
   const version = who.csrfVersion;
   app.db.transaction(() => {
     bumpSessionCsrf(app.db, who.sessionId!);
