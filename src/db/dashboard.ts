@@ -1,0 +1,20 @@
+// Aggregates for the dashboard's 24 h chart: command outcomes and active agents per hour.
+import type { Db } from "./open.js";
+import { statements } from "./open.js";
+
+const sql = statements({
+  // finished executions per hour and outcome (uses commands_completed)
+  outcomesByHour: `SELECT substr(completed_at, 1, 13) AS hour, status, COUNT(*) AS n
+                   FROM commands WHERE completed_at >= ? AND type = 'ACTION_EXECUTE'
+                   GROUP BY hour, status`,
+  // distinct agents heard from per hour, from the sampled heartbeat audit (uses audit_action)
+  agentsByHour: `SELECT substr(created_at, 1, 13) AS hour, COUNT(DISTINCT actor_id) AS n
+                 FROM audit_events WHERE action = 'agent.heartbeat.received' AND created_at >= ?
+                 GROUP BY hour`,
+});
+
+export const commandOutcomesByHour = (db: Db, sinceIso: string): { hour: string; status: string; n: number }[] =>
+  sql(db).outcomesByHour.all(sinceIso) as { hour: string; status: string; n: number }[];
+
+export const activeAgentsByHour = (db: Db, sinceIso: string): { hour: string; n: number }[] =>
+  sql(db).agentsByHour.all(sinceIso) as { hour: string; n: number }[];

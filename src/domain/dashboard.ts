@@ -1,0 +1,49 @@
+// The dashboard: counts by effective status, recent activity, and a 24 h series for the chart.
+// Shared by GET /api/admin/dashboard/summary and the console's dashboard page.
+import type { App } from "../context.js";
+import { listAuditEvents } from "../db/audit.js";
+import { activeAgentsByHour, commandOutcomesByHour } from "../db/dashboard.js";
+import { auditToWire } from "./audit.js";
+import { listCommandsWire } from "./commands/queries.js";
+import { statusCounts } from "./metrics.js";
+
+const RECENT = 10;
+const NEWEST_FIRST = [{ field: "createdAt", desc: true }];
+
+export function dashboardSummary(app: App) {
+  const counts = statusCounts(app);
+  const recentCommands = listCommandsWire(app, { type: ["ACTION_EXECUTE"] }, NEWEST_FIRST, 1, RECENT).data;
+  const recentAuditEvents = listAuditEvents(app.db, {}, NEWEST_FIRST, 1, RECENT).rows.map(auditToWire);
+  return { agentCounts: counts.agents, serviceCounts: counts.capsuleServices, commandCounts: counts.commands, recentCommands, recentAuditEvents };
+}
+
+export interface HourPoint {
+  /** ISO hour, e.g. 2026-05-01T12 */
+  hour: string;
+  succeeded: number;
+  failed: number;
+  agents: number;
+}
+
+/** 24 hourly buckets ending with the current hour; missing hours are zero. */
+export function last24Hours(app: App): HourPoint[] {
+  const now = app.now();
+  const end = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
+  const start = new Date(end.getTime() - 23 * 3_600_000);
+  const points = new Map<string, HourPoint>();
+  for (let i = 0; i < 24; i++) {
+    const hour = new Date(start.getTime() + i * 3_600_000).toISOString().slice(0, 13);
+    points.set(hour, { hour, succeeded: 0, failed: 0, agents: 0 });
+  }
+  for (const r of commandOutcomesByHour(app.db, start.toISOString())) {
+    const p = points.get(r.hour);
+    if (!p) continue;
+    if (r.status === "SUCCEEDED") p.succeeded += r.n;
+    else if (r.status !== "CANCELLED") p.failed += r.n; // FAILED and EXPIRED are both failures to the operator
+  }
+  for (const r of activeAgentsByHour(app.db, start.toISOString())) {
+    const p = points.get(r.hour);
+    if (p) p.agents = r.n;
+  }
+  return [...points.values()];
+}

@@ -1,0 +1,107 @@
+// Per-route documentation for the served OpenAPI document, keyed by route name (RouteDef.name).
+// Paths, methods, auth and path parameters come from the route table itself (document.ts).
+export type ResponseDoc = string | { list: string } | { array: string } | "empty" | "stream" | "text";
+
+export interface QueryDoc {
+  name: string;
+  array?: boolean;
+  schema?: Record<string, unknown>;
+  description?: string;
+}
+
+export interface RouteDoc {
+  tag: string;
+  summary: string;
+  description?: string;
+  request?: string;
+  response?: ResponseDoc;
+  contentType?: string;
+  query?: QueryDoc[];
+}
+
+const PAGE: QueryDoc[] = [
+  { name: "page", schema: { type: "integer", minimum: 1, default: 1 } },
+  { name: "pageSize", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
+  { name: "sort", description: "comma list of field or -field; default -createdAt" },
+];
+const arr = (name: string, values?: string[]): QueryDoc => ({ name, array: true, schema: { type: "array", items: values ? { type: "string", enum: values } : { type: "string" } } });
+const one = (name: string, description?: string): QueryDoc => ({ name, ...(description ? { description } : {}) });
+const AUDIT_FILTERS: QueryDoc[] = [
+  arr("actorType", ["USER", "AGENT", "SYSTEM"]), arr("actorId"), arr("action"), arr("targetType"), arr("targetId"),
+  arr("result", ["SUCCESS", "FAILURE"]), one("from", "inclusive lower bound on createdAt (ISO-8601)"), one("to", "inclusive upper bound"), one("q", "literal substring"),
+];
+
+export const ROUTE_DOCS: Record<string, RouteDoc> = {
+  // system
+  getSystemHealth: { tag: "System", summary: "System health (503 when the database is down).", response: "SystemHealth" },
+  getSystemVersion: { tag: "System", summary: "Version and edition.", response: "SystemVersion" },
+  liveness: { tag: "System", summary: "Liveness probe.", response: "text" },
+  readiness: { tag: "System", summary: "Readiness: database reachable and migrated.", response: "text" },
+  getOpenApi: { tag: "System", summary: "This document.", response: "text", contentType: "application/json" },
+  getPrometheusMetrics: { tag: "System", summary: "Prometheus metrics (CAPSTAN_METRICS=public|token).", response: "text", contentType: "text/plain; version=0.0.4" },
+  // auth
+  adminLogin: { tag: "AdminAuth", summary: "Log in; sets the session cookie and returns the CSRF token.", request: "AdminLoginRequest", response: "AdminSession" },
+  adminLogout: { tag: "AdminAuth", summary: "End the current session.", response: "empty" },
+  adminMe: { tag: "AdminAuth", summary: "The current user, session expiry and CSRF token.", response: "AdminSession" },
+  adminCsrf: { tag: "AdminAuth", summary: "Rotate the session's CSRF token.", response: "AdminSession" },
+  // users and tokens
+  listUsers: { tag: "AdminUsers", summary: "List users (owner).", response: { list: "User" }, query: [...PAGE, arr("role", ["owner", "operator", "viewer"]), arr("status", ["ACTIVE", "DISABLED"]), one("q")] },
+  createUser: { tag: "AdminUsers", summary: "Create a user (owner).", request: "CreateUserRequest", response: "User" },
+  getUser: { tag: "AdminUsers", summary: "User detail (owner).", response: "User" },
+  updateUser: { tag: "AdminUsers", summary: "Change display name, role or status; the last owner is protected.", request: "UpdateUserRequest", response: "User" },
+  resetUserPassword: { tag: "AdminUsers", summary: "Reset a password; ends the user's sessions.", request: "ResetUserPasswordRequest", response: "User" },
+  listApiTokens: { tag: "AdminApiTokens", summary: "Your personal API tokens (owner: everyone's), without raw values.", response: { array: "ApiToken" } },
+  createApiToken: { tag: "AdminApiTokens", summary: "Create a personal API token; the raw value is shown once.", request: "CreateApiTokenRequest", response: "CreateApiTokenResponse" },
+  revokeApiToken: { tag: "AdminApiTokens", summary: "Revoke a personal API token.", response: "empty" },
+  // dashboard, operations
+  getDashboardSummary: { tag: "AdminDashboard", summary: "Counts by effective status, recent commands and audit events.", response: "DashboardSummary" },
+  getAdminMetrics: { tag: "AdminDashboard", summary: "Totals, counts by status and operational counters.", response: "AdminMetrics" },
+  getDiagnostics: { tag: "AdminOperations", summary: "Runtime, memory, configuration (no secrets), maintenance, database.", response: "Diagnostics" },
+  runMaintenance: { tag: "AdminOperations", summary: "Run the maintenance sweeps now.", response: "MaintenanceRun" },
+  createBackup: { tag: "AdminOperations", summary: "Stream a consistent SQLite snapshot (owner).", response: "stream", contentType: "application/vnd.sqlite3" },
+  // agents and tokens
+  listAgents: { tag: "AdminAgents", summary: "List agents (status is the effective status).", response: { list: "Agent" }, query: [...PAGE, arr("status", ["PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"]), one("q")] },
+  showAgent: { tag: "AdminAgents", summary: "Agent detail.", response: "Agent" },
+  disableAgent: { tag: "AdminAgents", summary: "Disable an agent: its calls are refused until enabled.", response: "empty" },
+  enableAgent: { tag: "AdminAgents", summary: "Enable a disabled agent.", response: "empty" },
+  revokeAgent: { tag: "AdminAgents", summary: "Revoke an agent and its tokens.", response: "empty" },
+  createRegistrationToken: { tag: "AdminRegistrationTokens", summary: "Create a registration token; the raw value is shown once.", request: "CreateRegistrationTokenRequest", response: "CreateRegistrationTokenResponse" },
+  listRegistrationTokens: { tag: "AdminRegistrationTokens", summary: "List registration tokens without raw values.", response: { list: "RegistrationToken" }, query: [...PAGE, arr("status", ["ACTIVE", "USED", "REVOKED", "EXPIRED"])] },
+  revokeRegistrationToken: { tag: "AdminRegistrationTokens", summary: "Revoke a registration token.", response: "empty" },
+  // services
+  listServices: {
+    tag: "AdminCapsuleServices", summary: "List Capsule Services (status is the effective status).", response: { list: "CapsuleService" },
+    query: [...PAGE, arr("status", ["UNKNOWN", "HEALTHY", "UNHEALTHY", "STALE", "OFFLINE"]), one("healthStatus"), one("agentId"), one("q"), one("capability")],
+  },
+  showService: { tag: "AdminCapsuleServices", summary: "Capsule Service detail with manifest, health, configs and actions.", response: "CapsuleServiceDetail" },
+  showServiceManifest: { tag: "AdminCapsuleServices", summary: "The manifest as reported.", response: "Manifest" },
+  showServiceHealth: { tag: "AdminCapsuleServices", summary: "Latest health report.", response: "HealthReport" },
+  listServiceConfigs: { tag: "AdminCapsuleServices", summary: "Config metadata (sensitive values never stored).", response: { array: "ConfigItem" } },
+  listServiceActions: { tag: "AdminCapsuleServices", summary: "Action definitions.", response: { array: "ActionDefinition" } },
+  releaseService: { tag: "AdminCapsuleServices", summary: "Free a service code so another agent may report it.", response: "empty" },
+  prepareAction: { tag: "AdminCapsuleServices", summary: "Prepare an action: asks the agent for initial payload and state (waits up to the prepare timeout).", response: "ActionPrepareResponse" },
+  runAction: { tag: "AdminCapsuleServices", summary: "Execute an action: creates a PENDING command.", request: "CreateActionCommandRequest", response: "Command" },
+  // commands
+  listCommands: {
+    tag: "AdminCommands", summary: "List commands.", response: { list: "Command" },
+    query: [...PAGE, arr("status", ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]), one("type"), one("actionName"), one("serviceId"), one("agentId"), one("from"), one("to")],
+  },
+  showCommand: { tag: "AdminCommands", summary: "Command detail with its result (a one-time generatedKey is shown on the first read only).", response: "CommandDetail" },
+  showCommandLogs: { tag: "AdminCommands", summary: "Progress log lines of a command.", response: { array: "CommandLogLine" } },
+  cancelCommand: { tag: "AdminCommands", summary: "Cancel a pending or running command.", response: "Command" },
+  retryCommand: { tag: "AdminCommands", summary: "Run a terminal command again as a new command.", request: "RetryCommandRequest", response: "Command" },
+  // audit
+  listAuditEvents: { tag: "AdminAuditEvents", summary: "List audit events.", response: { list: "AuditEvent" }, query: [...PAGE, ...AUDIT_FILTERS] },
+  exportAuditEvents: { tag: "AdminAuditEvents", summary: "Stream every matching audit event as CSV, JSON or NDJSON.", response: "stream", contentType: "text/csv", query: [one("format", "csv | json | ndjson"), ...AUDIT_FILTERS] },
+  getAuditEvent: { tag: "AdminAuditEvents", summary: "Audit event detail.", response: "AuditEvent" },
+  // agent API
+  registerAgent: { tag: "Agent", summary: "Register with a registration token; returns the agent token once.", request: "RegisterAgentRequest", response: "RegisterAgentResponse" },
+  sendHeartbeat: { tag: "Agent", summary: "Heartbeat with optional health.", request: "AgentHeartbeatRequest", response: "AgentHeartbeatResponse" },
+  reportServices: { tag: "Agent", summary: "Report services: manifest, configs, actions, health.", request: "ServiceReportRequest", response: "ServiceReportResponse" },
+  pollCommands: {
+    tag: "Agent", summary: "Claim pending commands (atomically set RUNNING); waitSeconds > 0 long-polls.", response: { array: "Command" },
+    query: [{ name: "limit", schema: { type: "integer", minimum: 1, maximum: 10 } }, { name: "waitSeconds", schema: { type: "integer", minimum: 0, maximum: 30 }, description: "Capstan addition: long poll" }],
+  },
+  reportProgress: { tag: "Agent", summary: "Progress and log lines of a running command; tells the agent when it was cancelled.", request: "CommandProgressRequest", response: "CommandProgressResponse" },
+  reportResult: { tag: "Agent", summary: "Report a command's result (idempotent for an identical repeat).", request: "ReportCommandResultRequest", response: "empty" },
+};

@@ -1,0 +1,153 @@
+// Our OpenAPI component schemas (JSON Schema 2020-12), written for Capstan. Field names and enums
+// follow the Capsule Management Contract v0.1 so reference clients work; our additions are marked
+// in descriptions and listed in docs/compatibility.md.
+type Schema = Record<string, unknown>;
+
+const str = (extra: Schema = {}): Schema => ({ type: "string", ...extra });
+const nstr = (extra: Schema = {}): Schema => ({ type: ["string", "null"], ...extra });
+const time = (): Schema => ({ type: "string", format: "date-time" });
+const ntime = (): Schema => ({ type: ["string", "null"], format: "date-time" });
+const int = (extra: Schema = {}): Schema => ({ type: "integer", ...extra });
+const bool = (): Schema => ({ type: "boolean" });
+const obj = (properties: Schema, required: string[] = [], extra: Schema = {}): Schema => ({ type: "object", required, properties, ...extra });
+const anyObj = (): Schema => ({ type: "object", additionalProperties: true });
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const id = (prefix: string): Schema => ({ type: "string", pattern: `^${prefix}_` });
+const en = (...values: string[]): Schema => ({ type: "string", enum: values });
+
+export const SCHEMAS: Record<string, Schema> = {
+  SuccessEnvelope: obj({ success: { type: "boolean", const: true } }, ["success"]),
+  ErrorEnvelope: obj({ success: { type: "boolean", const: false }, error: ref("ErrorInfo") }, ["success", "error"]),
+  ErrorInfo: obj({ code: str(), message: str(), details: anyObj() }, ["code", "message"]),
+  Pagination: obj({ page: int(), pageSize: int(), total: int() }, ["page", "pageSize", "total"]),
+
+  AgentStatus: en("PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"),
+  CapsuleServiceStatus: en("UNKNOWN", "HEALTHY", "UNHEALTHY", "STALE", "OFFLINE"),
+  HealthStatus: en("UP", "DEGRADED", "DOWN", "UNKNOWN"),
+  CommandStatus: en("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"),
+  DangerLevel: { ...en("LOW", "MEDIUM", "HIGH", "CRITICAL"), description: "CRITICAL is accepted by Capstan (reserved in the reference); HIGH and CRITICAL always require confirmation." },
+  TokenStatus: en("ACTIVE", "USED", "REVOKED", "EXPIRED"),
+  Role: en("owner", "operator", "viewer"),
+
+  User: obj({
+    id: id("usr"), username: str(), displayName: nstr(), role: ref("Role"), status: en("ACTIVE", "DISABLED"),
+    lastLoginAt: ntime(), createdAt: time(), updatedAt: time(),
+  }, ["id", "username", "role", "status"]),
+  AdminSession: obj({ user: ref("User"), csrfToken: { type: ["string", "null"] }, expiresAt: ntime() }, ["user", "csrfToken", "expiresAt"]),
+  AdminLoginRequest: obj({ username: str(), password: str({ format: "password" }) }, ["username", "password"]),
+  CreateUserRequest: obj({ username: str({ minLength: 1, maxLength: 320 }), password: str({ format: "password", minLength: 12 }), displayName: str(), role: ref("Role") }, ["username", "password", "role"]),
+  UpdateUserRequest: obj({ displayName: nstr(), role: ref("Role"), status: en("ACTIVE", "DISABLED") }, [], { minProperties: 1 }),
+  ResetUserPasswordRequest: obj({ password: str({ format: "password", minLength: 12 }) }, ["password"]),
+
+  ApiToken: obj({
+    id: id("apt"), name: str(), userId: id("usr"), username: str(), status: en("ACTIVE", "REVOKED", "EXPIRED"),
+    createdAt: time(), expiresAt: ntime(), lastUsedAt: ntime(), revokedAt: ntime(),
+  }, ["id", "name", "userId", "status", "createdAt"]),
+  CreateApiTokenRequest: obj({ name: str({ minLength: 1, maxLength: 120 }), expiresInSeconds: int({ minimum: 60 }), userId: id("usr") }, ["name"]),
+  CreateApiTokenResponse: obj({ id: id("apt"), name: str(), rawToken: str({ pattern: "^capstan_pat_" }), createdAt: time(), expiresAt: ntime() }, ["id", "name", "rawToken", "createdAt"]),
+
+  Agent: obj({
+    id: id("agt"), code: str(), name: nstr(), mode: en("embedded", "sidecar", "external"), runtime: nstr(),
+    status: ref("AgentStatus"), storedStatus: ref("AgentStatus"), statusReason: str(),
+    version: nstr(), hostname: nstr(), os: nstr(), arch: nstr(),
+    lastHeartbeatAt: ntime(), lastSeenAt: ntime(), registeredAt: time(), createdAt: time(), updatedAt: time(),
+  }, ["id", "code", "mode", "status", "createdAt", "updatedAt"]),
+
+  RegistrationToken: obj({
+    id: id("tok"), name: str(), status: ref("TokenStatus"), expiresAt: ntime(), usedAt: ntime(), createdAt: time(),
+    maxUses: int({ minimum: 1 }), useCount: int({ minimum: 0 }), agentCode: nstr(),
+  }, ["id", "name", "status", "createdAt"]),
+  CreateRegistrationTokenRequest: obj({
+    name: str(), expiresInSeconds: int({ minimum: 60 }), maxUses: int({ minimum: 1, description: "> 1 requires expiresInSeconds" }),
+    agentCode: str({ description: "binds the token to this agent code (re-enrolment)" }),
+  }),
+  CreateRegistrationTokenResponse: { allOf: [ref("RegistrationToken"), obj({ rawToken: str({ pattern: "^opstage_reg_" }) }, ["rawToken"])] },
+
+  CapsuleService: obj({
+    id: id("svc"), agentId: { type: ["string", "null"] }, agentCode: nstr(), code: str(), name: str(), description: nstr(), version: nstr(),
+    runtime: nstr(), status: ref("CapsuleServiceStatus"), storedStatus: ref("CapsuleServiceStatus"), statusReason: str(),
+    healthStatus: ref("HealthStatus"), lastReportedAt: ntime(), lastHealthAt: ntime(), createdAt: time(), updatedAt: time(),
+  }, ["id", "code", "name", "status", "createdAt", "updatedAt"]),
+  CapsuleServiceDetail: { allOf: [ref("CapsuleService"), obj({ manifest: anyObj(), health: { oneOf: [ref("HealthReport"), { type: "null" }] }, configs: { type: "array", items: ref("ConfigItem") }, actions: { type: "array", items: ref("ActionDefinition") } })] },
+  HealthReport: obj({ id: id("hlr"), serviceId: id("svc"), agentId: { type: ["string", "null"] }, status: ref("HealthStatus"), message: nstr(), details: anyObj(), reportedAt: time() }, ["id", "serviceId", "status", "reportedAt"]),
+  ConfigItem: obj({
+    id: id("cfg"), serviceId: id("svc"), key: str(), label: nstr(), type: str(), source: nstr(), editable: bool(), sensitive: bool(),
+    valuePreview: nstr({ description: "always null for sensitive items" }), defaultValue: nstr(), secretRef: nstr(),
+  }, ["id", "serviceId", "key", "type", "sensitive"]),
+  ActionDefinition: obj({
+    id: id("act"), serviceId: id("svc"), name: str(), label: str(), description: nstr(), dangerLevel: ref("DangerLevel"),
+    requiresConfirmation: bool(), enabled: bool(), inputSchema: anyObj(), timeoutSeconds: { type: ["integer", "null"] },
+  }, ["id", "serviceId", "name", "label", "dangerLevel", "requiresConfirmation"]),
+  ActionPrepareResponse: obj({ action: ref("ActionDefinition"), initialPayload: anyObj(), currentState: anyObj(), inputSchema: anyObj(), prepareCommand: ref("CommandDetail") }, ["action", "initialPayload"]),
+  CreateActionCommandRequest: obj({ payload: anyObj(), confirmation: bool() }),
+
+  Command: obj({
+    id: id("cmd"), agentId: id("agt"), serviceId: id("svc"), type: en("ACTION_PREPARE", "ACTION_EXECUTE"), actionName: str(),
+    status: ref("CommandStatus"), payload: anyObj(), createdByUserId: { type: ["string", "null"] },
+    createdAt: time(), startedAt: ntime(), completedAt: ntime(), expiresAt: ntime(),
+    retryOf: nstr(), errorCode: nstr(), errorMessage: nstr(), cancelRequested: bool(), createdByType: en("USER", "BUS", "SYSTEM"),
+    sourceEventId: nstr(), progress: { type: ["object", "null"], additionalProperties: true },
+  }, ["id", "agentId", "serviceId", "type", "actionName", "status", "createdAt"]),
+  CommandDetail: { allOf: [ref("Command"), obj({ result: { oneOf: [ref("CommandResult"), { type: "null" }] } })] },
+  CommandResult: obj({ id: id("crs"), commandId: id("cmd"), success: bool(), message: nstr(), data: anyObj(), error: anyObj(), reportedAt: time() }, ["id", "commandId", "success", "reportedAt"]),
+  CommandLogLine: obj({ at: time(), level: str(), message: str() }, ["at", "level", "message"]),
+  RetryCommandRequest: obj({ confirmation: bool() }),
+
+  AuditEvent: obj({
+    id: id("aud"), actorType: en("USER", "AGENT", "SYSTEM"), actorId: nstr(), action: str(), targetType: nstr(), targetId: nstr(),
+    result: en("SUCCESS", "FAILURE"), message: nstr(), metadata: anyObj(), createdAt: time(),
+  }, ["id", "actorType", "action", "result", "createdAt"]),
+
+  DashboardSummary: obj({
+    agentCounts: { type: "object", additionalProperties: { type: "integer" } },
+    serviceCounts: { type: "object", additionalProperties: { type: "integer" } },
+    commandCounts: { type: "object", additionalProperties: { type: "integer" } },
+    recentCommands: { type: "array", items: ref("Command") },
+    recentAuditEvents: { type: "array", items: ref("AuditEvent") },
+  }, ["agentCounts", "serviceCounts", "commandCounts"]),
+
+  RegisterAgentRequest: obj({
+    registrationToken: str({ pattern: "^opstage_reg_" }),
+    agent: obj({ code: str(), name: str(), mode: en("embedded"), runtime: str(), version: str(), hostname: str(), os: str(), arch: str() }, ["code", "mode"]),
+    service: ref("ReportedService"),
+  }, ["registrationToken", "agent"]),
+  RegisterAgentResponse: obj({
+    agentId: id("agt"), agentToken: str({ pattern: "^opstage_agent_" }), heartbeatIntervalSeconds: int(), commandPollIntervalSeconds: int(),
+    services: { type: "array", items: obj({ code: str(), serviceId: id("svc") }, ["code", "serviceId"]) },
+  }, ["agentId", "agentToken", "heartbeatIntervalSeconds", "commandPollIntervalSeconds"]),
+  AgentHeartbeatRequest: obj({ serviceId: id("svc"), health: ref("HealthReportInput") }),
+  AgentHeartbeatResponse: obj({ heartbeatIntervalSeconds: int(), commandPollIntervalSeconds: int() }, ["heartbeatIntervalSeconds", "commandPollIntervalSeconds"]),
+  ServiceReportRequest: obj({ services: { type: "array", items: ref("ReportedService") } }, ["services"]),
+  ServiceReportResponse: obj({ services: { type: "array", items: obj({ code: str(), serviceId: id("svc") }, ["code", "serviceId"]) } }, ["services"]),
+  ReportedService: obj({
+    code: str({ minLength: 1, maxLength: 80, pattern: "^[a-z0-9][a-z0-9_-]*$" }), name: str({ minLength: 1, maxLength: 200 }),
+    description: str({ maxLength: 2000 }), version: str({ maxLength: 80 }), runtime: en("nodejs", "java", "python", "go", "other"),
+    manifest: ref("CapsuleManifest"), health: ref("HealthReportInput"),
+    configs: { type: "array", items: ref("ConfigItemInput") }, actions: { type: "array", items: ref("ActionDefinitionInput") },
+  }, ["code", "name", "manifest"]),
+  CapsuleManifest: obj({
+    kind: { type: "string", const: "CapsuleService" }, schemaVersion: str(), code: str(), name: str(), description: str(), version: str(),
+    runtime: en("nodejs", "java", "python", "go", "other"), agentMode: en("embedded", "sidecar", "external"),
+    capabilities: { type: "array", items: { oneOf: [str(), obj({ name: str(), label: str(), description: str() }, ["name"])] } },
+    events: { type: "array", items: obj({ name: str(), direction: en("publish", "subscribe"), description: str(), schema: anyObj() }, ["name", "direction"]) },
+    permissions: { type: "array", items: obj({ name: str(), description: str() }, ["name"]) },
+    labels: { type: "object", additionalProperties: { type: "string" } },
+  }, ["kind", "code", "name", "version", "runtime", "agentMode"], { additionalProperties: true }),
+  HealthReportInput: obj({ status: ref("HealthStatus"), message: str(), details: anyObj() }, ["status"]),
+  ConfigItemInput: obj({ key: str(), label: str(), type: str(), source: str(), editable: bool(), sensitive: bool(), valuePreview: str(), defaultValue: str(), secretRef: str() }, ["key", "type"]),
+  ActionDefinitionInput: obj({ name: str(), label: str(), description: str(), dangerLevel: ref("DangerLevel"), requiresConfirmation: bool(), enabled: bool(), inputSchema: anyObj(), timeoutSeconds: int() }, ["name", "label"]),
+  ReportCommandResultRequest: obj({ success: bool(), message: str(), data: anyObj(), error: anyObj(), startedAt: time(), finishedAt: time() }, ["success"]),
+  CommandProgressRequest: obj({ percent: { type: "number", minimum: 0, maximum: 1 }, message: str(), logs: { type: "array", items: obj({ at: time(), level: en("debug", "info", "warn", "error"), message: str() }, ["level", "message"]) } }),
+  CommandProgressResponse: obj({ cancelRequested: bool() }, ["cancelRequested"]),
+
+  SystemHealth: obj({
+    status: en("UP", "DEGRADED", "DOWN"), timestamp: time(), version: str(), edition: en("ce"),
+    database: obj({ status: en("UP", "DEGRADED", "DOWN"), kind: en("sqlite"), latencyMs: int({ minimum: 0 }) }, ["status"]),
+    uptimeSeconds: int({ minimum: 0 }),
+  }, ["status", "timestamp", "version", "edition", "database"]),
+  Manifest: anyObj(),
+  AdminMetrics: obj({ totals: { type: "object", additionalProperties: { type: "integer" } }, byStatus: anyObj(), operational: anyObj() }, ["totals", "byStatus", "operational"]),
+  Diagnostics: anyObj(),
+  MaintenanceRun: anyObj(),
+  SystemVersion: obj({ version: str(), edition: en("ce"), schemaVersion: int() }, ["version", "edition"]),
+};

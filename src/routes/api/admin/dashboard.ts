@@ -1,0 +1,15 @@
+// /api/admin/dashboard/summary
+import { route } from "../../../context.js";
+import { dashboardSummary, last24Hours } from "../../../domain/dashboard.js";
+import { ok } from "../../../http/reply.js";
+import { parseQuery } from "../../../schemas/common.js";
+
+export const dashboardRoutes = [
+  route({
+    method: "GET", path: "/api/admin/dashboard/summary", auth: "viewer", name: "getDashboardSummary",
+    handler: ({ app, query }) => {
+      parseQuery(query, {});
+      return ok({ ...dashboardSummary(app), last24Hours: last24Hours(app) });
+    },
+  }),
+];
