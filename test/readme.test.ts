@@ -1,0 +1,43 @@
+// The README's curl walkthrough runs as written against the built server and ends with a
+// SUCCEEDED command and its audit trail.
+import t from "tap";
+import { spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { rootPath } from "../src/paths.js";
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+
+t.test("README walkthrough", async (t) => {
+  const readme = readFileSync(rootPath("README.md"), "utf8");
+  const block = /<!-- walkthrough:start -->\s*```bash\n([\s\S]*?)```\s*<!-- walkthrough:end -->/.exec(readme)?.[1];
+  t.ok(block, "README has the walkthrough block");
+  const port = await freePort();
+  const dataDir = t.testdir();
+  const password = "readme-owner-password";
+  const server = spawn(process.execPath, [rootPath("dist/capstan.js"), "serve"], {
+    env: { ...process.env, CAPSTAN_PORT: String(port), CAPSTAN_DATA_DIR: dataDir, CAPSTAN_ADMIN_PASSWORD: password, CAPSTAN_LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  t.teardown(() => { server.kill("SIGTERM"); });
+  await new Promise<void>((resolve, reject) => {
+    server.stdout.on("data", (d: Buffer) => { if (d.toString().includes("listening on")) resolve(); });
+    server.once("exit", (code) => reject(new Error(`server exited ${code}`)));
+  });
+  const run = spawnSync("bash", ["-e", "-o", "pipefail", "-c", block!], {
+    env: { ...process.env, CAPSTAN: `http://127.0.0.1:${port}`, CAPSTAN_ADMIN_PASSWORD: password },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  t.equal(run.status, 0, `walkthrough exits 0 (stderr: ${run.stderr})`);
+  const out = run.stdout.trim().split("\n");
+  t.equal(out[0], '{"message":"hello"}', "the agent received the payload");
+  t.equal(out[1], "SUCCEEDED");
+  t.match(out.slice(2).join("\n"), /USER command\.created SUCCESS\n.*AGENT command\.dispatched SUCCESS\n.*AGENT command\.completed SUCCESS/);
+});
