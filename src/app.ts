@@ -64,6 +64,14 @@ export function createApp(deps: AppDeps): CapstanApp {
           checkCsrf(ctx.admin, supplied);
         }
       }
+      // Every body is read and parsed up front, so bad JSON, oversize bodies and hostile nesting get
+      // their 4xx even on routes whose handler ignores the body.
+      if (req.method !== "GET" && req.method !== "HEAD") await ctx.body();
+      if (ctx.query.size > 0 && !route.query) {
+        throw new AppError("VALIDATION_FAILED", "this endpoint takes no query parameters", {
+          issues: [...new Set(ctx.query.keys())].map((k) => ({ path: k, message: "unknown query parameter" })),
+        });
+      }
       return route.handler(ctx);
     };
 

@@ -85,6 +85,8 @@ export interface RouteDef<P extends string = string> {
   page?: boolean;
   /** Skip the CSRF check (login forms only). */
   noCsrf?: boolean;
+  /** The handler validates its query string (parseQuery); without this any query parameter is refused with 422. */
+  query?: boolean;
   handler: (ctx: Ctx<Params<P>>) => Reply | Promise<Reply>;
 }
 

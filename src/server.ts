@@ -9,6 +9,8 @@ import type { Config } from "./config.js";
 import { openDb, type Db } from "./db/open.js";
 import type { Logger } from "./log.js";
 import { rootPath } from "./paths.js";
+import { startMaintenance } from "./domain/maintenance.js";
+import { installMetrics } from "./metrics/prometheus.js";
 
 export const VERSION: string = JSON.parse(readFileSync(rootPath("package.json"), "utf8")).version;
 
@@ -26,6 +28,7 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   mkdirSync(config.dataDir, { recursive: true });
   const db = opts.db ?? openDb(databasePath(config));
   const capstan = createApp({ db, config, log, now: opts.now ?? (() => new Date()), version: VERSION });
+  installMetrics(capstan.app); // before listening, so the first request is counted
   const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, capstan.handle);
   // Long polls last up to 30 s; the socket idle timeout must be longer than that.
   server.setTimeout(45_000);
@@ -36,6 +39,7 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
+  startMaintenance(capstan.app); // runs once now, then on its timer; stopped by the onClose hooks
 
   let closing: Promise<void> | undefined;
   const close = () =>

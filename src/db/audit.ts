@@ -40,7 +40,7 @@ const sql = statements({
   // retention: oldest first, bounded batch
   deleteBefore: `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
   // operational metrics derived from the trail
-  countByAction: `SELECT action, COUNT(*) AS n FROM audit_events WHERE action IN ('command.dispatched','command.completed','command.failed','service.action.prepare.requested','action.prepare.failed') GROUP BY action`,
+  countByAction: `SELECT action, COUNT(*) AS n FROM audit_events WHERE action IN ('command.dispatched','command.completed','command.failed','service.action.prepared','command.prepare.failed') GROUP BY action`,
 });
 
 type RawRow = {

@@ -87,7 +87,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     query: [...PAGE, arr("status", ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]), one("type"), one("actionName"), one("serviceId"), one("agentId"), one("from"), one("to")],
   },
   showCommand: { tag: "AdminCommands", summary: "Command detail with its result (a one-time generatedKey is shown on the first read only).", response: "CommandDetail" },
-  showCommandLogs: { tag: "AdminCommands", summary: "Progress log lines of a command.", response: { array: "CommandLogLine" } },
+  showCommandLogs: {
+    tag: "AdminCommands", summary: "Progress log lines of a command, oldest first.", response: { array: "CommandLogLine" },
+    query: [{ name: "afterId", schema: { type: "integer", minimum: 0 }, description: "only lines after this id (live views)" }, { name: "limit", schema: { type: "integer", minimum: 1, maximum: 1000 } }],
+  },
   cancelCommand: { tag: "AdminCommands", summary: "Cancel a pending or running command.", response: "Command" },
   retryCommand: { tag: "AdminCommands", summary: "Run a terminal command again as a new command.", request: "RetryCommandRequest", response: "Command" },
   // audit
@@ -100,7 +103,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   reportServices: { tag: "Agent", summary: "Report services: manifest, configs, actions, health.", request: "ServiceReportRequest", response: "ServiceReportResponse" },
   pollCommands: {
     tag: "Agent", summary: "Claim pending commands (atomically set RUNNING); waitSeconds > 0 long-polls.", response: { array: "Command" },
-    query: [{ name: "limit", schema: { type: "integer", minimum: 1, maximum: 10 } }, { name: "waitSeconds", schema: { type: "integer", minimum: 0, maximum: 30 }, description: "Capstan addition: long poll" }],
+    query: [{ name: "limit", schema: { type: "integer", minimum: 1, maximum: 10 } }, { name: "waitSeconds", schema: { type: "number", minimum: 0, maximum: 30 }, description: "Capstan addition: long poll up to this many seconds" }],
   },
   reportProgress: { tag: "Agent", summary: "Progress and log lines of a running command; tells the agent when it was cancelled.", request: "CommandProgressRequest", response: "CommandProgressResponse" },
   reportResult: { tag: "Agent", summary: "Report a command's result (idempotent for an identical repeat).", request: "ReportCommandResultRequest", response: "empty" },

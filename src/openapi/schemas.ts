@@ -87,10 +87,11 @@ export const SCHEMAS: Record<string, Schema> = {
     createdAt: time(), startedAt: ntime(), completedAt: ntime(), expiresAt: ntime(),
     retryOf: nstr(), errorCode: nstr(), errorMessage: nstr(), cancelRequested: bool(), createdByType: en("USER", "BUS", "SYSTEM"),
     sourceEventId: nstr(), progress: { type: ["object", "null"], additionalProperties: true },
+    cancelRequestedAt: ntime(), timeoutSeconds: { type: ["integer", "null"] }, logsCount: int(), secretFields: { type: "array", items: str() },
   }, ["id", "agentId", "serviceId", "type", "actionName", "status", "createdAt"]),
   CommandDetail: { allOf: [ref("Command"), obj({ result: { oneOf: [ref("CommandResult"), { type: "null" }] } })] },
   CommandResult: obj({ id: id("crs"), commandId: id("cmd"), success: bool(), message: nstr(), data: anyObj(), error: anyObj(), reportedAt: time() }, ["id", "commandId", "success", "reportedAt"]),
-  CommandLogLine: obj({ at: time(), level: str(), message: str() }, ["at", "level", "message"]),
+  CommandLogLine: obj({ id: int(), at: time(), level: str(), message: str() }, ["id", "at", "level", "message"]),
   RetryCommandRequest: obj({ confirmation: bool() }),
 
   AuditEvent: obj({

@@ -1,18 +1,42 @@
 // The only list of routes. Each file exports its routes; the order here is the matching order.
 import type { AnyRoute, App } from "../context.js";
 import { systemRoutes } from "./api/system.js";
+import { openApiRoutes } from "./api/openapi.js";
 import { authRoutes } from "./api/admin/auth.js";
 import { userRoutes } from "./api/admin/users.js";
 import { apiTokenRoutes } from "./api/admin/apiTokens.js";
 import { auditRoutes } from "./api/admin/audit.js";
+import { dashboardRoutes } from "./api/admin/dashboard.js";
+import { operationsRoutes } from "./api/admin/operations.js";
+import { metricsRoutes } from "./api/metrics.js";
+import { pageRoutes } from "./pages/index.js";
+import { agentCommandRoutes } from "./api/agentCommands.js";
+import { actionRoutes } from "./api/admin/actions.js";
+import { commandRoutes } from "./api/admin/commands.js";
+import { agentRoutes } from "./api/agents.js";
+import { adminAgentRoutes } from "./api/admin/agents.js";
+import { registrationTokenRoutes } from "./api/admin/registrationTokens.js";
+import { adminServiceRoutes } from "./api/admin/services.js";
 
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
-export function allRoutes(_app: App): AnyRoute[] {
-  return [
+export function allRoutes(app: App): AnyRoute[] {
+  const routes: AnyRoute[] = [
     ...systemRoutes,
+    ...openApiRoutes(() => routes, app.version),
     ...authRoutes,
     ...userRoutes,
     ...apiTokenRoutes,
     ...auditRoutes,
+    ...dashboardRoutes,
+    ...operationsRoutes,
+    ...metricsRoutes,
+    ...agentRoutes,
+    ...adminAgentRoutes,
+    ...registrationTokenRoutes,
+    ...adminServiceRoutes,
+    ...agentCommandRoutes,
+    ...actionRoutes,
+    ...commandRoutes,
+    ...pageRoutes,
   ];
+  return routes;
 }

@@ -8,7 +8,7 @@ import { idOf, parseQuery } from "../../../schemas/common.js";
 
 export const apiTokenRoutes = [
   route({
-    method: "GET", path: "/api/admin/api-tokens", auth: "viewer", name: "listApiTokens",
+    method: "GET", path: "/api/admin/api-tokens", auth: "viewer", name: "listApiTokens", query: true,
     handler: (ctx) => {
       parseQuery(ctx.query, {});
       return ok(listVisibleApiTokens(ctx.app, ctx.admin!));

@@ -10,7 +10,7 @@ const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", json: "application/json;
 
 export const auditRoutes = [
   route({
-    method: "GET", path: "/api/admin/audit-events", auth: "viewer", name: "listAuditEvents",
+    method: "GET", path: "/api/admin/audit-events", auth: "viewer", name: "listAuditEvents", query: true,
     handler: ({ app, query }) => {
       const qy = parseQuery(query, ListAuditQuery, AUDIT_QUERY_ARRAYS);
       const { rows, total } = listAudit(app, qy, qy.sort, qy.page, qy.pageSize);
@@ -19,7 +19,7 @@ export const auditRoutes = [
   }),
   // registered before /:auditEventId so "export" is never read as an id
   route({
-    method: "GET", path: "/api/admin/audit-events/export", auth: "viewer", name: "exportAuditEvents",
+    method: "GET", path: "/api/admin/audit-events/export", auth: "viewer", name: "exportAuditEvents", query: true,
     handler: ({ app, query }) => {
       const qy = parseQuery(query, ExportAuditQuery, AUDIT_QUERY_ARRAYS);
       const { format, sort, ...filter } = qy;

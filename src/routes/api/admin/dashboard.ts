@@ -6,7 +6,7 @@ import { parseQuery } from "../../../schemas/common.js";
 
 export const dashboardRoutes = [
   route({
-    method: "GET", path: "/api/admin/dashboard/summary", auth: "viewer", name: "getDashboardSummary",
+    method: "GET", path: "/api/admin/dashboard/summary", auth: "viewer", name: "getDashboardSummary", query: true,
     handler: ({ app, query }) => {
       parseQuery(query, {});
       return ok({ ...dashboardSummary(app), last24Hours: last24Hours(app) });

@@ -15,7 +15,7 @@ const userId = (raw: string): string => {
 
 export const userRoutes = [
   route({
-    method: "GET", path: "/api/admin/users", auth: "owner", name: "listUsers",
+    method: "GET", path: "/api/admin/users", auth: "owner", name: "listUsers", query: true,
     handler: ({ app, query }) => {
       const qy = parseQuery(query, ListUsersQuery, USER_QUERY_ARRAYS);
       const { rows, total } = listUsers(app.db, qy, qy.sort, qy.page, qy.pageSize);

@@ -1,0 +1,53 @@
+// Typed errors. Each carries the server's stable `code` and the HTTP `status` when there was a response.
+export class CapstanError extends Error {
+  readonly code: string;
+  readonly status: number | undefined;
+  constructor(code: string, message: string, status?: number) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** Transient: no response, timeout, 429 or 5xx. Loops back off and try again. */
+export class NetworkError extends CapstanError {
+  /** Server-requested delay (Retry-After), already capped. */
+  readonly retryAfterMs: number | undefined;
+  constructor(code: string, message: string, status?: number, retryAfterMs?: number) {
+    super(code, message, status);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The agent token was refused (401) or the agent may not act (403): revoked, disabled, mismatch. */
+export class AgentAuthError extends CapstanError {}
+
+/** Registration refused, or impossible (no token configured). `hint` says what the operator must do. */
+export class RegistrationError extends CapstanError {
+  readonly hint: string;
+  constructor(code: string, message: string, hint: string, status?: number) {
+    super(code, message, status);
+    this.hint = hint;
+  }
+}
+
+export const isTransient = (err: unknown): err is NetworkError => err instanceof NetworkError;
+
+const HINTS: Record<string, string> = {
+  REGISTRATION_TOKEN_INVALID: "the registration token is unknown to this server: create a new one in the console (Registration tokens) and set CAPSTAN_REGISTRATION_TOKEN",
+  REGISTRATION_TOKEN_EXPIRED: "the registration token has expired: create a new one in the console and set CAPSTAN_REGISTRATION_TOKEN",
+  REGISTRATION_TOKEN_REVOKED: "the registration token was revoked: create a new one in the console and set CAPSTAN_REGISTRATION_TOKEN",
+  REGISTRATION_TOKEN_USED: "the registration token has been used up: create a new one in the console and set CAPSTAN_REGISTRATION_TOKEN",
+  NO_CREDENTIALS: "no stored agent token and no registration token: create a registration token in the console and set CAPSTAN_REGISTRATION_TOKEN (or the registrationToken option)",
+};
+
+/** The one line an operator needs when registration is refused. */
+export function registrationHint(code: string, agentCode: string): string {
+  if (code === "AGENT_CODE_TAKEN") {
+    return `agent code "${agentCode}" is already registered and this registration token is not bound to it. ` +
+      `If this is the same service (lost token file, new host), open the agent "${agentCode}" in the console, ` +
+      `choose "Re-enroll" and set CAPSTAN_REGISTRATION_TOKEN to the token it shows; otherwise give this service a different agent code`;
+  }
+  return HINTS[code] ?? `registration was refused (${code}): check the registration token and the server logs`;
+}

@@ -1,0 +1,70 @@
+// What the agent reports about its service: the ReportedService of the contract, built from the
+// options and the registered configs/actions. Sensitive config values never leave the process.
+import type { ActionDefinition, ConfigItem, HealthReport, JsonObject, ServiceInfo } from "./types.js";
+
+export interface ReportedService {
+  code: string;
+  name: string;
+  description?: string;
+  version: string;
+  runtime: "nodejs";
+  manifest: JsonObject;
+  health?: HealthReport;
+  configs: ConfigItem[];
+  actions: JsonObject[];
+}
+
+export function buildReportedService(
+  agentCode: string, info: ServiceInfo, configs: ConfigItem[], actions: Iterable<ActionDefinition>, health?: HealthReport,
+): ReportedService {
+  const code = info.code ?? agentCode;
+  const name = info.name ?? code;
+  const version = info.version ?? "0.0.0";
+  const manifest: JsonObject = {
+    kind: "CapsuleService", schemaVersion: "1.0", code, name, version, runtime: "nodejs", agentMode: "embedded",
+    ...(info.description !== undefined ? { description: info.description } : {}),
+    ...(info.capabilities ? { capabilities: info.capabilities } : {}),
+    ...(info.labels ? { labels: info.labels } : {}),
+    ...(info.events ? { events: info.events } : {}),
+    ...(info.permissions ? { permissions: info.permissions } : {}),
+  };
+  return {
+    code, name, version, runtime: "nodejs", manifest,
+    ...(info.description !== undefined ? { description: info.description } : {}),
+    ...(health ? { health } : {}),
+    configs: configs.map(safeConfig),
+    actions: [...actions].map(actionToWire),
+  };
+}
+
+/** Sensitive items keep their metadata and secretRef; their value and default stay here. */
+function safeConfig(c: ConfigItem): ConfigItem {
+  if (!c.sensitive) return { ...c };
+  const { valuePreview: _v, defaultValue: _d, ...rest } = c;
+  return rest;
+}
+
+function actionToWire(a: ActionDefinition): JsonObject {
+  return {
+    name: a.name, label: a.label, dangerLevel: a.dangerLevel ?? "LOW", requiresConfirmation: a.requiresConfirmation ?? false,
+    ...(a.description !== undefined ? { description: a.description } : {}),
+    ...(a.inputSchema ? { inputSchema: a.inputSchema } : {}),
+    ...(a.timeoutSeconds !== undefined ? { timeoutSeconds: a.timeoutSeconds } : {}),
+  };
+}
+
+/** A prepare answer for actions without `prepare`: the `default`s of the input schema. */
+export function defaultsFromSchema(schema: JsonObject | undefined, depth = 0): JsonObject {
+  const out: JsonObject = {};
+  const props = schema?.properties;
+  if (!props || typeof props !== "object" || depth > 8) return out;
+  for (const [key, prop] of Object.entries(props as Record<string, JsonObject>)) {
+    if (!prop || typeof prop !== "object") continue;
+    if ("default" in prop) out[key] = prop.default;
+    else if (prop.type === "object" && prop.properties) {
+      const nested = defaultsFromSchema(prop, depth + 1);
+      if (Object.keys(nested).length > 0) out[key] = nested;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,37 @@
+// Opens the configured database for one CLI command, with an App around it so commands reuse the
+// domain operations (and their audit events) instead of writing SQL of their own.
+import { existsSync } from "node:fs";
+import type { App } from "../context.js";
+import { createRuntime } from "../runtime.js";
+import { loadConfig, type Config } from "../config.js";
+import { openDb } from "../db/open.js";
+import { createLogger } from "../log.js";
+import { databasePath, VERSION } from "../server.js";
+import { CliError, type CliIo } from "./io.js";
+
+export const DATA_DIR_OPTION = { "data-dir": { type: "string" } } as const;
+
+export const cliConfig = (io: CliIo, dataDir: string | undefined): Config =>
+  loadConfig({ ...io.env, ...(dataDir ? { CAPSTAN_DATA_DIR: dataDir } : {}) });
+
+/**
+ * Runs `fn` with an app over the data dir's database (migrated), closing it afterwards. The database
+ * must exist: a mistyped --data-dir should fail, not quietly create an empty database.
+ */
+export async function withCliApp<T>(io: CliIo, dataDir: string | undefined, fn: (app: App) => Promise<T> | T): Promise<T> {
+  const config = cliConfig(io, dataDir);
+  const path = databasePath(config);
+  if (!existsSync(path)) throw new CliError(`no database at ${path}; start the server once or run \`capstan migrate\``);
+  const db = openDb(path);
+  const now = () => new Date();
+  const log = createLogger({ level: "warn", format: "pretty", write: (line) => io.stderr.write(line + "\n") });
+  const app: App = { db, config, log, now, version: VERSION, runtime: createRuntime(now) };
+  try {
+    return await fn(app);
+  } finally {
+    db.close();
+  }
+}
+
+/** The actor of CLI changes in the audit trail: the system, marked as the command line in metadata. */
+export const CLI_ACTOR = { type: "SYSTEM", id: null } as const;

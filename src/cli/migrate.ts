@@ -1,0 +1,44 @@
+// capstan migrate: create or upgrade the database schema without starting the server (upgrades
+// can then be checked before traffic arrives). A database newer than this Capstan is refused.
+import Database from "better-sqlite3";
+import { existsSync, mkdirSync } from "node:fs";
+import { openDb } from "../db/open.js";
+import { databasePath } from "../server.js";
+import { cliConfig, DATA_DIR_OPTION } from "./context.js";
+import { parseCommandArgs, type Command } from "./io.js";
+
+const HELP = `usage: capstan migrate [--data-dir D]
+
+Creates the database if it does not exist and applies every pending migration, each in its own
+transaction. A database written by a newer Capstan is refused with exit code 1. \`serve\` does the
+same at start; run this to upgrade ahead of time. Take a backup first.`;
+
+export const migrate: Command = {
+  summary: "create or upgrade the database schema",
+  help: HELP,
+  async run(args, io) {
+    const { values } = parseCommandArgs(args, { ...DATA_DIR_OPTION });
+    if (values.help) {
+      io.stdout.write(HELP + "\n");
+      return 0;
+    }
+    const config = cliConfig(io, values["data-dir"]);
+    mkdirSync(config.dataDir, { recursive: true });
+    const path = databasePath(config);
+    const from = existsSync(path) ? schemaVersionOf(path) : 0;
+    const db = openDb(path); // applies the ladder, or throws DatabaseTooNewError (exit 1)
+    const to = db.pragma("user_version", { simple: true }) as number;
+    db.close();
+    io.stdout.write(from === to ? `${path}: schema version ${to}, up to date\n` : `${path}: schema version ${from} -> ${to}\n`);
+    return 0;
+  },
+};
+
+function schemaVersionOf(path: string): number {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    return db.pragma("user_version", { simple: true }) as number;
+  } finally {
+    db.close();
+  }
+}

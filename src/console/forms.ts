@@ -1,0 +1,57 @@
+// Form posts: read the urlencoded body as a plain record and turn validation failures into
+// per-field messages for the form template (re-rendered with 422).
+import { ZodError } from "zod";
+import type { Ctx } from "../context.js";
+import { AppError } from "../errors.js";
+
+export type Form = Record<string, string | string[]>;
+
+export async function readForm(ctx: Ctx<unknown>): Promise<Form> {
+  const body = await ctx.body();
+  if (body === undefined) return {};
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw new AppError("REQUEST_ERROR", "expected a form submission");
+  return body as Form;
+}
+
+/** One field as a string ("" when missing; the last value when repeated). */
+export const field = (form: Form, key: string): string => {
+  const v = form[key];
+  return Array.isArray(v) ? (v[v.length - 1] ?? "") : (v ?? "");
+};
+
+/** Only the given fields, with empty strings dropped, ready for a shared zod body schema. */
+export function pick(form: Form, keys: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    const v = field(form, k).trim();
+    if (v !== "") out[k] = v;
+  }
+  return out;
+}
+
+export type FieldErrors = Record<string, string>;
+
+/** Field messages from a zod or AppError (details.issues); other errors are rethrown to the error page. */
+export function fieldErrors(err: unknown): { errors: FieldErrors; message: string } {
+  if (err instanceof ZodError) {
+    const errors: FieldErrors = {};
+    for (const i of err.issues) errors[i.path.map(String).join(".") || "_"] ??= i.message;
+    return { errors, message: "Please correct the highlighted fields." };
+  }
+  if (err instanceof AppError && err.status === 422) {
+    const errors: FieldErrors = {};
+    const issues = (err.details?.issues ?? []) as { path?: string; message?: string }[];
+    for (const i of Array.isArray(issues) ? issues : []) errors[normalisePath(i.path ?? "")] ??= i.message ?? "invalid";
+    return { errors, message: err.message };
+  }
+  throw err;
+}
+
+/** "/payload/count", "payload.count" and "count" all name the form field "count". */
+const normalisePath = (p: string): string => p.replace(/^\/+/, "").replace(/\//g, ".").replace(/^payload\./, "") || "_";
+
+/** A safe same-origin path for ?next= (never "//host" or a scheme). */
+export function safeNext(next: string | undefined): string {
+  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
+  return next;
+}

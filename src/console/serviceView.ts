@@ -1,0 +1,62 @@
+// Capsule services as the console shows them: list rows and the detail tabs' view models.
+import type { App } from "../context.js";
+import type { serviceDetail, ServiceWire } from "../domain/services.js";
+import { needsConfirmation } from "../domain/commands/execute.js";
+import { badge, cell, prettyJson, when } from "./format.js";
+
+type Detail = ReturnType<typeof serviceDetail>;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+
+export function serviceRowView(app: App, s: ServiceWire) {
+  return {
+    id: s.id, href: `/services/${encodeURIComponent(s.id)}`, code: s.code, name: s.name, version: s.version ?? "",
+    status: badge(s.status), reason: s.statusReason, health: badge(s.healthStatus),
+    agent: s.agentCode ?? "", agentHref: s.agentId ? `/agents/${encodeURIComponent(s.agentId)}` : null,
+    reported: when(s.lastReportedAt, app.now()),
+  };
+}
+
+export const TABS = ["overview", "manifest", "health", "configs", "actions", "commands", "audit"] as const;
+export type Tab = (typeof TABS)[number];
+
+export function serviceHeaderView(app: App, d: Detail, tab: Tab) {
+  const base = `/services/${encodeURIComponent(d.id)}`;
+  const capabilities = Array.isArray(d.manifest.capabilities)
+    ? d.manifest.capabilities.map((c) => (isObj(c) ? cell(c.label ?? c.name) : cell(c))).slice(0, 50)
+    : [];
+  return {
+    ...serviceRowView(app, d), description: d.description ?? "", runtime: d.runtime ?? "", released: d.releasedAt !== null,
+    created: when(d.createdAt, app.now()), capabilities,
+    tabs: TABS.map((t) => ({ key: t, label: t[0]!.toUpperCase() + t.slice(1), href: t === "overview" ? base : `${base}/${t}`, current: t === tab })),
+  };
+}
+
+export function healthView(app: App, d: Detail) {
+  const h = d.health;
+  if (!h) return null;
+  const details = isObj(h.details) ? { ...h.details } : {};
+  const deps = Array.isArray(details.dependencies) ? details.dependencies : null;
+  if (deps) delete details.dependencies;
+  return {
+    status: badge(h.status), message: h.message ?? "", reported: when(h.reportedAt, app.now()),
+    details: Object.keys(details).length ? prettyJson(details) : null,
+    dependencies: deps?.slice(0, 100).map((x) => (isObj(x) ? { name: cell(x.name ?? x.id), status: badge(cell(x.status)), message: cell(x.message) } : { name: cell(x), status: badge(null), message: "" })) ?? [],
+  };
+}
+
+export function configViews(d: Detail) {
+  return d.configs.map((c) => ({
+    key: c.key, label: c.label ?? "", type: c.type, source: c.source ?? "", editable: c.editable ? "yes" : "no", sensitive: c.sensitive,
+    value: c.sensitive ? "•••••• (sensitive, not stored)" : (c.valuePreview ?? ""), defaultValue: c.sensitive ? "" : (c.defaultValue ?? ""),
+    secretRef: c.secretRef ?? "",
+  }));
+}
+
+export function actionViews(d: Detail, canRun: boolean) {
+  return d.actions.map((a) => ({
+    name: a.name, label: a.label, description: a.description ?? "", danger: badge(a.dangerLevel), enabled: a.enabled,
+    confirm: needsConfirmation(a), timeout: a.timeoutSeconds ? `${a.timeoutSeconds} s` : "",
+    runHref: canRun && a.enabled ? `/services/${encodeURIComponent(d.id)}/actions/${encodeURIComponent(a.name)}` : null,
+  }));
+}

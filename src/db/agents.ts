@@ -1,0 +1,136 @@
+// agents: embedded agents and their stored status; the effective status is derived from heartbeat age.
+import type { Db } from "./open.js";
+import { statements } from "./open.js";
+import { Where, limitOffset, orderBy, type SortKey } from "./query.js";
+
+export type AgentStatus = "PENDING" | "ONLINE" | "OFFLINE" | "DISABLED" | "REVOKED";
+export const AGENT_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"] as const;
+
+export interface AgentRow {
+  id: string; code: string; name: string | null; mode: string; runtime: string | null;
+  version: string | null; hostname: string | null; os: string | null; arch: string | null;
+  status: AgentStatus; lastHeartbeatAt: string | null;
+  registeredAt: string; createdAt: string; updatedAt: string;
+}
+
+export interface AgentFacts {
+  name: string | null; mode: string; runtime: string | null; version: string | null;
+  hostname: string | null; os: string | null; arch: string | null;
+}
+
+const COLUMNS = `id, code, name, mode, runtime, version, hostname, os, arch, status, last_heartbeat_at, registered_at, created_at, updated_at`;
+export const AGENT_SORT: Record<string, string> = { createdAt: "created_at", lastSeenAt: "last_heartbeat_at", name: "name" };
+
+/** Last contact: registration counts too, so a freshly (re-)enrolled agent is not OFFLINE before its first heartbeat. */
+export const agentContactSql = (a: string): string => `MAX(${a}.registered_at, COALESCE(${a}.last_heartbeat_at, ${a}.registered_at))`;
+
+/**
+ * Effective agent status as SQL (one bound parameter: the offline cutoff ISO time). Must agree with
+ * effectiveAgentStatus() in domain/status.ts; test/db/agents.test.ts checks both on the same rows.
+ */
+export const effectiveAgentStatusSql = (a: string): string => `CASE
+  WHEN ${a}.status IN ('DISABLED', 'REVOKED') THEN ${a}.status
+  WHEN ${agentContactSql(a)} < ? THEN 'OFFLINE'
+  WHEN ${a}.last_heartbeat_at IS NULL OR ${a}.last_heartbeat_at < ${a}.registered_at THEN 'PENDING'
+  ELSE 'ONLINE' END`;
+
+const sql = statements({
+  // by id
+  get: `SELECT ${COLUMNS} FROM agents WHERE id = ?`,
+  // registration: identity is the code
+  byCode: `SELECT ${COLUMNS} FROM agents WHERE code = ?`,
+  // create at registration
+  insert: `INSERT INTO agents (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // re-enrolment: new facts, new registration time, status decided by the domain
+  reenrol: `UPDATE agents SET name = ?, mode = ?, runtime = ?, version = ?, hostname = ?, os = ?, arch = ?, status = ?,
+            registered_at = ?, updated_at = ? WHERE id = ?`,
+  // operator transitions
+  setStatus: `UPDATE agents SET status = ?, updated_at = ? WHERE id = ?`,
+  // heartbeat or poll: contact time only (status is written on transitions alone)
+  contact: `UPDATE agents SET last_heartbeat_at = ? WHERE id = ?`,
+  // heartbeat/poll transition; the WHERE makes it a no-op unless the agent was PENDING or OFFLINE
+  online: `UPDATE agents SET status = 'ONLINE', updated_at = ? WHERE id = ? AND status IN ('PENDING', 'OFFLINE')`,
+  // heartbeat audit sampling: claims the slot only when the last sample is older than the window
+  claimAudit: `UPDATE agents SET last_heartbeat_audit_at = ? WHERE id = ? AND (last_heartbeat_audit_at IS NULL OR last_heartbeat_audit_at <= ?)`,
+  // sweep candidates: stored ONLINE/PENDING whose last contact is past the cutoff
+  staleOnline: `SELECT ${COLUMNS} FROM agents a WHERE a.status IN ('ONLINE', 'PENDING') AND ${agentContactSql("a")} < ? ORDER BY a.last_heartbeat_at LIMIT ?`,
+  // sweep write; re-checks the condition so a heartbeat that raced the sweep wins
+  markOffline: `UPDATE agents AS a SET status = 'OFFLINE', updated_at = ? WHERE a.id = ? AND a.status IN ('ONLINE', 'PENDING') AND ${agentContactSql("a")} < ?`,
+  // dashboard/metrics counts by effective status
+  countByStatus: `SELECT ${effectiveAgentStatusSql("a")} AS status, COUNT(*) AS n FROM agents a GROUP BY 1`,
+});
+
+type RawRow = {
+  id: string; code: string; name: string | null; mode: string; runtime: string | null; version: string | null;
+  hostname: string | null; os: string | null; arch: string | null; status: AgentStatus; last_heartbeat_at: string | null;
+  registered_at: string; created_at: string; updated_at: string;
+};
+
+const toRow = (r: RawRow): AgentRow => ({
+  id: r.id, code: r.code, name: r.name, mode: r.mode, runtime: r.runtime, version: r.version,
+  hostname: r.hostname, os: r.os, arch: r.arch, status: r.status, lastHeartbeatAt: r.last_heartbeat_at,
+  registeredAt: r.registered_at, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+export function getAgent(db: Db, id: string): AgentRow | undefined {
+  const r = sql(db).get.get(id) as RawRow | undefined;
+  return r && toRow(r);
+}
+
+export function getAgentByCode(db: Db, code: string): AgentRow | undefined {
+  const r = sql(db).byCode.get(code) as RawRow | undefined;
+  return r && toRow(r);
+}
+
+export function insertAgent(db: Db, a: AgentRow): void {
+  sql(db).insert.run(a.id, a.code, a.name, a.mode, a.runtime, a.version, a.hostname, a.os, a.arch, a.status,
+    a.lastHeartbeatAt, a.registeredAt, a.createdAt, a.updatedAt);
+}
+
+export function reenrolAgent(db: Db, id: string, f: AgentFacts, status: AgentStatus, nowIso: string): void {
+  sql(db).reenrol.run(f.name, f.mode, f.runtime, f.version, f.hostname, f.os, f.arch, status, nowIso, nowIso, id);
+}
+
+export const setAgentStatus = (db: Db, id: string, status: AgentStatus, nowIso: string): void => {
+  sql(db).setStatus.run(status, nowIso, id);
+};
+
+/** Records contact; returns true when the stored status moved PENDING/OFFLINE -> ONLINE. */
+export function recordAgentContact(db: Db, id: string, nowIso: string): boolean {
+  sql(db).contact.run(nowIso, id);
+  return sql(db).online.run(nowIso, id).changes === 1;
+}
+
+/** True when this call may write the sampled heartbeat audit (none since `windowStartIso`). */
+export const claimHeartbeatAudit = (db: Db, id: string, nowIso: string, windowStartIso: string): boolean =>
+  sql(db).claimAudit.run(nowIso, id, windowStartIso).changes === 1;
+
+export const listAgentsPastCutoff = (db: Db, cutoffIso: string, limit: number): AgentRow[] =>
+  (sql(db).staleOnline.all(cutoffIso, limit) as RawRow[]).map(toRow);
+
+export const markAgentOffline = (db: Db, id: string, cutoffIso: string, nowIso: string): boolean =>
+  sql(db).markOffline.run(nowIso, id, cutoffIso).changes === 1;
+
+export function countAgentsByStatus(db: Db, offlineCutoffIso: string): Record<AgentStatus, number> {
+  const out = Object.fromEntries(AGENT_STATUSES.map((s) => [s, 0])) as Record<AgentStatus, number>;
+  for (const r of sql(db).countByStatus.all(offlineCutoffIso) as { status: AgentStatus; n: number }[]) out[r.status] = r.n;
+  return out;
+}
+
+export interface AgentFilter {
+  status?: string[] | undefined;
+  q?: string | undefined;
+}
+
+/** Lists agents; the status filter applies to the effective status (offline cutoff bound as a parameter). */
+export function listAgents(
+  db: Db, f: AgentFilter, offlineCutoffIso: string, sort: SortKey[], page: number, pageSize: number,
+): { rows: AgentRow[]; total: number } {
+  const w = new Where().search(["a.code", "a.name"], f.q);
+  if (f.status?.length) w.add(`(${effectiveAgentStatusSql("a")}) IN (${f.status.map(() => "?").join(", ")})`, offlineCutoffIso, ...f.status);
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM agents a ${w.sql}`).get(...w.params) as { n: number }).n;
+  const rows = db
+    .prepare(`SELECT ${COLUMNS} FROM agents a ${w.sql} ${orderBy(sort, AGENT_SORT)} ${limitOffset(page, pageSize)}`)
+    .all(...w.params) as RawRow[];
+  return { rows: rows.map(toRow), total };
+}

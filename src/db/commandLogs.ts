@@ -1,0 +1,66 @@
+// command_logs: log lines reported while a command runs, bounded per command (oldest dropped).
+import type { Db } from "./open.js";
+import { statements } from "./open.js";
+
+export interface CommandLogRow {
+  id: number;
+  commandId: string;
+  at: string;
+  level: string;
+  message: string;
+}
+
+export interface LogBounds {
+  maxLines: number;
+  maxBytes: number;
+}
+
+const sql = statements({
+  // one line
+  insert: `INSERT INTO command_logs (command_id, at, level, message) VALUES (?, ?, ?, ?)`,
+  // running totals kept on the command so the bound check needs no scan
+  totals: `SELECT log_count AS count, log_bytes AS bytes FROM commands WHERE id = ?`,
+  setTotals: `UPDATE commands SET log_count = ?, log_bytes = ? WHERE id = ?`,
+  // sizes oldest first, to find how many lines to drop
+  sizes: `SELECT id, length(CAST(message AS BLOB)) AS bytes FROM command_logs WHERE command_id = ? ORDER BY id`,
+  // drop the oldest lines up to and including an id
+  dropThrough: `DELETE FROM command_logs WHERE command_id = ? AND id <= ?`,
+  // read lines in order, optionally after the last one a reader has seen (live tail)
+  list: `SELECT id, command_id, at, level, message FROM command_logs WHERE command_id = ? AND id > ? ORDER BY id LIMIT ?`,
+});
+
+type RawRow = { id: number; command_id: string; at: string; level: string; message: string };
+
+/** Appends lines and drops the oldest until the command is within bounds. Call inside a transaction. */
+export function appendCommandLogs(
+  db: Db, commandId: string, lines: { at: string; level: string; message: string }[], bounds: LogBounds,
+): { dropped: number } {
+  const s = sql(db);
+  const totals = s.totals.get(commandId) as { count: number; bytes: number } | undefined;
+  if (!totals) return { dropped: 0 };
+  let { count, bytes } = totals;
+  for (const l of lines) {
+    s.insert.run(commandId, l.at, l.level, l.message);
+    count++;
+    bytes += Buffer.byteLength(l.message);
+  }
+  let dropped = 0;
+  if (count > bounds.maxLines || bytes > bounds.maxBytes) {
+    let lastDropped: number | undefined;
+    for (const row of s.sizes.iterate(commandId) as IterableIterator<{ id: number; bytes: number }>) {
+      if (count <= bounds.maxLines && bytes <= bounds.maxBytes) break;
+      lastDropped = row.id;
+      count--;
+      bytes -= row.bytes;
+      dropped++;
+    }
+    if (lastDropped !== undefined) s.dropThrough.run(commandId, lastDropped);
+  }
+  s.setTotals.run(count, bytes, commandId);
+  return { dropped };
+}
+
+export const listCommandLogs = (db: Db, commandId: string, afterId: number, limit: number): CommandLogRow[] =>
+  (sql(db).list.all(commandId, afterId, limit) as RawRow[]).map((r) => ({
+    id: r.id, commandId: r.command_id, at: r.at, level: r.level, message: r.message,
+  }));

@@ -1,0 +1,177 @@
+// commands: one row per action run (prepare or execute) and its lifecycle.
+import type { Db } from "./open.js";
+import { statements } from "./open.js";
+import { Where, limitOffset, orderBy, parseJson, type SortKey } from "./query.js";
+
+export type CommandType = "ACTION_PREPARE" | "ACTION_EXECUTE";
+export type CommandStatus = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "EXPIRED" | "CANCELLED";
+export type CommandCreator = "USER" | "BUS" | "SYSTEM";
+export const TERMINAL_STATUSES: readonly CommandStatus[] = ["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"];
+export const isTerminal = (s: CommandStatus): boolean => TERMINAL_STATUSES.includes(s);
+
+export interface CommandRow {
+  id: string;
+  agentId: string;
+  serviceId: string;
+  type: CommandType;
+  actionName: string;
+  status: CommandStatus;
+  /** As stored: secret fields already replaced by "[REDACTED]". */
+  payload: Record<string, unknown>;
+  /** JSON pointers of secret fields held in memory until dispatch; null when there are none. */
+  secretFields: string[] | null;
+  createdByUserId: string | null;
+  createdByType: CommandCreator;
+  retryOf: string | null;
+  sourceEventId: string | null;
+  timeoutSeconds: number | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  progressPercent: number | null;
+  progressMessage: string | null;
+  logCount: number;
+  logBytes: number;
+  cancelRequestedAt: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  completedAt: string | null;
+  expiresAt: string;
+}
+
+export interface CommandFilter {
+  status?: string[] | undefined;
+  type?: string[] | undefined;
+  actionName?: string[] | undefined;
+  serviceId?: string[] | undefined;
+  agentId?: string[] | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+const COLUMNS = `id, agent_id, service_id, type, action_name, status, payload_json, secret_fields_json, created_by_user_id,
+  created_by_type, retry_of, source_event_id, timeout_seconds, error_code, error_message, progress_percent, progress_message,
+  log_count, log_bytes, cancel_requested_at, created_at, started_at, completed_at, expires_at`;
+// finishedAt on the wire is completed_at (the reference calls the finish time completedAt)
+export const COMMAND_SORT: Record<string, string> = { createdAt: "created_at", finishedAt: "completed_at" };
+
+const sql = statements({
+  // create (always PENDING)
+  insert: `INSERT INTO commands (id, agent_id, service_id, type, action_name, status, payload_json, secret_fields_json,
+    created_by_user_id, created_by_type, retry_of, source_event_id, timeout_seconds, created_at, expires_at)
+    VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // by id
+  get: `SELECT ${COLUMNS} FROM commands WHERE id = ?`,
+  // poll candidates: the agent's oldest unexpired PENDING commands (index commands_poll)
+  claimable: `SELECT id FROM commands WHERE agent_id = ? AND status = 'PENDING' AND expires_at > ? ORDER BY created_at, id LIMIT ?`,
+  // the claim itself; the status guard makes two pollers unable to take the same row
+  claim: `UPDATE commands SET status = 'RUNNING', started_at = ?, expires_at = ? WHERE id = ? AND status = 'PENDING'`,
+  // any transition to a terminal status, guarded by the status the caller saw
+  finish: `UPDATE commands SET status = ?, completed_at = ?, error_code = ?, error_message = ? WHERE id = ? AND status = ?`,
+  // operator cancel: terminal at once, the agent learns it from cancel_requested_at on its next progress call
+  cancel: `UPDATE commands SET status = 'CANCELLED', cancel_requested_at = ?, completed_at = ? WHERE id = ? AND status = ?`,
+  // latest progress from the agent
+  progress: `UPDATE commands SET progress_percent = coalesce(?, progress_percent), progress_message = coalesce(?, progress_message) WHERE id = ?`,
+  // expiry sweep: PENDING or RUNNING past their deadline, oldest deadline first (index commands_expiry)
+  expired: `SELECT ${COLUMNS} FROM commands WHERE status IN ('PENDING', 'RUNNING') AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
+});
+
+type RawRow = {
+  id: string; agent_id: string; service_id: string; type: CommandType; action_name: string; status: CommandStatus;
+  payload_json: string; secret_fields_json: string | null; created_by_user_id: string | null; created_by_type: CommandCreator;
+  retry_of: string | null; source_event_id: string | null; timeout_seconds: number | null; error_code: string | null;
+  error_message: string | null; progress_percent: number | null; progress_message: string | null; log_count: number;
+  log_bytes: number; cancel_requested_at: string | null; created_at: string; started_at: string | null;
+  completed_at: string | null; expires_at: string;
+};
+
+const toRow = (r: RawRow): CommandRow => ({
+  id: r.id,
+  agentId: r.agent_id,
+  serviceId: r.service_id,
+  type: r.type,
+  actionName: r.action_name,
+  status: r.status,
+  payload: parseJson<Record<string, unknown>>(r.payload_json, {}),
+  secretFields: parseJson<string[] | null>(r.secret_fields_json, null),
+  createdByUserId: r.created_by_user_id,
+  createdByType: r.created_by_type,
+  retryOf: r.retry_of,
+  sourceEventId: r.source_event_id,
+  timeoutSeconds: r.timeout_seconds,
+  errorCode: r.error_code,
+  errorMessage: r.error_message,
+  progressPercent: r.progress_percent,
+  progressMessage: r.progress_message,
+  logCount: r.log_count,
+  logBytes: r.log_bytes,
+  cancelRequestedAt: r.cancel_requested_at,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  completedAt: r.completed_at,
+  expiresAt: r.expires_at,
+});
+
+export type NewCommand = Pick<
+  CommandRow,
+  "id" | "agentId" | "serviceId" | "type" | "actionName" | "payload" | "secretFields" | "createdByUserId" | "createdByType"
+  | "retryOf" | "sourceEventId" | "timeoutSeconds" | "createdAt" | "expiresAt"
+>;
+
+export function insertCommand(db: Db, c: NewCommand): void {
+  sql(db).insert.run(
+    c.id, c.agentId, c.serviceId, c.type, c.actionName, JSON.stringify(c.payload),
+    c.secretFields && c.secretFields.length ? JSON.stringify(c.secretFields) : null,
+    c.createdByUserId, c.createdByType, c.retryOf, c.sourceEventId, c.timeoutSeconds, c.createdAt, c.expiresAt,
+  );
+}
+
+export const getCommand = (db: Db, id: string): CommandRow | undefined => {
+  const r = sql(db).get.get(id) as RawRow | undefined;
+  return r && toRow(r);
+};
+
+export const claimableCommandIds = (db: Db, agentId: string, nowIso: string, limit: number): string[] =>
+  (sql(db).claimable.all(agentId, nowIso, limit) as { id: string }[]).map((r) => r.id);
+
+/** PENDING -> RUNNING; false when another poller (or a cancel) got there first. */
+export const claimCommand = (db: Db, id: string, startedAt: string, expiresAt: string): boolean =>
+  sql(db).claim.run(startedAt, expiresAt, id).changes === 1;
+
+/** `from` -> a terminal status; false when the row is no longer in `from`. */
+export function finishCommand(
+  db: Db, id: string, from: CommandStatus, to: CommandStatus, completedAt: string,
+  error: { code: string; message: string | null } | null = null,
+): boolean {
+  return sql(db).finish.run(to, completedAt, error?.code ?? null, error?.message ?? null, id, from).changes === 1;
+}
+
+export const cancelCommand = (db: Db, id: string, from: CommandStatus, nowIso: string): boolean =>
+  sql(db).cancel.run(nowIso, nowIso, id, from).changes === 1;
+
+export const setCommandProgress = (db: Db, id: string, percent: number | null, message: string | null): void => {
+  sql(db).progress.run(percent, message, id);
+};
+
+export const expiredCommands = (db: Db, nowIso: string, limit: number): CommandRow[] =>
+  (sql(db).expired.all(nowIso, limit) as RawRow[]).map(toRow);
+
+function whereOf(f: CommandFilter): Where {
+  const w = new Where()
+    .anyOf("status", f.status)
+    .anyOf("type", f.type)
+    .anyOf("action_name", f.actionName)
+    .anyOf("service_id", f.serviceId)
+    .anyOf("agent_id", f.agentId);
+  if (f.from) w.add("created_at >= ?", f.from);
+  if (f.to) w.add("created_at <= ?", f.to);
+  return w;
+}
+
+export function listCommands(db: Db, f: CommandFilter, sort: SortKey[], page: number, pageSize: number): { rows: CommandRow[]; total: number } {
+  const w = whereOf(f);
+  const total = (db.prepare(`SELECT COUNT(*) AS n FROM commands ${w.sql}`).get(...w.params) as { n: number }).n;
+  const rows = db
+    .prepare(`SELECT ${COLUMNS} FROM commands ${w.sql} ${orderBy(sort, COMMAND_SORT)} ${limitOffset(page, pageSize)}`)
+    .all(...w.params) as RawRow[];
+  return { rows: rows.map(toRow), total };
+}

@@ -1,0 +1,158 @@
+// capsule_services: identity (code), owner, manifest and the denormalised latest health.
+// Health reports, configs and actions live in serviceParts.ts and are re-exported here.
+import type { Db } from "./open.js";
+import { statements } from "./open.js";
+import { Where, limitOffset, orderBy, parseJson, type SortKey } from "./query.js";
+import { agentContactSql } from "./agents.js";
+
+export * from "./serviceParts.js";
+
+export type HealthStatus = "UP" | "DEGRADED" | "DOWN" | "UNKNOWN";
+export type ServiceStatus = "UNKNOWN" | "HEALTHY" | "UNHEALTHY" | "STALE" | "OFFLINE";
+export const SERVICE_STATUSES = ["UNKNOWN", "HEALTHY", "UNHEALTHY", "STALE", "OFFLINE"] as const;
+
+export interface ServiceRow {
+  id: string; agentId: string | null; code: string; name: string; description: string | null;
+  version: string | null; runtime: string | null; manifest: Record<string, unknown>; storedStatus: string;
+  healthStatus: HealthStatus; lastReportedAt: string | null; lastHealthAt: string | null;
+  releasedAt: string | null; createdAt: string; updatedAt: string;
+}
+/** Rows of list queries: the manifest (up to 256 KiB each) is left out. */
+export type ServiceListRow = Omit<ServiceRow, "manifest">;
+
+const LIST_COLUMNS = `s.id, s.agent_id, s.code, s.name, s.description, s.version, s.runtime, s.stored_status, s.health_status,
+  s.last_reported_at, s.last_health_at, s.released_at, s.created_at, s.updated_at`;
+const COLUMNS = `${LIST_COLUMNS}, s.manifest_json`;
+export const SERVICE_SORT: Record<string, string> = { createdAt: "s.created_at", lastReportedAt: "s.last_reported_at", code: "s.code", name: "s.name" };
+
+/**
+ * Effective service status as SQL over `s` joined LEFT with its agent `a`; two bound parameters:
+ * the agent offline cutoff and the health stale cutoff. Must agree with effectiveServiceStatus().
+ */
+export const effectiveServiceStatusSql = `CASE
+  WHEN s.released_at IS NOT NULL OR a.id IS NULL OR a.status IN ('DISABLED', 'REVOKED', 'OFFLINE') THEN 'OFFLINE'
+  WHEN ${agentContactSql("a")} < ? THEN 'STALE'
+  WHEN s.last_health_at IS NOT NULL AND s.last_health_at < ? THEN 'STALE'
+  WHEN s.health_status = 'UP' THEN 'HEALTHY'
+  WHEN s.health_status IN ('DEGRADED', 'DOWN') THEN 'UNHEALTHY'
+  ELSE 'UNKNOWN' END`;
+
+export interface ServiceWrite {
+  id: string; agentId: string; code: string; name: string; description: string | null; version: string | null;
+  runtime: string | null; manifestJson: string; nowIso: string;
+}
+
+const sql = statements({
+  // by id
+  get: `SELECT ${COLUMNS} FROM capsule_services s WHERE s.id = ?`,
+  // report identity: code is unique per workspace
+  byCode: `SELECT ${COLUMNS} FROM capsule_services s WHERE s.code = ?`,
+  // first report
+  insert: `INSERT INTO capsule_services (id, agent_id, code, name, description, version, runtime, manifest_json,
+           stored_status, health_status, last_reported_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'UNKNOWN', 'UNKNOWN', ?, ?, ?)`,
+  // later reports (also a move to a new owner): clears an operator release
+  update: `UPDATE capsule_services SET agent_id = ?, name = ?, description = ?, version = ?, runtime = ?, manifest_json = ?,
+           last_reported_at = ?, released_at = NULL, updated_at = ? WHERE id = ?`,
+  // latest health, denormalised for lists and the status CASE
+  setHealth: `UPDATE capsule_services SET health_status = ?, last_health_at = ?, stored_status = ?, updated_at = ? WHERE id = ?`,
+  // operator release of the code
+  release: `UPDATE capsule_services SET released_at = ?, updated_at = ? WHERE id = ? AND released_at IS NULL`,
+  // services of one agent (heartbeat health without serviceId, agent detail)
+  byAgent: `SELECT ${COLUMNS} FROM capsule_services s WHERE s.agent_id = ? ORDER BY s.created_at, s.id`,
+  // sweep: stored status lagging the effective one
+  drifted: `SELECT ${LIST_COLUMNS}, ${effectiveServiceStatusSql} AS effective
+            FROM capsule_services s LEFT JOIN agents a ON a.id = s.agent_id
+            WHERE s.stored_status <> ${effectiveServiceStatusSql} ORDER BY s.id LIMIT ?`,
+  // sweep write; guarded by the value read so a concurrent health write is not overwritten
+  setStored: `UPDATE capsule_services SET stored_status = ?, updated_at = ? WHERE id = ? AND stored_status = ?`,
+  // dashboard/metrics counts by effective status
+  countByStatus: `SELECT ${effectiveServiceStatusSql} AS status, COUNT(*) AS n
+                  FROM capsule_services s LEFT JOIN agents a ON a.id = s.agent_id GROUP BY 1`,
+});
+
+type RawList = {
+  id: string; agent_id: string | null; code: string; name: string; description: string | null; version: string | null;
+  runtime: string | null; stored_status: string; health_status: HealthStatus; last_reported_at: string | null;
+  last_health_at: string | null; released_at: string | null; created_at: string; updated_at: string;
+};
+type Raw = RawList & { manifest_json: string };
+
+const toListRow = (r: RawList): ServiceListRow => ({
+  id: r.id, agentId: r.agent_id, code: r.code, name: r.name, description: r.description, version: r.version,
+  runtime: r.runtime, storedStatus: r.stored_status, healthStatus: r.health_status, lastReportedAt: r.last_reported_at,
+  lastHealthAt: r.last_health_at, releasedAt: r.released_at, createdAt: r.created_at, updatedAt: r.updated_at,
+});
+const toRow = (r: Raw): ServiceRow => ({ ...toListRow(r), manifest: parseJson<Record<string, unknown>>(r.manifest_json, {}) });
+
+export function getService(db: Db, id: string): ServiceRow | undefined {
+  const r = sql(db).get.get(id) as Raw | undefined;
+  return r && toRow(r);
+}
+
+export function getServiceByCode(db: Db, code: string): ServiceRow | undefined {
+  const r = sql(db).byCode.get(code) as Raw | undefined;
+  return r && toRow(r);
+}
+
+export const listServicesOfAgent = (db: Db, agentId: string): ServiceRow[] => (sql(db).byAgent.all(agentId) as Raw[]).map(toRow);
+
+export function insertService(db: Db, w: ServiceWrite): void {
+  sql(db).insert.run(w.id, w.agentId, w.code, w.name, w.description, w.version, w.runtime, w.manifestJson, w.nowIso, w.nowIso, w.nowIso);
+}
+
+export function updateService(db: Db, w: ServiceWrite): void {
+  sql(db).update.run(w.agentId, w.name, w.description, w.version, w.runtime, w.manifestJson, w.nowIso, w.nowIso, w.id);
+}
+
+export function setServiceHealth(db: Db, id: string, health: HealthStatus, storedStatus: ServiceStatus, nowIso: string): void {
+  sql(db).setHealth.run(health, nowIso, storedStatus, nowIso, id);
+}
+
+export const releaseService = (db: Db, id: string, nowIso: string): boolean => sql(db).release.run(nowIso, nowIso, id).changes === 1;
+
+export interface Cutoffs {
+  /** Agents whose last contact is before this are past the offline threshold. */
+  offlineBefore: string;
+  /** Health reported before this is stale. */
+  healthStaleBefore: string;
+}
+
+export const listDriftedServices = (db: Db, c: Cutoffs, limit: number): (ServiceListRow & { effective: ServiceStatus })[] =>
+  (sql(db).drifted.all(c.offlineBefore, c.healthStaleBefore, c.offlineBefore, c.healthStaleBefore, limit) as (RawList & { effective: ServiceStatus })[])
+    .map((r) => ({ ...toListRow(r), effective: r.effective }));
+
+export const setServiceStoredStatus = (db: Db, id: string, from: string, to: ServiceStatus, nowIso: string): boolean =>
+  sql(db).setStored.run(to, nowIso, id, from).changes === 1;
+
+export function countServicesByStatus(db: Db, c: Cutoffs): Record<ServiceStatus, number> {
+  const out = Object.fromEntries(SERVICE_STATUSES.map((s) => [s, 0])) as Record<ServiceStatus, number>;
+  for (const r of sql(db).countByStatus.all(c.offlineBefore, c.healthStaleBefore) as { status: ServiceStatus; n: number }[]) out[r.status] = r.n;
+  return out;
+}
+
+export interface ServiceFilter {
+  status?: string[] | undefined;
+  healthStatus?: string[] | undefined;
+  agentId?: string[] | undefined;
+  q?: string | undefined;
+  capability?: string | undefined;
+}
+
+/** Lists services; `status` filters on the effective status computed in SQL. */
+export function listServices(
+  db: Db, f: ServiceFilter, c: Cutoffs, sort: SortKey[], page: number, pageSize: number,
+): { rows: ServiceListRow[]; total: number } {
+  const w = new Where().anyOf("s.health_status", f.healthStatus).anyOf("s.agent_id", f.agentId).search(["s.code", "s.name"], f.q);
+  // Substring over the stored manifest JSON: good enough until capabilities get their own table.
+  if (f.capability) w.search(["s.manifest_json"], f.capability);
+  if (f.status?.length) {
+    w.add(`(${effectiveServiceStatusSql}) IN (${f.status.map(() => "?").join(", ")})`, c.offlineBefore, c.healthStaleBefore, ...f.status);
+  }
+  const from = `FROM capsule_services s LEFT JOIN agents a ON a.id = s.agent_id ${w.sql}`;
+  const total = (db.prepare(`SELECT COUNT(*) AS n ${from}`).get(...w.params) as { n: number }).n;
+  const rows = db
+    .prepare(`SELECT ${LIST_COLUMNS} ${from} ${orderBy(sort, SERVICE_SORT, "s.id")} ${limitOffset(page, pageSize)}`)
+    .all(...w.params) as RawList[];
+  return { rows: rows.map(toListRow), total };
+}

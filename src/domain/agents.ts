@@ -1,0 +1,149 @@
+// Agents: contact (heartbeat, poll), operator transitions, reads and the admin wire shape.
+import type { Actor, App } from "../context.js";
+import { revokeAgentTokens } from "../db/agentTokens.js";
+import {
+  claimHeartbeatAudit, getAgent, listAgents, listAgentsPastCutoff, markAgentOffline, recordAgentContact, setAgentStatus,
+  type AgentFilter, type AgentRow, type AgentStatus,
+} from "../db/agents.js";
+import { getService, listServicesOfAgent } from "../db/services.js";
+import type { SortKey } from "../db/query.js";
+import { AppError } from "../errors.js";
+import type { Pagination } from "../http/reply.js";
+import { writeAudit } from "./audit.js";
+import { recordHealth, type HealthInput } from "./serviceReport.js";
+import { cutoffs, effectiveAgentStatus } from "./status.js";
+
+/** agent.heartbeat.received is sampled: at most one per agent in this window. */
+export const HEARTBEAT_AUDIT_WINDOW_MS = 5 * 60_000;
+
+export function agentToWire(app: App, a: AgentRow) {
+  const eff = effectiveAgentStatus(app, a);
+  return {
+    id: a.id, code: a.code, name: a.name, mode: a.mode, runtime: a.runtime, status: eff.status,
+    lastHeartbeatAt: a.lastHeartbeatAt, createdAt: a.createdAt, updatedAt: a.updatedAt,
+    version: a.version, hostname: a.hostname, os: a.os, arch: a.arch, lastSeenAt: a.lastHeartbeatAt,
+    registeredAt: a.registeredAt, storedStatus: a.status, statusReason: eff.reason,
+  };
+}
+export type AgentWire = ReturnType<typeof agentToWire>;
+
+/** Records contact from the agent (heartbeat or poll): lastHeartbeatAt, PENDING/OFFLINE -> ONLINE, sampled audit. */
+export function touchAgent(app: App, agentId: string): void {
+  const now = app.now();
+  const nowIso = now.toISOString();
+  app.db.transaction(() => {
+    const before = getAgent(app.db, agentId);
+    if (!before) return;
+    const wentOnline = recordAgentContact(app.db, agentId, nowIso);
+    // One sample per window keeps the trail small; a transition shows in the sample's metadata when they coincide.
+    const windowStart = new Date(now.getTime() - HEARTBEAT_AUDIT_WINDOW_MS).toISOString();
+    if (!claimHeartbeatAudit(app.db, agentId, nowIso, windowStart)) return;
+    writeAudit(app, {
+      actor: { type: "AGENT", id: agentId }, action: "agent.heartbeat.received", target: { type: "Agent", id: agentId },
+      metadata: wentOnline ? { previousStatus: before.status, status: "ONLINE" } : { status: before.status },
+    });
+  })();
+}
+
+/** Effective status: usable for new commands? (not DISABLED/REVOKED and not OFFLINE by threshold) */
+export function isAgentAvailable(app: App, agent: AgentRow): boolean {
+  const s = effectiveAgentStatus(app, agent).status;
+  return s === "ONLINE" || s === "PENDING";
+}
+
+export const agentIntervals = (app: App) => ({
+  heartbeatIntervalSeconds: app.config.heartbeatIntervalSeconds,
+  commandPollIntervalSeconds: app.config.commandPollIntervalSeconds,
+});
+
+/** Heartbeat: contact plus optional health; health without serviceId goes to the agent's only service. */
+export function heartbeat(app: App, agentId: string, body: { serviceId?: string | undefined; health?: HealthInput | undefined }) {
+  app.runtime.counters.heartbeatsReceived++;
+  app.db.transaction(() => {
+    let serviceId = body.serviceId;
+    if (serviceId !== undefined) {
+      const s = getService(app.db, serviceId);
+      if (!s || s.agentId !== agentId) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such service for this agent");
+    }
+    if (body.health) {
+      if (serviceId === undefined) {
+        const own = listServicesOfAgent(app.db, agentId);
+        if (own.length !== 1) {
+          throw new AppError("VALIDATION_FAILED", `health without serviceId needs exactly one service; this agent has ${own.length}`, {
+            issues: [{ path: "serviceId", message: "required when the agent does not have exactly one service" }],
+          });
+        }
+        serviceId = own[0]!.id;
+      }
+      recordHealth(app, agentId, serviceId, body.health);
+    }
+    touchAgent(app, agentId);
+  })();
+  return agentIntervals(app);
+}
+
+export function listAgentsPage(
+  app: App, f: AgentFilter, sort: SortKey[], page: number, pageSize: number,
+): { rows: AgentWire[]; pagination: Pagination } {
+  const { rows, total } = listAgents(app.db, f, cutoffs(app).offlineBefore, sort, page, pageSize);
+  return { rows: rows.map((a) => agentToWire(app, a)), pagination: { page, pageSize, total } };
+}
+
+export function requireAgentRow(app: App, id: string): AgentRow {
+  const a = getAgent(app.db, id);
+  if (!a) throw new AppError("AGENT_NOT_FOUND", "no such agent");
+  return a;
+}
+
+/** The stored status an enabled agent resumes with: what its heartbeat age says. */
+function resumedStatus(app: App, a: AgentRow): AgentStatus {
+  return effectiveAgentStatus(app, { ...a, status: "ONLINE" }).status as AgentStatus;
+}
+
+type Transition = "disable" | "enable" | "revoke";
+
+/** Operator transitions. A no-op (already in that state) answers the agent unchanged and writes no audit. */
+export function changeAgentState(app: App, actor: Actor, id: string, op: Transition, requestId?: string): AgentRow {
+  return app.db.transaction(() => {
+    const a = requireAgentRow(app, id);
+    const nowIso = app.now().toISOString();
+    let next: AgentStatus;
+    if (op === "revoke") {
+      if (a.status === "REVOKED") return a;
+      next = "REVOKED";
+    } else if (a.status === "REVOKED") {
+      throw new AppError("CONFLICT", "agent is revoked; re-enrol it with a registration token bound to its code");
+    } else if (op === "disable") {
+      if (a.status === "DISABLED") return a;
+      next = "DISABLED";
+    } else {
+      if (a.status !== "DISABLED") return a;
+      next = resumedStatus(app, a);
+    }
+    setAgentStatus(app.db, id, next, nowIso);
+    const revokedCount = op === "revoke" ? revokeAgentTokens(app.db, id, nowIso) : undefined;
+    writeAudit(app, {
+      actor, action: `agent.${op}d`, target: { type: "Agent", id }, requestId,
+      metadata: { code: a.code, previousStatus: a.status, status: next, ...(revokedCount !== undefined ? { revokedCount } : {}) },
+    });
+    return getAgent(app.db, id)!;
+  })();
+}
+
+/** Maintenance: stored ONLINE/PENDING agents past the offline threshold become OFFLINE. Returns how many. */
+export function markOfflineAgents(app: App, limit: number): number {
+  const cutoff = cutoffs(app).offlineBefore;
+  const nowIso = app.now().toISOString();
+  let n = 0;
+  for (const a of listAgentsPastCutoff(app.db, cutoff, limit)) {
+    app.db.transaction(() => {
+      if (!markAgentOffline(app.db, a.id, cutoff, nowIso)) return;
+      n++;
+      writeAudit(app, {
+        actor: { type: "SYSTEM", id: null }, action: "system.agent.offline", target: { type: "Agent", id: a.id },
+        metadata: { code: a.code, previousStatus: a.status, lastHeartbeatAt: a.lastHeartbeatAt, thresholdSeconds: app.config.agentOfflineThresholdSeconds },
+      });
+    })();
+  }
+  return n;
+}

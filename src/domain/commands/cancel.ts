@@ -1,0 +1,34 @@
+// Operator cancel: PENDING and RUNNING commands become CANCELLED at once. A running handler learns it
+// from the answer to its next progress call; a result it still sends is audited, not applied.
+import type { Actor, App } from "../../context.js";
+import { cancelCommand, getCommand, isTerminal, type CommandRow } from "../../db/commands.js";
+import { AppError } from "../../errors.js";
+import { writeAudit } from "../audit.js";
+import { afterTerminal, auditRefusal, COMMAND_TARGET } from "./lifecycle.js";
+
+export function cancelCommandById(app: App, actor: Actor, commandId: string, requestId?: string): CommandRow {
+  try {
+    const c = app.db.transaction(() => {
+      const c = getCommand(app.db, commandId);
+      if (!c) throw new AppError("COMMAND_NOT_FOUND", "no such command");
+      if (isTerminal(c.status)) {
+        throw new AppError("COMMAND_NOT_CANCELLABLE", `the command is already ${c.status}`, { status: c.status });
+      }
+      if (!cancelCommand(app.db, c.id, c.status, app.now().toISOString())) {
+        throw new AppError("COMMAND_NOT_CANCELLABLE", "the command changed state meanwhile; reload it");
+      }
+      writeAudit(app, {
+        actor, action: "command.cancelled", target: { type: COMMAND_TARGET, id: c.id }, requestId,
+        metadata: { from: c.status, actionName: c.actionName, type: c.type, agentId: c.agentId },
+      });
+      return getCommand(app.db, c.id)!;
+    })();
+    afterTerminal(app, c.id);
+    return c;
+  } catch (err) {
+    if (err instanceof AppError && err.code !== "COMMAND_NOT_FOUND") {
+      auditRefusal(app, actor, "command.cancelled", { type: COMMAND_TARGET, id: commandId }, err.code, { message: err.message }, requestId);
+    }
+    throw err;
+  }
+}

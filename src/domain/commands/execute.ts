@@ -1,0 +1,82 @@
+// Execute: turns an operator's (or a bus route's) request into a PENDING ACTION_EXECUTE command,
+// after the checks of the contract in their fixed order. Every refusal is audited as a FAILURE.
+import type { Actor, App } from "../../context.js";
+import { getAgent, type AgentRow } from "../../db/agents.js";
+import type { CommandCreator, CommandRow } from "../../db/commands.js";
+import { getActionDefinition, getService, type ActionRow, type ServiceRow } from "../../db/services.js";
+import { AppError } from "../../errors.js";
+import { isAgentAvailable } from "../agents.js";
+import { auditRefusal, createCommand, SERVICE_TARGET } from "./lifecycle.js";
+import { checkPayload } from "./payload.js";
+
+export interface ActionTarget {
+  service: ServiceRow;
+  agent: AgentRow;
+  action: ActionRow;
+}
+
+/** Service 404 -> agent usable 409 -> action 404 -> enabled 403 (shared by execute, prepare and retry). */
+export function resolveActionTarget(app: App, serviceId: string, actionName: string): ActionTarget {
+  const service = getService(app.db, serviceId);
+  if (!service) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such capsule service");
+  const agent = service.agentId ? getAgent(app.db, service.agentId) : undefined;
+  if (!agent || !isAgentAvailable(app, agent)) {
+    throw new AppError("AGENT_NOT_AVAILABLE", "the service's agent is offline, disabled or revoked; it cannot receive commands now", {
+      agentId: service.agentId, agentStatus: agent?.status ?? null,
+    });
+  }
+  const action = getActionDefinition(app.db, service.id, actionName);
+  if (!action) throw new AppError("ACTION_NOT_FOUND", `the service declares no action named ${actionName}`);
+  if (!action.enabled) throw new AppError("ACTION_DISABLED", "this action is disabled by the service");
+  return { service, agent, action };
+}
+
+/** Confirm-required actions, and every HIGH or CRITICAL one, need confirmation: true. */
+export const needsConfirmation = (a: Pick<ActionRow, "requiresConfirmation" | "dangerLevel">): boolean =>
+  a.requiresConfirmation || a.dangerLevel === "HIGH" || a.dangerLevel === "CRITICAL";
+
+export interface ExecuteInput {
+  serviceId: string;
+  actionName: string;
+  payload?: Record<string, unknown> | undefined;
+  confirmation?: boolean | undefined;
+  actor: Actor;
+  /** USER for operators (default), BUS for route-created commands, SYSTEM for internal ones. */
+  createdByType?: CommandCreator | undefined;
+  sourceEventId?: string | null | undefined;
+  retryOf?: string | null | undefined;
+  requestId?: string | undefined;
+}
+
+export function executeAction(app: App, input: ExecuteInput): CommandRow {
+  const { actor, requestId } = input;
+  try {
+    const { service, agent, action } = resolveActionTarget(app, input.serviceId, input.actionName);
+    if (needsConfirmation(action) && input.confirmation !== true) {
+      throw new AppError("ACTION_REQUIRES_CONFIRMATION", `${action.label} (${action.dangerLevel}) must be confirmed: send confirmation: true`, {
+        dangerLevel: action.dangerLevel, requiresConfirmation: action.requiresConfirmation,
+      });
+    }
+    const checked = checkPayload(action.inputSchema, input.payload ?? {});
+    return createCommand(app, {
+      command: {
+        agentId: agent.id, serviceId: service.id, type: "ACTION_EXECUTE", actionName: action.name, payload: checked.stored,
+        secretFields: null, createdByUserId: actor.type === "USER" ? actor.id : null, createdByType: input.createdByType ?? "USER",
+        retryOf: input.retryOf ?? null, sourceEventId: input.sourceEventId ?? null, timeoutSeconds: action.timeoutSeconds,
+      },
+      secrets: checked.secrets,
+      actor,
+      requestAction: "service.action.requested",
+      requestMetadata: { dangerLevel: action.dangerLevel, confirmation: input.confirmation === true, payload: checked.stored },
+      requestId,
+    });
+  } catch (err) {
+    if (err instanceof AppError) {
+      auditRefusal(app, actor, "service.action.requested", { type: SERVICE_TARGET, id: input.serviceId }, err.code, {
+        actionName: input.actionName, message: err.message, ...(input.retryOf ? { retryOf: input.retryOf } : {}),
+        ...(err.details?.issues ? { issues: err.details.issues } : {}),
+      }, requestId);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,83 @@
+// Shared steps of the command lifecycle: creating a command with its audit, ending one with a
+// synthetic result, and the in-memory cleanup that follows any terminal transition.
+import type { Actor, App } from "../../context.js";
+import { insertCommandResult } from "../../db/commandResults.js";
+import { finishCommand, getCommand, insertCommand, type CommandRow, type CommandStatus, type NewCommand } from "../../db/commands.js";
+import { newId } from "../../ids.js";
+import { writeAudit } from "../audit.js";
+
+export const COMMAND_TARGET = "Command";
+export const SERVICE_TARGET = "CapsuleService";
+
+/** Ends a command without an agent result (expiry, prepare timeout, lost secret). Call inside a transaction. */
+export function endWithSyntheticFailure(
+  app: App, c: CommandRow, to: CommandStatus, error: { code: string; message: string },
+): boolean {
+  const nowIso = app.now().toISOString();
+  if (!finishCommand(app.db, c.id, c.status, to, nowIso, error)) return false;
+  insertCommandResult(app.db, {
+    id: newId("crs"), commandId: c.id, success: false, message: error.message, data: null,
+    error: { code: error.code, message: error.message }, startedAt: c.startedAt, finishedAt: nowIso, reportedAt: nowIso,
+  });
+  return true;
+}
+
+/** After a terminal transition has committed: drop held secrets and wake prepare waiters. */
+export function afterTerminal(app: App, commandId: string): void {
+  app.runtime.secretPayloads.delete(commandId);
+  app.runtime.hub.notifyCommand(commandId);
+}
+
+export interface CreateSpec {
+  command: Omit<NewCommand, "id" | "createdAt" | "expiresAt">;
+  secrets: Record<string, unknown>;
+  actor: Actor;
+  /** service.action.requested (execute) or service.action.prepared (prepare). */
+  requestAction: string;
+  requestMetadata: Record<string, unknown>;
+  requestId?: string | undefined;
+}
+
+/** Inserts a PENDING command with its audit pair in one transaction, then wakes the agent's long polls. */
+export function createCommand(app: App, spec: CreateSpec): CommandRow {
+  const now = app.now();
+  const c: NewCommand = {
+    ...spec.command,
+    id: newId("cmd", now.getTime()),
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + app.config.commandTtlSeconds * 1000).toISOString(),
+    secretFields: Object.keys(spec.secrets),
+  };
+  const { actor, requestId } = spec;
+  app.db.transaction(() => {
+    insertCommand(app.db, c);
+    writeAudit(app, {
+      actor, action: spec.requestAction, target: { type: SERVICE_TARGET, id: c.serviceId }, requestId,
+      metadata: { commandId: c.id, actionName: c.actionName, ...spec.requestMetadata },
+    });
+    writeAudit(app, {
+      actor, action: "command.created", target: { type: COMMAND_TARGET, id: c.id }, requestId,
+      metadata: {
+        type: c.type, actionName: c.actionName, serviceId: c.serviceId, agentId: c.agentId, createdByType: c.createdByType,
+        ...(c.retryOf ? { retryOf: c.retryOf } : {}), ...(c.sourceEventId ? { sourceEventId: c.sourceEventId } : {}),
+      },
+    });
+    if (c.retryOf) {
+      writeAudit(app, { actor, action: "command.retried", target: { type: COMMAND_TARGET, id: c.retryOf }, requestId, metadata: { newCommandId: c.id } });
+    }
+  })();
+  // set after the commit: nothing can claim the command before this synchronous code returns
+  if (Object.keys(spec.secrets).length) app.runtime.secretPayloads.set(c.id, spec.secrets);
+  app.runtime.hub.notifyAgent(c.agentId);
+  return getCommand(app.db, c.id)!;
+}
+
+/** Audits a refused request (result FAILURE, metadata.errorCode) in its own transaction. */
+export function auditRefusal(
+  app: App, actor: Actor, action: string, target: { type: string; id: string | null }, errorCode: string,
+  metadata: Record<string, unknown>, requestId?: string,
+): void {
+  app.db.transaction(() => {
+    writeAudit(app, { actor, action, target, result: "FAILURE", requestId, metadata: { errorCode, ...metadata } });
+  })();
+}

@@ -1,0 +1,98 @@
+// Agent poll: atomically claims the agent's oldest PENDING commands (PENDING -> RUNNING), and with
+// waitSeconds > 0 parks the request until a command is created for the agent or the wait ends.
+import type { Actor, App } from "../../context.js";
+import { claimableCommandIds, claimCommand, getCommand, type CommandRow } from "../../db/commands.js";
+import { AppError } from "../../errors.js";
+import { touchAgent } from "../agents.js";
+import { writeAudit } from "../audit.js";
+import { afterTerminal, COMMAND_TARGET, endWithSyntheticFailure } from "./lifecycle.js";
+import { mergeSecrets } from "./payload.js";
+import { agentCommandToWire } from "./wire.js";
+
+/** A RUNNING command may take its action's timeout (default 300 s) plus this grace before it expires. */
+export const DEFAULT_RUN_SECONDS = 300;
+export const RUN_GRACE_SECONDS = 60;
+export const MAX_WAIT_SECONDS = 30;
+
+type AgentCommand = ReturnType<typeof agentCommandToWire>;
+
+/** One claim pass in one transaction. Commands whose secrets were lost (restart) fail instead of being sent. */
+export function claimCommands(app: App, agentId: string, limit: number, requestId?: string): AgentCommand[] {
+  const actor: Actor = { type: "AGENT", id: agentId };
+  const out: AgentCommand[] = [];
+  const ended: string[] = [];
+  const claimedSecrets: string[] = [];
+  app.db.transaction(() => {
+    const now = app.now();
+    const nowIso = now.toISOString();
+    for (const id of claimableCommandIds(app.db, agentId, nowIso, limit)) {
+      const c = getCommand(app.db, id)!;
+      if (c.secretFields?.length && !app.runtime.secretPayloads.has(id)) {
+        loseSecrets(app, c, requestId);
+        ended.push(id);
+        continue;
+      }
+      const runSeconds = (c.timeoutSeconds ?? DEFAULT_RUN_SECONDS) + RUN_GRACE_SECONDS;
+      if (!claimCommand(app.db, id, nowIso, new Date(now.getTime() + runSeconds * 1000).toISOString())) continue;
+      writeAudit(app, { actor, action: "command.dispatched", target: { type: COMMAND_TARGET, id }, requestId, metadata: { actionName: c.actionName, type: c.type } });
+      const claimed = getCommand(app.db, id)!;
+      const secrets = app.runtime.secretPayloads.get(id);
+      if (secrets) claimedSecrets.push(id);
+      out.push(agentCommandToWire(claimed, secrets ? mergeSecrets(claimed.payload, secrets) : claimed.payload));
+    }
+  })();
+  // the agent now holds the values; the server forgets them
+  for (const id of claimedSecrets) app.runtime.secretPayloads.delete(id);
+  for (const id of ended) afterTerminal(app, id);
+  return out;
+}
+
+function loseSecrets(app: App, c: CommandRow, requestId?: string): void {
+  const message = "secret payload fields were lost when the server restarted; run the action again and enter the value";
+  if (!endWithSyntheticFailure(app, c, "FAILED", { code: "SECRET_UNAVAILABLE", message })) return;
+  writeAudit(app, {
+    actor: { type: "SYSTEM", id: null }, action: "command.failed", target: { type: COMMAND_TARGET, id: c.id }, result: "FAILURE",
+    requestId, message, metadata: { errorCode: "SECRET_UNAVAILABLE", secretFields: c.secretFields },
+  });
+}
+
+export interface PollInput {
+  agentId: string;
+  limit: number;
+  waitSeconds: number;
+  signal: AbortSignal;
+  requestId?: string | undefined;
+}
+
+/** The poll: counts as contact, claims, and long-polls when asked to and nothing is pending. */
+export async function pollCommands(app: App, input: PollInput): Promise<AgentCommand[]> {
+  const { agentId, requestId } = input;
+  const limit = Math.min(10, Math.max(1, Math.floor(input.limit)));
+  const waitMs = Math.min(MAX_WAIT_SECONDS, Math.max(0, input.waitSeconds)) * 1000;
+  app.runtime.counters.agentCommandPolls++;
+  touchAgent(app, agentId);
+  let claimed = claimCommands(app, agentId, limit, requestId);
+  if (claimed.length || waitMs === 0) return claimed;
+
+  const hub = app.runtime.hub;
+  if (hub.openLongPolls(agentId) >= app.config.maxLongPollsPerAgent) {
+    throw new AppError("RATE_LIMITED", `at most ${app.config.maxLongPollsPerAgent} concurrent long polls per agent`, {
+      maxLongPollsPerAgent: app.config.maxLongPollsPerAgent,
+    }, { "Retry-After": "1" });
+  }
+  // Wall-clock deadline (not app.now()): waits are real time even when tests inject a clock.
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    // Registering the waiter happens synchronously after the empty claim above, so a command
+    // created in between cannot be missed: both run on the one event loop without an await between.
+    const woken = await hub.waitForAgent(agentId, remaining, input.signal);
+    if (!woken || input.signal.aborted) return [];
+    claimed = claimCommands(app, agentId, limit, requestId);
+    if (claimed.length) {
+      touchAgent(app, agentId);
+      return claimed;
+    }
+    // another poller of the same agent took it; keep waiting for the rest of the window
+  }
+}

@@ -1,0 +1,96 @@
+// Prepare: an ACTION_PREPARE command the agent answers with the action panel's initial payload and
+// current state. The request waits on the command hub (no polling) up to the prepare timeout.
+import type { Actor, App } from "../../context.js";
+import { getCommandResult } from "../../db/commandResults.js";
+import { getCommand, type CommandRow } from "../../db/commands.js";
+import type { ActionRow } from "../../db/services.js";
+import { AppError } from "../../errors.js";
+import { writeAudit } from "../audit.js";
+import { actionToWire } from "../services.js";
+import { resolveActionTarget } from "./execute.js";
+import { afterTerminal, auditRefusal, COMMAND_TARGET, createCommand, endWithSyntheticFailure, SERVICE_TARGET } from "./lifecycle.js";
+import { commandDetailToWire } from "./wire.js";
+
+export interface PrepareInput {
+  serviceId: string;
+  actionName: string;
+  actor: Actor;
+  signal?: AbortSignal | undefined;
+  requestId?: string | undefined;
+  /** Defaults to config.prepareTimeoutSeconds. */
+  timeoutSeconds?: number | undefined;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
+
+export async function prepareAction(app: App, input: PrepareInput) {
+  const { actor, requestId } = input;
+  let command: CommandRow;
+  let action: ActionRow;
+  try {
+    const target = resolveActionTarget(app, input.serviceId, input.actionName);
+    action = target.action;
+    command = createCommand(app, {
+      command: {
+        agentId: target.agent.id, serviceId: target.service.id, type: "ACTION_PREPARE", actionName: action.name, payload: {},
+        secretFields: null, createdByUserId: actor.type === "USER" ? actor.id : null, createdByType: "USER",
+        retryOf: null, sourceEventId: null, timeoutSeconds: action.timeoutSeconds,
+      },
+      secrets: {}, actor, requestAction: "service.action.prepared", requestMetadata: {}, requestId,
+    });
+  } catch (err) {
+    if (err instanceof AppError) {
+      auditRefusal(app, actor, "service.action.prepared", { type: SERVICE_TARGET, id: input.serviceId }, err.code, { actionName: input.actionName, message: err.message }, requestId);
+    }
+    throw err;
+  }
+
+  const timeoutMs = (input.timeoutSeconds ?? app.config.prepareTimeoutSeconds) * 1000;
+  await app.runtime.hub.waitForCommand(command.id, timeoutMs, input.signal);
+  // Woken or not, the stored state decides: a result may have landed just as the wait ended.
+  const done = getCommand(app.db, command.id)!;
+  const result = getCommandResult(app.db, done.id);
+  if (done.status === "SUCCEEDED" && result) {
+    const data = isObj(result.data) ? result.data : {};
+    const inputSchema = isObj(data.inputSchema) ? data.inputSchema : action.inputSchema;
+    return {
+      action: actionToWire(action),
+      initialPayload: isObj(data.initialPayload) ? data.initialPayload : {},
+      ...(isObj(data.currentState) ? { currentState: data.currentState } : {}),
+      ...(inputSchema ? { inputSchema } : {}),
+      prepareCommand: commandDetailToWire(done, result),
+    };
+  }
+  if (done.status === "PENDING" || done.status === "RUNNING") timeOut(app, done, actor, requestId);
+  const failed = getCommand(app.db, command.id)!;
+  if (failed.errorCode === "ACTION_PREPARE_TIMEOUT") {
+    throw new AppError("ACTION_PREPARE_TIMEOUT", `the agent did not answer the prepare request within ${timeoutMs / 1000} s`, { commandId: failed.id });
+  }
+  app.db.transaction(() => {
+    writeAudit(app, {
+      actor, action: "command.prepare.failed", target: { type: COMMAND_TARGET, id: failed.id }, result: "FAILURE", requestId,
+      metadata: { actionName: failed.actionName, status: failed.status, errorCode: failed.errorCode ?? "ACTION_PREPARE_FAILED" },
+    });
+  })();
+  throw new AppError("ACTION_PREPARE_FAILED", failed.errorMessage ?? `the agent could not prepare the action (${failed.status})`, {
+    commandId: failed.id, status: failed.status, errorCode: failed.errorCode,
+  });
+}
+
+/** Nobody will read a late prepare answer: end the command so the agent does not run it later. */
+function timeOut(app: App, c: CommandRow, actor: Actor, requestId?: string): void {
+  const message = "the agent did not answer the prepare request in time";
+  const ended = app.db.transaction(() => {
+    if (!endWithSyntheticFailure(app, c, "EXPIRED", { code: "ACTION_PREPARE_TIMEOUT", message })) return false;
+    writeAudit(app, {
+      actor, action: "command.prepare.timeout", target: { type: COMMAND_TARGET, id: c.id }, result: "FAILURE", requestId, message,
+      metadata: { actionName: c.actionName, from: c.status, errorCode: "ACTION_PREPARE_TIMEOUT" },
+    });
+    return true;
+  })();
+  if (ended) {
+    app.runtime.counters.actionPrepareTimeouts++;
+    afterTerminal(app, c.id);
+  }
+}

@@ -1,0 +1,41 @@
+// Command reads shared by the admin API and the console: list, detail (with the one-time
+// generatedKey reveal), and log lines.
+import type { App } from "../../context.js";
+import { listCommandLogs } from "../../db/commandLogs.js";
+import { getCommandResult } from "../../db/commandResults.js";
+import { getCommand, listCommands, type CommandFilter } from "../../db/commands.js";
+import type { SortKey } from "../../db/query.js";
+import { AppError } from "../../errors.js";
+import { commandDetailToWire, commandToWire, logToWire } from "./wire.js";
+
+export type CommandWire = ReturnType<typeof commandToWire>;
+export type CommandDetailWire = ReturnType<typeof commandDetailToWire>;
+
+export function listCommandsWire(app: App, filter: CommandFilter, sort: SortKey[], page: number, pageSize: number) {
+  const { rows, total } = listCommands(app.db, filter, sort, page, pageSize);
+  return { data: rows.map(commandToWire), pagination: { page, pageSize, total } };
+}
+
+/**
+ * Command detail. With `revealKey` (an admin read), a generatedKey still held in memory is shown in
+ * result.data.generatedKey and forgotten: the first reader sees it, everyone after sees "[REDACTED]".
+ */
+export function getCommandDetail(app: App, id: string, opts: { revealKey: boolean }): CommandDetailWire {
+  const c = getCommand(app.db, id);
+  if (!c) throw new AppError("COMMAND_NOT_FOUND", "no such command");
+  const result = getCommandResult(app.db, id);
+  let revealed: string | undefined;
+  if (opts.revealKey && result) {
+    revealed = app.runtime.generatedKeys.get(id);
+    app.runtime.generatedKeys.delete(id);
+  }
+  return commandDetailToWire(c, result, revealed);
+}
+
+export const MAX_LOG_LINES = 1000;
+
+/** Log lines after `afterId` (0 = from the start), oldest first: a live view passes the last id it has. */
+export function getCommandLogs(app: App, id: string, afterId = 0, limit = MAX_LOG_LINES) {
+  if (!getCommand(app.db, id)) throw new AppError("COMMAND_NOT_FOUND", "no such command");
+  return listCommandLogs(app.db, id, afterId, Math.min(MAX_LOG_LINES, Math.max(1, limit))).map(logToWire);
+}

@@ -1,0 +1,110 @@
+// Agent result: RUNNING -> SUCCEEDED / FAILED with the CommandResult and its audit in one transaction.
+// Repeats are idempotent, late results (expired, cancelled) are audited but never applied.
+import type { Actor, App } from "../../context.js";
+import { getCommandResult, insertCommandResult } from "../../db/commandResults.js";
+import { finishCommand, getCommand, type CommandRow } from "../../db/commands.js";
+import { AppError } from "../../errors.js";
+import { newId } from "../../ids.js";
+import { writeAudit } from "../audit.js";
+import { redact, REDACTED } from "../redact.js";
+import { expireOne } from "./expire.js";
+import { afterTerminal, COMMAND_TARGET } from "./lifecycle.js";
+
+export interface ResultInput {
+  agentId: string;
+  commandId: string;
+  success: boolean;
+  message?: string | undefined;
+  data?: Record<string, unknown> | undefined;
+  error?: ({ code?: string | undefined; message?: string | undefined } & Record<string, unknown>) | undefined;
+  startedAt?: string | undefined;
+  finishedAt?: string | undefined;
+  requestId?: string | undefined;
+}
+
+/** applied: the result was stored now; idempotent: an identical repeat; ignored: late for a cancelled command. */
+export type ResultOutcome = { applied: boolean; idempotent?: true; ignored?: "CANCELLED" };
+
+const byteSize = (v: unknown): number => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)));
+
+/** The one command of this agent; another agent's command is indistinguishable from a missing one. */
+export function ownCommand(app: App, agentId: string, commandId: string): CommandRow {
+  const c = getCommand(app.db, commandId);
+  if (!c || c.agentId !== agentId) throw new AppError("COMMAND_NOT_FOUND", "no such command for this agent");
+  return c;
+}
+
+export function reportResult(app: App, input: ResultInput): ResultOutcome {
+  const { requestId } = input;
+  const actor: Actor = { type: "AGENT", id: input.agentId };
+  ownCommand(app, input.agentId, input.commandId);
+  const size = byteSize(input.message) + byteSize(input.data) + byteSize(input.error);
+  if (size > app.config.commandResultMaxBytes) {
+    app.runtime.counters.oversizedCommandResultsRejected++;
+    throw new AppError("COMMAND_RESULT_TOO_LARGE", `message + data + error is ${size} bytes; the limit is ${app.config.commandResultMaxBytes}`, {
+      sizeBytes: size, limitBytes: app.config.commandResultMaxBytes,
+    });
+  }
+  const failureCode = input.success ? null : input.error?.code || "ACTION_FAILED";
+  let generatedKey: string | undefined;
+  let expiredNow = false;
+
+  const outcome = app.db.transaction((): ResultOutcome | "EXPIRED" => {
+    let c = getCommand(app.db, input.commandId)!;
+    const nowIso = app.now().toISOString();
+    if (c.status === "RUNNING" && c.expiresAt <= nowIso) {
+      // the deadline passed before the sweep ran: expire now so the answer does not depend on sweep timing
+      expiredNow = expireOne(app, c, requestId);
+      c = getCommand(app.db, c.id)!;
+    }
+    switch (c.status) {
+      case "RUNNING": {
+        const to = input.success ? "SUCCEEDED" : "FAILED";
+        const errorMessage = input.success ? null : (input.error?.message ?? input.message ?? null);
+        finishCommand(app.db, c.id, "RUNNING", to, nowIso, failureCode ? { code: failureCode, message: errorMessage } : null);
+        let data = input.data ? redact(input.data) : null;
+        const key = input.data?.generatedKey;
+        if (data && key !== undefined && key !== null) {
+          generatedKey = typeof key === "string" ? key : JSON.stringify(key);
+          data = { ...data, generatedKey: REDACTED };
+        }
+        const error = input.error ? redact({ ...input.error, code: failureCode ?? input.error.code }) : failureCode ? { code: failureCode, message: errorMessage } : null;
+        insertCommandResult(app.db, {
+          id: newId("crs"), commandId: c.id, success: input.success, message: input.message ?? null, data, error,
+          startedAt: input.startedAt ?? c.startedAt, finishedAt: input.finishedAt ?? nowIso, reportedAt: nowIso,
+        });
+        writeAudit(app, {
+          actor, action: input.success ? "command.completed" : "command.failed", target: { type: COMMAND_TARGET, id: c.id },
+          result: input.success ? "SUCCESS" : "FAILURE", requestId, message: input.message,
+          metadata: { actionName: c.actionName, type: c.type, ...(failureCode ? { errorCode: failureCode } : {}) },
+        });
+        return { applied: true };
+      }
+      case "SUCCEEDED":
+      case "FAILED": {
+        const prior = getCommandResult(app.db, c.id);
+        const same = prior && prior.success === input.success && (input.success || c.errorCode === failureCode);
+        if (same) return { applied: false, idempotent: true };
+        throw new AppError("COMMAND_ALREADY_TERMINAL", `the command already ${c.status === "SUCCEEDED" ? "succeeded" : "failed"} with a different outcome`, { status: c.status });
+      }
+      case "EXPIRED":
+      case "CANCELLED":
+        writeAudit(app, {
+          actor, action: "command.result.late", target: { type: COMMAND_TARGET, id: c.id }, result: "FAILURE", requestId,
+          message: `result arrived after the command was ${c.status.toLowerCase()}; not applied`,
+          metadata: { status: c.status, reportedSuccess: input.success, ...(failureCode ? { reportedErrorCode: failureCode } : {}) },
+        });
+        return c.status === "EXPIRED" ? "EXPIRED" : { applied: false, ignored: "CANCELLED" };
+      case "PENDING":
+        throw new AppError("COMMAND_INVALID_TRANSITION", "the command was never dispatched to this agent; poll for it first");
+    }
+  })();
+
+  if (expiredNow) afterTerminal(app, input.commandId);
+  if (outcome === "EXPIRED") throw new AppError("COMMAND_EXPIRED", "the command expired before its result arrived; the result was recorded in the audit log only");
+  if (outcome.applied) {
+    if (generatedKey !== undefined) app.runtime.generatedKeys.set(input.commandId, generatedKey);
+    afterTerminal(app, input.commandId);
+  }
+  return outcome;
+}

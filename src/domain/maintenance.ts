@@ -1,0 +1,172 @@
+// The maintenance scheduler: keeps stored statuses in step with time (agents OFFLINE, services
+// STALE), expires commands and registration tokens, applies audit retention, prunes command logs and
+// expired sessions. Every task is batch-bounded and idempotent; a run yields to the event loop between
+// batches and stops at a time budget, so a large backlog never stalls requests.
+import type { Actor, App } from "../context.js";
+import { deleteAuditEventsBefore } from "../db/audit.js";
+import { getSetting, putSetting, pruneCommandLogsBefore } from "../db/maintenance.js";
+import { deleteExpiredSessions } from "../db/sessions.js";
+import { writeAudit } from "./audit.js";
+import { MAINTENANCE_SWEEPS } from "./maintenanceSweeps.js";
+
+export const MAINTENANCE_BATCH = 500;
+/** Per run; a run cut short by it is followed by another one a second later. */
+const RUN_BUDGET_MS = 2_000;
+const CATCH_UP_DELAY_MS = 1_000;
+const LAST_RUN_KEY = "maintenance.lastRun";
+
+export type MaintenanceTrigger = "start" | "timer" | "manual";
+
+export interface MaintenanceResult {
+  trigger: MaintenanceTrigger;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** Rows changed per task (0 when there was nothing to do). */
+  changes: Record<string, number>;
+  /** false when the time budget ended the run before every task was done. */
+  complete: boolean;
+  errors: { task: string; message: string }[];
+}
+
+/** A task changes at most `limit` rows per call and returns how many it changed. */
+export interface MaintenanceTask {
+  name: string;
+  run: (app: App, limit: number) => number;
+}
+
+const retentionCutoff = (app: App): string | undefined =>
+  app.config.auditRetentionDays > 0 ? new Date(app.now().getTime() - app.config.auditRetentionDays * 86_400_000).toISOString() : undefined;
+
+// Order matters: agents go OFFLINE before services are judged, commands expire before their logs are pruned.
+const TASKS: MaintenanceTask[] = [
+  ...MAINTENANCE_SWEEPS,
+  {
+    name: "auditEventsDeleted",
+    run: (app, limit) => {
+      const cutoff = retentionCutoff(app);
+      return cutoff ? deleteAuditEventsBefore(app.db, cutoff, limit) : 0;
+    },
+  },
+  {
+    name: "commandLogsDeleted",
+    run: (app, limit) => {
+      const cutoff = retentionCutoff(app);
+      return cutoff ? pruneCommandLogsBefore(app.db, cutoff, limit) : 0;
+    },
+  },
+  // sessions are few (one per login) and indexed by expiry: one statement is bounded enough
+  { name: "sessionsDeleted", run: (app) => deleteExpiredSessions(app.db, app.now().toISOString()) },
+];
+
+interface SchedulerState {
+  /** Runs are serialised through this chain so two never overlap. */
+  chain: Promise<unknown>;
+  timer?: NodeJS.Timeout;
+  stopped: boolean;
+}
+
+const states = new WeakMap<App, SchedulerState>();
+const stateOf = (app: App): SchedulerState => {
+  let s = states.get(app);
+  if (!s) states.set(app, (s = { chain: Promise.resolve(), stopped: false }));
+  return s;
+};
+
+const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+async function runOnce(app: App, trigger: MaintenanceTrigger, budgetMs: number): Promise<MaintenanceResult> {
+  const started = app.now();
+  const t0 = performance.now();
+  const changes: Record<string, number> = {};
+  const errors: MaintenanceResult["errors"] = [];
+  let complete = true;
+  for (const task of TASKS) {
+    changes[task.name] = 0;
+    try {
+      for (;;) {
+        const n = task.run(app, MAINTENANCE_BATCH);
+        changes[task.name] += n;
+        if (n < MAINTENANCE_BATCH) break;
+        if (performance.now() - t0 > budgetMs) {
+          complete = false;
+          break;
+        }
+        await nextTick();
+      }
+    } catch (err) {
+      // one failing task (e.g. a busy database) must not stop the others; the next run retries it
+      errors.push({ task: task.name, message: err instanceof Error ? err.message : String(err) });
+      app.log.error("maintenance task failed", { task: task.name, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+    }
+  }
+  const finished = app.now();
+  const result: MaintenanceResult = {
+    trigger, startedAt: started.toISOString(), finishedAt: finished.toISOString(),
+    durationMs: Math.round(performance.now() - t0), changes, complete, errors,
+  };
+  const total = Object.values(changes).reduce((a, b) => a + b, 0);
+  app.db.transaction(() => {
+    putSetting(app.db, LAST_RUN_KEY, result, finished.toISOString());
+    // a run that found nothing to do is not worth an audit row every 30 seconds
+    if (total > 0 || errors.length > 0) {
+      writeAudit(app, {
+        actor: { type: "SYSTEM", id: null }, action: "maintenance.run", target: { type: "Workspace", id: null },
+        result: errors.length ? "FAILURE" : "SUCCESS", metadata: { trigger, changes, complete, errors: errors.length },
+      });
+    }
+  })();
+  if (total > 0) app.log.info("maintenance changed state", { trigger, ...changes });
+  return result;
+}
+
+/** Runs maintenance now, after any run in progress. */
+export function runMaintenance(app: App, trigger: MaintenanceTrigger = "manual", budgetMs = RUN_BUDGET_MS): Promise<MaintenanceResult> {
+  const state = stateOf(app);
+  const run = state.chain.then(() => runOnce(app, trigger, budgetMs));
+  state.chain = run.catch(() => undefined);
+  return run;
+}
+
+/** An operator's "run now": audited as maintenance.triggered, then a normal run. */
+export async function triggerMaintenance(app: App, actor: Actor, requestId?: string): Promise<MaintenanceResult> {
+  app.db.transaction(() => {
+    writeAudit(app, { actor, action: "maintenance.triggered", target: { type: "Workspace", id: null }, requestId });
+  })();
+  return runMaintenance(app, "manual");
+}
+
+export const lastMaintenanceRun = (app: App): MaintenanceResult | null => getSetting<MaintenanceResult>(app.db, LAST_RUN_KEY)?.value ?? null;
+
+/**
+ * Runs maintenance once now and then every `maintenanceIntervalSeconds` (0: only this once), as a
+ * setTimeout chain so runs never overlap. Registers its stop on the app's shutdown hooks; stop waits
+ * for a run in progress so the database is not closed under it.
+ */
+export function startMaintenance(app: App): { stop: () => Promise<void> } {
+  const state = stateOf(app);
+  const intervalMs = app.config.maintenanceIntervalSeconds * 1000;
+  const tick = (trigger: MaintenanceTrigger) => {
+    if (state.stopped) return;
+    runMaintenance(app, trigger)
+      .catch((err: unknown) => {
+        app.log.error("maintenance run failed", { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        return undefined;
+      })
+      .then((result) => {
+        if (state.stopped) return;
+        const delay = result && !result.complete ? CATCH_UP_DELAY_MS : intervalMs;
+        if (delay <= 0) return;
+        state.timer = setTimeout(() => tick("timer"), delay);
+        state.timer.unref(); // never keeps the process alive on its own
+      });
+  };
+  tick("start");
+  const stop = async () => {
+    state.stopped = true;
+    if (state.timer) clearTimeout(state.timer);
+    await state.chain;
+  };
+  app.runtime.onClose.push(stop);
+  return { stop };
+}

@@ -1,0 +1,101 @@
+// Metrics and diagnostics as data: status counts by *effective* status (status.ts's SQL twins, so they
+// never lag behind the maintenance sweep), the admin metrics JSON (reference AdminMetrics) and the diagnostics snapshot.
+import { statSync } from "node:fs";
+import type { App } from "../context.js";
+import { countAuditActions } from "../db/audit.js";
+import { dbFacts } from "../db/maintenance.js";
+import { countAgentsByStatus } from "../db/agents.js";
+import { commandsByStatusType, tableTotals } from "../db/metrics.js";
+import { countServicesByStatus } from "../db/services.js";
+import { codeSchemaVersion, migrationFiles } from "../db/open.js";
+import { lastMaintenanceRun } from "./maintenance.js";
+import { redact } from "./redact.js";
+import { cutoffs } from "./status.js";
+
+export const AGENT_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"] as const;
+export const SERVICE_STATUSES = ["UNKNOWN", "HEALTHY", "UNHEALTHY", "STALE", "OFFLINE"] as const;
+export const COMMAND_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const;
+export const COMMAND_TYPES = ["ACTION_PREPARE", "ACTION_EXECUTE"] as const;
+
+/** Every known status with its count (0 included), so series and JSON keys stay stable. */
+const complete = (keys: readonly string[], counts: Record<string, number>): Record<string, number> =>
+  Object.fromEntries([...keys, ...Object.keys(counts).filter((k) => !keys.includes(k))].map((k) => [k, counts[k] ?? 0]));
+
+export function statusCounts(app: App) {
+  const c = cutoffs(app);
+  const commandRows = commandsByStatusType(app.db);
+  const commands: Record<string, number> = {};
+  for (const r of commandRows) commands[r.status] = (commands[r.status] ?? 0) + r.n;
+  return {
+    agents: complete(AGENT_STATUSES, countAgentsByStatus(app.db, c.offlineBefore)),
+    capsuleServices: complete(SERVICE_STATUSES, countServicesByStatus(app.db, c)),
+    commands: complete(COMMAND_STATUSES, commands),
+    commandsByStatusType: commandRows,
+  };
+}
+
+/** GET /api/admin/metrics: reference AdminMetrics {totals, byStatus, operational}. */
+export function adminMetrics(app: App) {
+  const counts = statusCounts(app);
+  const audit = countAuditActions(app.db);
+  const c = app.runtime.counters;
+  return {
+    totals: tableTotals(app.db),
+    byStatus: { agents: counts.agents, capsuleServices: counts.capsuleServices, commands: counts.commands },
+    operational: {
+      agentCommandPolls: c.agentCommandPolls,
+      commandsDispatched: audit["command.dispatched"] ?? 0,
+      commandsCompleted: audit["command.completed"] ?? 0,
+      commandsFailed: audit["command.failed"] ?? 0,
+      actionPrepareRequested: audit["service.action.prepared"] ?? 0,
+      actionPrepareTimeouts: c.actionPrepareTimeouts,
+      actionPrepareFailures: audit["command.prepare.failed"] ?? 0,
+      oversizedCommandResultsRejected: c.oversizedCommandResultsRejected,
+      // ours, in-memory since start
+      heartbeatsReceived: c.heartbeatsReceived,
+      auditEventsWritten: c.auditEventsWritten,
+      httpRequests: c.httpRequests,
+      longPollsOpen: app.runtime.hub.openLongPolls(),
+    },
+  };
+}
+
+const fileSize = (path: string): number => {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // no WAL file yet, or an in-memory database
+  }
+};
+
+/** Database size on disk: the main file's pages plus the WAL not yet checkpointed. */
+export function databaseSize(app: App): { sizeBytes: number; walBytes: number } {
+  const f = dbFacts(app.db);
+  return { sizeBytes: f.pageCount * f.pageSize, walBytes: app.db.memory ? 0 : fileSize(`${app.db.name}-wal`) };
+}
+
+/** GET /api/admin/diagnostics: runtime, memory, config without secrets, maintenance, database, migrations. */
+export function diagnostics(app: App) {
+  const now = app.now();
+  const facts = dbFacts(app.db);
+  const { adminPassword: _secret, ...config } = app.config;
+  const applied = facts.userVersion;
+  return {
+    runtime: {
+      version: app.version, edition: "ce", node: process.version, platform: process.platform, arch: process.arch, pid: process.pid,
+      startedAt: app.runtime.startedAt.toISOString(),
+      uptimeSeconds: Math.max(0, Math.floor((now.getTime() - app.runtime.startedAt.getTime()) / 1000)),
+      longPollsOpen: app.runtime.hub.openLongPolls(),
+    },
+    memory: process.memoryUsage(),
+    // adminPassword is dropped outright; redact() is the second net for anything secret-looking
+    config: redact(config),
+    maintenance: { intervalSeconds: app.config.maintenanceIntervalSeconds, lastRun: lastMaintenanceRun(app) },
+    database: { path: app.db.name, ...facts, ...databaseSize(app) },
+    migrations: {
+      databaseVersion: applied,
+      codeVersion: codeSchemaVersion(),
+      files: [{ version: 1, file: "schema.sql" }, ...migrationFiles()].map((m) => ({ ...m, applied: m.version <= applied })),
+    },
+  };
+}

@@ -1,0 +1,121 @@
+// GET /metrics content: one prom-client Registry per app (never the global one, so several apps in
+// one process — tests — keep separate series). Request metrics come from the runtime's onRequest hook;
+// everything else is read at scrape time, so nothing here can drift from the database.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { App } from "../context.js";
+import { commandsFinishedSince } from "../db/metrics.js";
+import { lastMaintenanceRun } from "../domain/maintenance.js";
+import { COMMAND_STATUSES, COMMAND_TYPES, databaseSize, statusCounts } from "../domain/metrics.js";
+import type { OperationalCounters } from "../runtime.js";
+
+const registries = new WeakMap<App, Registry>();
+
+const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const FINISHED_BATCH = 1000;
+
+/** A counter mirrored from the runtime's in-memory counters at scrape time. */
+function mirroredCounter(register: Registry, app: App, name: string, help: string, key: keyof OperationalCounters): void {
+  new Counter({
+    name, help, registers: [register],
+    collect() {
+      this.reset();
+      this.inc(app.runtime.counters[key]);
+    },
+  });
+}
+
+/** Creates the app's registry and hooks request metrics. Call once, before the server accepts requests. */
+export function installMetrics(app: App): Registry {
+  const existing = registries.get(app);
+  if (existing) return existing;
+  const register = new Registry();
+  registries.set(app, register);
+  collectDefaultMetrics({ register });
+
+  new Gauge({ name: "capstan_info", help: "Capstan build information.", labelNames: ["version"], registers: [register] }).set({ version: app.version }, 1);
+
+  const agents = new Gauge({
+    name: "capstan_agents", help: "Agents by effective status.", labelNames: ["status"], registers: [register],
+    collect() {
+      const counts = statusCounts(app);
+      agents.reset();
+      for (const [status, n] of Object.entries(counts.agents)) agents.set({ status }, n);
+      services.reset();
+      for (const [status, n] of Object.entries(counts.capsuleServices)) services.set({ status }, n);
+      commands.reset();
+      for (const status of COMMAND_STATUSES) for (const type of COMMAND_TYPES) commands.set({ status, type }, 0);
+      for (const r of counts.commandsByStatusType) commands.set({ status: r.status, type: r.type }, r.n);
+    },
+  });
+  // filled by the agents gauge's collect: one set of queries per scrape
+  const services = new Gauge({ name: "capstan_capsule_services", help: "Capsule Services by effective status.", labelNames: ["status"], registers: [register] });
+  const commands = new Gauge({ name: "capstan_commands", help: "Commands by status and type.", labelNames: ["status", "type"], registers: [register] });
+
+  // Durations are observed as commands finish, found by a (completedAt, id) watermark at scrape time:
+  // commands finish in several modules, and this way none of them has to know about metrics.
+  let watermark = { completedAt: app.runtime.startedAt.toISOString(), id: "" };
+  new Histogram({
+    name: "capstan_command_duration_seconds", help: "Command run time, start to finish (creation to finish if never started), for commands finished since start.",
+    labelNames: ["type", "status"], buckets: DURATION_BUCKETS, registers: [register],
+    collect() {
+      for (;;) {
+        const rows = commandsFinishedSince(app.db, watermark, FINISHED_BATCH);
+        for (const r of rows) {
+          const seconds = (Date.parse(r.completedAt) - Date.parse(r.startedAt ?? r.createdAt)) / 1000;
+          if (Number.isFinite(seconds) && seconds >= 0) this.observe({ type: r.type, status: r.status }, seconds);
+        }
+        if (rows.length) watermark = { completedAt: rows[rows.length - 1]!.completedAt, id: rows[rows.length - 1]!.id };
+        if (rows.length < FINISHED_BATCH) break;
+      }
+    },
+  });
+
+  const requests = new Counter({
+    name: "capstan_http_requests_total", help: "HTTP requests by route pattern and status.",
+    labelNames: ["method", "route", "status"], registers: [register],
+  });
+  const latency = new Histogram({
+    name: "capstan_http_request_duration_seconds", help: "HTTP request latency by route pattern.",
+    labelNames: ["method", "route"], buckets: HTTP_BUCKETS, registers: [register],
+  });
+  app.runtime.onRequest.push(({ method, route, status, ms }) => {
+    requests.inc({ method, route, status: String(status) });
+    latency.observe({ method, route }, ms / 1000);
+  });
+
+  new Gauge({
+    name: "capstan_long_polls_open", help: "Agent long polls currently waiting.", registers: [register],
+    collect() {
+      this.set(app.runtime.hub.openLongPolls());
+    },
+  });
+  mirroredCounter(register, app, "capstan_heartbeats_received_total", "Agent heartbeats received since start.", "heartbeatsReceived");
+  mirroredCounter(register, app, "capstan_agent_command_polls_total", "Agent command polls since start.", "agentCommandPolls");
+  mirroredCounter(register, app, "capstan_audit_events_written_total", "Audit events written since start.", "auditEventsWritten");
+  mirroredCounter(register, app, "capstan_command_results_rejected_total", "Command results refused as too large since start.", "oversizedCommandResultsRejected");
+  mirroredCounter(register, app, "capstan_action_prepare_timeouts_total", "Action prepares that timed out since start.", "actionPrepareTimeouts");
+
+  new Gauge({
+    name: "capstan_db_size_bytes", help: "SQLite database size: main file pages and WAL.", labelNames: ["file"], registers: [register],
+    collect() {
+      const size = databaseSize(app);
+      this.set({ file: "main" }, size.sizeBytes);
+      this.set({ file: "wal" }, size.walBytes);
+    },
+  });
+  new Gauge({
+    name: "capstan_maintenance_last_run_timestamp_seconds", help: "When the last maintenance run finished (0: never).", registers: [register],
+    collect() {
+      const last = lastMaintenanceRun(app);
+      this.set(last ? Date.parse(last.finishedAt) / 1000 : 0);
+    },
+  });
+  return register;
+}
+
+/** The Prometheus text exposition for this app. */
+export async function renderMetrics(app: App): Promise<{ body: string; contentType: string }> {
+  const register = installMetrics(app);
+  return { body: await register.metrics(), contentType: register.contentType };
+}

@@ -1,0 +1,28 @@
+// Every console page route, in matching order. Importing the error module registers the HTML error pages.
+import "../../console/errors.js";
+import type { AnyRoute } from "../../context.js";
+import { authPages } from "./auth.js";
+import { staticPages } from "./static.js";
+import { auditPages } from "./audit.js";
+import { agentPages } from "./agents.js";
+import { dashboardPages } from "./dashboard.js";
+import { servicePages } from "./services.js";
+import { actionPages } from "./actions.js";
+import { commandPages } from "./commands.js";
+import { tokenPages } from "./tokens.js";
+import { userPages } from "./users.js";
+import { settingsPages } from "./settings.js";
+
+export const pageRoutes: AnyRoute[] = [
+  ...staticPages,
+  ...authPages,
+  ...dashboardPages,
+  ...agentPages,
+  ...tokenPages,
+  ...actionPages,
+  ...servicePages,
+  ...commandPages,
+  ...auditPages,
+  ...userPages,
+  ...settingsPages,
+];

@@ -1,0 +1,124 @@
+import t from "tap";
+import { loadConfig } from "../../src/config.js";
+import type { App } from "../../src/context.js";
+import {
+  claimHeartbeatAudit, countAgentsByStatus, getAgent, getAgentByCode, insertAgent, listAgents, listAgentsPastCutoff, markAgentOffline,
+  recordAgentContact, reenrolAgent, setAgentStatus, type AgentRow,
+} from "../../src/db/agents.js";
+import { findAgentToken, insertAgentToken, revokeAgentTokens } from "../../src/db/agentTokens.js";
+import { openDb } from "../../src/db/open.js";
+import { cutoffs, effectiveAgentStatus } from "../../src/domain/status.js";
+import { newId } from "../../src/ids.js";
+
+const T0 = Date.parse("2026-05-01T12:00:00.000Z");
+const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+const appAt = (s: number) => ({ now: () => new Date(T0 + s * 1000), config: loadConfig({}) }) as unknown as App;
+
+const agent = (code: string, over: Partial<AgentRow> = {}): AgentRow => ({
+  id: newId("agt"), code, name: code.toUpperCase(), mode: "embedded", runtime: "nodejs", version: "1", hostname: "h", os: "linux", arch: "x64",
+  status: "PENDING", lastHeartbeatAt: null, registeredAt: at(0), createdAt: at(0), updatedAt: at(0), ...over,
+});
+
+t.test("insert, get by id and code, re-enrol, status", async (t) => {
+  const db = openDb(":memory:");
+  const a = agent("a1");
+  insertAgent(db, a);
+  t.same(getAgent(db, a.id), a);
+  t.same(getAgentByCode(db, "a1"), a);
+  t.equal(getAgent(db, "agt_missing"), undefined);
+  reenrolAgent(db, a.id, { name: "New", mode: "embedded", runtime: null, version: "2", hostname: "h2", os: null, arch: null }, "DISABLED", at(5));
+  t.match(getAgent(db, a.id), { name: "New", version: "2", hostname: "h2", runtime: null, status: "DISABLED", registeredAt: at(5), createdAt: at(0) });
+  setAgentStatus(db, a.id, "REVOKED", at(6));
+  t.equal(getAgent(db, a.id)!.status, "REVOKED");
+  t.throws(() => insertAgent(db, agent("a1")), { code: "SQLITE_CONSTRAINT_UNIQUE" });
+});
+
+t.test("contact, transition and the heartbeat audit sample", async (t) => {
+  const db = openDb(":memory:");
+  const a = agent("a1");
+  insertAgent(db, a);
+  t.equal(recordAgentContact(db, a.id, at(1)), true, "PENDING -> ONLINE");
+  t.equal(recordAgentContact(db, a.id, at(2)), false, "no write when already ONLINE");
+  t.equal(getAgent(db, a.id)!.lastHeartbeatAt, at(2));
+  t.equal(getAgent(db, a.id)!.updatedAt, at(1), "status written only on the transition");
+  t.equal(claimHeartbeatAudit(db, a.id, at(2), at(-300)), true);
+  t.equal(claimHeartbeatAudit(db, a.id, at(3), at(-297)), false, "inside the window");
+  t.equal(claimHeartbeatAudit(db, a.id, at(303), at(3)), true, "window passed");
+  setAgentStatus(db, a.id, "DISABLED", at(4));
+  t.equal(recordAgentContact(db, a.id, at(5)), false, "DISABLED is not lifted by contact");
+});
+
+t.test("effective status: SQL CASE and TypeScript agree on every case", async (t) => {
+  const db = openDb(":memory:");
+  // now = 200 s; offline threshold 90 s -> cutoff at 110 s
+  const rows = [
+    agent("fresh-pending", { registeredAt: at(150) }),
+    agent("old-pending", { registeredAt: at(10) }),
+    agent("online", { status: "ONLINE", lastHeartbeatAt: at(190) }),
+    agent("silent", { status: "ONLINE", lastHeartbeatAt: at(100) }),
+    agent("stored-offline-back", { status: "OFFLINE", lastHeartbeatAt: at(150) }),
+    agent("reenrolled", { status: "PENDING", lastHeartbeatAt: at(50), registeredAt: at(180) }),
+    agent("disabled", { status: "DISABLED", lastHeartbeatAt: at(199) }),
+    agent("revoked", { status: "REVOKED", lastHeartbeatAt: at(199) }),
+  ];
+  for (const r of rows) insertAgent(db, r);
+  const app = appAt(200);
+  const expected: Record<string, string> = {
+    "fresh-pending": "PENDING", "old-pending": "OFFLINE", online: "ONLINE", silent: "OFFLINE", "stored-offline-back": "ONLINE",
+    reenrolled: "PENDING", disabled: "DISABLED", revoked: "REVOKED",
+  };
+  const cutoff = cutoffs(app).offlineBefore;
+  for (const status of ["PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"]) {
+    const viaSql = listAgents(db, { status: [status] }, cutoff, [{ field: "name", desc: false }], 1, 100).rows.map((r) => r.code).sort();
+    const viaTs = rows.filter((r) => effectiveAgentStatus(app, r).status === status).map((r) => r.code).sort();
+    t.same(viaSql, viaTs, status);
+    t.same(viaTs, Object.keys(expected).filter((k) => expected[k] === status).sort(), `${status} as designed`);
+  }
+  t.same(countAgentsByStatus(db, cutoff), { PENDING: 2, ONLINE: 2, OFFLINE: 2, DISABLED: 1, REVOKED: 1 });
+});
+
+t.test("list: search, sort whitelist, pagination", async (t) => {
+  const db = openDb(":memory:");
+  insertAgent(db, agent("b-agent", { createdAt: at(1), lastHeartbeatAt: at(9) }));
+  insertAgent(db, agent("a-agent", { createdAt: at(2), lastHeartbeatAt: at(5) }));
+  insertAgent(db, agent("c_x", { createdAt: at(3) }));
+  const cutoff = at(-1000);
+  const codes = (f: object, sort: { field: string; desc: boolean }[], page = 1, size = 10) =>
+    listAgents(db, f, cutoff, sort, page, size).rows.map((r) => r.code);
+  t.same(codes({}, [{ field: "createdAt", desc: true }]), ["c_x", "a-agent", "b-agent"]);
+  t.same(codes({}, [{ field: "name", desc: false }]), ["a-agent", "b-agent", "c_x"]);
+  t.same(codes({}, [{ field: "lastSeenAt", desc: true }]), ["b-agent", "a-agent", "c_x"]);
+  t.same(codes({ q: "_" }, [{ field: "name", desc: false }]), ["c_x"], "_ matches literally");
+  t.same(codes({}, [{ field: "name", desc: false }], 2, 2), ["c_x"]);
+  t.equal(listAgents(db, {}, cutoff, [], 2, 2).total, 3);
+  t.throws(() => listAgents(db, {}, cutoff, [{ field: "status", desc: false }], 1, 10), /not whitelisted/);
+});
+
+t.test("offline sweep candidates and the guarded write", async (t) => {
+  const db = openDb(":memory:");
+  const silent = agent("silent", { status: "ONLINE", lastHeartbeatAt: at(10) });
+  const never = agent("never", { registeredAt: at(5) });
+  const live = agent("live", { status: "ONLINE", lastHeartbeatAt: at(150) });
+  const disabled = agent("disabled", { status: "DISABLED", lastHeartbeatAt: at(1) });
+  for (const r of [silent, never, live, disabled]) insertAgent(db, r);
+  const cutoff = at(110);
+  t.same(listAgentsPastCutoff(db, cutoff, 10).map((r) => r.code).sort(), ["never", "silent"]);
+  t.same(listAgentsPastCutoff(db, cutoff, 1).length, 1, "batch-bounded");
+  recordAgentContact(db, silent.id, at(199)); // a heartbeat races the sweep
+  t.equal(markAgentOffline(db, silent.id, cutoff, at(200)), false, "the heartbeat wins");
+  t.equal(markAgentOffline(db, never.id, cutoff, at(200)), true);
+  t.equal(getAgent(db, never.id)!.status, "OFFLINE");
+});
+
+t.test("agent tokens: issue, look up, revoke all", async (t) => {
+  const db = openDb(":memory:");
+  const a = agent("a1");
+  insertAgent(db, a);
+  insertAgentToken(db, newId("atk"), a.id, "hash-1", at(0));
+  insertAgentToken(db, newId("atk"), a.id, "hash-2", at(1));
+  t.match(findAgentToken(db, "hash-1"), { tokenStatus: "ACTIVE", agentId: a.id, agentCode: "a1", agentStatus: "PENDING" });
+  t.equal(revokeAgentTokens(db, a.id, at(2)), 2);
+  t.equal(revokeAgentTokens(db, a.id, at(3)), 0);
+  t.equal(findAgentToken(db, "hash-2")!.tokenStatus, "REVOKED");
+  t.equal(findAgentToken(db, "nope"), undefined);
+});
