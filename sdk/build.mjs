@@ -2,7 +2,7 @@
 // the bundle imports anything but node: built-ins or outgrows its size budget.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,7 +12,8 @@ const dist = join(here, "dist");
 const pkg = JSON.parse(readFileSync(join(here, "package.json"), "utf8"));
 const BUDGET_BYTES = 30 * 1024;
 
-rmSync(dist, { recursive: true, force: true });
+// Files are overwritten in place, never the directory removed first: tests and the demo in this
+// tree may be loading the bundle while someone rebuilds.
 mkdirSync(dist, { recursive: true });
 
 const common = {
@@ -27,8 +28,8 @@ const common = {
   logLevel: "warning",
 };
 const outputs = [
-  await build({ ...common, format: "esm", outfile: join(dist, "index.mjs") }),
-  await build({ ...common, format: "cjs", outfile: join(dist, "index.cjs") }),
+  await build({ ...common, format: "esm", outfile: join(dist, "index.mjs"), write: false }),
+  await build({ ...common, format: "cjs", outfile: join(dist, "index.cjs"), write: false }),
 ];
 
 const problems = [];
@@ -42,10 +43,17 @@ if (problems.length) {
   console.error("sdk build failed:\n  " + problems.join("\n  "));
   process.exit(1);
 }
+for (const { outputFiles } of outputs) for (const f of outputFiles) writeAtomic(f.path, f.contents);
 
 // Declarations from the root TypeScript, then one index.d.ts entry the package exports.
 const require = createRequire(import.meta.url);
 const tsc = join(dirname(require.resolve("typescript/package.json")), "bin/tsc");
 const r = spawnSync(process.execPath, [tsc, "-p", join(here, "tsconfig.json")], { stdio: "inherit" });
 if (r.status !== 0) process.exit(r.status ?? 1);
-writeFileSync(join(dist, "index.d.ts"), 'export * from "./types/index.js";\n');
+writeAtomic(join(dist, "index.d.ts"), 'export * from "./types/index.js";\n');
+
+function writeAtomic(path, contents) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents);
+  renameSync(tmp, path);
+}

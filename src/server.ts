@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createApp, type CapstanApp } from "./app.js";
+import { answerClientError } from "./http/clientError.js";
 import type { Config } from "./config.js";
 import { openDb, type Db } from "./db/open.js";
 import type { Logger } from "./log.js";
@@ -32,6 +33,7 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, capstan.handle);
   // Long polls last up to 30 s; the socket idle timeout must be longer than that.
   server.setTimeout(45_000);
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
@@ -48,6 +50,13 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
       capstan.app.runtime.hub.close(); // long polls answer [] now instead of holding shutdown
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
+        // Keep-alive sockets: answers given from now on say Connection: close, and each socket is closed
+        // as soon as it goes idle, so clients reconnect (and find the port closed) instead of holding
+        // shutdown open; a response in progress is never cut.
+        server.on("request", (_req, res) => { if (!res.headersSent) res.setHeader("Connection", "close"); });
+        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        sweep.unref();
+        server.once("close", () => clearInterval(sweep));
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 4_000).unref();
       });

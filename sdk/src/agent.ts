@@ -22,72 +22,72 @@ const HEALTH_STATUSES = new Set(["UP", "DEGRADED", "DOWN", "UNKNOWN"]);
 const ACTION_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,79}$/;
 
 export class CapsuleAgent {
-  private readonly opts: Resolved;
-  private readonly log: Logger;
-  private readonly http: HttpOptions;
-  private readonly actions = new Map<string, ActionDefinition>();
-  private healthFn: (() => HealthReport | Promise<HealthReport>) | undefined;
-  private configsFn: (() => ConfigItem[] | Promise<ConfigItem[]>) | undefined;
-  private lastConfigs: ConfigItem[] = [];
-  private session: Session | null = null;
-  private disabled = false;
-  private reported = false;
-  private heartbeatMs = 30_000;
-  private pollMs = 5_000;
-  private current: AgentState = "idle";
-  private unreachableSince: number | undefined;
-  private stopController = new AbortController();
-  private readonly connectBackoff: Backoff;
-  private readonly core: Core;
-  private readonly executor: Executor;
-  private readonly outbox: ResultOutbox;
-  private readonly connectLoop: Loop;
-  private readonly heartbeatLoop: Loop;
-  private readonly commandLoop: CommandLoop;
+  readonly #opts: Resolved;
+  readonly #log: Logger;
+  readonly #http: HttpOptions;
+  readonly #actions = new Map<string, ActionDefinition>();
+  #healthFn: (() => HealthReport | Promise<HealthReport>) | undefined;
+  #configsFn: (() => ConfigItem[] | Promise<ConfigItem[]>) | undefined;
+  #lastConfigs: ConfigItem[] = [];
+  #session: Session | null = null;
+  #disabled = false;
+  #reported = false;
+  #heartbeatMs = 30_000;
+  #pollMs = 5_000;
+  #current: AgentState = "idle";
+  #unreachableSince: number | undefined;
+  #stopController = new AbortController();
+  readonly #connectBackoff: Backoff;
+  readonly #core: Core;
+  readonly #executor: Executor;
+  readonly #outbox: ResultOutbox;
+  readonly #connectLoop: Loop;
+  readonly #heartbeatLoop: Loop;
+  readonly #commandLoop: CommandLoop;
 
   constructor(options: CapsuleAgentOptions) {
-    const secrets = () => [this.session?.agentToken, this.opts?.registrationToken].filter((s): s is string => !!s);
-    this.log = safeLogger(options?.logger ?? quietConsole, secrets);
-    this.opts = resolveOptions(options, this.log);
-    this.http = { baseUrl: this.opts.backendUrl ?? "", fetch: this.opts.fetch, timeoutMs: this.opts.requestTimeoutMs };
-    this.connectBackoff = new Backoff(this.opts.backoffBaseMs, this.opts.backoffMaxMs);
+    const secrets = () => [this.#session?.agentToken, this.#opts?.registrationToken].filter((s): s is string => !!s);
+    this.#log = safeLogger(options?.logger ?? quietConsole, secrets);
+    this.#opts = resolveOptions(options, this.#log);
+    this.#http = { baseUrl: this.#opts.backendUrl ?? "", fetch: this.#opts.fetch, timeoutMs: this.#opts.requestTimeoutMs };
+    this.#connectBackoff = new Backoff(this.#opts.backoffBaseMs, this.#opts.backoffMaxMs);
     const self = this;
-    this.core = {
-      opts: this.opts, log: this.log,
-      get session() { return self.session; },
-      get disabled() { return self.disabled; },
-      get heartbeatMs() { return self.heartbeatMs; },
-      get pollMs() { return self.pollMs; },
-      get stopSignal() { return self.stopController.signal; },
-      call: (sub, call) => this.call(sub, call),
-      setIntervals: (d) => this.setIntervals(d),
-      setDisabled: (v) => this.setDisabled(v),
-      healthSnapshot: () => this.healthSnapshot(),
+    this.#core = {
+      opts: this.#opts, log: this.#log,
+      get session() { return self.#session; },
+      get disabled() { return self.#disabled; },
+      get heartbeatMs() { return self.#heartbeatMs; },
+      get pollMs() { return self.#pollMs; },
+      get stopSignal() { return self.#stopController.signal; },
+      call: (sub, call) => this.#call(sub, call),
+      setIntervals: (d) => this.#setIntervals(d),
+      setDisabled: (v) => this.#setDisabled(v),
+      healthSnapshot: () => this.#healthSnapshot(),
     };
-    this.executor = new Executor({
-      owner: this, actions: this.actions, log: this.log, now: this.opts.now, secrets,
-      progressIntervalMs: this.opts.progressIntervalMs, cancelGraceMs: this.opts.cancelGraceMs,
-      sendProgress: (id, body) => this.call(`/commands/${encodeURIComponent(id)}/progress`, { method: "POST", body: scrubSecrets(body, secrets()) }),
+    this.#executor = new Executor({
+      owner: this, actions: this.#actions, log: this.#log, now: this.#opts.now, secrets,
+      progressIntervalMs: this.#opts.progressIntervalMs, cancelGraceMs: this.#opts.cancelGraceMs,
+      sendProgress: (id, body) => this.#call(`/commands/${encodeURIComponent(id)}/progress`, { method: "POST", body: scrubSecrets(body, secrets()) }),
     });
-    this.outbox = new ResultOutbox(
-      (id, body: ResultBody) => this.call(`/commands/${encodeURIComponent(id)}/result`, { method: "POST", body }),
-      new Backoff(this.opts.backoffBaseMs, this.opts.backoffMaxMs), this.opts.maxPendingResults, this.log,
+    this.#outbox = new ResultOutbox(
+      (id, body: ResultBody) => this.#call(`/commands/${encodeURIComponent(id)}/result`, { method: "POST", body }),
+      new Backoff(this.#opts.backoffBaseMs, this.#opts.backoffMaxMs), this.#opts.maxPendingResults, this.#log,
     );
-    this.connectLoop = new Loop("connect", () => this.connect(), this.log);
-    this.heartbeatLoop = new Loop("heartbeat", heartbeatTick(this.core), this.log);
-    this.commandLoop = new CommandLoop(this.core, this.executor, this.outbox);
+    this.#connectLoop = new Loop("connect", () => this.#connect(), this.#log);
+    this.#heartbeatLoop = new Loop("heartbeat", heartbeatTick(this.#core), this.#log);
+    this.#commandLoop = new CommandLoop(this.#core, this.#executor, this.#outbox);
   }
 
   /** The health check run before every heartbeat (time-limited; a throw reports DOWN). */
   health(fn: () => HealthReport | Promise<HealthReport>): this {
-    this.healthFn = fn;
+    this.#healthFn = fn;
     return this;
   }
 
   /** Config metadata to report. Sensitive items are sent without valuePreview/defaultValue. */
   configs(fn: () => ConfigItem[] | Promise<ConfigItem[]>): this {
-    this.configsFn = fn;
-    if (this.reported) this.refresh();
+    this.#configsFn = fn;
+    if (this.#reported) this.refresh();
     return this;
   }
 
@@ -95,61 +95,61 @@ export class CapsuleAgent {
     if (!def || typeof def.name !== "string" || !ACTION_NAME.test(def.name) || typeof def.handler !== "function") {
       throw new TypeError("capstan-agent: an action needs a name (letters, digits, . _ -) and a handler function");
     }
-    this.actions.set(def.name, { ...def, label: def.label ?? def.name } as ActionDefinition);
-    if (this.reported) this.refresh();
+    this.#actions.set(def.name, { ...def, label: def.label ?? def.name } as ActionDefinition);
+    if (this.#reported) this.refresh();
     return this;
   }
 
   /** Reports the service again (configs or actions changed). */
   refresh(): void {
-    this.reported = false;
-    this.connectLoop.wake();
+    this.#reported = false;
+    this.#connectLoop.wake();
   }
 
   get state(): AgentState {
-    return this.current;
+    return this.#current;
   }
   get agentId(): string | undefined {
-    return this.session?.agentId;
+    return this.#session?.agentId;
   }
   get serviceId(): string | undefined {
-    return this.session?.serviceId;
+    return this.#session?.serviceId;
   }
   /** Results produced but not yet acknowledged by the server. */
   get pendingResults(): number {
-    return this.outbox.size;
+    return this.#outbox.size;
   }
 
   /** Registers if needed and reports the service. Resolves after the first attempt, even if the server is down. */
   async start(): Promise<void> {
-    if (this.current !== "idle" && this.current !== "stopped") return;
-    if (this.stopController.signal.aborted) this.stopController = new AbortController();
-    this.current = "connecting";
+    if (this.#current !== "idle" && this.#current !== "stopped") return;
+    if (this.#stopController.signal.aborted) this.#stopController = new AbortController();
+    this.#current = "connecting";
     let next: number | null;
     try {
-      next = await this.connect();
+      next = await this.#connect();
     } catch (err) {
-      this.log.error("agent start failed; retrying", { error: err instanceof Error ? err.message : String(err) });
-      next = this.connectBackoff.next();
+      this.#log.error("agent start failed; retrying", { error: err instanceof Error ? err.message : String(err) });
+      next = this.#connectBackoff.next();
     }
-    this.connectLoop.start(next);
+    this.#connectLoop.start(next);
   }
 
   /** Stops the loops, lets running handlers finish (stopGraceMs), then delivers their results. */
   async stop(): Promise<void> {
-    if (this.current === "stopped") return;
-    this.current = "stopped";
-    this.connectLoop.stop();
-    this.heartbeatLoop.stop();
-    this.commandLoop.loop.stop();
-    this.stopController.abort();
-    await this.waitIdle(this.opts.stopGraceMs);
-    if (this.executor.busy > 0) {
-      this.executor.abortAll("AGENT_STOPPED", "the agent stopped before the action finished");
-      await this.waitIdle(2_000);
+    if (this.#current === "stopped") return;
+    this.#current = "stopped";
+    this.#connectLoop.stop();
+    this.#heartbeatLoop.stop();
+    this.#commandLoop.loop.stop();
+    this.#stopController.abort();
+    await this.#waitIdle(this.#opts.stopGraceMs);
+    if (this.#executor.busy > 0) {
+      this.#executor.abortAll("AGENT_STOPPED", "the agent stopped before the action finished");
+      await this.#waitIdle(2_000);
     }
-    this.outbox.loop.stop();
-    await this.outbox.drain(5_000);
+    this.#outbox.loop.stop();
+    await this.#outbox.drain(5_000);
   }
 
   /** Publishes a Capsule Bus event. Never rejects: failures are logged and returned. */
@@ -162,160 +162,160 @@ export class CapsuleAgent {
       const causationId = input.metadata?.causationId ?? (scope?.owner === this ? scope.commandId : undefined);
       const metadata = { ...input.metadata, ...(causationId ? { causationId } : {}) };
       const body = {
-        eventType: input.eventType, data: input.data ?? {}, timestamp: input.timestamp ?? this.opts.now().toISOString(),
+        eventType: input.eventType, data: input.data ?? {}, timestamp: input.timestamp ?? this.#opts.now().toISOString(),
         ...(input.eventId ? { eventId: input.eventId } : {}), ...(Object.keys(metadata).length ? { metadata } : {}),
       };
-      const data = await this.call<{ eventId: string; matchedRoutes: unknown; commandIds: string[] }>("/bus/events", {
-        method: "POST", body: scrubSecrets(body, [this.session?.agentToken ?? "", this.opts.registrationToken ?? ""]),
+      const data = await this.#call<{ eventId: string; matchedRoutes: unknown; commandIds: string[] }>("/bus/events", {
+        method: "POST", body: scrubSecrets(body, [this.#session?.agentToken ?? "", this.#opts.registrationToken ?? ""]),
       });
       return { ok: true, eventId: data?.eventId, matchedRoutes: data?.matchedRoutes, commandIds: data?.commandIds ?? [] };
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
-      this.log.warn("event not published", { eventType: input?.eventType, code: err instanceof CapstanError ? err.code : undefined, error: error.message });
+      this.#log.warn("event not published", { eventType: input?.eventType, code: err instanceof CapstanError ? err.code : undefined, error: error.message });
       return { ok: false, error };
     }
   }
 
-  private async call<T>(sub: string, call: Omit<Call, "path" | "token">): Promise<T> {
-    const s = this.session;
+  async #call<T>(sub: string, call: Omit<Call, "path" | "token">): Promise<T> {
+    const s = this.#session;
     if (!s) throw new CapstanError("NOT_REGISTERED", "the agent is not registered yet");
     try {
-      const data = await request<T>(this.http, { ...call, path: `/api/agents/${encodeURIComponent(s.agentId)}${sub}`, token: s.agentToken });
-      this.noteReachable(undefined);
+      const data = await request<T>(this.#http, { ...call, path: `/api/agents/${encodeURIComponent(s.agentId)}${sub}`, token: s.agentToken });
+      this.#noteReachable(undefined);
       return data;
     } catch (err) {
-      this.noteReachable(err);
+      this.#noteReachable(err);
       if (err instanceof AgentAuthError) {
-        if (err.code === "AGENT_DISABLED") this.setDisabled(true);
-        else void this.onTokenRefused(s, err);
+        if (err.code === "AGENT_DISABLED") this.#setDisabled(true);
+        else void this.#onTokenRefused(s, err);
       }
       throw err;
     }
   }
 
   /** One pass of the connect loop: token -> (register) -> report -> loops running. */
-  private async connect(): Promise<number | null> {
-    const o = this.opts;
+  async #connect(): Promise<number | null> {
+    const o = this.#opts;
     if (!o.backendUrl) {
-      this.log.error("no Capstan URL: set CAPSTAN_URL or the backendUrl option; the agent stays idle");
-      this.current = "idle";
+      this.#log.error("no Capstan URL: set CAPSTAN_URL or the backendUrl option; the agent stays idle");
+      this.#current = "idle";
       return null;
     }
-    if (!this.session) {
+    if (!this.#session) {
       const stored = await o.tokenStore.load().catch((err: unknown) => {
-        this.log.error("cannot read the agent token", { error: err instanceof Error ? err.message : String(err) });
+        this.#log.error("cannot read the agent token", { error: err instanceof Error ? err.message : String(err) });
         return null;
       });
-      if (stored && (!stored.backendUrl || stored.backendUrl === o.backendUrl)) this.session = { agentId: stored.agentId, agentToken: stored.agentToken };
-      else if (stored) this.log.warn("the stored agent token belongs to another Capstan server; ignoring it", { storedFor: stored.backendUrl });
+      if (stored && (!stored.backendUrl || stored.backendUrl === o.backendUrl)) this.#session = { agentId: stored.agentId, agentToken: stored.agentToken };
+      else if (stored) this.#log.warn("the stored agent token belongs to another Capstan server; ignoring it", { storedFor: stored.backendUrl });
     }
-    const service = await this.reportedService();
-    if (!this.session) {
+    const service = await this.#reportedService();
+    if (!this.#session) {
       if (!o.registrationToken) {
-        this.log.error(`cannot register: ${registrationHint("NO_CREDENTIALS", o.agent.code)}; the agent stays idle`);
-        this.current = "idle";
+        this.#log.error(`cannot register: ${registrationHint("NO_CREDENTIALS", o.agent.code)}; the agent stays idle`);
+        this.#current = "idle";
         return null;
       }
       try {
-        const reg = await register(this.http, o.registrationToken, o.agent, service, this.stopController.signal);
-        this.noteReachable(undefined);
-        this.session = { agentId: reg.agentId, agentToken: reg.agentToken, serviceId: reg.services?.find((x) => x.code === service.code)?.serviceId };
-        this.reported = !!this.session.serviceId;
-        this.setIntervals(reg);
+        const reg = await register(this.#http, o.registrationToken, o.agent, service, this.#stopController.signal);
+        this.#noteReachable(undefined);
+        this.#session = { agentId: reg.agentId, agentToken: reg.agentToken, serviceId: reg.services?.find((x) => x.code === service.code)?.serviceId };
+        this.#reported = !!this.#session.serviceId;
+        this.#setIntervals(reg);
         await o.tokenStore.save({ agentId: reg.agentId, agentToken: reg.agentToken, backendUrl: o.backendUrl, savedAt: o.now().toISOString() })
-          .catch((err: unknown) => this.log.error("registered, but the agent token could not be saved: the next start will need a new registration token", { error: err instanceof Error ? err.message : String(err) }));
-        this.log.info("registered with Capstan", { agentId: reg.agentId, agentCode: o.agent.code });
+          .catch((err: unknown) => this.#log.error("registered, but the agent token could not be saved: the next start will need a new registration token", { error: err instanceof Error ? err.message : String(err) }));
+        this.#log.info("registered with Capstan", { agentId: reg.agentId, agentCode: o.agent.code });
       } catch (err) {
         if (err instanceof RegistrationError) {
-          this.log.error(`registration refused (${err.code}): ${err.hint}; the agent stays idle`, { agentCode: o.agent.code });
-          this.current = "idle";
+          this.#log.error(`registration refused (${err.code}): ${err.hint}; the agent stays idle`, { agentCode: o.agent.code });
+          this.#current = "idle";
           return null;
         }
-        return this.retryLater(err);
+        return this.#retryLater(err);
       }
     }
-    if (!this.reported) {
+    if (!this.#reported) {
       try {
-        const data = await this.call<{ services?: { code: string; serviceId: string }[] }>("/services/report", {
-          method: "POST", body: { services: [service] }, retries: 2, signal: this.stopController.signal,
+        const data = await this.#call<{ services?: { code: string; serviceId: string }[] }>("/services/report", {
+          method: "POST", body: { services: [service] }, retries: 2, signal: this.#stopController.signal,
         });
-        if (this.session) this.session.serviceId = data?.services?.find((x) => x.code === service.code)?.serviceId ?? this.session.serviceId;
-        this.reported = true;
+        if (this.#session) this.#session.serviceId = data?.services?.find((x) => x.code === service.code)?.serviceId ?? this.#session.serviceId;
+        this.#reported = true;
       } catch (err) {
         if (err instanceof AgentAuthError) return null; // onTokenRefused wakes this loop
         if (err instanceof CapstanError && !(err instanceof NetworkError)) {
-          this.log.error(`service report refused (${err.code}): ${err.message}`, { serviceCode: service.code });
+          this.#log.error(`service report refused (${err.code}): ${err.message}`, { serviceCode: service.code });
           return o.backoffMaxMs;
         }
-        return this.retryLater(err);
+        return this.#retryLater(err);
       }
     }
-    this.connectBackoff.reset();
-    this.current = this.disabled ? "disabled" : "running";
-    for (const loop of [this.heartbeatLoop, this.commandLoop.loop, this.outbox.loop]) loop.start();
+    this.#connectBackoff.reset();
+    this.#current = this.#disabled ? "disabled" : "running";
+    for (const loop of [this.#heartbeatLoop, this.#commandLoop.loop, this.#outbox.loop]) loop.start();
     return null;
   }
 
-  private retryLater(err: unknown): number {
-    if (this.stopController.signal.aborted) return 0;
+  #retryLater(err: unknown): number {
+    if (this.#stopController.signal.aborted) return 0;
     if (!(err instanceof NetworkError)) throw err;
-    this.noteReachable(err);
-    return err.retryAfterMs ?? this.connectBackoff.next();
+    this.#noteReachable(err);
+    return err.retryAfterMs ?? this.#connectBackoff.next();
   }
 
   /** One warning when Capstan becomes unreachable and one line when it is back, whichever loop notices. */
-  private noteReachable(err: unknown): void {
+  #noteReachable(err: unknown): void {
     if (err === undefined) {
-      if (this.unreachableSince !== undefined) this.log.info("Capstan reachable again", { downForMs: Date.now() - this.unreachableSince });
-      this.unreachableSince = undefined;
-    } else if (err instanceof NetworkError && this.unreachableSince === undefined && !this.stopController.signal.aborted) {
-      this.unreachableSince = Date.now();
-      this.log.warn("Capstan unreachable; retrying with backoff", { code: err.code, error: err.message });
+      if (this.#unreachableSince !== undefined) this.#log.info("Capstan reachable again", { downForMs: Date.now() - this.#unreachableSince });
+      this.#unreachableSince = undefined;
+    } else if (err instanceof NetworkError && this.#unreachableSince === undefined && !this.#stopController.signal.aborted) {
+      this.#unreachableSince = Date.now();
+      this.#log.warn("Capstan unreachable; retrying with backoff", { code: err.code, error: err.message });
     }
   }
 
   /** 401 (or the agent revoked): the token is useless. Drop it; register again if we can. */
-  private async onTokenRefused(used: Session, err: AgentAuthError): Promise<void> {
-    if (this.session !== used) return; // another loop already handled this session
-    this.session = null;
-    this.reported = false;
-    this.disabled = false;
-    await this.opts.tokenStore.clear().catch(() => undefined);
-    if (!this.opts.registrationToken) {
-      this.log.error(
+  async #onTokenRefused(used: Session, err: AgentAuthError): Promise<void> {
+    if (this.#session !== used) return; // another loop already handled this session
+    this.#session = null;
+    this.#reported = false;
+    this.#disabled = false;
+    await this.#opts.tokenStore.clear().catch(() => undefined);
+    if (!this.#opts.registrationToken) {
+      this.#log.error(
         `the agent token was refused (${err.code}) and no registration token is configured; the agent stays idle: ` +
-        `create a re-enroll token for agent "${this.opts.agent.code}" in the console and set CAPSTAN_REGISTRATION_TOKEN`,
+        `create a re-enroll token for agent "${this.#opts.agent.code}" in the console and set CAPSTAN_REGISTRATION_TOKEN`,
       );
-      this.current = "idle";
+      this.#current = "idle";
       return;
     }
-    this.log.warn(`the agent token was refused (${err.code}); registering again with the configured registration token`);
-    this.current = "connecting";
-    this.connectLoop.wake();
+    this.#log.warn(`the agent token was refused (${err.code}); registering again with the configured registration token`);
+    this.#current = "connecting";
+    this.#connectLoop.wake();
   }
 
-  private setIntervals(d: { heartbeatIntervalSeconds?: unknown; commandPollIntervalSeconds?: unknown } | undefined): void {
+  #setIntervals(d: { heartbeatIntervalSeconds?: unknown; commandPollIntervalSeconds?: unknown } | undefined): void {
     const ms = (v: unknown, fallback: number) => (typeof v === "number" && v >= 1 ? Math.min(v, 3600) * 1000 : fallback);
-    this.heartbeatMs = ms(d?.heartbeatIntervalSeconds, this.heartbeatMs);
-    this.pollMs = ms(d?.commandPollIntervalSeconds, this.pollMs);
+    this.#heartbeatMs = ms(d?.heartbeatIntervalSeconds, this.#heartbeatMs);
+    this.#pollMs = ms(d?.commandPollIntervalSeconds, this.#pollMs);
   }
 
-  private setDisabled(disabled: boolean): void {
-    if (this.disabled === disabled) return;
-    this.disabled = disabled;
-    if (this.current === "stopped") return;
-    if (disabled) this.log.warn("the agent is DISABLED in Capstan: no commands until an operator enables it; heartbeating slowly");
-    this.current = disabled ? "disabled" : "running";
-    if (!disabled) this.commandLoop.loop.wake();
+  #setDisabled(disabled: boolean): void {
+    if (this.#disabled === disabled) return;
+    this.#disabled = disabled;
+    if (this.#current === "stopped") return;
+    if (disabled) this.#log.warn("the agent is DISABLED in Capstan: no commands until an operator enables it; heartbeating slowly");
+    this.#current = disabled ? "disabled" : "running";
+    if (!disabled) this.#commandLoop.loop.wake();
   }
 
-  private async healthSnapshot(): Promise<HealthReport> {
-    if (!this.healthFn) return { status: "UP", message: "process alive (no health check registered)" };
-    const fn = this.healthFn;
+  async #healthSnapshot(): Promise<HealthReport> {
+    if (!this.#healthFn) return { status: "UP", message: "process alive (no health check registered)" };
+    const fn = this.#healthFn;
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${this.opts.healthTimeoutMs} ms`)), this.opts.healthTimeoutMs);
+        timer = setTimeout(() => reject(new Error(`timed out after ${this.#opts.healthTimeoutMs} ms`)), this.#opts.healthTimeoutMs);
         timer.unref?.();
       });
       const r = await Promise.race([Promise.resolve().then(fn), timeout]);
@@ -323,7 +323,7 @@ export class CapsuleAgent {
       const out: HealthReport = { status: r.status };
       if (typeof r.message === "string") out.message = r.message.slice(0, 1000);
       if (r.details && typeof r.details === "object" && !Array.isArray(r.details)) out.details = r.details;
-      return scrubSecrets(out, [this.session?.agentToken ?? "", this.opts.registrationToken ?? ""]);
+      return scrubSecrets(out, [this.#session?.agentToken ?? "", this.#opts.registrationToken ?? ""]);
     } catch (err) {
       return { status: "DOWN", message: `health check failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000) };
     } finally {
@@ -331,21 +331,21 @@ export class CapsuleAgent {
     }
   }
 
-  private async reportedService(): Promise<ReportedService> {
-    if (this.configsFn) {
+  async #reportedService(): Promise<ReportedService> {
+    if (this.#configsFn) {
       try {
-        const items = await this.configsFn();
-        if (Array.isArray(items)) this.lastConfigs = items;
+        const items = await this.#configsFn();
+        if (Array.isArray(items)) this.#lastConfigs = items;
       } catch (err) {
-        this.log.error("the configs callback failed; reporting the last known configs", { error: err instanceof Error ? err.message : String(err) });
+        this.#log.error("the configs callback failed; reporting the last known configs", { error: err instanceof Error ? err.message : String(err) });
       }
     }
-    return buildReportedService(this.opts.agent.code, this.opts.service, this.lastConfigs, this.actions.values(), await this.healthSnapshot());
+    return buildReportedService(this.#opts.agent.code, this.#opts.service, this.#lastConfigs, this.#actions.values(), await this.#healthSnapshot());
   }
 
-  private async waitIdle(ms: number): Promise<void> {
+  async #waitIdle(ms: number): Promise<void> {
     const deadline = Date.now() + ms;
     // Plain (ref'd) timers: a host awaiting stop() must not exit before its results are out.
-    while (this.executor.busy > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (this.#executor.busy > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   }
 }

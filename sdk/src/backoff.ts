@@ -1,21 +1,21 @@
 // Reconnect delays: exponential with full jitter (a uniformly random delay up to the capped
 // exponential), so a fleet of agents does not reconnect in lockstep after an outage.
 export class Backoff {
-  private attempt = 0;
+  #attempt = 0;
   constructor(private readonly baseMs: number, private readonly maxMs: number, private readonly random: () => number = Math.random) {}
 
   next(): number {
-    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(this.attempt, 30));
-    this.attempt++;
+    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(this.#attempt, 30));
+    this.#attempt++;
     return Math.round(this.random() * ceiling);
   }
 
   reset(): void {
-    this.attempt = 0;
+    this.#attempt = 0;
   }
 
   get failures(): number {
-    return this.attempt;
+    return this.#attempt;
   }
 }
 

@@ -14,15 +14,15 @@ const LONG_POLL_MIN_MS = 1000;
 
 export class CommandLoop {
   readonly loop: Loop;
-  private readonly seen = new Set<string>();
-  private readonly backoff: Backoff;
+  readonly #seen = new Set<string>();
+  readonly #backoff: Backoff;
 
   constructor(private readonly core: Core, private readonly executor: Executor, private readonly outbox: ResultOutbox) {
-    this.backoff = new Backoff(core.opts.backoffBaseMs, core.opts.backoffMaxMs);
-    this.loop = new Loop("command poll", () => this.tick(), core.log);
+    this.#backoff = new Backoff(core.opts.backoffBaseMs, core.opts.backoffMaxMs);
+    this.loop = new Loop("command poll", () => this.#tick(), core.log);
   }
 
-  private async tick(): Promise<number | null> {
+  async #tick(): Promise<number | null> {
     const { core } = this;
     if (!core.session || core.disabled) return null;
     const free = core.opts.concurrency - this.executor.busy;
@@ -37,26 +37,26 @@ export class CommandLoop {
     } catch (err) {
       if (core.stopSignal.aborted) return null;
       if (err instanceof AgentAuthError) return null;
-      if (err instanceof NetworkError) return err.retryAfterMs ?? this.backoff.next();
+      if (err instanceof NetworkError) return err.retryAfterMs ?? this.#backoff.next();
       core.log.warn("command poll refused", { code: err instanceof CapstanError ? err.code : "UNKNOWN", error: err instanceof Error ? err.message : String(err) });
-      return Math.max(core.pollMs, this.backoff.next());
+      return Math.max(core.pollMs, this.#backoff.next());
     }
-    this.backoff.reset();
+    this.#backoff.reset();
     if (!Array.isArray(commands)) return core.pollMs;
-    for (const cmd of commands) this.dispatch(cmd);
+    for (const cmd of commands) this.#dispatch(cmd);
     if (commands.length > 0) return 0;
     if (wait > 0 && Date.now() - started >= LONG_POLL_MIN_MS) return 0;
     return core.pollMs;
   }
 
-  private dispatch(cmd: WireCommand): void {
+  #dispatch(cmd: WireCommand): void {
     if (!cmd || typeof cmd.id !== "string") return;
-    if (this.seen.has(cmd.id)) {
+    if (this.#seen.has(cmd.id)) {
       this.core.log.debug("duplicate command ignored", { commandId: cmd.id });
       return;
     }
-    this.seen.add(cmd.id);
-    if (this.seen.size > SEEN_MAX) this.seen.delete(this.seen.values().next().value as string);
+    this.#seen.add(cmd.id);
+    if (this.#seen.size > SEEN_MAX) this.#seen.delete(this.#seen.values().next().value as string);
     this.core.log.debug("command received", { commandId: cmd.id, type: cmd.type, actionName: cmd.actionName });
     this.executor
       .run(cmd)

@@ -37,32 +37,32 @@ export interface ExecutorDeps {
 }
 
 export class Executor {
-  private readonly running = new Map<string, AbortController>();
+  readonly #running = new Map<string, AbortController>();
   constructor(private readonly deps: ExecutorDeps) {}
 
   get busy(): number {
-    return this.running.size;
+    return this.#running.size;
   }
 
   /** Aborts every running handler (agent stopping). */
   abortAll(code: string, message: string): void {
-    for (const c of this.running.values()) c.abort(new CapstanError(code, message));
+    for (const c of this.#running.values()) c.abort(new CapstanError(code, message));
   }
 
   async run(cmd: WireCommand): Promise<ResultBody> {
     const startedAt = this.deps.now().toISOString();
     const controller = new AbortController();
-    this.running.set(cmd.id, controller);
+    this.#running.set(cmd.id, controller);
     try {
-      const outcome = await this.execute(cmd, controller);
+      const outcome = await this.#execute(cmd, controller);
       const result = scrubSecrets(outcome, this.deps.secrets());
       return { ...fitResult(result), startedAt, finishedAt: this.deps.now().toISOString() };
     } finally {
-      this.running.delete(cmd.id);
+      this.#running.delete(cmd.id);
     }
   }
 
-  private async execute(cmd: WireCommand, controller: AbortController): Promise<ActionResult> {
+  async #execute(cmd: WireCommand, controller: AbortController): Promise<ActionResult> {
     const action = this.deps.actions.get(cmd.actionName);
     if (!action) return failure("ACTION_NOT_FOUND", `this agent has no action "${cmd.actionName}"`);
     const payload = (cmd.payload ?? {}) as JsonObject;
@@ -84,7 +84,7 @@ export class Executor {
     progress.start();
     try {
       const work = commandScope.run({ owner: this.deps.owner, commandId: cmd.id }, () =>
-        cmd.type === "ACTION_PREPARE" ? this.prepare(action, ctx) : Promise.resolve().then(() => action.handler(payload, ctx)).then(toResult),
+        cmd.type === "ACTION_PREPARE" ? this.#prepare(action, ctx) : Promise.resolve().then(() => action.handler(payload, ctx)).then(toResult),
       ).catch(fromError);
       return await settle(work, controller.signal, this.deps.cancelGraceMs);
     } finally {
@@ -93,7 +93,7 @@ export class Executor {
     }
   }
 
-  private async prepare(action: ActionDefinition, ctx: ActionContext): Promise<ActionResult> {
+  async #prepare(action: ActionDefinition, ctx: ActionContext): Promise<ActionResult> {
     const answer = action.prepare
       ? await action.prepare({ commandId: ctx.commandId, actionName: ctx.actionName, payload: ctx.payload, signal: ctx.signal })
       : undefined;

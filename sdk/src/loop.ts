@@ -9,49 +9,49 @@ export type Tick = () => Promise<number | null>;
 const AFTER_CRASH_MS = 5_000;
 
 export class Loop {
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private running = false;
-  private stopped = true;
-  private wakeRequested = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #running = false;
+  #stopped = true;
+  #wakeRequested = false;
 
   constructor(private readonly name: string, private readonly tick: Tick, private readonly log: Logger) {}
 
   /** delayMs null: started but asleep until woken. */
   start(delayMs: number | null = 0): void {
-    if (!this.stopped) return this.wake();
-    this.stopped = false;
-    if (delayMs !== null) this.schedule(delayMs);
+    if (!this.#stopped) return this.wake();
+    this.#stopped = false;
+    if (delayMs !== null) this.#schedule(delayMs);
   }
 
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /** Run now (or right after the current run). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.wakeRequested = true;
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#wakeRequested = true;
       return;
     }
-    this.schedule(0);
+    this.#schedule(0);
   }
 
   get isRunning(): boolean {
-    return !this.stopped;
+    return !this.#stopped;
   }
 
-  private schedule(ms: number): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(), Math.max(0, ms));
-    this.timer.unref?.();
+  #schedule(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#run(), Math.max(0, ms));
+    this.#timer.unref?.();
   }
 
-  private async run(): Promise<void> {
-    this.timer = undefined;
-    this.running = true;
+  async #run(): Promise<void> {
+    this.#timer = undefined;
+    this.#running = true;
     let next: number | null;
     try {
       next = await this.tick();
@@ -59,12 +59,12 @@ export class Loop {
       this.log.error(`${this.name} loop failed; retrying`, { error: err instanceof Error ? err.message : String(err) });
       next = AFTER_CRASH_MS;
     }
-    this.running = false;
-    if (this.stopped) return;
-    if (this.wakeRequested) {
-      this.wakeRequested = false;
+    this.#running = false;
+    if (this.#stopped) return;
+    if (this.#wakeRequested) {
+      this.#wakeRequested = false;
       next = 0;
     }
-    if (next !== null) this.schedule(next);
+    if (next !== null) this.#schedule(next);
   }
 }

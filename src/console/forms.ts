@@ -10,7 +10,28 @@ export async function readForm(ctx: Ctx<unknown>): Promise<Form> {
   const body = await ctx.body();
   if (body === undefined) return {};
   if (!body || typeof body !== "object" || Array.isArray(body)) throw new AppError("REQUEST_ERROR", "expected a form submission");
-  return body as Form;
+  return asForm(body as Record<string, unknown>);
+}
+
+/**
+ * A urlencoded body is already strings; a JSON body posted to a form route may hold anything, so
+ * scalars become their text and nested values are refused (found by fuzzing: `.trim` of a number).
+ */
+function asForm(body: Record<string, unknown>): Form {
+  const out: Form = Object.create(null);
+  const text = (v: unknown): string | undefined =>
+    typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined;
+  const bad: string[] = [];
+  for (const [k, v] of Object.entries(body)) {
+    const scalar = text(v);
+    if (scalar !== undefined) out[k] = scalar;
+    else if (Array.isArray(v) && v.every((x) => text(x) !== undefined)) out[k] = v.map((x) => text(x)!);
+    else bad.push(k);
+  }
+  if (bad.length) {
+    throw new AppError("VALIDATION_FAILED", "form fields must be text", { issues: bad.slice(0, 20).map((path) => ({ path, message: "expected text" })) });
+  }
+  return { ...out };
 }
 
 /** One field as a string ("" when missing; the last value when repeated). */

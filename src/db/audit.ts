@@ -37,6 +37,8 @@ const sql = statements({
   insert: `INSERT INTO audit_events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // detail by id
   get: `SELECT ${COLUMNS} FROM audit_events WHERE id = ?`,
+  // newest events for the dashboard, without counting the whole table
+  recent: `SELECT ${COLUMNS} FROM audit_events ORDER BY created_at DESC, id DESC LIMIT ?`,
   // retention: oldest first, bounded batch
   deleteBefore: `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
   // operational metrics derived from the trail
@@ -115,6 +117,8 @@ export function auditBatch(db: Db, f: AuditFilter, desc: boolean, after: { creat
     .all(...w.params) as RawRow[];
   return rows.map(toRow);
 }
+
+export const recentAuditEvents = (db: Db, limit: number): AuditRow[] => (sql(db).recent.all(limit) as RawRow[]).map(toRow);
 
 export function deleteAuditEventsBefore(db: Db, cutoffIso: string, limit: number): number {
   return sql(db).deleteBefore.run(cutoffIso, limit).changes;

@@ -144,8 +144,11 @@ export function listServices(
   db: Db, f: ServiceFilter, c: Cutoffs, sort: SortKey[], page: number, pageSize: number,
 ): { rows: ServiceListRow[]; total: number } {
   const w = new Where().anyOf("s.health_status", f.healthStatus).anyOf("s.agent_id", f.agentId).search(["s.code", "s.name"], f.q);
-  // Substring over the stored manifest JSON: good enough until capabilities get their own table.
-  if (f.capability) w.search(["s.manifest_json"], f.capability);
+  // Exact capability name; manifests list plain strings or {name, ...} objects.
+  if (f.capability) {
+    w.add(`EXISTS (SELECT 1 FROM json_each(s.manifest_json, '$.capabilities') c
+      WHERE (c.type = 'text' AND c.value = ?) OR (c.type = 'object' AND json_extract(c.value, '$.name') = ?))`, f.capability, f.capability);
+  }
   if (f.status?.length) {
     w.add(`(${effectiveServiceStatusSql}) IN (${f.status.map(() => "?").join(", ")})`, c.offlineBefore, c.healthStaleBefore, ...f.status);
   }

@@ -1,7 +1,7 @@
 // The dashboard: counts by effective status, recent activity, and a 24 h series for the chart.
 // Shared by GET /api/admin/dashboard/summary and the console's dashboard page.
 import type { App } from "../context.js";
-import { listAuditEvents } from "../db/audit.js";
+import { recentAuditEvents } from "../db/audit.js";
 import { activeAgentsByHour, commandOutcomesByHour } from "../db/dashboard.js";
 import { auditToWire } from "./audit.js";
 import { listCommandsWire } from "./commands/queries.js";
@@ -13,8 +13,8 @@ const NEWEST_FIRST = [{ field: "createdAt", desc: true }];
 export function dashboardSummary(app: App) {
   const counts = statusCounts(app);
   const recentCommands = listCommandsWire(app, { type: ["ACTION_EXECUTE"] }, NEWEST_FIRST, 1, RECENT).data;
-  const recentAuditEvents = listAuditEvents(app.db, {}, NEWEST_FIRST, 1, RECENT).rows.map(auditToWire);
-  return { agentCounts: counts.agents, serviceCounts: counts.capsuleServices, commandCounts: counts.commands, recentCommands, recentAuditEvents };
+  const recentAudit = recentAuditEvents(app.db, RECENT).map(auditToWire);
+  return { agentCounts: counts.agents, serviceCounts: counts.capsuleServices, commandCounts: counts.commands, recentCommands, recentAuditEvents: recentAudit };
 }
 
 export interface HourPoint {

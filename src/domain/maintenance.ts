@@ -4,6 +4,7 @@
 // batches and stops at a time budget, so a large backlog never stalls requests.
 import type { Actor, App } from "../context.js";
 import { deleteAuditEventsBefore } from "../db/audit.js";
+import { deleteBusEventsBefore } from "../db/busEvents.js";
 import { getSetting, putSetting, pruneCommandLogsBefore } from "../db/maintenance.js";
 import { deleteExpiredSessions } from "../db/sessions.js";
 import { writeAudit } from "./audit.js";
@@ -53,6 +54,14 @@ const TASKS: MaintenanceTask[] = [
     run: (app, limit) => {
       const cutoff = retentionCutoff(app);
       return cutoff ? pruneCommandLogsBefore(app.db, cutoff, limit) : 0;
+    },
+  },
+  // bus events are part of the audit trail of what the bus did: same retention
+  {
+    name: "busEventsDeleted",
+    run: (app, limit) => {
+      const cutoff = retentionCutoff(app);
+      return cutoff ? deleteBusEventsBefore(app.db, cutoff, limit) : 0;
     },
   },
   // sessions are few (one per login) and indexed by expiry: one statement is bounded enough

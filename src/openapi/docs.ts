@@ -97,6 +97,21 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   listAuditEvents: { tag: "AdminAuditEvents", summary: "List audit events.", response: { list: "AuditEvent" }, query: [...PAGE, ...AUDIT_FILTERS] },
   exportAuditEvents: { tag: "AdminAuditEvents", summary: "Stream every matching audit event as CSV, JSON or NDJSON.", response: "stream", contentType: "text/csv", query: [one("format", "csv | json | ndjson"), ...AUDIT_FILTERS] },
   getAuditEvent: { tag: "AdminAuditEvents", summary: "Audit event detail.", response: "AuditEvent" },
+  // Capsule Bus (503 BUS_DISABLED while CAPSTAN_BUS_ENABLED is off)
+  listBusRoutes: {
+    tag: "AdminBus", summary: "List bus route rules.", response: { list: "BusRoute" },
+    query: [...PAGE, arr("status", ["DISABLED", "DRY_RUN", "ENABLED"]), arr("eventType"), arr("targetServiceCode"), one("q")],
+  },
+  createBusRoute: { tag: "AdminBus", summary: "Create a route rule (new routes are DISABLED unless status says otherwise).", request: "CreateBusRouteRequest", response: "BusRoute" },
+  previewBusRoute: { tag: "AdminBus", summary: "Test a route definition against a sample event; nothing is saved or run.", request: "PreviewBusRouteRequest", response: "BusRoutePreview" },
+  showBusRoute: { tag: "AdminBus", summary: "Route rule detail with what its target currently is.", response: "BusRoute" },
+  updateBusRoute: { tag: "AdminBus", summary: "Change a route; changing what it runs clears its confirmation.", request: "UpdateBusRouteRequest", response: "BusRoute" },
+  deleteBusRoute: { tag: "AdminBus", summary: "Delete a route rule.", response: "empty" },
+  listBusEvents: {
+    tag: "AdminBus", summary: "Received events with their outcome and the commands they caused.", response: { list: "BusEvent" },
+    query: [...PAGE, arr("eventType"), arr("source"), arr("outcome", ["UNMATCHED", "DRY_RUN", "DISPATCHED", "PARTIAL", "FAILED", "REFUSED"]), arr("agentId")],
+  },
+  showBusEvent: { tag: "AdminBus", summary: "One received event with the commands it caused.", response: "BusEventDetail" },
   // agent API
   registerAgent: { tag: "Agent", summary: "Register with a registration token; returns the agent token once.", request: "RegisterAgentRequest", response: "RegisterAgentResponse" },
   sendHeartbeat: { tag: "Agent", summary: "Heartbeat with optional health.", request: "AgentHeartbeatRequest", response: "AgentHeartbeatResponse" },
@@ -107,4 +122,5 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   reportProgress: { tag: "Agent", summary: "Progress and log lines of a running command; tells the agent when it was cancelled.", request: "CommandProgressRequest", response: "CommandProgressResponse" },
   reportResult: { tag: "Agent", summary: "Report a command's result (idempotent for an identical repeat).", request: "ReportCommandResultRequest", response: "empty" },
+  publishBusEvent: { tag: "Agent", summary: "Publish a Capsule Bus event (404 while the bus is off; 429 past the per-agent limit).", request: "PublishBusEventRequest", response: "PublishBusEventResponse" },
 };

@@ -141,6 +141,56 @@ export const SCHEMAS: Record<string, Schema> = {
   CommandProgressRequest: obj({ percent: { type: "number", minimum: 0, maximum: 1 }, message: str(), logs: { type: "array", items: obj({ at: time(), level: en("debug", "info", "warn", "error"), message: str() }, ["level", "message"]) } }),
   CommandProgressResponse: obj({ cancelRequested: bool() }, ["cancelRequested"]),
 
+  BusRouteStatus: en("DISABLED", "DRY_RUN", "ENABLED"),
+  BusTrigger: obj({ eventType: str({ minLength: 1, maxLength: 120 }), sourceServiceCode: nstr({ description: "null: any source" }) }, ["eventType"]),
+  BusAction: obj({
+    targetServiceCode: str(), actionName: str(),
+    payloadTemplate: { type: ["object", "null"], additionalProperties: true, description: 'JSON; a string that is exactly "{{event.data.a.b}}", "{{event.eventType}}", "{{event.sourceServiceCode}}" or "{{event.eventId}}" is replaced by that value' },
+  }, ["targetServiceCode", "actionName"]),
+  BusRoute: obj({
+    id: id("brr"), name: str(), description: nstr(), status: ref("BusRouteStatus"), trigger: ref("BusTrigger"), action: ref("BusAction"),
+    confirmed: bool(), confirmedAt: ntime(), confirmedByUserId: nstr(),
+    target: obj({ serviceId: nstr(), actionFound: bool(), actionLabel: nstr(), dangerLevel: { oneOf: [ref("DangerLevel"), { type: "null" }] }, needsConfirmation: { type: ["boolean", "null"] } }),
+    createdByUserId: nstr(), lastMatchedAt: ntime(), createdAt: time(), updatedAt: time(),
+  }, ["id", "name", "status", "trigger", "action", "confirmed", "createdAt", "updatedAt"]),
+  CreateBusRouteRequest: obj({
+    name: str({ minLength: 1, maxLength: 120 }), description: str({ maxLength: 2000 }), status: ref("BusRouteStatus"),
+    trigger: obj({ eventType: str(), sourceServiceCode: str() }, ["eventType"]),
+    action: obj({ targetServiceCode: str(), actionName: str(), payloadTemplate: anyObj() }, ["targetServiceCode", "actionName"]),
+    confirmed: { type: "boolean", description: "required to ENABLE a route whose target is confirm-required, HIGH or CRITICAL" },
+  }, ["name", "trigger", "action"], { additionalProperties: false }),
+  UpdateBusRouteRequest: obj({
+    name: str(), description: nstr(), status: ref("BusRouteStatus"),
+    trigger: obj({ eventType: str(), sourceServiceCode: nstr() }), action: obj({ targetServiceCode: str(), actionName: str(), payloadTemplate: { type: ["object", "null"] } }),
+    confirmed: bool(),
+  }, [], { minProperties: 1, additionalProperties: false }),
+  PreviewBusRouteRequest: obj({
+    trigger: obj({ eventType: str(), sourceServiceCode: str() }, ["eventType"]),
+    action: obj({ targetServiceCode: str(), actionName: str(), payloadTemplate: anyObj() }, ["targetServiceCode", "actionName"]),
+    confirmed: bool(), sampleEvent: obj({ eventType: str(), sourceServiceCode: str(), data: {} }, ["eventType", "sourceServiceCode"]),
+  }, ["trigger", "action", "sampleEvent"]),
+  BusRoutePreview: obj({
+    matches: bool(), reasons: { type: "array", items: str() }, payload: anyObj(),
+    problems: { type: "array", items: obj({ code: str(), message: str() }, ["code", "message"]) }, wouldCreateCommand: bool(),
+  }, ["matches", "reasons", "payload", "problems", "wouldCreateCommand"]),
+  BusMatch: obj({
+    routeId: id("brr"), routeName: str(), status: en("DRY_RUN", "ENABLED"), outcome: en("DRY_RUN", "COMMAND_CREATED", "FAILED"),
+    commandId: id("cmd"), errorCode: str(), message: str(),
+  }, ["routeId", "status", "outcome"]),
+  BusEvent: obj({
+    id: id("bev"), clientEventId: nstr(), eventType: str(), sourceServiceCode: str(), sourceServiceId: nstr(), agentId: nstr(),
+    timestamp: ntime(), data: {}, metadata: anyObj(), outcome: en("UNMATCHED", "DRY_RUN", "DISPATCHED", "PARTIAL", "FAILED", "REFUSED"),
+    errorCode: nstr(), matchedRoutes: { type: "array", items: ref("BusMatch") }, commandIds: { type: "array", items: id("cmd") }, createdAt: time(),
+  }, ["id", "eventType", "sourceServiceCode", "outcome", "matchedRoutes", "commandIds", "createdAt"]),
+  BusEventDetail: { allOf: [ref("BusEvent"), obj({ commands: { type: "array", items: ref("Command") } }, ["commands"])] },
+  PublishBusEventRequest: obj({
+    eventId: str({ maxLength: 200, description: "the agent's own id; a re-send with the same id gets the first answer" }),
+    eventType: str({ minLength: 1, maxLength: 120 }), timestamp: time(), data: {},
+    metadata: obj({ correlationId: str(), causationId: str({ description: "the command whose handler published this event" }) }, [], { additionalProperties: true }),
+    serviceCode: str({ description: "only for agents with several services: which of its own services publishes" }),
+  }, ["eventType"]),
+  PublishBusEventResponse: obj({ eventId: id("bev"), matchedRoutes: { type: "array", items: ref("BusMatch") }, commandIds: { type: "array", items: id("cmd") } }, ["eventId", "matchedRoutes", "commandIds"]),
+
   SystemHealth: obj({
     status: en("UP", "DEGRADED", "DOWN"), timestamp: time(), version: str(), edition: en("ce"),
     database: obj({ status: en("UP", "DEGRADED", "DOWN"), kind: en("sqlite"), latencyMs: int({ minimum: 0 }) }, ["status"]),

@@ -17,6 +17,8 @@ import { agentRoutes } from "./api/agents.js";
 import { adminAgentRoutes } from "./api/admin/agents.js";
 import { registrationTokenRoutes } from "./api/admin/registrationTokens.js";
 import { adminServiceRoutes } from "./api/admin/services.js";
+import { agentBusRoutes } from "./api/agentBus.js";
+import { adminBusRoutes } from "./api/admin/bus.js";
 
 export function allRoutes(app: App): AnyRoute[] {
   const routes: AnyRoute[] = [
@@ -36,6 +38,8 @@ export function allRoutes(app: App): AnyRoute[] {
     ...agentCommandRoutes,
     ...actionRoutes,
     ...commandRoutes,
+    ...agentBusRoutes,
+    ...adminBusRoutes,
     ...pageRoutes,
   ];
   return routes;

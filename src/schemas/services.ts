@@ -44,10 +44,29 @@ export const ActionDefinitionInput = z.object({
   timeoutSeconds: z.number().int().min(1).max(86_400).optional(),
 });
 
+const uniqueBy = <T>(items: T[] | undefined, key: (t: T) => string): boolean =>
+  !items || new Set(items.map(key)).size === items.length;
+
 const capability = z.union([
   z.string().min(1).max(200),
   z.looseObject({ name: z.string().min(1).max(200), label: text(200).optional(), description: text(2000).optional() }),
 ]);
+
+/** What a service emits or listens to on the Capsule Bus (metadata: routes are configured by operators). */
+const eventDeclaration = z.looseObject({
+  name: z.string().min(1).max(120),
+  direction: z.enum(["publish", "subscribe"]),
+  description: text(2000).optional(),
+  schema: jsonObject.optional(),
+});
+
+/** Declarative only: what the service says it needs. A bare string is accepted like a capability. */
+const permission = z.union([
+  z.string().min(1).max(200),
+  z.looseObject({ name: z.string().min(1).max(200), description: text(2000).optional() }),
+]);
+
+const nameOf = (v: string | { name: string }): string => (typeof v === "string" ? v : v.name);
 
 /** Manifest: the listed fields are checked, everything else is kept as sent (forward compatibility). */
 export const CapsuleManifest = z.looseObject({
@@ -59,14 +78,11 @@ export const CapsuleManifest = z.looseObject({
   version: z.string().min(1).max(80).optional(),
   runtime: z.string().min(1).max(40).optional(),
   agentMode: z.enum(["embedded", "sidecar", "external"]).optional(),
-  capabilities: z.array(capability).max(200).optional(),
-  events: z.array(z.looseObject({ name: z.string().min(1).max(200) })).max(200).optional(),
-  permissions: z.array(z.union([z.string().min(1).max(200), z.looseObject({ name: z.string().min(1).max(200) })])).max(200).optional(),
+  capabilities: z.array(capability).max(200).refine((l) => uniqueBy(l, nameOf), { message: "capability names must be unique" }).optional(),
+  events: z.array(eventDeclaration).max(200).refine((l) => uniqueBy(l, (e) => `${e.direction} ${e.name}`), { message: "each event is declared once per direction" }).optional(),
+  permissions: z.array(permission).max(200).refine((l) => uniqueBy(l, nameOf), { message: "permission names must be unique" }).optional(),
   labels: z.record(z.string().max(100), z.string().max(500)).optional(),
 });
-
-const uniqueBy = <T>(items: T[] | undefined, key: (t: T) => string): boolean =>
-  !items || new Set(items.map(key)).size === items.length;
 
 export const ReportedService = z
   .object({

@@ -27,3 +27,30 @@ export function runCli(args: string[], opts: { env?: Record<string, string>; inp
     child.stdin.end(opts.input ?? "");
   });
 }
+
+export interface ServeChild {
+  proc: import("node:child_process").ChildProcess;
+  url: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  output: () => string;
+}
+
+/** Starts `capstan serve --port 0` on a data dir and waits for its "listening on" line. */
+export async function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeChild> {
+  const proc = spawn(process.execPath, [CAPSTAN_BIN, "serve", "--port", "0", "--data-dir", dataDir], {
+    env: { PATH: process.env.PATH ?? "", CAPSTAN_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    proc.on("exit", (code, signal) => resolve({ code, signal, at: Date.now() })));
+  for (let i = 0; i < 400; i++) {
+    const m = /listening on (http:\/\/\S+)/.exec(out);
+    if (m) return { proc, url: m[1]!, exited, output: () => out };
+    if (proc.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  proc.kill("SIGKILL");
+  throw new Error(`server did not start:\n${out}`);
+}

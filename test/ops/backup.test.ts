@@ -67,7 +67,7 @@ t.test("backup refusals", async (t) => {
 t.test("backups under load: 50 agents heartbeat and commands run", async (t) => {
   const s = await startTestServer(t, { env: { CAPSTAN_LOG_LEVEL: "warn" } });
   const owner = await s.loginAs("owner");
-  const agents = [];
+  const agents: Awaited<ReturnType<typeof registerTestAgent>>[] = [];
   for (let i = 0; i < 50; i++) agents.push(await registerTestAgent(s, { code: `load-agent-${i}`, serviceCode: `load-svc-${i}` }));
   const operator = agents[0]!.operator;
 

@@ -5,7 +5,6 @@ import { bearerToken, identifyAdmin } from "../../auth/identify.js";
 import { AppError } from "../../errors.js";
 import { text } from "../../http/reply.js";
 import { renderMetrics } from "../../metrics/prometheus.js";
-import { parseQuery } from "../../schemas/common.js";
 
 export const metricsRoutes = [
   route({
@@ -18,7 +17,6 @@ export const metricsRoutes = [
         if (!token?.startsWith("capstan_pat_")) throw new AppError("UNAUTHORIZED", "send an API token as Authorization: Bearer capstan_pat_...");
         identifyAdmin(ctx); // throws UNAUTHORIZED for an unknown, expired or revoked token
       }
-      parseQuery(ctx.query, {});
       const { body, contentType } = await renderMetrics(ctx.app);
       return text(body, contentType);
     },

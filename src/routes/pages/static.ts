@@ -23,6 +23,6 @@ function serveAsset(ctx: Ctx<unknown>, name: string): Reply {
 }
 
 export const staticPages = [
-  route({ method: "GET", path: "/static/:file", auth: "public", name: "getStaticFile", handler: (ctx) => serveAsset(ctx, ctx.params.file) }),
-  route({ method: "GET", path: "/static/vendor/:file", auth: "public", name: "getVendorFile", handler: (ctx) => serveAsset(ctx, `vendor/${ctx.params.file}`) }),
+  route({ method: "GET", path: "/static/:file", auth: "public", name: "getStaticFile", query: true, handler: (ctx) => serveAsset(ctx, ctx.params.file) }),
+  route({ method: "GET", path: "/static/vendor/:file", auth: "public", name: "getVendorFile", query: true, handler: (ctx) => serveAsset(ctx, `vendor/${ctx.params.file}`) }),
 ];

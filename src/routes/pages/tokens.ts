@@ -47,7 +47,7 @@ function tokensPage(ctx: Ctx<unknown>, form: { values: Record<string, string>; e
 
 export const tokenPages = [
   route({
-    method: "GET", path: "/tokens", auth: "viewer", page: true, name: "listTokensPage",
+    method: "GET", path: "/tokens", auth: "viewer", page: true, name: "listTokensPage", query: true,
     handler: (ctx) => tokensPage(ctx, { values: {}, errors: {}, message: null }),
   }),
   route({

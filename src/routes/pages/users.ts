@@ -46,7 +46,7 @@ function back(ctx: Ctx<unknown>, err: unknown): Reply {
 
 export const userPages = [
   route({
-    method: "GET", path: "/users", auth: "owner", page: true, name: "listUsersPage",
+    method: "GET", path: "/users", auth: "owner", page: true, name: "listUsersPage", query: true,
     handler: (ctx) => usersPage(ctx, { values: {}, errors: {}, message: null }),
   }),
   route({

@@ -5,7 +5,7 @@ import { createSnapshot } from "../../../domain/backup.js";
 import { triggerMaintenance } from "../../../domain/maintenance.js";
 import { adminMetrics, diagnostics } from "../../../domain/metrics.js";
 import { ok, stream } from "../../../http/reply.js";
-import { parseBody, parseQuery } from "../../../schemas/common.js";
+import { parseBody } from "../../../schemas/common.js";
 import { EmptyBody } from "../../../schemas/operations.js";
 
 export const operationsRoutes = [
@@ -22,9 +22,13 @@ export const operationsRoutes = [
     handler: async (ctx) => {
       parseBody(EmptyBody, await ctx.body());
       const snap = await createSnapshot(ctx.app, { type: "USER", id: ctx.admin!.userId }, ctx.requestId);
+      // The snapshot is a download, not a kept backup: unlinked as soon as it is open (the descriptor
+      // keeps it readable), so neither a finished nor an abandoned download leaves a file behind.
       const file = createReadStream(snap.path);
-      // the snapshot is a download, not a kept backup: gone once sent (or once the client gives up)
-      file.on("close", () => rmSync(snap.path, { force: true }));
+      const remove = () => rmSync(snap.path, { force: true });
+      file.once("open", remove).once("close", remove);
+      if (ctx.signal.aborted) file.destroy();
+      else ctx.signal.addEventListener("abort", () => file.destroy(), { once: true });
       return stream(file, "application/vnd.sqlite3", {
         "Content-Disposition": `attachment; filename="${snap.fileName}"`,
         "Content-Length": String(snap.bytes),
@@ -33,16 +37,10 @@ export const operationsRoutes = [
   }),
   route({
     method: "GET", path: "/api/admin/metrics", auth: "viewer", name: "getAdminMetrics", query: true,
-    handler: (ctx) => {
-      parseQuery(ctx.query, {});
-      return ok(adminMetrics(ctx.app));
-    },
+    handler: (ctx) => ok(adminMetrics(ctx.app)),
   }),
   route({
     method: "GET", path: "/api/admin/diagnostics", auth: "viewer", name: "getDiagnostics", query: true,
-    handler: (ctx) => {
-      parseQuery(ctx.query, {});
-      return ok(diagnostics(ctx.app));
-    },
+    handler: (ctx) => ok(diagnostics(ctx.app)),
   }),
 ];

@@ -1,0 +1,142 @@
+// Ingest: an agent's event -> stored event, audit, and at most one command per matching route. The
+// whole fan-out is one transaction, so an event is never recorded without what it caused (or the reverse).
+import type { Actor, App } from "../../context.js";
+import { getBusEventByClientId, insertBusEvent, type BusEventOutcome, type BusEventRow, type BusMatch } from "../../db/busEvents.js";
+import { liveRoutesFor, touchBusRouteMatched, type BusRouteRow } from "../../db/busRoutes.js";
+import { getCommand } from "../../db/commands.js";
+import { getServiceByCode, listServicesOfAgent, type ServiceRow } from "../../db/services.js";
+import { AppError } from "../../errors.js";
+import { newId } from "../../ids.js";
+import type { PublishEventInput } from "../../schemas/bus.js";
+import { writeAudit } from "../audit.js";
+import { executeAction } from "../commands/execute.js";
+import { redact } from "../redact.js";
+import { triggerMismatches } from "./match.js";
+import { ROUTE_TARGET } from "./routes.js";
+import { renderPayload, type TemplateEvent } from "./template.js";
+
+export const EVENT_TARGET = "BusEvent";
+
+export interface IngestResult {
+  eventId: string;
+  outcome: BusEventOutcome;
+  matchedRoutes: BusMatch[];
+  commandIds: string[];
+}
+
+/**
+ * The publishing service is always one of the agent's own (not released) services: with one, that one;
+ * with several, the body must name one of them. A body can never make an event come from elsewhere.
+ */
+export function sourceServiceOf(app: App, agentId: string, serviceCode: string | undefined): ServiceRow {
+  const own = listServicesOfAgent(app.db, agentId).filter((s) => s.releasedAt === null);
+  if (serviceCode !== undefined) {
+    const named = own.find((s) => s.code === serviceCode);
+    if (!named) throw new AppError("CAPSULE_SERVICE_NOT_OWNED", "serviceCode must name one of this agent's own services");
+    return named;
+  }
+  if (own.length === 1) return own[0]!;
+  throw new AppError("VALIDATION_FAILED", own.length === 0 ? "this agent has reported no service to publish for" : "this agent has several services: send serviceCode", {
+    issues: [{ path: "serviceCode", message: own.length === 0 ? "report a service first" : `one of ${own.map((s) => s.code).join(", ")}` }],
+  });
+}
+
+const resultOf = (e: BusEventRow): IngestResult => ({ eventId: e.id, outcome: e.outcome, matchedRoutes: e.matches, commandIds: e.commandIds });
+
+function outcomeOf(matches: BusMatch[]): BusEventOutcome {
+  if (matches.length === 0) return "UNMATCHED";
+  const created = matches.filter((m) => m.outcome === "COMMAND_CREATED").length;
+  const failed = matches.filter((m) => m.outcome === "FAILED").length;
+  if (failed && created) return "PARTIAL";
+  if (failed) return "FAILED";
+  return created ? "DISPATCHED" : "DRY_RUN";
+}
+
+/** One matching route: DRY_RUN audits what it would run; ENABLED creates the command through every execute check. */
+function fire(app: App, route: BusRouteRow, event: TemplateEvent, requestId: string | undefined): BusMatch {
+  const routeActor: Actor = { type: "SYSTEM", id: route.id };
+  const base = { routeId: route.id, routeName: route.name, status: route.status as "DRY_RUN" | "ENABLED" };
+  const payload = renderPayload(route.payloadTemplate, event);
+  const wouldRun = { targetServiceCode: route.targetServiceCode, actionName: route.actionName, payload };
+  writeAudit(app, {
+    actor: routeActor, action: "bus.route.matched", target: { type: ROUTE_TARGET, id: route.id }, requestId,
+    metadata: { eventId: event.eventId, eventType: event.eventType, sourceServiceCode: event.sourceServiceCode, status: route.status, ...(route.status === "DRY_RUN" ? { wouldRun } : {}) },
+  });
+  touchBusRouteMatched(app.db, route.id, app.now().toISOString());
+  if (route.status === "DRY_RUN") return { ...base, outcome: "DRY_RUN" };
+  try {
+    const service = getServiceByCode(app.db, route.targetServiceCode);
+    if (!service) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", `no capsule service with code ${route.targetServiceCode}`);
+    const command = executeAction(app, {
+      serviceId: service.id, actionName: route.actionName, payload, confirmation: route.confirmed,
+      actor: routeActor, createdByType: "BUS", sourceEventId: event.eventId, requestId,
+    });
+    writeAudit(app, {
+      actor: routeActor, action: "bus.command.created", target: { type: "Command", id: command.id }, requestId,
+      metadata: { routeId: route.id, eventId: event.eventId, eventType: event.eventType, serviceId: service.id, actionName: route.actionName },
+    });
+    return { ...base, outcome: "COMMAND_CREATED", commandId: command.id };
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    writeAudit(app, {
+      actor: routeActor, action: "bus.route.failed", target: { type: ROUTE_TARGET, id: route.id }, result: "FAILURE", requestId,
+      metadata: { eventId: event.eventId, eventType: event.eventType, errorCode: err.code, message: err.message, ...wouldRun },
+    });
+    return { ...base, outcome: "FAILED", errorCode: err.code, message: err.message };
+  }
+}
+
+export function ingestEvent(app: App, agentId: string, body: PublishEventInput, requestId?: string): IngestResult {
+  const source = sourceServiceOf(app, agentId, body.serviceCode);
+  const agentActor: Actor = { type: "AGENT", id: agentId };
+  const now = app.now();
+  const row: BusEventRow = {
+    id: newId("bev", now.getTime()), clientEventId: body.eventId ?? null, agentId, sourceServiceId: source.id, sourceServiceCode: source.code,
+    eventType: body.eventType, occurredAt: body.timestamp ?? null,
+    // stored redacted like everything else; routes render from the raw data in memory below
+    data: redact(body.data ?? null), metadata: body.metadata ? redact(body.metadata) : null,
+    outcome: "UNMATCHED", errorCode: null, matches: [], commandIds: [], createdAt: now.toISOString(),
+  };
+  const received = {
+    eventType: row.eventType, sourceServiceCode: row.sourceServiceCode, clientEventId: row.clientEventId,
+    correlationId: body.metadata?.correlationId ?? null, causationId: body.metadata?.causationId ?? null,
+  };
+
+  // Loop guard: an event caused by a command the bus created is refused, whatever its type.
+  const causationId = body.metadata?.causationId;
+  const cause = causationId ? getCommand(app.db, causationId) : undefined;
+
+  const outcome = app.db.transaction((): IngestResult | AppError => {
+    const prior = row.clientEventId ? getBusEventByClientId(app.db, agentId, row.clientEventId) : undefined;
+    if (prior) return prior.outcome === "REFUSED" ? depthError(prior.id, causationId) : resultOf(prior);
+    if (cause?.createdByType === "BUS") {
+      insertBusEvent(app.db, { ...row, outcome: "REFUSED", errorCode: "BUS_DEPTH_EXCEEDED" });
+      writeAudit(app, {
+        actor: agentActor, action: "bus.event.received", target: { type: EVENT_TARGET, id: row.id }, result: "FAILURE", requestId,
+        metadata: { ...received, errorCode: "BUS_DEPTH_EXCEEDED", causeSourceEventId: cause.sourceEventId },
+      });
+      return depthError(row.id, causationId);
+    }
+    writeAudit(app, { actor: agentActor, action: "bus.event.received", target: { type: EVENT_TARGET, id: row.id }, metadata: received, requestId });
+    const event: TemplateEvent = { eventId: row.id, eventType: row.eventType, sourceServiceCode: row.sourceServiceCode, data: body.data ?? null };
+    const matches = liveRoutesFor(app.db, row.eventType)
+      .filter((route) => triggerMismatches(route, row).length === 0)
+      .map((route) => fire(app, route, event, requestId));
+    if (matches.length === 0) {
+      writeAudit(app, {
+        actor: { type: "SYSTEM", id: null }, action: "bus.route.unmatched", target: { type: EVENT_TARGET, id: row.id }, requestId,
+        metadata: { eventType: row.eventType, sourceServiceCode: row.sourceServiceCode },
+      });
+    }
+    const done: BusEventRow = { ...row, matches, outcome: outcomeOf(matches), commandIds: matches.flatMap((m) => (m.commandId ? [m.commandId] : [])) };
+    insertBusEvent(app.db, done);
+    return resultOf(done);
+  })();
+  // the refusal is committed (event + audit) before it is thrown
+  if (outcome instanceof AppError) throw outcome;
+  return outcome;
+}
+
+const depthError = (eventId: string, causationId: string | undefined): AppError =>
+  new AppError("BUS_DEPTH_EXCEEDED", "this event was caused by a command the bus created; the bus does not chain events (loop guard)", { eventId, causationId });
+

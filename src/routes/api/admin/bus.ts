@@ -1,0 +1,80 @@
+// /api/admin/bus/*: route rules (operators manage, viewers read) and received events. 503 while the bus is off.
+import { route, type Ctx } from "../../../context.js";
+import { requireBusForAdmin } from "../../../domain/bus/enabled.js";
+import { busEventDetail, listBusEventsPage } from "../../../domain/bus/events.js";
+import { previewRoute } from "../../../domain/bus/match.js";
+import { busRouteToWire, changeBusRoute, createBusRoute, listBusRoutesPage, removeBusRoute, requireBusRoute } from "../../../domain/bus/routes.js";
+import { ok, okEmpty, okList } from "../../../http/reply.js";
+import {
+  CreateBusRouteBody, LIST_BUS_EVENTS_ARRAYS, LIST_BUS_ROUTES_ARRAYS, ListBusEventsQuery, ListBusRoutesQuery, PreviewBusRouteBody, UpdateBusRouteBody,
+} from "../../../schemas/bus.js";
+import { parseBody, parseQuery } from "../../../schemas/common.js";
+
+const BASE = "/api/admin/bus";
+const actorOf = (ctx: Ctx<unknown>) => ({ type: "USER" as const, id: ctx.admin!.userId });
+
+export const adminBusRoutes = [
+  route({
+    method: "GET", path: `${BASE}/routes`, auth: "viewer", name: "listBusRoutes", query: true,
+    handler: ({ app, query }) => {
+      requireBusForAdmin(app);
+      const { page, pageSize, sort, ...filter } = parseQuery(query, ListBusRoutesQuery, LIST_BUS_ROUTES_ARRAYS);
+      const { rows, pagination } = listBusRoutesPage(app, filter, sort, page, pageSize);
+      return okList(rows, pagination);
+    },
+  }),
+  route({
+    method: "POST", path: `${BASE}/routes`, auth: "operator", name: "createBusRoute",
+    handler: async (ctx) => {
+      requireBusForAdmin(ctx.app);
+      const input = parseBody(CreateBusRouteBody, await ctx.body());
+      return ok(busRouteToWire(ctx.app, createBusRoute(ctx.app, actorOf(ctx), input, ctx.requestId)));
+    },
+  }),
+  route({
+    method: "POST", path: `${BASE}/routes/preview`, auth: "operator", name: "previewBusRoute",
+    handler: async (ctx) => {
+      requireBusForAdmin(ctx.app);
+      return ok(previewRoute(ctx.app, parseBody(PreviewBusRouteBody, await ctx.body())));
+    },
+  }),
+  route({
+    method: "GET", path: `${BASE}/routes/:routeId`, auth: "viewer", name: "showBusRoute",
+    handler: ({ app, params }) => {
+      requireBusForAdmin(app);
+      return ok(busRouteToWire(app, requireBusRoute(app, params.routeId)));
+    },
+  }),
+  route({
+    method: "PATCH", path: `${BASE}/routes/:routeId`, auth: "operator", name: "updateBusRoute",
+    handler: async (ctx) => {
+      requireBusForAdmin(ctx.app);
+      const patch = parseBody(UpdateBusRouteBody, await ctx.body());
+      return ok(busRouteToWire(ctx.app, changeBusRoute(ctx.app, actorOf(ctx), ctx.params.routeId, patch, ctx.requestId)));
+    },
+  }),
+  route({
+    method: "DELETE", path: `${BASE}/routes/:routeId`, auth: "operator", name: "deleteBusRoute",
+    handler: (ctx) => {
+      requireBusForAdmin(ctx.app);
+      removeBusRoute(ctx.app, actorOf(ctx), ctx.params.routeId, ctx.requestId);
+      return okEmpty();
+    },
+  }),
+  route({
+    method: "GET", path: `${BASE}/events`, auth: "viewer", name: "listBusEvents", query: true,
+    handler: ({ app, query }) => {
+      requireBusForAdmin(app);
+      const { page, pageSize, sort, ...filter } = parseQuery(query, ListBusEventsQuery, LIST_BUS_EVENTS_ARRAYS);
+      const { rows, pagination } = listBusEventsPage(app, filter, sort, page, pageSize);
+      return okList(rows, pagination);
+    },
+  }),
+  route({
+    method: "GET", path: `${BASE}/events/:eventId`, auth: "viewer", name: "showBusEvent",
+    handler: ({ app, params }) => {
+      requireBusForAdmin(app);
+      return ok(busEventDetail(app, params.eventId));
+    },
+  }),
+];

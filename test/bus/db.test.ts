@@ -1,0 +1,58 @@
+// The bus tables' SQL, run directly against a migrated database.
+import t from "tap";
+import { join } from "node:path";
+import { openDb } from "../../src/db/open.js";
+import { deleteBusEventsBefore, getBusEvent, getBusEventByClientId, insertBusEvent, listBusEvents, type BusEventRow } from "../../src/db/busEvents.js";
+import { deleteBusRoute, getBusRoute, insertBusRoute, listBusRoutes, liveRoutesFor, touchBusRouteMatched, updateBusRoute, type BusRouteRow } from "../../src/db/busRoutes.js";
+
+const route = (id: string, over: Partial<BusRouteRow> = {}): BusRouteRow => ({
+  id, name: id, description: null, status: "ENABLED", eventType: "a.b", sourceServiceCode: null, targetServiceCode: "svc", actionName: "echo",
+  payloadTemplate: { m: "{{event.data.m}}" }, confirmed: false, confirmedByUserId: null, confirmedAt: null, createdByUserId: null,
+  lastMatchedAt: null, createdAt: `2026-01-01T00:00:0${id.slice(-1)}.000Z`, updatedAt: "2026-01-01T00:00:00.000Z", ...over,
+});
+const event = (id: string, over: Partial<BusEventRow> = {}): BusEventRow => ({
+  id, clientEventId: null, agentId: null, sourceServiceId: null, sourceServiceCode: "shop", eventType: "a.b", occurredAt: null,
+  data: { m: 1 }, metadata: null, outcome: "UNMATCHED", errorCode: null, matches: [], commandIds: [], createdAt: `2026-01-0${id.slice(-1)}T00:00:00.000Z`, ...over,
+});
+
+t.test("bus_routes: insert, get, update, live lookup, list, delete", async (t) => {
+  const db = openDb(join(t.testdir(), "bus.db"));
+  t.teardown(() => db.close());
+  insertBusRoute(db, route("brr_1"));
+  insertBusRoute(db, route("brr_2", { status: "DRY_RUN", sourceServiceCode: "shop" }));
+  insertBusRoute(db, route("brr_3", { status: "DISABLED" }));
+  insertBusRoute(db, route("brr_4", { eventType: "other" }));
+  t.same(getBusRoute(db, "brr_1"), route("brr_1"), "round trip");
+  t.same(liveRoutesFor(db, "a.b").map((r) => r.id), ["brr_1", "brr_2"], "DISABLED and other types left out, oldest first");
+  updateBusRoute(db, { ...route("brr_1"), status: "DISABLED", confirmed: true, confirmedAt: "2026-02-01T00:00:00.000Z", payloadTemplate: null });
+  t.match(getBusRoute(db, "brr_1"), { status: "DISABLED", confirmed: true, payloadTemplate: null });
+  touchBusRouteMatched(db, "brr_2", "2026-03-01T00:00:00.000Z");
+  t.equal(getBusRoute(db, "brr_2")!.lastMatchedAt, "2026-03-01T00:00:00.000Z");
+  const { rows, total } = listBusRoutes(db, { status: ["DISABLED"] }, [{ field: "createdAt", desc: false }], 1, 10);
+  t.same([rows.map((r) => r.id), total], [["brr_1", "brr_3"], 2]);
+  t.equal(listBusRoutes(db, { q: "brr_4" }, [{ field: "name", desc: true }], 1, 10).total, 1);
+  t.equal(deleteBusRoute(db, "brr_1"), true);
+  t.equal(deleteBusRoute(db, "brr_1"), false);
+});
+
+t.test("bus_events: insert, lookups, list filters, retention", async (t) => {
+  const db = openDb(join(t.testdir(), "bus.db"));
+  t.teardown(() => db.close());
+  db.prepare(`INSERT INTO agents (id, code, registered_at, created_at, updated_at) VALUES ('agt_1', 'a', '', '', '')`).run();
+  const match = { routeId: "brr_1", routeName: "r", status: "ENABLED" as const, outcome: "COMMAND_CREATED" as const, commandId: "cmd_1" };
+  insertBusEvent(db, event("bev_1", { agentId: "agt_1", clientEventId: "c-1", matches: [match], commandIds: ["cmd_1"], outcome: "DISPATCHED", metadata: { correlationId: "x" } }));
+  insertBusEvent(db, event("bev_2", { eventType: "c.d", outcome: "REFUSED", errorCode: "BUS_DEPTH_EXCEEDED" }));
+  insertBusEvent(db, event("bev_3", { sourceServiceCode: "mailer" }));
+  t.same(getBusEvent(db, "bev_1")!.matches, [match]);
+  t.equal(getBusEventByClientId(db, "agt_1", "c-1")!.id, "bev_1");
+  t.equal(getBusEventByClientId(db, "agt_1", "c-2"), undefined);
+  t.throws(() => insertBusEvent(db, event("bev_4", { agentId: "agt_1", clientEventId: "c-1" })), "client ids are unique per agent");
+  const ids = (f: Parameters<typeof listBusEvents>[1]) => listBusEvents(db, f, [{ field: "createdAt", desc: false }], 1, 10).rows.map((e) => e.id);
+  t.same(ids({}), ["bev_1", "bev_2", "bev_3"]);
+  t.same(ids({ outcome: ["REFUSED", "DISPATCHED"] }), ["bev_1", "bev_2"]);
+  t.same(ids({ source: ["mailer"] }), ["bev_3"]);
+  t.same(ids({ eventType: ["c.d"], agentId: ["agt_1"] }), []);
+  t.equal(deleteBusEventsBefore(db, "2026-01-03T00:00:00.000Z", 1), 1, "batched");
+  t.equal(deleteBusEventsBefore(db, "2026-01-03T00:00:00.000Z", 10), 1);
+  t.same(ids({}), ["bev_3"]);
+});

@@ -1,0 +1,118 @@
+// The expected answer of every route for every kind of caller, written out by hand so that a change
+// of a route's declared auth (or a new route) cannot pass unnoticed: the test compares this table
+// with the live route table both ways and with what the server answers.
+//
+// How each cell is requested (test/reliability/rbac.test.ts): ids in admin paths are well-formed but
+// unknown (so an allowed call answers 404 instead of changing anything), agent paths name agent A,
+// bodies are `{}`. So an allowed cell reads 200 (lists), 404 (unknown id) or 422 (empty body).
+// Cells worth a second look: page routes send an anonymous GET to /login (303) and refuse other
+// calls with an HTML 401/403; GET /login itself sends a logged-in caller on (303), and any bad
+// bearer token back to /login (303); GET /api/admin/auth/csrf is 400 for an API token (no cookie
+// session, no CSRF); GET /metrics runs with CAPSTAN_METRICS=token, so only a live API token reads it;
+// console POST /users/:userId/password answers bad input with 303 + flash (post/redirect/get).
+export const COLUMNS = [
+  "anon", // no credentials at all
+  "viewer", // cookie session + CSRF header
+  "operator",
+  "owner",
+  "apiToken", // an operator's personal API token (acts with the operator role, no CSRF)
+  "revokedApiToken", // an owner's API token after DELETE /api/admin/api-tokens/:id
+  "agent", // agent A's own token
+  "otherAgent", // agent B's token on agent A's paths
+  "revokedAgent", // the token of agent C after the agent was revoked
+] as const;
+
+export type Column = (typeof COLUMNS)[number];
+
+/** `METHOD path` -> expected HTTP status per column, in COLUMNS order. */
+export const RBAC_MATRIX: Record<string, readonly number[]> = {
+  //                                                                  anon view oper ownr  pat rPat agnt othr rAgt
+  "GET /api/system/health":                                           [200, 200, 200, 200, 200, 200, 200, 200, 200],
+  "GET /api/system/version":                                          [200, 200, 200, 200, 200, 200, 200, 200, 200],
+  "GET /healthz":                                                     [200, 200, 200, 200, 200, 200, 200, 200, 200],
+  "GET /readyz":                                                      [200, 200, 200, 200, 200, 200, 200, 200, 200],
+  "GET /api/openapi.json":                                            [200, 200, 200, 200, 200, 200, 200, 200, 200],
+  "POST /api/admin/auth/login":                                       [422, 422, 422, 422, 422, 422, 422, 422, 422],
+  "POST /api/admin/auth/logout":                                      [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /api/admin/auth/me":                                           [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /api/admin/auth/csrf":                                         [401, 200, 200, 200, 400, 401, 401, 401, 401],
+  "GET /api/admin/users":                                             [401, 403, 403, 200, 403, 401, 401, 401, 401],
+  "POST /api/admin/users":                                            [401, 403, 403, 422, 403, 401, 401, 401, 401],
+  "GET /api/admin/users/:userId":                                     [401, 403, 403, 404, 403, 401, 401, 401, 401],
+  "PATCH /api/admin/users/:userId":                                   [401, 403, 403, 422, 403, 401, 401, 401, 401],
+  "POST /api/admin/users/:userId/reset-password":                     [401, 403, 403, 422, 403, 401, 401, 401, 401],
+  "GET /api/admin/api-tokens":                                        [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "POST /api/admin/api-tokens":                                       [401, 422, 422, 422, 422, 401, 401, 401, 401],
+  "DELETE /api/admin/api-tokens/:tokenId":                            [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/audit-events":                                      [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /api/admin/audit-events/export":                               [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /api/admin/audit-events/:auditEventId":                        [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/dashboard/summary":                                 [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "POST /api/admin/maintenance/run":                                  [401, 403, 200, 200, 200, 401, 401, 401, 401],
+  "POST /api/admin/backup":                                           [401, 403, 403, 200, 403, 401, 401, 401, 401],
+  "GET /api/admin/metrics":                                           [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /api/admin/diagnostics":                                       [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /metrics":                                                     [401, 401, 401, 401, 200, 401, 401, 401, 401],
+  "POST /api/agents/register":                                        [422, 422, 422, 422, 422, 422, 422, 422, 422],
+  "POST /api/agents/:agentId/heartbeat":                              [401, 401, 401, 401, 401, 401, 200, 403, 401],
+  "POST /api/agents/:agentId/services/report":                        [401, 401, 401, 401, 401, 401, 422, 403, 401],
+  "GET /api/admin/agents":                                            [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /api/admin/agents/:agentId":                                   [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "POST /api/admin/agents/:agentId/disable":                          [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "POST /api/admin/agents/:agentId/enable":                           [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "POST /api/admin/agents/:agentId/revoke":                           [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "POST /api/admin/registration-tokens":                              [401, 403, 200, 200, 200, 401, 401, 401, 401],
+  "GET /api/admin/registration-tokens":                               [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "POST /api/admin/registration-tokens/:tokenId/revoke":              [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/capsule-services":                                  [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /api/admin/capsule-services/:serviceId":                       [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/capsule-services/:serviceId/manifest":              [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/capsule-services/:serviceId/health":                [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/capsule-services/:serviceId/configs":               [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/capsule-services/:serviceId/actions":               [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "POST /api/admin/capsule-services/:serviceId/release":              [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/agents/:agentId/commands":                                [401, 401, 401, 401, 401, 401, 200, 403, 401],
+  "POST /api/agents/:agentId/commands/:commandId/progress":           [401, 401, 401, 401, 401, 401, 404, 403, 401],
+  "POST /api/agents/:agentId/commands/:commandId/result":             [401, 401, 401, 401, 401, 401, 422, 403, 401],
+  "GET /api/admin/capsule-services/:serviceId/actions/:actionName":   [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "POST /api/admin/capsule-services/:serviceId/actions/:actionName":  [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/commands":                                          [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /api/admin/commands/:commandId":                               [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/commands/:commandId/logs":                          [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "POST /api/admin/commands/:commandId/cancel":                       [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "POST /api/admin/commands/:commandId/retry":                        [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "GET /static/:file":                                                [404, 404, 404, 404, 404, 404, 404, 404, 404],
+  "GET /static/vendor/:file":                                         [404, 404, 404, 404, 404, 404, 404, 404, 404],
+  "GET /login":                                                       [200, 303, 303, 303, 303, 303, 303, 303, 303],
+  "POST /login":                                                      [422, 422, 422, 422, 422, 422, 422, 422, 422],
+  "POST /logout":                                                     [401, 303, 303, 303, 303, 401, 401, 401, 401],
+  "GET /":                                                            [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "GET /agents":                                                      [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "GET /agents/:agentId":                                             [303, 404, 404, 404, 404, 303, 303, 303, 303],
+  "GET /agents/:agentId/:op":                                         [303, 403, 404, 404, 404, 303, 303, 303, 303],
+  "POST /agents/:agentId/reenrol":                                    [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "POST /agents/:agentId/:op":                                        [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "GET /tokens":                                                      [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "POST /tokens":                                                     [401, 403, 303, 303, 303, 401, 401, 401, 401],
+  "POST /tokens/:tokenId/revoke":                                     [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "GET /services/:serviceId/actions/:actionName":                     [303, 403, 404, 404, 404, 303, 303, 303, 303],
+  "POST /services/:serviceId/actions/:actionName":                    [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "GET /services":                                                    [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "GET /services/:serviceId":                                         [303, 404, 404, 404, 404, 303, 303, 303, 303],
+  "GET /services/:serviceId/:tab":                                    [303, 404, 404, 404, 404, 303, 303, 303, 303],
+  "POST /services/:serviceId/release":                                [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "GET /commands":                                                    [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "GET /commands/:commandId":                                         [303, 404, 404, 404, 404, 303, 303, 303, 303],
+  "POST /commands/:commandId/cancel":                                 [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "POST /commands/:commandId/retry":                                  [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "GET /audit":                                                       [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "GET /users":                                                       [303, 403, 403, 200, 403, 303, 303, 303, 303],
+  "POST /users":                                                      [401, 403, 403, 422, 403, 401, 401, 401, 401],
+  "POST /users/:userId":                                              [401, 403, 403, 422, 403, 401, 401, 401, 401],
+  "POST /users/:userId/password":                                     [401, 403, 403, 303, 403, 401, 401, 401, 401],
+  "GET /settings":                                                    [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "POST /settings/maintenance":                                       [401, 403, 303, 303, 303, 401, 401, 401, 401],
+  "POST /settings/backup":                                            [401, 403, 403, 200, 403, 401, 401, 401, 401],
+  "POST /settings/api-tokens":                                        [401, 422, 422, 422, 422, 401, 401, 401, 401],
+  "POST /settings/api-tokens/:tokenId/revoke":                        [401, 404, 404, 404, 404, 401, 401, 401, 401],
+};

@@ -1,0 +1,66 @@
+// The built package: only node: built-ins imported, under the size budget, ESM and CJS both
+// loadable with the same exports, declarations present, and unit checks of pure helpers.
+import { readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import t from "tap";
+import { rootPath } from "../../src/paths.js";
+import { loadSdk } from "./sdkKit.js";
+
+const BUDGET = 30 * 1024;
+
+t.test("the bundle imports only node: built-ins and stays under 30 KB", async (t) => {
+  await loadSdk();
+  for (const file of ["sdk/dist/index.mjs", "sdk/dist/index.cjs"]) {
+    const code = readFileSync(rootPath(file), "utf8");
+    t.ok(statSync(rootPath(file)).size < BUDGET, `${file} is ${statSync(rootPath(file)).size} bytes`);
+    const specifiers = [...code.matchAll(/(?:from\s*|import\(|require\()\s*["']([^"']+)["']/g)].map((m) => m[1]);
+    t.ok(specifiers.length > 0, `${file} has imports to check`);
+    t.same(specifiers.filter((s) => !s!.startsWith("node:")), [], `${file}: only node: built-ins`);
+  }
+  const pkg = JSON.parse(readFileSync(rootPath("sdk/package.json"), "utf8"));
+  t.equal(pkg.name, "capstan-agent");
+  t.notOk(pkg.dependencies, "no runtime dependencies");
+  t.same(Object.keys(pkg.exports["."]).sort(), ["import", "require", "types"]);
+  t.ok(statSync(rootPath("sdk/dist/index.d.ts")).isFile(), "declarations built");
+});
+
+t.test("ESM and CJS builds export the same API", async (t) => {
+  const esm = await loadSdk();
+  const cjs = createRequire(import.meta.url)(rootPath("sdk/dist/index.cjs"));
+  const names = ["AgentAuthError", "CapstanError", "CapsuleAgent", "FileTokenStore", "MemoryTokenStore", "NetworkError", "RegistrationError", "VERSION"];
+  t.same(Object.keys(esm).sort(), names);
+  t.same(Object.keys(cjs).sort(), names);
+  t.equal(esm.VERSION, JSON.parse(readFileSync(rootPath("sdk/package.json"), "utf8")).version);
+  const err = new esm.RegistrationError("AGENT_CODE_TAKEN", "taken", "hint", 409);
+  t.ok(err instanceof esm.CapstanError);
+  t.equal(err.code, "AGENT_CODE_TAKEN");
+  t.equal(err.status, 409);
+});
+
+t.test("a MemoryTokenStore agent registers afresh; sensitive config values are never sent", async (t) => {
+  const { CapsuleAgent, MemoryTokenStore } = await loadSdk();
+  const bodies: any[] = [];
+  const fakeFetch = (async (url: string, init: RequestInit) => {
+    const body = init.body ? JSON.parse(String(init.body)) : undefined;
+    bodies.push({ url, body });
+    const data = url.endsWith("/register")
+      ? { agentId: "agt_1", agentToken: "opstage_agent_fakeTokenValue123456", heartbeatIntervalSeconds: 30, commandPollIntervalSeconds: 5, services: [{ code: "svc-a", serviceId: "svc_1" }] }
+      : url.includes("/commands") ? [] : { heartbeatIntervalSeconds: 30, commandPollIntervalSeconds: 5 };
+    return new Response(JSON.stringify({ success: true, data }), { status: 200, headers: { "content-type": "application/json" } });
+  }) as unknown as typeof fetch;
+  const store = new MemoryTokenStore();
+  const agent = new CapsuleAgent({
+    backendUrl: "http://capstan.invalid", registrationToken: "opstage_reg_fakeRegistration1234", tokenStore: store, fetch: fakeFetch,
+    agent: { code: "svc-a" }, logger: { debug() {}, info() {}, warn() {}, error() {} }, longPoll: false,
+  });
+  agent.configs(() => [{ key: "DB_PASSWORD", type: "secretRef", sensitive: true, valuePreview: "hunter2", defaultValue: "x", secretRef: "env://DB_PASSWORD" }]);
+  await agent.start();
+  t.teardown(() => agent.stop());
+  t.equal(agent.serviceId, "svc_1");
+  t.equal((await store.load())?.agentId, "agt_1");
+  const reg = bodies.find((b) => b.url.endsWith("/register")).body;
+  t.equal(reg.agent.mode, "embedded");
+  t.equal(reg.service.manifest.kind, "CapsuleService");
+  t.same(reg.service.configs, [{ key: "DB_PASSWORD", type: "secretRef", sensitive: true, secretRef: "env://DB_PASSWORD" }]);
+  t.notMatch(JSON.stringify(bodies), /hunter2/);
+});
