@@ -30,7 +30,9 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   const db = opts.db ?? openDb(databasePath(config));
   const capstan = createApp({ db, config, log, now: opts.now ?? (() => new Date()), version: VERSION });
   installMetrics(capstan.app); // before listening, so the first request is counted
-  const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, capstan.handle);
+  // The header/request timeouts are enforced by a periodic sweep (every 30 s by default): sweep each
+  // second so a slow-loris client is cut after 15 s, not up to 45 s.
+  const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, capstan.handle);
   // Long polls last up to 30 s; the socket idle timeout must be longer than that.
   server.setTimeout(45_000);
   server.on("clientError", answerClientError);

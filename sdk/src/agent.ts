@@ -1,10 +1,12 @@
 // CapsuleAgent: the one public class. It owns the session (agent id + token) and wires the loops:
 // connect (register if needed, report the service), heartbeat, command poll, result delivery.
+import { randomUUID } from "node:crypto";
 import { Backoff } from "./backoff.js";
 import type { Core, Session } from "./core.js";
 import { CommandLoop } from "./commandLoop.js";
 import { AgentAuthError, CapstanError, NetworkError, RegistrationError, registrationHint } from "./errors.js";
 import { commandScope, Executor, type ResultBody } from "./executor.js";
+import { runHealthCheck } from "./health.js";
 import { heartbeatTick } from "./heartbeat.js";
 import { request, type Call, type HttpOptions } from "./http.js";
 import { quietConsole, safeLogger } from "./logger.js";
@@ -18,7 +20,6 @@ import type {
   ActionDefinition, AgentState, CapsuleAgentOptions, ConfigItem, HealthReport, Logger, PublishEventInput, PublishEventResult,
 } from "./types.js";
 
-const HEALTH_STATUSES = new Set(["UP", "DEGRADED", "DOWN", "UNKNOWN"]);
 const ACTION_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,79}$/;
 
 export class CapsuleAgent {
@@ -43,6 +44,7 @@ export class CapsuleAgent {
   readonly #outbox: ResultOutbox;
   readonly #connectLoop: Loop;
   readonly #heartbeatLoop: Loop;
+  readonly #heartbeat: () => Promise<number | null>;
   readonly #commandLoop: CommandLoop;
 
   constructor(options: CapsuleAgentOptions) {
@@ -74,7 +76,8 @@ export class CapsuleAgent {
       new Backoff(this.#opts.backoffBaseMs, this.#opts.backoffMaxMs), this.#opts.maxPendingResults, this.#log,
     );
     this.#connectLoop = new Loop("connect", () => this.#connect(), this.#log);
-    this.#heartbeatLoop = new Loop("heartbeat", heartbeatTick(this.#core), this.#log);
+    this.#heartbeat = heartbeatTick(this.#core);
+    this.#heartbeatLoop = new Loop("heartbeat", this.#heartbeat, this.#log);
     this.#commandLoop = new CommandLoop(this.#core, this.#executor, this.#outbox);
   }
 
@@ -120,7 +123,10 @@ export class CapsuleAgent {
     return this.#outbox.size;
   }
 
-  /** Registers if needed and reports the service. Resolves after the first attempt, even if the server is down. */
+  /**
+   * Registers if needed, reports the service and sends the first heartbeat. Resolves after that
+   * first attempt, even if the server is down (the loops keep trying).
+   */
   async start(): Promise<void> {
     if (this.#current !== "idle" && this.#current !== "stopped") return;
     if (this.#stopController.signal.aborted) this.#stopController = new AbortController();
@@ -161,12 +167,13 @@ export class CapsuleAgent {
       const scope = commandScope.getStore();
       const causationId = input.metadata?.causationId ?? (scope?.owner === this ? scope.commandId : undefined);
       const metadata = { ...input.metadata, ...(causationId ? { causationId } : {}) };
+      // The server dedupes on the client eventId, which makes a retry after a lost answer safe.
       const body = {
-        eventType: input.eventType, data: input.data ?? {}, timestamp: input.timestamp ?? this.#opts.now().toISOString(),
-        ...(input.eventId ? { eventId: input.eventId } : {}), ...(Object.keys(metadata).length ? { metadata } : {}),
+        eventId: input.eventId ?? randomUUID(), eventType: input.eventType, data: input.data ?? {},
+        timestamp: input.timestamp ?? this.#opts.now().toISOString(), ...(Object.keys(metadata).length ? { metadata } : {}),
       };
       const data = await this.#call<{ eventId: string; matchedRoutes: unknown; commandIds: string[] }>("/bus/events", {
-        method: "POST", body: scrubSecrets(body, [this.#session?.agentToken ?? "", this.#opts.registrationToken ?? ""]),
+        method: "POST", body: scrubSecrets(body, [this.#session?.agentToken ?? "", this.#opts.registrationToken ?? ""]), retries: 2,
       });
       return { ok: true, eventId: data?.eventId, matchedRoutes: data?.matchedRoutes, commandIds: data?.commandIds ?? [] };
     } catch (err) {
@@ -252,7 +259,10 @@ export class CapsuleAgent {
     }
     this.#connectBackoff.reset();
     this.#current = this.#disabled ? "disabled" : "running";
-    for (const loop of [this.#heartbeatLoop, this.#commandLoop.loop, this.#outbox.loop]) loop.start();
+    // The first heartbeat inline: when start() resolves the agent is ONLINE and can take commands.
+    if (!this.#heartbeatLoop.isRunning) this.#heartbeatLoop.start(await this.#heartbeat());
+    else this.#heartbeatLoop.wake();
+    for (const loop of [this.#commandLoop.loop, this.#outbox.loop]) loop.start();
     return null;
   }
 
@@ -309,26 +319,8 @@ export class CapsuleAgent {
     if (!disabled) this.#commandLoop.loop.wake();
   }
 
-  async #healthSnapshot(): Promise<HealthReport> {
-    if (!this.#healthFn) return { status: "UP", message: "process alive (no health check registered)" };
-    const fn = this.#healthFn;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${this.#opts.healthTimeoutMs} ms`)), this.#opts.healthTimeoutMs);
-        timer.unref?.();
-      });
-      const r = await Promise.race([Promise.resolve().then(fn), timeout]);
-      if (!r || !HEALTH_STATUSES.has(r.status)) return { status: "UNKNOWN", message: "the health check returned no valid status" };
-      const out: HealthReport = { status: r.status };
-      if (typeof r.message === "string") out.message = r.message.slice(0, 1000);
-      if (r.details && typeof r.details === "object" && !Array.isArray(r.details)) out.details = r.details;
-      return scrubSecrets(out, [this.#session?.agentToken ?? "", this.#opts.registrationToken ?? ""]);
-    } catch (err) {
-      return { status: "DOWN", message: `health check failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, 1000) };
-    } finally {
-      clearTimeout(timer);
-    }
+  #healthSnapshot(): Promise<HealthReport> {
+    return runHealthCheck(this.#healthFn, this.#opts.healthTimeoutMs, [this.#session?.agentToken ?? "", this.#opts.registrationToken ?? ""]);
   }
 
   async #reportedService(): Promise<ReportedService> {

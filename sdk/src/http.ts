@@ -3,8 +3,9 @@
 //     (capped at 60 s), else 0.5 s * 2^n up to 8 s with 25% jitter;
 //   409 is NOT retried: in the Capstan contract it is a final state conflict, not a lock timeout;
 //   other 4xx -> thrown at once.
-// Only calls the server dedupes pass retries > 0: heartbeat, service report, command result
-// (keyed by commandId). Registration, progress and bus events are never retried here.
+// Only calls the server dedupes pass retries > 0: heartbeat, service report, bus events (keyed by
+// the client eventId). Registration and progress are never retried here; results are retried by
+// the delivery loop (keyed by commandId).
 import { AgentAuthError, CapstanError, NetworkError } from "./errors.js";
 import { sleep } from "./backoff.js";
 

@@ -22,12 +22,18 @@ export type Tab = (typeof TABS)[number];
 
 export function serviceHeaderView(app: App, d: Detail, tab: Tab) {
   const base = `/services/${encodeURIComponent(d.id)}`;
-  const capabilities = Array.isArray(d.manifest.capabilities)
-    ? d.manifest.capabilities.map((c) => (isObj(c) ? cell(c.label ?? c.name) : cell(c))).slice(0, 50)
-    : [];
+  const m = d.manifest;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v.slice(0, 50) : []);
+  // each capability links to the services list filtered by its exact name
+  const capabilities = list(m.capabilities).map((c) => {
+    const name = cell(isObj(c) ? c.name : c);
+    return { name, label: isObj(c) && c.label ? cell(c.label) : name, href: `/services?capability=${encodeURIComponent(name)}` };
+  });
+  const events = list(m.events).filter(isObj).map((e) => ({ name: cell(e.name), direction: cell(e.direction), description: cell(e.description) }));
+  const permissions = list(m.permissions).map((p) => (isObj(p) ? { name: cell(p.name), description: cell(p.description) } : { name: cell(p), description: "" }));
   return {
     ...serviceRowView(app, d), description: d.description ?? "", runtime: d.runtime ?? "", released: d.releasedAt !== null,
-    created: when(d.createdAt, app.now()), capabilities,
+    created: when(d.createdAt, app.now()), capabilities, events, permissions,
     tabs: TABS.map((t) => ({ key: t, label: t[0]!.toUpperCase() + t.slice(1), href: t === "overview" ? base : `${base}/${t}`, current: t === tab })),
   };
 }

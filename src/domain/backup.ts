@@ -2,7 +2,7 @@
 // consistent: from the server's own connection SQLite applies concurrent writes to the copy as it goes;
 // from a second process (the CLI) the whole copy is one step inside one read transaction.
 import Database from "better-sqlite3";
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, type ReadStream } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Actor, App } from "../context.js";
 import { integrityCheck } from "../db/maintenance.js";
@@ -59,6 +59,20 @@ export async function createSnapshot(app: App, actor: Actor, requestId?: string)
     writeAudit(app, { actor, action: "backup.sqlite.created", target: { type: "Backup", id: fileName }, metadata: { fileName, bytes, pages, via: "api" }, requestId });
   })();
   return { path, fileName, bytes };
+}
+
+/**
+ * A snapshot as a download stream. The file is unlinked as soon as it is open (the descriptor keeps
+ * it readable) and the stream is destroyed if the client goes away, so no download leaves a file behind.
+ */
+export async function snapshotDownload(app: App, actor: Actor, signal: AbortSignal, requestId?: string): Promise<{ stream: ReadStream; fileName: string; bytes: number }> {
+  const snap = await createSnapshot(app, actor, requestId);
+  const stream = createReadStream(snap.path);
+  const remove = () => rmSync(snap.path, { force: true });
+  stream.once("open", remove).once("close", remove);
+  if (signal.aborted) stream.destroy();
+  else signal.addEventListener("abort", () => stream.destroy(), { once: true });
+  return { stream, fileName: snap.fileName, bytes: snap.bytes };
 }
 
 export interface BackupCheck {

@@ -23,8 +23,9 @@ export async function readRawBody(req: IncomingMessage, limitBytes: number, time
       else resolve(value!);
     };
     const timer = setTimeout(() => {
-      finish(new AppError("REQUEST_TIMEOUT", "request body was not received in time"));
-      req.destroy();
+      // answer 408 (and close the connection after it) instead of cutting the socket without a word
+      req.pause();
+      finish(new AppError("REQUEST_TIMEOUT", "request body was not received in time", undefined, { Connection: "close" }));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
       size += chunk.length;

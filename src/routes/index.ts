@@ -19,6 +19,7 @@ import { registrationTokenRoutes } from "./api/admin/registrationTokens.js";
 import { adminServiceRoutes } from "./api/admin/services.js";
 import { agentBusRoutes } from "./api/agentBus.js";
 import { adminBusRoutes } from "./api/admin/bus.js";
+import { busPages } from "./pages/bus.js";
 
 export function allRoutes(app: App): AnyRoute[] {
   const routes: AnyRoute[] = [
@@ -40,6 +41,7 @@ export function allRoutes(app: App): AnyRoute[] {
     ...commandRoutes,
     ...agentBusRoutes,
     ...adminBusRoutes,
+    ...busPages,
     ...pageRoutes,
   ];
   return routes;

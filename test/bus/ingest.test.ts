@@ -104,6 +104,11 @@ t.test("loop guard: an event caused by a bus-created command is refused 422 and 
   t.match(k.audit("bus.event.received").at(-1), { result: "FAILURE", actor_id: k.target.agentId, metadata: { errorCode: "BUS_DEPTH_EXCEEDED", causationId: busCommand } });
   const refused = (await k.viewer.get("/api/admin/bus/events?outcome=REFUSED")).body.data;
   t.match(refused, [{ errorCode: "BUS_DEPTH_EXCEEDED", sourceServiceCode: "mailer" }]);
+  const keyed = { eventId: "loop-1", eventType: "shop.item.created", data: {}, metadata: { causationId: busCommand } };
+  t.equal((await k.publish(keyed, k.target)).status, 422);
+  const resent = await k.publish(keyed, k.target);
+  t.equal(resent.body.error.code, "BUS_DEPTH_EXCEEDED", "a re-send is refused the same way");
+  t.equal((await k.viewer.get("/api/admin/bus/events?outcome=REFUSED")).body.pagination.total, 2, "and not stored twice");
 
   // an operator's command is not a bus command: its events flow normally
   const op = await k.operator.post(`/api/admin/capsule-services/${k.target.serviceId}/actions/echo`, { payload: { message: "hi" } });
@@ -124,6 +129,7 @@ t.test("sourceServiceCode comes from the agent's own service, never the body", a
   const other = await k.publish({ eventType: "shop.item.created", serviceCode: "mailer", data: { name: "x" } });
   t.equal(other.status, 403, "naming another agent's service is refused");
   t.equal(other.body.error.code, "CAPSULE_SERVICE_NOT_OWNED");
+  t.match(k.audit("bus.event.received").at(-1), { result: "FAILURE", actor_id: k.source.agentId, metadata: { errorCode: "CAPSULE_SERVICE_NOT_OWNED", serviceCode: "mailer" } });
   const own = await k.publish({ eventType: "shop.item.created", serviceCode: "shop", data: { name: "x" } });
   t.equal(own.status, 200, "naming its own service is fine");
 

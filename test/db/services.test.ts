@@ -154,6 +154,7 @@ t.test("list filters: health, agent, search, capability, sort", async (t) => {
   t.same(codes({ agentId: [b.id] }), ["three_x", "two"]);
   t.same(codes({ q: "_" }), ["three_x"]);
   t.same(codes({ capability: "llm.chat" }), ["one"]);
-  t.same(codes({ capability: "demo" }), ["three_x", "two"]);
+  t.same(codes({ capability: "demo.echo" }), ["three_x", "two"]);
+  t.same(codes({ capability: "demo" }), [], "exact capability names, not substrings");
   t.equal(listServices(db, {}, c, [], 2, 2).total, 3);
 });

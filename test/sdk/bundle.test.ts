@@ -53,6 +53,9 @@ t.test("a MemoryTokenStore agent registers afresh; sensitive config values are n
     backendUrl: "http://capstan.invalid", registrationToken: "opstage_reg_fakeRegistration1234", tokenStore: store, fetch: fakeFetch,
     agent: { code: "svc-a" }, logger: { debug() {}, info() {}, warn() {}, error() {} }, longPoll: false,
   });
+  agent.health(() => {
+    throw new Error("database unreachable");
+  });
   agent.configs(() => [{ key: "DB_PASSWORD", type: "secretRef", sensitive: true, valuePreview: "hunter2", defaultValue: "x", secretRef: "env://DB_PASSWORD" }]);
   await agent.start();
   t.teardown(() => agent.stop());
@@ -63,4 +66,26 @@ t.test("a MemoryTokenStore agent registers afresh; sensitive config values are n
   t.equal(reg.service.manifest.kind, "CapsuleService");
   t.same(reg.service.configs, [{ key: "DB_PASSWORD", type: "secretRef", sensitive: true, secretRef: "env://DB_PASSWORD" }]);
   t.notMatch(JSON.stringify(bodies), /hunter2/);
+  t.same(reg.service.health, { status: "DOWN", message: "health check failed: database unreachable" }, "a throwing health check reports DOWN");
+});
+
+t.test("a server that answers long polls at once gets interval polling, not a busy loop", async (t) => {
+  const { CapsuleAgent, MemoryTokenStore } = await loadSdk();
+  const polls: string[] = [];
+  const fakeFetch = (async (url: string) => {
+    if (url.includes("/commands")) polls.push(url);
+    const data = url.endsWith("/register")
+      ? { agentId: "agt_2", agentToken: "opstage_agent_anotherFakeToken1234", heartbeatIntervalSeconds: 30, commandPollIntervalSeconds: 1, services: [{ code: "old-server", serviceId: "svc_2" }] }
+      : url.includes("/commands") ? [] : { heartbeatIntervalSeconds: 30, commandPollIntervalSeconds: 1 };
+    return new Response(JSON.stringify({ success: true, data }), { status: 200 });
+  }) as unknown as typeof fetch;
+  const agent = new CapsuleAgent({
+    backendUrl: "http://capstan.invalid", registrationToken: "opstage_reg_fakeRegistration1234", tokenStore: new MemoryTokenStore(),
+    fetch: fakeFetch, agent: { code: "old-server" }, logger: { debug() {}, info() {}, warn() {}, error() {} },
+  });
+  await agent.start();
+  t.teardown(() => agent.stop());
+  await new Promise((r) => setTimeout(r, 1500));
+  t.ok(polls.length >= 1 && polls.length <= 3, `${polls.length} polls in 1.5 s with a 1 s interval`);
+  t.match(polls[0], /limit=1&waitSeconds=25$/, "asks for a long poll, limit = free slots");
 });

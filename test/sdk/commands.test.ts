@@ -37,6 +37,9 @@ t.test("echo, listItems, runHealthCheck: results as the handlers returned them",
 
   const health = await waitTerminal(op, (await execute(op, sid, "runHealthCheck")).id);
   t.equal(health.result.data.status, "UP");
+  demo.state.queueDepth = 80; // over the demo's limit of 50
+  const deep = await waitTerminal(op, (await execute(op, sid, "runHealthCheck")).id);
+  t.equal(deep.result.data.status, "DEGRADED", "health flips when the simulated queue is too deep");
 
   const bad = await op.post(`/api/admin/capsule-services/${sid}/actions/echo`, { payload: { message: 5 } });
   t.equal(bad.status, 422, "the reported inputSchema is enforced by the server");
@@ -144,4 +147,27 @@ t.test("a handler exceeding timeoutSeconds is aborted and reported ACTION_TIMEOU
   const quick = await waitTerminal(op, (await execute(op, agent.serviceId!, "quick")).id);
   t.equal(quick.status, "SUCCEEDED");
   t.same(quick.result.data, { value: 42 }, "a plain value becomes data");
+});
+
+t.test("createItem publishes demo.item.created with the command as its causation", async (t) => {
+  const s = await startTestServer(t, { env: { CAPSTAN_BUS_ENABLED: "true" } });
+  const op = await s.loginAs("operator");
+  const demo = await demoOn(t, s);
+  const cmd = await execute(op, demo.agent.serviceId!, "createItem", { payload: { name: "Bus item" } });
+  const done = await waitTerminal(op, cmd.id);
+  t.equal(done.status, "SUCCEEDED");
+  t.equal(done.result.data.eventPublished, true);
+  const row = s.db.prepare("SELECT event_type, source_service_code, client_event_id, metadata_json, data_json FROM bus_events").get() as Record<string, string>;
+  t.equal(row.event_type, "demo.item.created");
+  t.equal(row.source_service_code, "demo-capsule-service");
+  t.match(row.client_event_id, /^[0-9a-f-]{36}$/, "the SDK sent an idempotency key");
+  t.equal(JSON.parse(row.metadata_json).causationId, cmd.id, "causationId filled from inside the handler");
+  t.equal(JSON.parse(row.data_json).name, "Bus item");
+
+  const outside = await demo.agent.publishEvent({ eventType: "demo.ping", data: {} });
+  t.equal(outside.ok, true);
+  const last = s.db.prepare("SELECT metadata_json FROM bus_events WHERE event_type = 'demo.ping'").get() as { metadata_json: string | null };
+  t.notOk(last.metadata_json && JSON.parse(last.metadata_json).causationId, "no causation outside a handler");
+  const invalid = await demo.agent.publishEvent({ eventType: "" });
+  t.equal(invalid.ok, false, "bad input resolves ok:false instead of throwing");
 });

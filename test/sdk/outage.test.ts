@@ -72,7 +72,7 @@ t.test("a 20 s outage: the result produced meanwhile is delivered once after the
 
   server = await startFixedServer(dir, port);
   serverUp = true;
-  await waitFor(() => agent.pendingResults === 0, 5000, "the result to be delivered");
+  await waitFor(() => agent.pendingResults === 0, 10_000, "the result to be delivered");
   const op2 = await operatorOn(server, false);
   const done = await waitTerminal(op2, cmd.id);
   t.equal(done.status, "SUCCEEDED");
@@ -84,7 +84,7 @@ t.test("a 20 s outage: the result produced meanwhile is delivered once after the
 
   // Reconnected: a new command reaches the handler.
   const next = await execute(op2, agent.serviceId!, "work");
-  t.equal((await waitTerminal(op2, next.id, 8000)).status, "SUCCEEDED");
+  t.equal((await waitTerminal(op2, next.id, 10_000)).status, "SUCCEEDED");
   t.equal(agent.state, "running");
   t.ok(log.lines.some((l) => l.includes("unreachable")), "the outage was logged");
   t.same(unhandled, []);

@@ -1,5 +1,5 @@
-// The bus is off unless CAPSTAN_BUS_ENABLED: agents then see no bus at all (404, as if the route did
-// not exist), while operators get a 503 that says how to turn it on.
+// The bus is off unless CAPSTAN_BUS_ENABLED: agents and the console then see no bus at all (404, as
+// if the route did not exist), while the admin API answers 503 saying how to turn it on.
 import type { App } from "../../context.js";
 import { AppError } from "../../errors.js";
 
@@ -9,6 +9,6 @@ export function requireBusForAdmin(app: App): void {
   if (!app.config.busEnabled) throw new AppError("BUS_DISABLED", "the Capsule Bus is off; start Capstan with CAPSTAN_BUS_ENABLED=true to use it");
 }
 
-export function requireBusForAgent(app: App): void {
+export function requireBusVisible(app: App): void {
   if (!app.config.busEnabled) throw new AppError("NOT_FOUND", "no such route");
 }

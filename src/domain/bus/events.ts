@@ -27,12 +27,14 @@ export function requireBusEvent(app: App, id: string): BusEventRow {
   return e;
 }
 
-/** The event with the commands it caused as they are now (a command deleted by retention is left out). */
-export function busEventDetail(app: App, id: string) {
-  const e = requireBusEvent(app, id);
-  const commands = e.commandIds.flatMap((cid) => {
+/** The commands an event caused, as they are now (one deleted since is left out). */
+export const causedCommands = (app: App, commandIds: readonly string[]) =>
+  commandIds.flatMap((cid) => {
     const c = getCommand(app.db, cid);
     return c ? [commandToWire(c)] : [];
   });
-  return { ...busEventToWire(e), commands };
+
+export function busEventDetail(app: App, id: string) {
+  const e = requireBusEvent(app, id);
+  return { ...busEventToWire(e), commands: causedCommands(app, e.commandIds) };
 }

@@ -10,6 +10,7 @@ import { newId } from "../../ids.js";
 import type { PublishEventInput } from "../../schemas/bus.js";
 import { writeAudit } from "../audit.js";
 import { executeAction } from "../commands/execute.js";
+import { auditRefusal } from "../commands/lifecycle.js";
 import { redact } from "../redact.js";
 import { triggerMismatches } from "./match.js";
 import { ROUTE_TARGET } from "./routes.js";
@@ -87,8 +88,17 @@ function fire(app: App, route: BusRouteRow, event: TemplateEvent, requestId: str
 }
 
 export function ingestEvent(app: App, agentId: string, body: PublishEventInput, requestId?: string): IngestResult {
-  const source = sourceServiceOf(app, agentId, body.serviceCode);
   const agentActor: Actor = { type: "AGENT", id: agentId };
+  let source: ServiceRow;
+  try {
+    source = sourceServiceOf(app, agentId, body.serviceCode);
+  } catch (err) {
+    // naming a service that is not the agent's own is worth a trace: it may be an attempt to impersonate it
+    if (err instanceof AppError && err.code === "CAPSULE_SERVICE_NOT_OWNED") {
+      auditRefusal(app, agentActor, "bus.event.received", { type: "Agent", id: agentId }, err.code, { eventType: body.eventType, serviceCode: body.serviceCode });
+    }
+    throw err;
+  }
   const now = app.now();
   const row: BusEventRow = {
     id: newId("bev", now.getTime()), clientEventId: body.eventId ?? null, agentId, sourceServiceId: source.id, sourceServiceCode: source.code,

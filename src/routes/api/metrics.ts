@@ -8,7 +8,7 @@ import { renderMetrics } from "../../metrics/prometheus.js";
 
 export const metricsRoutes = [
   route({
-    method: "GET", path: "/metrics", auth: "public", name: "getPrometheusMetrics", query: true,
+    method: "GET", path: "/metrics", auth: "public", name: "getPrometheusMetrics",
     handler: async (ctx) => {
       const mode = ctx.app.config.metrics;
       if (mode === "off") throw new AppError("NOT_FOUND", "no such route");

@@ -1,0 +1,75 @@
+// A child process that plays many lean agents (bench/lib/wire.mjs): each holds a long poll (or polls
+// on an interval) and heartbeats on its own random phase. Driven by its parent over IPC:
+//   {type:"start", url, creds, poll:"long"|"interval"|"none", pollIntervalMs, heartbeatIntervalMs, rampMs}
+//   {type:"record"}  drop the samples so far and start a measurement window
+//   {type:"report"}  answer {type:"report", heartbeatMs[], heartbeatErrors, polls, pollErrors, openPolls}
+//   {type:"stop"}    end every loop and exit
+import { setMaxListeners } from "node:events";
+import { httpClient } from "./lib/wire.mjs";
+
+let stopped = false;
+const abort = new AbortController();
+setMaxListeners(0, abort.signal); // one listener per request in flight, thousands by design
+const stats = { heartbeatMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0, openPolls: 0 };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref?.());
+
+async function pollLoop(call, a, opts) {
+  const path = `/api/agents/${a.agentId}/commands?limit=10${opts.poll === "long" ? "&waitSeconds=30" : ""}`;
+  await sleep(Math.random() * (opts.poll === "long" ? opts.rampMs : opts.pollIntervalMs));
+  while (!stopped) {
+    const t0 = performance.now();
+    stats.openPolls++;
+    try {
+      const res = await call("GET", path, { token: a.agentToken, signal: abort.signal });
+      stats.polls++;
+      if (res.status !== 200) throw new Error(`poll ${res.status}`);
+      // Background agents have no actions; a command that reaches them is closed at once.
+      for (const c of res.json.data) {
+        await call("POST", `/api/agents/${a.agentId}/commands/${c.id}/result`, { token: a.agentToken, body: { success: true } });
+      }
+    } catch {
+      if (stopped) return;
+      stats.pollErrors++;
+      await sleep(1000);
+    } finally {
+      stats.openPolls--;
+    }
+    if (opts.poll === "interval") await sleep(Math.max(0, opts.pollIntervalMs - (performance.now() - t0)));
+  }
+}
+
+async function heartbeatLoop(call, a, opts) {
+  await sleep(Math.random() * opts.heartbeatIntervalMs);
+  while (!stopped) {
+    const t0 = performance.now();
+    try {
+      const res = await call("POST", `/api/agents/${a.agentId}/heartbeat`, { token: a.agentToken, body: {}, signal: abort.signal });
+      if (res.status === 200) stats.heartbeatMs.push(res.ms);
+      else stats.heartbeatErrors++;
+    } catch {
+      if (stopped) return;
+      stats.heartbeatErrors++;
+    }
+    await sleep(Math.max(0, opts.heartbeatIntervalMs - (performance.now() - t0)));
+  }
+}
+
+process.on("message", (msg) => {
+  if (msg.type === "start") {
+    const pollCall = httpClient(msg.url, { maxSockets: Infinity });
+    const hbCall = httpClient(msg.url, { maxSockets: 16 });
+    for (const a of msg.creds) {
+      if (msg.poll !== "none") pollLoop(pollCall, a, msg);
+      if (msg.heartbeatIntervalMs > 0) heartbeatLoop(hbCall, a, msg);
+    }
+    process.send({ type: "started" });
+  } else if (msg.type === "record") {
+    Object.assign(stats, { heartbeatMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0 });
+  } else if (msg.type === "report") {
+    process.send({ type: "report", ...stats });
+  } else if (msg.type === "stop") {
+    stopped = true;
+    abort.abort();
+    setTimeout(() => process.exit(0), 50);
+  }
+});

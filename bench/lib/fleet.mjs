@@ -1,0 +1,54 @@
+// Runs simulated agents in several child processes (bench/fleet-worker.mjs), so neither the client's
+// event loop nor one process's open-file limit becomes the bottleneck being measured.
+import { fork } from "node:child_process";
+import { join } from "node:path";
+import { ROOT } from "./server.mjs";
+
+function ask(child, type, answer) {
+  return new Promise((resolve, reject) => {
+    const onMsg = (m) => {
+      if (m.type !== answer) return;
+      child.off("message", onMsg);
+      resolve(m);
+    };
+    child.on("message", onMsg);
+    child.once("exit", (code) => reject(new Error(`fleet worker exited with code ${code}`)));
+    child.send({ type });
+  });
+}
+
+/**
+ * Starts `processes` workers sharing `creds`; opts as in fleet-worker.mjs. Returns
+ * record() to open a measurement window, report() to merge the workers' samples, stop().
+ */
+export async function startFleet(url, creds, { processes = 4, ...opts }) {
+  const per = Math.ceil(creds.length / processes);
+  const workers = [];
+  for (let p = 0; p < processes && p * per < creds.length; p++) {
+    const child = fork(join(ROOT, "bench/fleet-worker.mjs"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const started = new Promise((resolve) => child.once("message", resolve));
+    child.send({ type: "start", url, creds: creds.slice(p * per, (p + 1) * per), ...opts });
+    await started;
+    workers.push(child);
+  }
+  return {
+    record: () => workers.forEach((w) => w.send({ type: "record" })),
+    async report() {
+      const parts = await Promise.all(workers.map((w) => ask(w, "report", "report")));
+      return {
+        heartbeatMs: parts.flatMap((p) => p.heartbeatMs),
+        heartbeatErrors: parts.reduce((n, p) => n + p.heartbeatErrors, 0),
+        polls: parts.reduce((n, p) => n + p.polls, 0),
+        pollErrors: parts.reduce((n, p) => n + p.pollErrors, 0),
+        openPolls: parts.reduce((n, p) => n + p.openPolls, 0),
+      };
+    },
+    async stop() {
+      await Promise.all(workers.map((w) => new Promise((resolve) => {
+        if (w.exitCode !== null) return resolve();
+        w.once("exit", resolve);
+        w.send({ type: "stop" });
+      })));
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// Figure 7, the SQLite limit: audit-shaped rows inserted with a bare better-sqlite3 prepared statement
+// (one row per transaction, values precomputed) against the application's audit path (a transaction
+// around writeAudit: id, clock, redaction, JSON, counters), on the same schema, pragmas and disk.
+// Rounds alternate raw/app on fresh files; the ratio is the median over rounds. A batched raw run
+// (1,000 rows per transaction) shows how much of the limit is the per-commit cost.
+// Run: node --import tsx bench/sqlite-audit.mjs   (BENCH_SMOKE=1 for a short run)
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openDb } from "../src/db/open.ts";
+import { writeAudit } from "../src/domain/audit.ts";
+import { createRuntime } from "../src/runtime.ts";
+import { emitResult, SMOKE } from "./lib/report.mjs";
+import { median, num, table } from "./lib/stats.mjs";
+
+const ROUNDS = SMOKE ? 1 : 3;
+const RUN_MS = SMOKE ? 500 : 3_000;
+const dir = mkdtempSync(join(tmpdir(), "capstan-sqlite-bench-"));
+let fileNo = 0;
+const freshDb = () => openDb(join(dir, `audit-${fileNo++}.db`));
+
+// What a typical event carries: an agent actor, a command target, a small metadata object.
+const AGENT_ID = "agt_01JB0000000000000000000000";
+const COMMAND_ID = "cmd_01JB0000000000000000000000";
+const METADATA = { actionName: "restart-worker", type: "ACTION_EXECUTE", durationMs: 42 };
+const METADATA_JSON = JSON.stringify(METADATA);
+const CREATED_AT = new Date().toISOString();
+
+/** Calls `step` in a loop for RUN_MS; returns rows per second. */
+function rate(step) {
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < RUN_MS) {
+    for (let i = 0; i < 100; i++) step(n++);
+    t = performance.now();
+  }
+  return n / ((t - t0) / 1000);
+}
+
+function rawRate() {
+  const db = freshDb();
+  const insert = db.prepare(`INSERT INTO audit_events (id, created_at, actor_type, actor_id, action, target_type, target_id, result, message, metadata_json, request_id) VALUES (?, ?, 'AGENT', ?, 'command.completed', 'Command', ?, 'SUCCESS', NULL, ?, NULL)`);
+  // Autocommit: each statement is its own transaction, like each change in the application.
+  const r = rate((i) => insert.run(`aud_${String(i).padStart(26, "0")}`, CREATED_AT, AGENT_ID, COMMAND_ID, METADATA_JSON));
+  db.close();
+  return r;
+}
+
+function rawBatchedRate() {
+  const db = freshDb();
+  const insert = db.prepare(`INSERT INTO audit_events (id, created_at, actor_type, actor_id, action, target_type, target_id, result, message, metadata_json, request_id) VALUES (?, ?, 'AGENT', ?, 'command.completed', 'Command', ?, 'SUCCESS', NULL, ?, NULL)`);
+  const batch = db.transaction((from) => {
+    for (let i = from; i < from + 1000; i++) insert.run(`aud_${String(i).padStart(26, "0")}`, CREATED_AT, AGENT_ID, COMMAND_ID, METADATA_JSON);
+  });
+  let n = 0;
+  const r = rate(() => {
+    if (n % 1000 === 0) batch(n);
+    n++;
+  });
+  db.close();
+  return r;
+}
+
+function appRate() {
+  const db = freshDb();
+  const app = { db, now: () => new Date(), runtime: createRuntime(() => new Date()) };
+  const r = rate(() => db.transaction(() => writeAudit(app, {
+    actor: { type: "AGENT", id: AGENT_ID }, action: "command.completed", target: { type: "Command", id: COMMAND_ID }, metadata: METADATA,
+  }))());
+  db.close();
+  return r;
+}
+
+try {
+  // An untimed pass of each first: JIT, page cache and the file system's first allocations.
+  rawRate();
+  appRate();
+  const rounds = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate which side goes first, so neither always inherits the other's dirty pages.
+    const [raw, app] = r % 2 ? [rawRate(), appRate()] : [appRate(), rawRate()].reverse();
+    rounds.push({ raw, app, batched: rawBatchedRate(), ratio: app / raw });
+  }
+  console.log(`sqlite audit inserts: ${RUN_MS / 1000} s per run, WAL + synchronous=NORMAL (src/db/open.ts), file in ${tmpdir()}`);
+  console.log(table([
+    ["round", "raw rows/s (1 per txn)", "writeAudit rows/s (1 per txn)", "ratio", "raw rows/s (1,000 per txn)"],
+    ...rounds.map((r, i) => [i + 1, num(r.raw), num(r.app), r.ratio.toFixed(2), num(r.batched)]),
+  ]));
+  const ratio = median(rounds.map((r) => r.ratio));
+  emitResult("sqlite-audit", [{
+    name: "7. Audit writes vs raw SQLite inserts", value: `${num(median(rounds.map((r) => r.app)))} rows/s`,
+    baseline: `raw better-sqlite3 ${num(median(rounds.map((r) => r.raw)))} rows/s (batched ${num(median(rounds.map((r) => r.batched)))})`,
+    ratio: Number(ratio.toFixed(2)), target: "(reported)", met: null,
+  }]);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
