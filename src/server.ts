@@ -11,7 +11,7 @@ import { openDb, type Db } from "./db/open.js";
 import type { Logger } from "./log.js";
 import { rootPath } from "./paths.js";
 import { startMaintenance } from "./domain/maintenance.js";
-import { installMetrics } from "./metrics/prometheus.js";
+import { installMetrics, loadPromClient } from "./metrics/prometheus.js";
 
 export const VERSION: string = JSON.parse(readFileSync(rootPath("package.json"), "utf8")).version;
 
@@ -29,7 +29,11 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   mkdirSync(config.dataDir, { recursive: true });
   const db = opts.db ?? openDb(databasePath(config));
   const capstan = createApp({ db, config, log, now: opts.now ?? (() => new Date()), version: VERSION });
-  installMetrics(capstan.app); // before listening, so the first request is counted
+  // before listening, so the first request is counted; with metrics off nothing can read them
+  if (config.metrics !== "off") {
+    await loadPromClient();
+    installMetrics(capstan.app);
+  }
   // The header/request timeouts are enforced by a periodic sweep (every 30 s by default): sweep each
   // second so a slow-loris client is cut after 15 s, not up to 45 s.
   const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, capstan.handle);

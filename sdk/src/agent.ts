@@ -316,7 +316,10 @@ export class CapsuleAgent {
     if (this.#current === "stopped") return;
     if (disabled) this.#log.warn("the agent is DISABLED in Capstan: no commands until an operator enables it; heartbeating slowly");
     this.#current = disabled ? "disabled" : "running";
-    if (!disabled) this.#commandLoop.loop.wake();
+    // Disabled: the heartbeat switches to its slow rate now (it is what notices the enable);
+    // enabled: polling resumes at once.
+    if (disabled) this.#heartbeatLoop.wake();
+    else this.#commandLoop.loop.wake();
   }
 
   #healthSnapshot(): Promise<HealthReport> {

@@ -1,15 +1,20 @@
 // Password hashing with argon2id (OWASP parameters); verification never throws on a bad hash.
-import { hash, verify } from "@node-rs/argon2";
+import type * as Argon2 from "@node-rs/argon2";
 
 export const MIN_PASSWORD_LENGTH = 12;
 // algorithm 2 = Argon2id (the package exports it as a const enum, which isolatedModules cannot read)
 const OPTIONS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
-export const hashPassword = (password: string): Promise<string> => hash(password, OPTIONS);
+// Loaded on first use: agents and API tokens never need it (they are SHA-256 lookups), and it is the
+// largest module of an idle server (~10 MB RSS, docs/benchmarks.md "Footprint").
+let argon2: Promise<typeof Argon2> | undefined;
+const lib = (): Promise<typeof Argon2> => (argon2 ??= import("@node-rs/argon2"));
+
+export const hashPassword = async (password: string): Promise<string> => (await lib()).hash(password, OPTIONS);
 
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password);
+    return await (await lib()).verify(passwordHash, password);
   } catch {
     return false;
   }

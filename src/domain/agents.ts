@@ -59,6 +59,11 @@ export const agentIntervals = (app: App) => ({
 /** Heartbeat: contact plus optional health; health without serviceId goes to the agent's only service. */
 export function heartbeat(app: App, agentId: string, body: { serviceId?: string | undefined; health?: HealthInput | undefined }) {
   app.runtime.counters.heartbeatsReceived++;
+  // The common heartbeat carries nothing but contact: one transaction instead of a nested savepoint.
+  if (body.serviceId === undefined && !body.health) {
+    touchAgent(app, agentId);
+    return agentIntervals(app);
+  }
   app.db.transaction(() => {
     let serviceId = body.serviceId;
     if (serviceId !== undefined) {

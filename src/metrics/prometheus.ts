@@ -1,7 +1,8 @@
 // GET /metrics content: one prom-client Registry per app (never the global one, so several apps in
 // one process — tests — keep separate series). Request metrics come from the runtime's onRequest hook;
 // everything else is read at scrape time, so nothing here can drift from the database.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type * as PromClient from "prom-client";
+import type { Registry } from "prom-client";
 import type { App } from "../context.js";
 import { commandsFinishedSince } from "../db/metrics.js";
 import { lastMaintenanceRun } from "../domain/maintenance.js";
@@ -10,13 +11,20 @@ import type { OperationalCounters } from "../runtime.js";
 
 const registries = new WeakMap<App, Registry>();
 
+// prom-client is loaded only when metrics are on (CAPSTAN_METRICS): with the default "off" an idle
+// server saves ~8 MB RSS and every request skips two labelled observations nobody can scrape.
+let prom: typeof PromClient | undefined;
+export async function loadPromClient(): Promise<void> {
+  prom ??= await import("prom-client");
+}
+
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const FINISHED_BATCH = 1000;
 
 /** A counter mirrored from the runtime's in-memory counters at scrape time. */
 function mirroredCounter(register: Registry, app: App, name: string, help: string, key: keyof OperationalCounters): void {
-  new Counter({
+  new prom!.Counter({
     name, help, registers: [register],
     collect() {
       this.reset();
@@ -25,10 +33,15 @@ function mirroredCounter(register: Registry, app: App, name: string, help: strin
   });
 }
 
-/** Creates the app's registry and hooks request metrics. Call once, before the server accepts requests. */
+/**
+ * Creates the app's registry and hooks request metrics. Call once, before the server accepts requests,
+ * after loadPromClient().
+ */
 export function installMetrics(app: App): Registry {
   const existing = registries.get(app);
   if (existing) return existing;
+  if (!prom) throw new Error("installMetrics: call loadPromClient() first");
+  const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = prom;
   const register = new Registry();
   registries.set(app, register);
   collectDefaultMetrics({ register });
@@ -116,6 +129,7 @@ export function installMetrics(app: App): Registry {
 
 /** The Prometheus text exposition for this app. */
 export async function renderMetrics(app: App): Promise<{ body: string; contentType: string }> {
+  await loadPromClient();
   const register = installMetrics(app);
   return { body: await register.metrics(), contentType: register.contentType };
 }

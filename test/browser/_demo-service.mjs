@@ -52,7 +52,11 @@ await demo.agent.start();
 // The test waits for this line: registered, reported and polling.
 process.stdout.write(`READY ${demo.agent.agentId ?? ""} ${demo.agent.serviceId ?? ""}\n`);
 
+// The SDK's timers are unref'd so it never holds its host open; this process has nothing else to
+// do, so it keeps itself alive until it is told to stop (npm run demo's queue timer does the same).
+const alive = setInterval(() => undefined, 60_000);
 const stop = async () => {
+  clearInterval(alive);
   await demo.agent.stop().catch(() => undefined);
   process.exit(0);
 };

@@ -25,13 +25,16 @@ export async function startDemo(
       CAPSTAN_REGISTRATION_TOKEN: opts.registrationToken,
       CAPSTAN_AGENT_TOKEN_FILE: join(t.testdir(), `${opts.variant ?? "demo"}-agent-token.json`),
       DEMO_VARIANT: opts.variant ?? "demo",
-      DEMO_DEBUG: process.env.DEMO_DEBUG ?? "",
+      DEMO_DEBUG: process.env.DEMO_DEBUG ?? "", // debug logging of the SDK, when chasing a failure
     },
   });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const exited = new Promise<void>((resolve) => child.once("exit", (code, signal) => {
+    out += `[demo service exited: ${code ?? signal}]\n`;
+    resolve();
+  }));
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
     await Promise.race([exited, new Promise((r) => setTimeout(r, 8_000))]);

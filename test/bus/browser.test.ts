@@ -20,7 +20,7 @@ for (const js of [true, false]) {
     await page.fill("#password", password);
     await page.click("button[type=submit]");
     await page.waitForURL(/\/bus\/routes$/);
-    await page.click("text=New route");
+    await page.click("a:text-is('New route')");
     await page.fill("#route-name", "Mail new items");
     await page.fill("#route-trigger-eventType", "shop.item.created");
     await page.fill("#route-action-targetServiceCode", "mailer");
@@ -39,8 +39,8 @@ for (const js of [true, false]) {
     await page.waitForURL(/\/bus\/routes\/brr_/);
     t.match(await page.locator("h1").innerText(), /Mail new items/);
     await k.publish({ eventType: "shop.item.created", data: { name: "Teapot" } });
-    await page.click("nav.side >> text=Bus");
-    await page.click("text=Received events");
+    await page.click("nav.side a:text-is('Bus')");
+    await page.click("a:text-is('Received events')");
     await page.locator("#bus-event-rows").getByText("DISPATCHED").waitFor();
     t.ok(await page.locator("#bus-event-rows a", { hasText: "echo" }).count(), "the event links the command it caused");
     t.same(seen, { dialogs: [], csp: [], errors: [] }, "no dialogs, CSP violations or page errors");

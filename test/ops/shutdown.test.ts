@@ -76,8 +76,8 @@ t.test("SIGTERM under load: quick exit, no cut responses, clean database", async
   const loops = agents.map(async (a) => {
     while (!stopping) await request(`/api/agents/${a.id}/heartbeat`, { method: "POST", token: a.token, body: "{}" });
   });
-  await sleep(300);
-  t.ok(completed > 20, `traffic flowing before the stop (${completed} responses)`);
+  for (let i = 0; i < 400 && completed < 50; i++) await sleep(25); // a busy CI machine may need a while
+  t.ok(completed >= 50, `traffic flowing before the stop (${completed} responses)`);
 
   // an in-flight download when the signal arrives must still arrive whole
   const download = fetch(`${url}/api/admin/backup`, {

@@ -103,6 +103,7 @@ t.test("slow-loris connections time out without holding the server", async (t) =
   const b = await Promise.all(slowBodies);
   const max = (xs: { closedAfterMs: number }[]) => Math.max(...xs.map((x) => x.closedAfterMs));
   t.ok(max(h) < 25_000, `trickled headers are cut by the headers timeout (all ${SLOW} within ${max(h)} ms)`);
+  t.ok(h.every((x) => /^HTTP\/1\.1 408/.test(x.answer) && x.answer.includes('"REQUEST_TIMEOUT"')), "trickled headers get a 408 envelope");
   t.ok(b.every((x) => /^HTTP\/1\.1 408/.test(x.answer)), "trickled bodies get 408 REQUEST_TIMEOUT");
   t.ok(max(b) < 40_000, `trickled bodies are cut by the body timeout (all ${SLOW} within ${max(b)} ms)`);
   t.ok(Math.max(...latencies) < 1000, `health answered in ${Math.max(...latencies)} ms max while ${2 * SLOW} slow clients were connected`);

@@ -1,8 +1,7 @@
 // /settings: system facts, maintenance, backup download and personal API tokens — the same domain
 // operations as /api/admin/{diagnostics,maintenance/run,backup,api-tokens}.
-import { createReadStream, rmSync } from "node:fs";
 import { route, type Ctx } from "../../context.js";
-import { createSnapshot } from "../../domain/backup.js";
+import { snapshotDownload } from "../../domain/backup.js";
 import { createApiToken, listVisibleApiTokens, revokeVisibleApiToken } from "../../domain/apiTokens.js";
 import { lastMaintenanceRun, triggerMaintenance } from "../../domain/maintenance.js";
 import { diagnostics } from "../../domain/metrics.js";
@@ -75,10 +74,8 @@ export const settingsPages = [
     // a plain form POST that answers with the file: the browser downloads it and stays on the page
     method: "POST", path: "/settings/backup", auth: "owner", page: true, name: "downloadBackupPage",
     handler: async (ctx) => {
-      const snap = await createSnapshot(ctx.app, actorOf(ctx), ctx.requestId);
-      const file = createReadStream(snap.path);
-      file.on("close", () => rmSync(snap.path, { force: true }));
-      return stream(file, "application/vnd.sqlite3", { "Content-Disposition": `attachment; filename="${snap.fileName}"`, "Content-Length": String(snap.bytes) });
+      const snap = await snapshotDownload(ctx.app, actorOf(ctx), ctx.signal, ctx.requestId);
+      return stream(snap.stream, "application/vnd.sqlite3", { "Content-Disposition": `attachment; filename="${snap.fileName}"`, "Content-Length": String(snap.bytes) });
     },
   }),
   route({
