@@ -33,10 +33,16 @@ export function createApp(deps: AppDeps): CapstanApp {
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = router.match(req.method ?? "GET", url.pathname);
     const route = match.kind === "found" ? match.value : undefined;
-    const aborter = new AbortController();
-    // Only a client that leaves before the answer is complete aborts the request's work. Aborting
-    // every finished response built an AbortError per request: ~5% of a heartbeat's CPU (--cpu-prof).
-    res.on("close", () => { if (!res.writableFinished) aborter.abort(); });
+    // The abort signal is made on first use (long polls, prepare waits, downloads) and fires only when
+    // the client leaves before the answer is complete: building a controller for every request and an
+    // AbortError for every finished one cost ~8% of a heartbeat's CPU (--cpu-prof, docs/benchmarks.md).
+    let aborter: AbortController | undefined;
+    let clientGone = false;
+    res.on("close", () => {
+      if (res.writableFinished) return;
+      clientGone = true;
+      aborter?.abort();
+    });
 
     let bodyPromise: Promise<unknown> | undefined;
     const ctx: Ctx = {
@@ -44,7 +50,11 @@ export function createApp(deps: AppDeps): CapstanApp {
       params: match.kind === "found" ? match.params : {},
       routePattern: match.kind === "found" ? match.pattern : "(unmatched)",
       ip: clientIp(req, app.config.trustProxy),
-      signal: aborter.signal,
+      get signal() {
+        aborter ??= new AbortController();
+        if (clientGone) aborter.abort();
+        return aborter.signal;
+      },
       cookies: parseCookies(req.headers.cookie),
       extraHeaders: {},
       body: () => (bodyPromise ??= readRawBody(req, route?.bodyLimit ?? app.config.bodyLimitBytes).then((raw) => parseBody(raw, req.headers["content-type"]))),

@@ -49,10 +49,15 @@ export function ulid(nowMs: number = Date.now()): string {
 
 export const newId = (prefix: IdPrefix, nowMs?: number): string => `${prefix}_${ulid(nowMs)}`;
 
+/** The 256-bit number in base 62, left-padded to a fixed 43 characters (no modulo bias). */
 function base62(bytes: Buffer): string {
+  let n = BigInt("0x" + bytes.toString("hex"));
   let out = "";
-  for (const b of bytes) out += BASE62[b % 62]; // slight modulo bias is irrelevant at 32 bytes of entropy
-  return out;
+  while (n > 0n) {
+    out = BASE62[Number(n % 62n)] + out;
+    n /= 62n;
+  }
+  return out.padStart(43, "0");
 }
 
 export type SecretKind = "opstage_reg_" | "opstage_agent_" | "capstan_pat_" | "";

@@ -74,7 +74,7 @@ export async function resetPassword(app: App, actor: Actor, id: string, password
 export async function bootstrapOwner(app: App, env: { username?: string | undefined; password?: string | undefined }): Promise<{ username: string; generatedPassword?: string } | undefined> {
   if (countUsers(app.db) > 0) return undefined;
   const username = env.username ?? "admin";
-  const generated = env.password ? undefined : newSecret("").slice(0, 24);
+  const generated = env.password ? undefined : newSecret("").slice(-24);
   const password = env.password ?? generated!;
   const system: Actor = { type: "SYSTEM", id: null };
   await createUser(app, system, { username, password, displayName: "Owner", role: "owner" });

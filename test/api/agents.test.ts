@@ -26,7 +26,7 @@ t.test("register: token consumed, agent created with its facts, service reported
   t.equal(res.status, 200);
   const d = res.body.data;
   t.match(d.agentId, /^agt_[0-9A-Z]{26}$/);
-  t.match(d.agentToken, /^opstage_agent_[0-9A-Za-z]{32}$/);
+  t.match(d.agentToken, /^opstage_agent_[0-9A-Za-z]{43}$/);
   t.equal(d.heartbeatIntervalSeconds, 30);
   t.equal(d.commandPollIntervalSeconds, 5);
   t.equal(d.services.length, 1);

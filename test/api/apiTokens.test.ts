@@ -8,7 +8,7 @@ t.test("personal API tokens: create once, use without CSRF, revoke", async (t) =
   const created = await operator.post("/api/admin/api-tokens", { name: "ci" });
   t.equal(created.status, 200);
   const raw: string = created.body.data.rawToken;
-  t.match(raw, /^capstan_pat_[0-9A-Za-z]{32}$/);
+  t.match(raw, /^capstan_pat_[0-9A-Za-z]{43}$/);
 
   const bearer = s.clientWith({ token: raw });
   const me = await bearer.get("/api/admin/auth/me");

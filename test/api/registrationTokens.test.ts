@@ -13,7 +13,7 @@ t.test("an operator creates a token; the raw value is shown once and stored only
   const res = await op.post("/api/admin/registration-tokens", { name: "host-1", expiresInSeconds: 3600 });
   t.equal(res.status, 200);
   const tok = res.body.data;
-  t.match(tok.rawToken, /^opstage_reg_[0-9A-Za-z]{32}$/);
+  t.match(tok.rawToken, /^opstage_reg_[0-9A-Za-z]{43}$/);
   t.match(tok.id, /^tok_[0-9A-Z]{26}$/);
   t.equal(tok.name, "host-1");
   t.equal(tok.status, "ACTIVE");

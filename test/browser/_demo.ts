@@ -17,7 +17,7 @@ export async function startDemo(
   t: { testdir(): string; teardown(fn: () => unknown): void },
   opts: { url: string; registrationToken: string; variant?: "demo" | "hostile" },
 ): Promise<DemoProcess> {
-  const child = spawn(process.execPath, [rootPath("test/browser/_demo-service.mjs")], {
+  const child = spawn(process.execPath, [rootPath("test/browser/fixtures/demo-service.mjs")], {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       PATH: process.env.PATH ?? "",

@@ -77,7 +77,7 @@ t.test("token create prints a registration token an agent can use", async (t) =>
   const r = await runCli(["token", "create", "--name", "edge fleet", "--expires-in", "3600", "--max-uses", "2", "--data-dir", s.config.dataDir]);
   t.equal(r.status, 0, r.stderr);
   const raw = r.stdout.trim();
-  t.match(raw, /^opstage_reg_[0-9A-Za-z]{32}$/, "only the token on stdout");
+  t.match(raw, /^opstage_reg_[0-9A-Za-z]{43}$/, "only the token on stdout");
   t.match(r.stderr, /edge fleet.*2 use/);
   const row = s.db.prepare(`SELECT name, max_uses, status, expires_at FROM registration_tokens WHERE token_hash = ?`).get(sha256Hex(raw)) as Record<string, unknown>;
   t.equal(row.name, "edge fleet");
@@ -99,7 +99,7 @@ t.test("api-token create prints a personal token that works on the admin API", a
   const r = await runCli(["api-token", "create", "--user", "vera", "--name", "grafana", "--expires-in", "86400", "--data-dir", s.config.dataDir]);
   t.equal(r.status, 0, r.stderr);
   const raw = r.stdout.trim();
-  t.match(raw, /^capstan_pat_[0-9A-Za-z]{32}$/);
+  t.match(raw, /^capstan_pat_[0-9A-Za-z]{43}$/);
   const me = await s.clientWith({ token: raw }).get("/api/admin/auth/me");
   t.equal(me.status, 200);
   t.equal(me.body.data.user.username, "vera");
