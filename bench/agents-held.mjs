@@ -4,6 +4,7 @@
 // against the bare node:http baseline (same protocol, no work), then against Capstan, in one run.
 // Agents are registered through the real API (one registration token with maxUses + expiry).
 // Run after `npm run build`: node bench/agents-held.mjs [agents=10000]   (BENCH_SMOKE=1: 200 agents)
+import { readFile } from "node:fs/promises";
 import { emitResult, SMOKE, verdict } from "./lib/report.mjs";
 import { procStats, watchProcess } from "./lib/proc.mjs";
 import { startFleet } from "./lib/fleet.mjs";
@@ -32,6 +33,13 @@ async function hold(server, creds) {
   } finally {
     await fleet.stop();
   }
+}
+
+// The server holds one socket per parked poll: below that many open files it fails with EMFILE.
+const fdLimit = Number(/Max open files\s+(\d+)/.exec(await readFile("/proc/self/limits", "utf8").catch(() => ""))?.[1] ?? Infinity);
+if (fdLimit < AGENTS + 1_000) {
+  console.error(`open-file limit ${fdLimit} is below ${AGENTS + 1_000}: raise it first (ulimit -n ${AGENTS + 2_000}) or pass fewer agents`);
+  process.exit(2);
 }
 
 const bare = await startBare();

@@ -1,8 +1,8 @@
 // Figure 7, the SQLite limit: audit-shaped rows inserted with a bare better-sqlite3 prepared statement
 // (one row per transaction, values precomputed) against the application's audit path (a transaction
 // around writeAudit: id, clock, redaction, JSON, counters), on the same schema, pragmas and disk.
-// Rounds alternate raw/app on fresh files; the ratio is the median over rounds. A batched raw run
-// (1,000 rows per transaction) shows how much of the limit is the per-commit cost.
+// Rounds alternate raw/app on fresh files; the ratio is the median over rounds. Batched runs of both
+// (1,000 rows per transaction) take the commit out and leave the writer's own CPU cost per row.
 // Run: node --import tsx bench/sqlite-audit.mjs   (BENCH_SMOKE=1 for a short run)
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -62,6 +62,24 @@ function rawBatchedRate() {
   return r;
 }
 
+/** The writer 1,000 rows per transaction: its own CPU cost per row, with the commit amortised away. */
+function appBatchedRate() {
+  const db = freshDb();
+  const app = { db, now: () => new Date(), runtime: createRuntime(() => new Date()) };
+  const batch = db.transaction(() => {
+    for (let i = 0; i < 1000; i++) {
+      writeAudit(app, { actor: { type: "AGENT", id: AGENT_ID }, action: "command.completed", target: { type: "Command", id: COMMAND_ID }, metadata: METADATA });
+    }
+  });
+  let n = 0;
+  const r = rate(() => {
+    if (n % 1000 === 0) batch();
+    n++;
+  });
+  db.close();
+  return r;
+}
+
 function appRate() {
   const db = freshDb();
   const app = { db, now: () => new Date(), runtime: createRuntime(() => new Date()) };
@@ -80,18 +98,26 @@ try {
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate which side goes first, so neither always inherits the other's dirty pages.
     const [raw, app] = r % 2 ? [rawRate(), appRate()] : [appRate(), rawRate()].reverse();
-    rounds.push({ raw, app, batched: rawBatchedRate(), ratio: app / raw });
+    const batched = rawBatchedRate();
+    const appBatched = appBatchedRate();
+    rounds.push({ raw, app, batched, appBatched, ratio: app / raw, batchedRatio: appBatched / batched });
   }
   console.log(`sqlite audit inserts: ${RUN_MS / 1000} s per run, WAL + synchronous=NORMAL (src/db/open.ts), file in ${tmpdir()}`);
   console.log(table([
-    ["round", "raw rows/s (1 per txn)", "writeAudit rows/s (1 per txn)", "ratio", "raw rows/s (1,000 per txn)"],
-    ...rounds.map((r, i) => [i + 1, num(r.raw), num(r.app), r.ratio.toFixed(2), num(r.batched)]),
+    ["round", "raw (1 per txn)", "writeAudit (1 per txn)", "ratio", "raw (1,000 per txn)", "writeAudit (1,000 per txn)", "ratio"],
+    ...rounds.map((r, i) => [i + 1, num(r.raw), num(r.app), r.ratio.toFixed(2), num(r.batched), num(r.appBatched), r.batchedRatio.toFixed(2)]),
   ]));
   const ratio = median(rounds.map((r) => r.ratio));
+  const batchedRatio = median(rounds.map((r) => r.batchedRatio));
+  const perRowUs = (1e6 / median(rounds.map((r) => r.appBatched))) - (1e6 / median(rounds.map((r) => r.batched)));
+  console.log(`rows/s; one commit per event (what the application does) is the limit; the writer's own work adds ~${perRowUs.toFixed(1)} us per row`);
   emitResult("sqlite-audit", [{
-    name: "7. Audit writes vs raw SQLite inserts", value: `${num(median(rounds.map((r) => r.app)))} rows/s`,
-    baseline: `raw better-sqlite3 ${num(median(rounds.map((r) => r.raw)))} rows/s (batched ${num(median(rounds.map((r) => r.batched)))})`,
+    name: "7. Audit writes vs raw SQLite inserts, 1 per txn", value: `${num(median(rounds.map((r) => r.app)))} rows/s`,
+    baseline: `raw better-sqlite3 ${num(median(rounds.map((r) => r.raw)))} rows/s`,
     ratio: Number(ratio.toFixed(2)), target: "(reported)", met: null,
+  }, {
+    name: "7. Audit writes vs raw inserts, batched 1,000 per txn", value: `${num(median(rounds.map((r) => r.appBatched)))} rows/s`,
+    baseline: `raw better-sqlite3 ${num(median(rounds.map((r) => r.batched)))} rows/s`, ratio: Number(batchedRatio.toFixed(2)), target: "(reported)", met: null,
   }]);
 } finally {
   rmSync(dir, { recursive: true, force: true });

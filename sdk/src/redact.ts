@@ -1,5 +1,5 @@
-// Redaction of everything the SDK logs, in one place (the server's rules, repeated here because the
-// SDK may not depend on server code). Keys are compared as whole words, so "apiKey" and
+// Redaction of everything the SDK logs. This module is also the single source of the rules for the
+// server (src/domain/redact.ts imports it; the SDK never imports server code). Keys are compared as whole words, so "apiKey" and
 // "access_token" are redacted but "maxTokens" is not; values that look like Capstan secrets are
 // redacted whatever their key, and the live tokens this agent holds are scrubbed literally.
 export const REDACTED = "[REDACTED]";
