@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AnyRoute, App, AppDeps, Ctx } from "./context.js";
 import { checkCsrf, requireAdmin, requireAgent } from "./auth/identify.js";
+import { flushContacts } from "./domain/contacts.js";
 import { AppError } from "./errors.js";
 import { parseBody, readRawBody } from "./http/body.js";
 import { parseCookies } from "./http/cookies.js";
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps): CapstanApp {
       if (!route) throw new AppError("NOT_FOUND", "no such route");
       if (route.auth === "agent") ctx.agent = requireAgent(ctx, ctx.params);
       else if (route.auth !== "public") {
+        flushContacts(app); // readers see every contact, however recent (domain/contacts.ts)
         ctx.admin = requireAdmin(ctx, route.auth);
         if (req.method !== "GET" && req.method !== "HEAD" && !route.noCsrf) {
           let supplied = headerValue(req.headers["x-csrf-token"]);

@@ -19,6 +19,11 @@ export interface Runtime {
   /** One-time generatedKey plaintext by command id, until the first admin read. */
   generatedKeys: Map<string, string>;
   throttle: LoginThrottle;
+  /** Coalesced last-contact times by agent id, written within a second (domain/contacts.ts). */
+  contacts: Map<string, string>;
+  contactTimer: NodeJS.Timeout | undefined;
+  /** When this process last wrote each agent's sampled heartbeat audit (ms). */
+  heartbeatSamples: Map<string, number>;
   counters: OperationalCounters;
   startedAt: Date;
   /** Hooks run after each request completes (metrics). */
@@ -33,6 +38,9 @@ export function createRuntime(now: () => Date): Runtime {
     secretPayloads: new Map(),
     generatedKeys: new Map(),
     throttle: new LoginThrottle(now),
+    contacts: new Map(),
+    contactTimer: undefined,
+    heartbeatSamples: new Map(),
     counters: {
       agentCommandPolls: 0,
       oversizedCommandResultsRejected: 0,

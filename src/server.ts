@@ -8,6 +8,7 @@ import { createApp, type CapstanApp } from "./app.js";
 import { answerClientError } from "./http/clientError.js";
 import type { Config } from "./config.js";
 import { openDb, type Db } from "./db/open.js";
+import { flushContacts } from "./domain/contacts.js";
 import type { Logger } from "./log.js";
 import { rootPath } from "./paths.js";
 import { startMaintenance } from "./domain/maintenance.js";
@@ -66,6 +67,7 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 4_000).unref();
       });
+      flushContacts(capstan.app); // the last second of agent contacts, before the database closes
       db.close();
     })());
   return { ...capstan, server, db, url, close };

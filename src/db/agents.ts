@@ -48,6 +48,8 @@ const sql = statements({
   setStatus: `UPDATE agents SET status = ?, updated_at = ? WHERE id = ?`,
   // heartbeat or poll: contact time only (status is written on transitions alone)
   contact: `UPDATE agents SET last_heartbeat_at = ? WHERE id = ?`,
+  // flush of coalesced contacts: never moves the timestamp backwards
+  contactIfNewer: `UPDATE agents SET last_heartbeat_at = ? WHERE id = ? AND (last_heartbeat_at IS NULL OR last_heartbeat_at < ?)`,
   // heartbeat/poll transition; the WHERE makes it a no-op unless the agent was PENDING or OFFLINE
   online: `UPDATE agents SET status = 'ONLINE', updated_at = ? WHERE id = ? AND status IN ('PENDING', 'OFFLINE')`,
   // heartbeat audit sampling: claims the slot only when the last sample is older than the window
@@ -99,6 +101,14 @@ export const setAgentStatus = (db: Db, id: string, status: AgentStatus, nowIso: 
 export function recordAgentContact(db: Db, id: string, nowIso: string): boolean {
   sql(db).contact.run(nowIso, id);
   return sql(db).online.run(nowIso, id).changes === 1;
+}
+
+/** Writes buffered last-contact times in one transaction (see domain/contacts.ts). */
+export function writeContacts(db: Db, contacts: Iterable<[string, string]>): void {
+  const stmt = sql(db).contactIfNewer;
+  db.transaction(() => {
+    for (const [id, iso] of contacts) stmt.run(iso, id, iso);
+  })();
 }
 
 /** True when this call may write the sampled heartbeat audit (none since `windowStartIso`). */

@@ -10,6 +10,7 @@ import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
 import { writeAudit } from "./audit.js";
+import { bufferContact, dropBufferedContact, flushContacts } from "./contacts.js";
 import { recordHealth, type HealthInput } from "./serviceReport.js";
 import { cutoffs, effectiveAgentStatus } from "./status.js";
 
@@ -31,12 +32,21 @@ export type AgentWire = ReturnType<typeof agentToWire>;
 export function touchAgent(app: App, agentId: string): void {
   const now = app.now();
   const nowIso = now.toISOString();
+  const lastSample = app.runtime.heartbeatSamples.get(agentId);
+  // The steady state: already ONLINE and no audit sample due, so only the timestamp moves (coalesced).
+  if (lastSample !== undefined && now.getTime() - lastSample < HEARTBEAT_AUDIT_WINDOW_MS && getAgent(app.db, agentId)?.status === "ONLINE") {
+    bufferContact(app, agentId, nowIso);
+    return;
+  }
   app.db.transaction(() => {
     const before = getAgent(app.db, agentId);
     if (!before) return;
     const wentOnline = recordAgentContact(app.db, agentId, nowIso);
+    dropBufferedContact(app, agentId);
     // One sample per window keeps the trail small; a transition shows in the sample's metadata when they coincide.
     const windowStart = new Date(now.getTime() - HEARTBEAT_AUDIT_WINDOW_MS).toISOString();
+    // Claimed or not, a sample exists within the window now: remember it so the next contacts take the fast path.
+    app.runtime.heartbeatSamples.set(agentId, now.getTime());
     if (!claimHeartbeatAudit(app.db, agentId, nowIso, windowStart)) return;
     writeAudit(app, {
       actor: { type: "AGENT", id: agentId }, action: "agent.heartbeat.received", target: { type: "Agent", id: agentId },
@@ -137,6 +147,7 @@ export function changeAgentState(app: App, actor: Actor, id: string, op: Transit
 
 /** Maintenance: stored ONLINE/PENDING agents past the offline threshold become OFFLINE. Returns how many. */
 export function markOfflineAgents(app: App, limit: number): number {
+  flushContacts(app); // a buffered contact must count before an agent is judged silent
   const cutoff = cutoffs(app).offlineBefore;
   const nowIso = app.now().toISOString();
   let n = 0;
