@@ -21,7 +21,8 @@ export function chartView(points: HourPoint[]) {
     return {
       x, width: BAR - 4, okY: TOP + plot - okH, okH, failY: TOP + plot - okH - failH, failH,
       title: `${p.hour.slice(0, 10)} ${label}: ${p.succeeded} succeeded, ${p.failed} failed, ${p.agents} agents active`,
-      tick: i % 6 === 0 ? { x: x + (BAR - 4) / 2, label } : null,
+      // the first label starts at the left edge instead of centring on its bar, where it would be clipped
+      tick: i % 6 === 0 ? (i === 0 ? { x, label, anchor: "start" } : { x: x + (BAR - 4) / 2, label, anchor: "middle" }) : null,
     };
   });
   const line = points.map((p, i) => `${i * BAR + BAR / 2},${y(p.agents, maxAgents).toFixed(1)}`).join(" ");
