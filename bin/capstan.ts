@@ -19,6 +19,11 @@ async function main(argv: string[]): Promise<number | "running"> {
   if (name === "--version") return COMMANDS.version!.run([], io);
   const command = COMMANDS[name];
   if (!command) throw new UsageError(`unknown command ${name}`);
+  // --help anywhere after a command prints that command's help: one rule for every command
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.stdout.write(command.help + "\n");
+    return 0;
+  }
   return command.run(rest, io);
 }
 

@@ -15,16 +15,12 @@ export const apiToken: Command = {
   help: HELP,
   async run(args, io) {
     const [sub, ...rest] = args;
-    if (sub === "--help" || sub === "-h" || sub === "help") {
+    if (sub === "help") {
       io.stdout.write(HELP + "\n");
       return 0;
     }
     if (sub !== "create") throw new UsageError(sub ? `unknown api-token command ${sub}` : "give an api-token command: create");
     const { values } = parseCommandArgs(rest, { ...DATA_DIR_OPTION, user: { type: "string" }, name: { type: "string" }, "expires-in": { type: "string" } });
-    if (values.help) {
-      io.stdout.write(HELP + "\n");
-      return 0;
-    }
     if (!values.user) throw new UsageError("api-token create needs --user");
     const name = values.name ?? "cli";
     if (name.length > 200) throw new UsageError("--name is limited to 200 characters");

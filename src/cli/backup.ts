@@ -19,10 +19,6 @@ export const backup: Command = {
   help: HELP,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { ...DATA_DIR_OPTION }, 1);
-    if (values.help) {
-      io.stdout.write(HELP + "\n");
-      return 0;
-    }
     const config = cliConfig(io, values["data-dir"]);
     const source = databasePath(config);
     if (!existsSync(source)) throw new CliError(`no database at ${source}`);

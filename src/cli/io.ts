@@ -24,7 +24,8 @@ export interface Command {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-/** Strict parsing: unknown options and stray arguments are usage errors, never ignored. */
+/** Strict parsing: unknown options and stray arguments are usage errors, never ignored. --help is
+ * answered by the dispatcher (bin/capstan.ts) before a command runs; it stays a known option here. */
 export function parseCommandArgs<O extends Options>(args: string[], options: O, maxPositionals = 0) {
   try {
     const parsed = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });

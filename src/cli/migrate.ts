@@ -18,10 +18,6 @@ export const migrate: Command = {
   help: HELP,
   async run(args, io) {
     const { values } = parseCommandArgs(args, { ...DATA_DIR_OPTION });
-    if (values.help) {
-      io.stdout.write(HELP + "\n");
-      return 0;
-    }
     const config = cliConfig(io, values["data-dir"]);
     mkdirSync(config.dataDir, { recursive: true });
     const path = databasePath(config);

@@ -19,10 +19,6 @@ export const restore: Command = {
   help: HELP,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs(args, { ...DATA_DIR_OPTION }, 1);
-    if (values.help) {
-      io.stdout.write(HELP + "\n");
-      return 0;
-    }
     const file = positionals[0];
     if (!file) throw new UsageError("restore needs the backup FILE");
     const source = resolve(file);

@@ -20,10 +20,6 @@ from CAPSTAN_ADMIN_USERNAME / CAPSTAN_ADMIN_PASSWORD, or "admin" with a random p
 SIGTERM or SIGINT stops it cleanly.`,
   async run(args: string[], io: CliIo) {
     const { values } = parseCommandArgs(args, { host: { type: "string" }, port: { type: "string" }, "data-dir": { type: "string" } });
-    if (values.help) {
-      io.stdout.write(serve.help + "\n");
-      return 0;
-    }
     const config = cliConfig({ ...io, env: { ...io.env, ...(values.host ? { CAPSTAN_HOST: values.host } : {}), ...(values.port ? { CAPSTAN_PORT: values.port } : {}) } }, values["data-dir"]);
     const other = await liveServer(config.dataDir);
     if (other) throw new CliError(`another Capstan server (pid ${other.pid}, ${other.url}) is using ${config.dataDir}; stop it first`);

@@ -15,7 +15,7 @@ export const token: Command = {
   help: HELP,
   async run(args, io) {
     const [sub, ...rest] = args;
-    if (sub === "--help" || sub === "-h" || sub === "help") {
+    if (sub === "help") {
       io.stdout.write(HELP + "\n");
       return 0;
     }
@@ -23,10 +23,6 @@ export const token: Command = {
     const { values } = parseCommandArgs(rest, {
       ...DATA_DIR_OPTION, name: { type: "string" }, "expires-in": { type: "string" }, "max-uses": { type: "string" }, "agent-code": { type: "string" },
     });
-    if (values.help) {
-      io.stdout.write(HELP + "\n");
-      return 0;
-    }
     const input = CreateRegistrationTokenBody.parse({
       ...(values.name !== undefined ? { name: values.name } : {}),
       ...(values["expires-in"] !== undefined ? { expiresInSeconds: intOption("expires-in", values["expires-in"], 1) } : {}),

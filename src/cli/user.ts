@@ -20,7 +20,6 @@ async function create(args: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(args, {
     ...DATA_DIR_OPTION, username: { type: "string" }, role: { type: "string" }, "display-name": { type: "string" }, "password-stdin": { type: "boolean" },
   });
-  if (values.help) return help(io);
   if (!values.username || !values.role) throw new UsageError("user create needs --username and --role");
   const password = await readPassword(io, values["password-stdin"]);
   const input = CreateUserBody.parse({ username: values.username, role: values.role, password, displayName: values["display-name"] });
@@ -31,7 +30,6 @@ async function create(args: string[], io: CliIo): Promise<number> {
 
 async function reset(args: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(args, { ...DATA_DIR_OPTION, username: { type: "string" }, "password-stdin": { type: "boolean" } });
-  if (values.help) return help(io);
   if (!values.username) throw new UsageError("user reset-password needs --username");
   const { password } = ResetPasswordBody.parse({ password: await readPassword(io, values["password-stdin"]) });
   await withCliApp(io, values["data-dir"], async (app) => {
@@ -45,7 +43,6 @@ async function reset(args: string[], io: CliIo): Promise<number> {
 
 async function list(args: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(args, { ...DATA_DIR_OPTION, json: { type: "boolean" } });
-  if (values.help) return help(io);
   const rows = await withCliApp(io, values["data-dir"], (app) =>
     listUsers(app.db, {}, [{ field: "username", desc: false }], 1, 1_000_000).rows.map((u) => ({
       id: u.id, username: u.username, role: u.role, status: u.status, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt,
@@ -73,7 +70,7 @@ export const user: Command = {
     if (sub === "create") return create(rest, io);
     if (sub === "reset-password") return reset(rest, io);
     if (sub === "list") return list(rest, io);
-    if (sub === "--help" || sub === "-h" || sub === "help") return help(io);
+    if (sub === "help") return help(io);
     if (sub === undefined) throw new UsageError("give a user command: create, reset-password or list");
     throw new UsageError(`unknown user command ${sub}`);
   },

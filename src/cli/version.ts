@@ -8,8 +8,7 @@ export const version: Command = {
   help: "usage: capstan version [--json]\n\nPrints the Capstan version; --json adds the database schema version this build expects.",
   async run(args, io) {
     const { values } = parseCommandArgs(args, { json: { type: "boolean" } });
-    if (values.help) io.stdout.write(version.help + "\n");
-    else if (values.json) io.stdout.write(JSON.stringify({ version: VERSION, edition: "ce", schemaVersion: codeSchemaVersion(), node: process.version }) + "\n");
+    if (values.json) io.stdout.write(JSON.stringify({ version: VERSION, edition: "ce", schemaVersion: codeSchemaVersion(), node: process.version }) + "\n");
     else io.stdout.write(`${VERSION}\n`);
     return 0;
   },
