@@ -10,6 +10,8 @@ export interface OperationalCounters {
   heartbeatsReceived: number;
   auditEventsWritten: number;
   httpRequests: number;
+  /** Passwords actually checked by login (argon2 verify), throttled attempts excluded. */
+  loginPasswordChecks: number;
 }
 
 export interface Runtime {
@@ -48,6 +50,7 @@ export function createRuntime(now: () => Date): Runtime {
       heartbeatsReceived: 0,
       auditEventsWritten: 0,
       httpRequests: 0,
+      loginPasswordChecks: 0,
     },
     startedAt: now(),
     onRequest: [],

@@ -18,15 +18,23 @@ export interface LoginResult {
 export async function login(
   app: App, input: { username: string; password: string; ip: string; userAgent?: string | undefined; requestId?: string },
 ): Promise<LoginResult> {
-  const wait = app.runtime.throttle.retryAfterSeconds(input.username, input.ip);
+  // the attempt is reserved before the password is hashed, so parallel guesses cannot all get past the check
+  const wait = app.runtime.throttle.reserve(input.username, input.ip);
   if (wait > 0) {
     throw new AppError("RATE_LIMITED", `too many failed logins; try again in ${wait} s`, { retryAfterSeconds: wait }, { "Retry-After": String(wait) });
   }
-  const user = getUserByUsername(app.db, input.username);
-  // verify against a dummy hash for unknown users so response time does not reveal which part was wrong
-  const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
-  if (!user || !valid || user.status !== "ACTIVE") {
-    app.runtime.throttle.recordFailure(input.username, input.ip);
+  let user: UserRow | undefined;
+  let succeeded = false;
+  try {
+    user = getUserByUsername(app.db, input.username);
+    app.runtime.counters.loginPasswordChecks++;
+    // verify against a dummy hash for unknown users so response time does not reveal which part was wrong
+    const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
+    succeeded = Boolean(user && valid && user.status === "ACTIVE");
+  } finally {
+    app.runtime.throttle.settle(input.username, input.ip, succeeded);
+  }
+  if (!user || !succeeded) {
     app.db.transaction(() => {
       writeAudit(app, {
         actor: { type: "USER", id: user?.id ?? null }, action: "session.login.failed", result: "FAILURE",
@@ -36,7 +44,6 @@ export async function login(
     })();
     throw new AppError("LOGIN_FAILED", "username or password is wrong");
   }
-  app.runtime.throttle.recordSuccess(input.username, input.ip);
   const now = app.now();
   const rawSessionId = newSecret("");
   const expiresAt = new Date(now.getTime() + app.config.sessionTtlSeconds * 1000).toISOString();
