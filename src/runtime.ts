@@ -2,6 +2,7 @@
 // it holds waiters, one-time secrets that must never reach the database, and counters.
 import { CommandHub } from "./domain/hub.js";
 import { LoginThrottle } from "./auth/throttle.js";
+import { GeneratedKeys } from "./domain/commands/generatedKeys.js";
 
 export interface OperationalCounters {
   agentCommandPolls: number;
@@ -18,8 +19,8 @@ export interface Runtime {
   hub: CommandHub;
   /** Secret payload fields (format: password / writeOnly) by command id, until the agent claims it. */
   secretPayloads: Map<string, Record<string, unknown>>;
-  /** One-time generatedKey plaintext by command id, until the first admin read. */
-  generatedKeys: Map<string, string>;
+  /** One-time generatedKey plaintexts by command id, until their reader reads them (bounded in size, count and time). */
+  generatedKeys: GeneratedKeys;
   throttle: LoginThrottle;
   /** Coalesced last-contact times by agent id, written within a second (domain/contacts.ts). */
   contacts: Map<string, string>;
@@ -38,7 +39,7 @@ export function createRuntime(now: () => Date): Runtime {
   return {
     hub: new CommandHub(),
     secretPayloads: new Map(),
-    generatedKeys: new Map(),
+    generatedKeys: new GeneratedKeys(),
     throttle: new LoginThrottle(now),
     contacts: new Map(),
     contactTimer: undefined,

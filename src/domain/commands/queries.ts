@@ -6,6 +6,7 @@ import { getCommandResult } from "../../db/commandResults.js";
 import { getCommand, listCommands, type CommandFilter } from "../../db/commands.js";
 import type { SortKey } from "../../db/query.js";
 import { AppError } from "../../errors.js";
+import type { KeyReader } from "./generatedKeys.js";
 import { commandDetailToWire, commandToWire, logToWire } from "./wire.js";
 
 export type CommandWire = ReturnType<typeof commandToWire>;
@@ -17,20 +18,22 @@ export function listCommandsWire(app: App, filter: CommandFilter, sort: SortKey[
 }
 
 /**
- * Command detail. With `revealKey` (an admin read), a generatedKey still held in memory is shown in
- * result.data.generatedKey and forgotten: the first reader sees it, everyone after sees "[REDACTED]".
+ * Command detail. With `revealTo` (an admin GET, never a HEAD), a generatedKey still held in memory is
+ * shown in result.data.generatedKey and forgotten, if that reader ran the command or is an owner; everyone
+ * else, and everyone after, sees "[REDACTED]".
  */
-export function getCommandDetail(app: App, id: string, opts: { revealKey: boolean }): CommandDetailWire {
+export function getCommandDetail(app: App, id: string, opts: { revealTo?: KeyReader | undefined } = {}): CommandDetailWire {
   const c = getCommand(app.db, id);
   if (!c) throw new AppError("COMMAND_NOT_FOUND", "no such command");
   const result = getCommandResult(app.db, id);
   let revealed: string | undefined;
-  if (opts.revealKey && result) {
-    revealed = app.runtime.generatedKeys.get(id);
-    app.runtime.generatedKeys.delete(id);
-  }
+  if (opts.revealTo && result) revealed = app.runtime.generatedKeys.take(id, opts.revealTo, app.now().getTime());
   return commandDetailToWire(c, result, revealed);
 }
+
+/** The reader a request may reveal a generatedKey to: a GET by an admin (a HEAD sends no body, so it must not consume the key). */
+export const keyReaderOf = (method: string | undefined, admin: KeyReader | undefined): KeyReader | undefined =>
+  method === "GET" && admin ? { userId: admin.userId, role: admin.role } : undefined;
 
 export const MAX_LOG_LINES = 1000;
 

@@ -4,6 +4,7 @@ import type { Actor, App } from "../../context.js";
 import { getCommandResult, insertCommandResult } from "../../db/commandResults.js";
 import { finishCommand, getCommand, type CommandRow } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
+import { GENERATED_KEY_MAX_BYTES } from "./generatedKeys.js";
 import { newId } from "../../ids.js";
 import { writeAudit } from "../audit.js";
 import { redact, REDACTED } from "../redact.js";
@@ -45,8 +46,16 @@ export function reportResult(app: App, input: ResultInput): ResultOutcome {
       sizeBytes: size, limitBytes: app.config.commandResultMaxBytes,
     });
   }
+  const rawKey = input.data?.generatedKey;
+  const keyText = rawKey === undefined || rawKey === null ? undefined : typeof rawKey === "string" ? rawKey : JSON.stringify(rawKey);
+  if (keyText !== undefined && Buffer.byteLength(keyText) > GENERATED_KEY_MAX_BYTES) {
+    // refused rather than dropped: the agent learns now, while it can still report a failure instead
+    throw new AppError("COMMAND_RESULT_TOO_LARGE", `data.generatedKey is ${Buffer.byteLength(keyText)} bytes; the limit is ${GENERATED_KEY_MAX_BYTES}`, {
+      field: "data.generatedKey", sizeBytes: Buffer.byteLength(keyText), limitBytes: GENERATED_KEY_MAX_BYTES,
+    });
+  }
   const failureCode = input.success ? null : input.error?.code || "ACTION_FAILED";
-  let generatedKey: string | undefined;
+  let generatedKey: { value: string; createdByUserId: string | null } | undefined;
   let expiredNow = false;
 
   const outcome = app.db.transaction((): ResultOutcome | "EXPIRED" => {
@@ -63,9 +72,8 @@ export function reportResult(app: App, input: ResultInput): ResultOutcome {
         const errorMessage = input.success ? null : (input.error?.message ?? input.message ?? null);
         finishCommand(app.db, c.id, "RUNNING", to, nowIso, failureCode ? { code: failureCode, message: errorMessage } : null);
         let data = input.data ? redact(input.data) : null;
-        const key = input.data?.generatedKey;
-        if (data && key !== undefined && key !== null) {
-          generatedKey = typeof key === "string" ? key : JSON.stringify(key);
+        if (data && keyText !== undefined) {
+          generatedKey = { value: keyText, createdByUserId: c.createdByUserId };
           data = { ...data, generatedKey: REDACTED };
         }
         const error = input.error ? redact({ ...input.error, code: failureCode ?? input.error.code }) : failureCode ? { code: failureCode, message: errorMessage } : null;
@@ -103,7 +111,7 @@ export function reportResult(app: App, input: ResultInput): ResultOutcome {
   if (expiredNow) afterTerminal(app, input.commandId);
   if (outcome === "EXPIRED") throw new AppError("COMMAND_EXPIRED", "the command expired before its result arrived; the result was recorded in the audit log only");
   if (outcome.applied) {
-    if (generatedKey !== undefined) app.runtime.generatedKeys.set(input.commandId, generatedKey);
+    if (generatedKey) app.runtime.generatedKeys.put(input.commandId, generatedKey.value, generatedKey.createdByUserId, app.now().getTime());
     afterTerminal(app, input.commandId);
   }
   return outcome;

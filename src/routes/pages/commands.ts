@@ -4,7 +4,7 @@ import { route, type Ctx } from "../../context.js";
 import { getActionDefinition } from "../../db/services.js";
 import { cancelCommandById } from "../../domain/commands/cancel.js";
 import { needsConfirmation } from "../../domain/commands/execute.js";
-import { getCommandDetail, getCommandLogs, listCommandsWire } from "../../domain/commands/queries.js";
+import { getCommandDetail, getCommandLogs, keyReaderOf, listCommandsWire } from "../../domain/commands/queries.js";
 import { retryCommand } from "../../domain/commands/retry.js";
 import { AppError } from "../../errors.js";
 import { redirect } from "../../http/reply.js";
@@ -30,8 +30,8 @@ function commandId(raw: string): string {
 
 /** The live widget's model: status, progress, logs, result, and the controls that still apply. */
 function liveModel(ctx: Ctx<unknown>, id: string) {
-  // an admin read: the one-time generatedKey is revealed to the first one and forgotten
-  const detail = getCommandDetail(ctx.app, id, { revealKey: true });
+  // a GET by whoever ran the command (or an owner) reveals the one-time generatedKey and forgets it
+  const detail = getCommandDetail(ctx.app, id, { revealTo: keyReaderOf(ctx.req.method, ctx.admin) });
   const action = getActionDefinition(ctx.app.db, detail.serviceId, detail.actionName);
   const terminal = isTerminalStatus(detail.status);
   const flags = roleFlags(ctx);

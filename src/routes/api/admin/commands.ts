@@ -1,7 +1,7 @@
 // /api/admin/commands*: command history, detail, logs, and the operator's cancel and retry.
 import { route } from "../../../context.js";
 import { cancelCommandById } from "../../../domain/commands/cancel.js";
-import { getCommandDetail, getCommandLogs, listCommandsWire } from "../../../domain/commands/queries.js";
+import { getCommandDetail, getCommandLogs, keyReaderOf, listCommandsWire } from "../../../domain/commands/queries.js";
 import { retryCommand } from "../../../domain/commands/retry.js";
 import { commandToWire } from "../../../domain/commands/wire.js";
 import { ok, okList } from "../../../http/reply.js";
@@ -21,7 +21,7 @@ export const commandRoutes = [
     method: "GET", path: "/api/admin/commands/:commandId", auth: "viewer", name: "showCommand", query: true,
     handler: (ctx) => {
       parseQuery(ctx.query, {});
-      return ok(getCommandDetail(ctx.app, ctx.params.commandId, { revealKey: true }));
+      return ok(getCommandDetail(ctx.app, ctx.params.commandId, { revealTo: keyReaderOf(ctx.req.method, ctx.admin) }));
     },
   }),
   route({
