@@ -35,6 +35,8 @@ const sql = statements({
   listAll: `SELECT ${COLUMNS}, u.username, u.role, u.status AS user_status FROM api_tokens t JOIN users u ON u.id = t.user_id ORDER BY t.created_at DESC, t.id DESC`,
   // revoke
   revoke: `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+  // every live token of a user (password reset, disable); returns what it revoked
+  revokeForUser: `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING id, name`,
   // usage (written at most once a minute per token by the caller)
   touch: `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`,
 });
@@ -67,4 +69,6 @@ export const listApiTokens = (db: Db, userId: string | null): ApiTokenWithUser[]
   ((userId ? sql(db).listForUser.all(userId) : sql(db).listAll.all()) as Raw[]).map(toRow);
 
 export const revokeApiToken = (db: Db, id: string, nowIso: string): boolean => sql(db).revoke.run(nowIso, id).changes > 0;
+export const revokeApiTokensForUser = (db: Db, userId: string, nowIso: string): { id: string; name: string }[] =>
+  sql(db).revokeForUser.all(nowIso, userId) as { id: string; name: string }[];
 export const touchApiToken = (db: Db, id: string, nowIso: string): void => { sql(db).touch.run(nowIso, id); };

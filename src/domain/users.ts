@@ -1,6 +1,7 @@
 // Users: create, update with last-owner protection, reset passwords, first-start bootstrap.
 import type { Actor, App, Role } from "../context.js";
 import { hashPassword } from "../auth/passwords.js";
+import { revokeApiTokensForUser } from "../db/apiTokens.js";
 import { deleteSessionsForUser } from "../db/sessions.js";
 import { countActiveOwners, countUsers, getUser, getUserByUsername, insertUser, setUserPassword, updateUser, type UserRow } from "../db/users.js";
 import { AppError } from "../errors.js";
@@ -46,10 +47,10 @@ export function changeUser(
     if (losesOwner && countActiveOwners(app.db) <= 1) throw new AppError("LAST_OWNER_REQUIRED", "this is the last active owner; promote another owner first");
     const nowIso = app.now().toISOString();
     updateUser(app.db, id, next, nowIso);
-    if (next.status === "DISABLED" && u.status !== "DISABLED") deleteSessionsForUser(app.db, id);
+    const ended = next.status === "DISABLED" && u.status !== "DISABLED" ? endCredentials(app, actor, id, "user.disabled", requestId) : undefined;
     writeAudit(app, {
       actor, action: "user.updated", target: { type: "User", id },
-      metadata: { before: { role: u.role, status: u.status }, after: { role: next.role, status: next.status } }, requestId,
+      metadata: { before: { role: u.role, status: u.status }, after: { role: next.role, status: next.status }, ...ended }, requestId,
     });
     return getUser(app.db, id)!;
   })();
@@ -61,10 +62,24 @@ export async function resetPassword(app: App, actor: Actor, id: string, password
     const u = getUser(app.db, id);
     if (!u) throw new AppError("USER_NOT_FOUND", "no such user");
     setUserPassword(app.db, id, hash, app.now().toISOString());
-    deleteSessionsForUser(app.db, id); // a reset ends every session of the user
-    writeAudit(app, { actor, action: "user.password.reset", target: { type: "User", id }, requestId });
+    const ended = endCredentials(app, actor, id, "user.password.reset", requestId);
+    writeAudit(app, { actor, action: "user.password.reset", target: { type: "User", id }, metadata: ended, requestId });
     return getUser(app.db, id)!;
   })();
+}
+
+/**
+ * Credentials follow the user: a password reset or a disable ends every session and revokes every API
+ * token (each audited as api_token.revoked); re-enabling the user later brings none of them back.
+ * Call inside the change's transaction.
+ */
+function endCredentials(app: App, actor: Actor, userId: string, reason: string, requestId?: string) {
+  const endedSessions = deleteSessionsForUser(app.db, userId);
+  const tokens = revokeApiTokensForUser(app.db, userId, app.now().toISOString());
+  for (const t of tokens) {
+    writeAudit(app, { actor, action: "api_token.revoked", target: { type: "ApiToken", id: t.id }, metadata: { name: t.name, userId, reason }, requestId });
+  }
+  return { endedSessions, revokedApiTokens: tokens.length };
 }
 
 /**

@@ -88,7 +88,7 @@ export const userPages = [
         return redirect("/users");
       }
       const u = await resetPassword(ctx.app, actorOf(ctx), id, parsed.data.password, ctx.requestId);
-      setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `Password of ${u.username} reset; their sessions were ended.` });
+      setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `Password of ${u.username} reset; their sessions were ended and their API tokens revoked.` });
       return redirect("/users"); // resetting your own password ends your session: /users then asks to log in
     },
   }),
