@@ -1,6 +1,7 @@
 // In-memory state of one server process. Nothing here is needed to recover after a restart:
 // it holds waiters, one-time secrets that must never reach the database, and counters.
 import { CommandHub } from "./domain/hub.js";
+import { AuthFailures } from "./auth/failures.js";
 import { LoginThrottle } from "./auth/throttle.js";
 import { GeneratedKeys } from "./domain/commands/generatedKeys.js";
 
@@ -22,6 +23,8 @@ export interface Runtime {
   /** One-time generatedKey plaintexts by command id, until their reader reads them (bounded in size, count and time). */
   generatedKeys: GeneratedKeys;
   throttle: LoginThrottle;
+  /** Failed logins and registrations per IP: totals for metrics, audit sampling, the registration limit. */
+  authFailures: AuthFailures;
   /** Coalesced last-contact times by agent id, written within a second (domain/contacts.ts). */
   contacts: Map<string, string>;
   contactTimer: NodeJS.Timeout | undefined;
@@ -41,6 +44,7 @@ export function createRuntime(now: () => Date): Runtime {
     secretPayloads: new Map(),
     generatedKeys: new GeneratedKeys(),
     throttle: new LoginThrottle(now),
+    authFailures: new AuthFailures(now),
     contacts: new Map(),
     contactTimer: undefined,
     heartbeatSamples: new Map(),

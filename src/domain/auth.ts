@@ -21,6 +21,7 @@ export async function login(
   // the attempt is reserved before the password is hashed, so parallel guesses cannot all get past the check
   const wait = app.runtime.throttle.reserve(input.username, input.ip);
   if (wait > 0) {
+    app.runtime.authFailures.record("login", input.ip, true);
     throw new AppError("RATE_LIMITED", `too many failed logins; try again in ${wait} s`, { retryAfterSeconds: wait }, { "Retry-After": String(wait) });
   }
   let user: UserRow | undefined;
@@ -35,13 +36,21 @@ export async function login(
     app.runtime.throttle.settle(input.username, input.ip, succeeded);
   }
   if (!user || !succeeded) {
-    app.db.transaction(() => {
-      writeAudit(app, {
-        actor: { type: "USER", id: user?.id ?? null }, action: "session.login.failed", result: "FAILURE",
-        target: { type: "User", id: user?.id ?? null },
-        metadata: { username: input.username.slice(0, 320), ip: input.ip, errorCode: "LOGIN_FAILED" }, requestId: input.requestId,
-      });
-    })();
+    // every failure is counted; per IP only the first few a minute get their own audit row (auth/failures.ts)
+    const sample = app.runtime.authFailures.record("login", input.ip);
+    if (sample.audit) {
+      app.db.transaction(() => {
+        writeAudit(app, {
+          actor: { type: "USER", id: user?.id ?? null }, action: "session.login.failed", result: "FAILURE",
+          target: { type: "User", id: user?.id ?? null },
+          metadata: {
+            username: input.username.slice(0, 320), ip: input.ip, errorCode: "LOGIN_FAILED",
+            ...(sample.suppressed ? { suppressed: sample.suppressed } : {}),
+          },
+          requestId: input.requestId,
+        });
+      })();
+    }
     throw new AppError("LOGIN_FAILED", "username or password is wrong");
   }
   const now = app.now();

@@ -4,6 +4,7 @@ import type { App } from "../context.js";
 import { insertAgentToken, revokeAgentTokens } from "../db/agentTokens.js";
 import { getAgentByCode, insertAgent, reenrolAgent, type AgentFacts } from "../db/agents.js";
 import { consumeRegistrationToken, getRegistrationTokenByHash } from "../db/registrationTokens.js";
+import { REGISTRATION_FAILURES_PER_MINUTE } from "../auth/failures.js";
 import { AppError } from "../errors.js";
 import { newId, newSecret, sha256Hex } from "../ids.js";
 import type { RegisterAgentInput } from "../schemas/agents.js";
@@ -20,20 +21,30 @@ export interface RegisterResult {
   services?: { code: string; serviceId: string }[];
 }
 
-export function registerAgent(app: App, input: RegisterAgentInput, requestId?: string): RegisterResult {
+/** `ip` is the client's: failures are limited per IP (auth/failures.ts) so a token guesser cannot flood the audit log. */
+export function registerAgent(app: App, input: RegisterAgentInput, requestId: string | undefined, ip: string): RegisterResult {
+  const failures = app.runtime.authFailures;
+  const wait = failures.retryAfterSeconds("registration", ip, REGISTRATION_FAILURES_PER_MINUTE);
+  if (wait > 0) {
+    failures.record("registration", ip, true);
+    throw new AppError("RATE_LIMITED", `too many failed registrations from this address; try again in ${wait} s`, { retryAfterSeconds: wait }, { "Retry-After": String(wait) });
+  }
   let tokenId: string | null = null;
   try {
     return app.db.transaction(() => register(app, input, requestId, (id) => (tokenId = id)))();
   } catch (err) {
     if (err instanceof AppError) {
-      // The transaction rolled back; the refusal is recorded on its own.
-      app.db.transaction(() => {
-        writeAudit(app, {
-          actor: { type: "AGENT", id: null }, action: "agent.registered", result: "FAILURE", requestId,
-          target: { type: "RegistrationToken", id: tokenId }, message: err.message,
-          metadata: { errorCode: err.code, agentCode: input.agent.code },
-        });
-      })();
+      // The transaction rolled back; the refusal is recorded on its own (the first few a minute per IP).
+      const sample = failures.record("registration", ip);
+      if (sample.audit) {
+        app.db.transaction(() => {
+          writeAudit(app, {
+            actor: { type: "AGENT", id: null }, action: "agent.registered", result: "FAILURE", requestId,
+            target: { type: "RegistrationToken", id: tokenId }, message: err.message,
+            metadata: { errorCode: err.code, agentCode: input.agent.code, ip, ...(sample.suppressed ? { suppressed: sample.suppressed } : {}) },
+          });
+        })();
+      }
     }
     throw err;
   }

@@ -109,6 +109,21 @@ export function installMetrics(app: App): Registry {
   mirroredCounter(register, app, "capstan_command_results_rejected_total", "Command results refused as too large since start.", "oversizedCommandResultsRejected");
   mirroredCounter(register, app, "capstan_action_prepare_timeouts_total", "Action prepares that timed out since start.", "actionPrepareTimeouts");
 
+  // read from runtime.authFailures (auth/failures.ts): `failures` includes the attempts refused with 429
+  // unchecked, which `throttled` counts on its own
+  for (const [name, help, field] of [
+    ["capstan_auth_failures_total", "Failed logins and agent registrations since start, including those refused with 429.", "failures"],
+    ["capstan_auth_throttled_total", "Logins and agent registrations refused with 429 (unchecked) since start; also in capstan_auth_failures_total.", "throttled"],
+  ] as const) {
+    new Counter({
+      name, help, labelNames: ["kind"], registers: [register],
+      collect() {
+        this.reset();
+        for (const [kind, n] of Object.entries(app.runtime.authFailures.totals)) this.inc({ kind }, n[field]);
+      },
+    });
+  }
+
   new Gauge({
     name: "capstan_db_size_bytes", help: "SQLite database size: main file pages and WAL.", labelNames: ["file"], registers: [register],
     collect() {

@@ -11,7 +11,7 @@ import { HeartbeatBody, ServiceReportBody } from "../../schemas/services.js";
 export const agentRoutes = [
   route({
     method: "POST", path: "/api/agents/register", auth: "public", name: "registerAgent",
-    handler: async (ctx) => ok(registerAgent(ctx.app, parseBody(RegisterAgentBody, await ctx.body()), ctx.requestId)),
+    handler: async (ctx) => ok(registerAgent(ctx.app, parseBody(RegisterAgentBody, await ctx.body()), ctx.requestId, ctx.ip)),
   }),
   route({
     method: "POST", path: "/api/agents/:agentId/heartbeat", auth: "agent", name: "sendHeartbeat",
