@@ -1,5 +1,6 @@
 // Users: create, update with last-owner protection, reset passwords, first-start bootstrap.
-import type { Actor, App, Role } from "../context.js";
+import type { Role } from "../auth/roles.js";
+import type { Actor, App } from "../context.js";
 import { hashPassword } from "../auth/passwords.js";
 import { deleteSessionsForUser } from "../db/sessions.js";
 import { countActiveOwners, countUsers, getUser, getUserByUsername, insertUser, setUserPassword, updateUser, type UserRow } from "../db/users.js";
