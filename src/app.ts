@@ -5,7 +5,7 @@ import type { AnyRoute, App, AppDeps, Ctx } from "./context.js";
 import { checkCsrf, requireAdmin, requireAgent } from "./auth/identify.js";
 import { flushContacts } from "./domain/contacts.js";
 import { AppError } from "./errors.js";
-import { parseBody, readRawBody } from "./http/body.js";
+import { decodeBody, readRawBody } from "./http/body.js";
 import { parseCookies } from "./http/cookies.js";
 import { errorReply } from "./http/errorReply.js";
 import { Router } from "./http/router.js";
@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps): CapstanApp {
       },
       cookies: parseCookies(req.headers.cookie),
       extraHeaders: {},
-      body: () => (bodyPromise ??= readRawBody(req, route?.bodyLimit ?? app.config.bodyLimitBytes).then((raw) => parseBody(raw, req.headers["content-type"]))),
+      body: () => (bodyPromise ??= readRawBody(req, route?.bodyLimit ?? app.config.bodyLimitBytes).then((raw) => decodeBody(raw, req.headers["content-type"]))),
     };
 
     const run = async () => {
