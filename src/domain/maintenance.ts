@@ -5,7 +5,8 @@
 import type { Actor, App } from "../context.js";
 import { deleteAuditEventsBefore } from "../db/audit.js";
 import { deleteBusEventsBefore } from "../db/busEvents.js";
-import { getSetting, putSetting, pruneCommandLogsBefore } from "../db/maintenance.js";
+import { pruneCommandLogsBefore } from "../db/commandLogs.js";
+import { getSetting, putSetting } from "../db/settings.js";
 import { deleteExpiredSessions } from "../db/sessions.js";
 import { writeAudit } from "./audit.js";
 import { MAINTENANCE_SWEEPS } from "./maintenanceSweeps.js";
