@@ -12,6 +12,14 @@ export interface OperationalCounters {
   httpRequests: number;
 }
 
+/** The maintenance scheduler of this process (domain/maintenance.ts). */
+export interface MaintenanceSchedule {
+  /** Runs are serialised through this chain so two never overlap. */
+  chain: Promise<unknown>;
+  timer?: NodeJS.Timeout;
+  stopped: boolean;
+}
+
 export interface Runtime {
   hub: CommandHub;
   /** Secret payload fields (format: password / writeOnly) by command id, until the agent claims it. */
@@ -25,6 +33,7 @@ export interface Runtime {
   /** When this process last wrote each agent's sampled heartbeat audit (ms). */
   heartbeatSamples: Map<string, number>;
   counters: OperationalCounters;
+  maintenance: MaintenanceSchedule;
   startedAt: Date;
   /** Hooks run after each request completes (metrics). */
   onRequest: ((info: { method: string; route: string; status: number; ms: number }) => void)[];
@@ -49,6 +58,7 @@ export function createRuntime(now: () => Date): Runtime {
       auditEventsWritten: 0,
       httpRequests: 0,
     },
+    maintenance: { chain: Promise.resolve(), stopped: false },
     startedAt: now(),
     onRequest: [],
     onClose: [],
