@@ -1,6 +1,9 @@
 // In-memory state of one server process. Nothing here is needed to recover after a restart:
 // it holds waiters, one-time secrets that must never reach the database, and counters.
+import type { Registry } from "prom-client";
+import type { FlashEntry } from "./console/flash.js";
 import { CommandHub } from "./domain/hub.js";
+import type { IngestWindow } from "./domain/bus/rateLimit.js";
 import { LoginThrottle } from "./auth/throttle.js";
 
 export interface OperationalCounters {
@@ -27,6 +30,12 @@ export interface Runtime {
   /** One-time generatedKey plaintext by command id, until the first admin read. */
   generatedKeys: Map<string, string>;
   throttle: LoginThrottle;
+  /** One-time console messages by session id, bounded (console/flash.ts). */
+  flashes: Map<string, FlashEntry>;
+  /** Per-agent bus ingest windows (domain/bus/rateLimit.ts). */
+  busIngestWindows: Map<string, IngestWindow>;
+  /** This app's Prometheus registry, once metrics are installed (metrics/prometheus.ts). */
+  metricsRegistry: Registry | undefined;
   /** Coalesced last-contact times by agent id, written within a second (domain/contacts.ts). */
   contacts: Map<string, string>;
   contactTimer: NodeJS.Timeout | undefined;
@@ -47,6 +56,9 @@ export function createRuntime(now: () => Date): Runtime {
     secretPayloads: new Map(),
     generatedKeys: new Map(),
     throttle: new LoginThrottle(now),
+    flashes: new Map(),
+    busIngestWindows: new Map(),
+    metricsRegistry: undefined,
     contacts: new Map(),
     contactTimer: undefined,
     heartbeatSamples: new Map(),
