@@ -7,7 +7,7 @@ import { flushContacts } from "./domain/contacts.js";
 import { AppError } from "./errors.js";
 import { decodeBody, readRawBody } from "./http/body.js";
 import { parseCookies } from "./http/cookies.js";
-import { errorReply } from "./http/errorReply.js";
+import { errorReply, type PageErrorRenderer } from "./http/errorReply.js";
 import { Router } from "./http/router.js";
 import { sendReply } from "./http/send.js";
 import { newId } from "./ids.js";
@@ -20,8 +20,14 @@ export interface CapstanApp {
   handle: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
-export function createApp(deps: AppDeps): CapstanApp {
-  const app: App = { ...deps, runtime: createRuntime(deps.now) };
+export interface CreateAppDeps extends AppDeps {
+  /** How console errors look (src/console/errors.ts): passed in, never registered by an import's side effect. */
+  renderErrorPage: PageErrorRenderer;
+}
+
+export function createApp(deps: CreateAppDeps): CapstanApp {
+  const { renderErrorPage, ...appDeps } = deps;
+  const app: App = { ...appDeps, runtime: createRuntime(deps.now) };
   const routes = allRoutes(app);
   const router = new Router<AnyRoute>();
   for (const r of routes) router.add(r.method, r.path, r);
@@ -90,7 +96,7 @@ export function createApp(deps: AppDeps): CapstanApp {
     };
 
     run()
-      .catch((err: unknown) => errorReply(ctx, route, err))
+      .catch((err: unknown) => errorReply(ctx, route, err, renderErrorPage))
       .then((reply) => sendReply(req, res, reply, ctx.extraHeaders))
       .catch((err: unknown) => {
         app.log.error("failed to send response", { requestId, error: String(err) });
