@@ -10,6 +10,7 @@ import { getSetting, putSetting } from "../db/settings.js";
 import { deleteExpiredSessions } from "../db/sessions.js";
 import { markOfflineAgents } from "./agents.js";
 import { writeAudit } from "./audit.js";
+import { flushContacts } from "./contacts.js";
 import { expireCommands } from "./commands/expire.js";
 import { expireRegistrationTokens } from "./registrationTokens.js";
 import { markStaleServices } from "./services.js";
@@ -89,6 +90,8 @@ async function runOnce(app: App, trigger: MaintenanceTrigger, budgetMs: number):
     changes[task.name] = 0;
     try {
       for (;;) {
+        // the sweeps' one read barrier: a buffered contact counts before an agent or service is judged silent
+        flushContacts(app);
         const n = task.run(app, MAINTENANCE_BATCH);
         changes[task.name] += n;
         if (n < MAINTENANCE_BATCH) break;

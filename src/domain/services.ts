@@ -8,7 +8,6 @@ import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
 import { writeAudit } from "./audit.js";
-import { flushContacts } from "./contacts.js";
 import { scrubSecretValues } from "./serviceReport.js";
 import { cutoffs, effectiveServiceStatus } from "./status.js";
 
@@ -118,7 +117,6 @@ export function releaseServiceById(app: App, actor: Actor, id: string, requestId
  * (system.service.stale); other moves (to OFFLINE, or back after recovery) are bookkeeping only.
  */
 export function markStaleServices(app: App, limit: number): number {
-  flushContacts(app); // judge staleness on every contact received so far
   const nowIso = app.now().toISOString();
   let n = 0;
   for (const s of listDriftedServices(app.db, cutoffs(app), limit)) {
