@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AnyRoute, App, AppDeps, Ctx } from "./context.js";
 import { checkCsrf, requireAdmin, requireAgent } from "./auth/identify.js";
+import { requireBusFeature } from "./domain/bus/enabled.js";
 import { flushContacts } from "./domain/contacts.js";
 import { AppError } from "./errors.js";
 import { decodeBody, readRawBody } from "./http/body.js";
@@ -92,6 +93,7 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
           issues: [...new Set(ctx.query.keys())].map((k) => ({ path: k, message: "unknown query parameter" })),
         });
       }
+      if (route.feature === "bus") requireBusFeature(app, route);
       return route.handler(ctx);
     };
 

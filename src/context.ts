@@ -82,6 +82,8 @@ export interface RouteDef<P extends string = string> {
   page?: boolean;
   /** Skip the CSRF check (login forms only). */
   noCsrf?: boolean;
+  /** Part of an optional feature: app.ts refuses the route while it is off (bus: domain/bus/enabled.ts). */
+  feature?: "bus";
   /** The handler validates its query string (parseQuery); without this any query parameter is refused with 422. */
   query?: boolean;
   handler: (ctx: Ctx<Params<P>>) => Reply | Promise<Reply>;
