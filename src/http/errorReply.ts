@@ -37,7 +37,7 @@ export function errorReply(ctx: Ctx, route: AnyRoute | undefined, err: unknown, 
   }
   const headers = { ...(e.headers ?? {}) };
   if (route?.page || (!route && !ctx.path.startsWith("/api/") && acceptsHtml(ctx))) {
-    if ((e.code === "UNAUTHORIZED" || e.code === "SESSION_EXPIRED") && ctx.req.method === "GET") {
+    if (e.code === "UNAUTHORIZED" && ctx.req.method === "GET") {
       return redirect(`/login?next=${encodeURIComponent(ctx.path + (ctx.query.size ? `?${ctx.query}` : ""))}`);
     }
     return html(renderPage(ctx, e.status, e.code, e.message), e.status, headers);
