@@ -3,11 +3,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AnyRoute, App, AppDeps, Ctx } from "./context.js";
 import { checkCsrf, requireAdmin, requireAgent } from "./auth/identify.js";
+import { requireBusFeature } from "./domain/bus/enabled.js";
 import { flushContacts } from "./domain/contacts.js";
 import { AppError } from "./errors.js";
-import { parseBody, readRawBody } from "./http/body.js";
+import { decodeBody, readRawBody } from "./http/body.js";
 import { parseCookies } from "./http/cookies.js";
-import { errorReply } from "./http/errorReply.js";
+import { errorReply, type PageErrorRenderer } from "./http/errorReply.js";
 import { Router } from "./http/router.js";
 import { sendReply } from "./http/send.js";
 import { newId } from "./ids.js";
@@ -20,8 +21,14 @@ export interface CapstanApp {
   handle: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
-export function createApp(deps: AppDeps): CapstanApp {
-  const app: App = { ...deps, runtime: createRuntime(deps.now) };
+export interface CreateAppDeps extends AppDeps {
+  /** How console errors look (src/console/errors.ts): passed in, never registered by an import's side effect. */
+  renderErrorPage: PageErrorRenderer;
+}
+
+export function createApp(deps: CreateAppDeps): CapstanApp {
+  const { renderErrorPage, ...appDeps } = deps;
+  const app: App = { ...appDeps, runtime: createRuntime(deps.now) };
   const routes = allRoutes(app);
   const router = new Router<AnyRoute>();
   for (const r of routes) router.add(r.method, r.path, r);
@@ -58,7 +65,7 @@ export function createApp(deps: AppDeps): CapstanApp {
       },
       cookies: parseCookies(req.headers.cookie),
       extraHeaders: {},
-      body: () => (bodyPromise ??= readRawBody(req, route?.bodyLimit ?? app.config.bodyLimitBytes).then((raw) => parseBody(raw, req.headers["content-type"]))),
+      body: () => (bodyPromise ??= readRawBody(req, route?.bodyLimit ?? app.config.bodyLimitBytes).then((raw) => decodeBody(raw, req.headers["content-type"]))),
     };
 
     const run = async () => {
@@ -86,11 +93,12 @@ export function createApp(deps: AppDeps): CapstanApp {
           issues: [...new Set(ctx.query.keys())].map((k) => ({ path: k, message: "unknown query parameter" })),
         });
       }
+      if (route.feature === "bus") requireBusFeature(app, route);
       return route.handler(ctx);
     };
 
     run()
-      .catch((err: unknown) => errorReply(ctx, route, err))
+      .catch((err: unknown) => errorReply(ctx, route, err, renderErrorPage))
       .then((reply) => sendReply(req, res, reply, ctx.extraHeaders))
       .catch((err: unknown) => {
         app.log.error("failed to send response", { requestId, error: String(err) });

@@ -1,15 +1,12 @@
 // The types every layer shares: the application (deps + in-memory runtime), identities, routes.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Role } from "./auth/roles.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/open.js";
 import type { Reply } from "./http/reply.js";
 import type { Method, Params } from "./http/router.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
-
-export type Role = "viewer" | "operator" | "owner";
-export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, owner: 3 };
-export const roleAtLeast = (role: Role, min: Role): boolean => ROLE_RANK[role] >= ROLE_RANK[min];
 
 export interface AppDeps {
   db: Db;
@@ -85,6 +82,8 @@ export interface RouteDef<P extends string = string> {
   page?: boolean;
   /** Skip the CSRF check (login forms only). */
   noCsrf?: boolean;
+  /** Part of an optional feature: app.ts refuses the route while it is off (bus: domain/bus/enabled.ts). */
+  feature?: "bus";
   /** The handler validates its query string (parseQuery); without this any query parameter is refused with 422. */
   query?: boolean;
   handler: (ctx: Ctx<Params<P>>) => Reply | Promise<Reply>;

@@ -1,7 +1,10 @@
 // In-memory state of one server process. Nothing here is needed to recover after a restart:
 // it holds waiters, one-time secrets that must never reach the database, and counters.
+import type { Registry } from "prom-client";
+import type { FlashEntry } from "./console/flash.js";
 import { CommandHub } from "./domain/hub.js";
 import { AuthFailures } from "./auth/failures.js";
+import type { IngestWindow } from "./domain/bus/rateLimit.js";
 import { LoginThrottle } from "./auth/throttle.js";
 import { GeneratedKeys } from "./domain/commands/generatedKeys.js";
 
@@ -16,6 +19,14 @@ export interface OperationalCounters {
   loginPasswordChecks: number;
 }
 
+/** The maintenance scheduler of this process (domain/maintenance.ts). */
+export interface MaintenanceSchedule {
+  /** Runs are serialised through this chain so two never overlap. */
+  chain: Promise<unknown>;
+  timer?: NodeJS.Timeout;
+  stopped: boolean;
+}
+
 export interface Runtime {
   hub: CommandHub;
   /** Secret payload fields (format: password / writeOnly) by command id, until the agent claims it. */
@@ -25,12 +36,19 @@ export interface Runtime {
   throttle: LoginThrottle;
   /** Failed logins and registrations per IP: totals for metrics, audit sampling, the registration limit. */
   authFailures: AuthFailures;
+  /** One-time console messages by session id, bounded (console/flash.ts). */
+  flashes: Map<string, FlashEntry>;
+  /** Per-agent bus ingest windows (domain/bus/rateLimit.ts). */
+  busIngestWindows: Map<string, IngestWindow>;
+  /** This app's Prometheus registry, once metrics are installed (metrics/prometheus.ts). */
+  metricsRegistry: Registry | undefined;
   /** Coalesced last-contact times by agent id, written within a second (domain/contacts.ts). */
   contacts: Map<string, string>;
   contactTimer: NodeJS.Timeout | undefined;
   /** When this process last wrote each agent's sampled heartbeat audit (ms). */
   heartbeatSamples: Map<string, number>;
   counters: OperationalCounters;
+  maintenance: MaintenanceSchedule;
   startedAt: Date;
   /** Hooks run after each request completes (metrics). */
   onRequest: ((info: { method: string; route: string; status: number; ms: number }) => void)[];
@@ -45,6 +63,9 @@ export function createRuntime(now: () => Date): Runtime {
     generatedKeys: new GeneratedKeys(),
     throttle: new LoginThrottle(now),
     authFailures: new AuthFailures(now),
+    flashes: new Map(),
+    busIngestWindows: new Map(),
+    metricsRegistry: undefined,
     contacts: new Map(),
     contactTimer: undefined,
     heartbeatSamples: new Map(),
@@ -57,6 +78,7 @@ export function createRuntime(now: () => Date): Runtime {
       httpRequests: 0,
       loginPasswordChecks: 0,
     },
+    maintenance: { chain: Promise.resolve(), stopped: false },
     startedAt: now(),
     onRequest: [],
     onClose: [],

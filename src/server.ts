@@ -5,6 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createApp, type CapstanApp } from "./app.js";
+import { renderErrorPage } from "./console/errors.js";
 import { answerClientError } from "./http/clientError.js";
 import type { Config } from "./config.js";
 import { openDb, type Db } from "./db/open.js";
@@ -29,7 +30,7 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   const { config, log } = opts;
   mkdirSync(config.dataDir, { recursive: true });
   const db = opts.db ?? openDb(databasePath(config));
-  const capstan = createApp({ db, config, log, now: opts.now ?? (() => new Date()), version: VERSION });
+  const capstan = createApp({ db, config, log, now: opts.now ?? (() => new Date()), version: VERSION, renderErrorPage });
   // before listening, so the first request is counted; with metrics off nothing can read them
   if (config.metrics !== "off") {
     await loadPromClient();

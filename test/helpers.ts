@@ -2,7 +2,7 @@
 import { join } from "node:path";
 import { loadConfig, type Config } from "../src/config.js";
 import { createUser } from "../src/domain/users.js";
-import type { Role } from "../src/context.js";
+import type { Role } from "../src/auth/roles.js";
 import { createLogger, type Logger } from "../src/log.js";
 import { startServer, type RunningServer } from "../src/server.js";
 

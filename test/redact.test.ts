@@ -22,3 +22,13 @@ t.test("deep values and secret-looking strings", async (t) => {
   t.equal(out.header, `Bearer ${REDACTED}`);
   t.equal(out.empty.password, "", "empty values stay empty: nothing to hide");
 });
+
+t.test("one implementation, two depths: the server keeps 64 levels, the SDK's log redaction 16", async (t) => {
+  const { redact: sdkRedact } = await import("../sdk/src/redact.js");
+  const nest = (levels: number): unknown => (levels === 0 ? "leaf" : { n: nest(levels - 1) });
+  const leafAt = (v: unknown, levels: number): unknown => (levels === 0 ? v : leafAt((v as { n: unknown }).n, levels - 1));
+  t.equal(leafAt(redact(nest(40)), 40), "leaf", "server: 40 levels kept");
+  t.equal(leafAt(redact(nest(70)), 65), REDACTED, "server: past 64 levels redacted");
+  t.equal(leafAt(sdkRedact(nest(40)), 17), REDACTED, "SDK logger: past 16 levels redacted");
+  t.same(sdkRedact({ apiKey: "abcdefgh", note: "x" }), redact({ apiKey: "abcdefgh", note: "x" }), "same rules");
+});

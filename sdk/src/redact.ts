@@ -33,16 +33,20 @@ export function scrubString(value: string, secrets: readonly string[] = []): str
   return out.replace(SECRET_VALUE, (_m, prefix: string) => prefix + REDACTED).replace(BEARER_VALUE, `Bearer ${REDACTED}`);
 }
 
-/** Deep copy for logging: secret keys replaced, strings scrubbed. Bounded depth. */
-export function redact(value: unknown, secrets: readonly string[] = [], depth = 0): unknown {
-  if (depth > 16) return REDACTED;
+/**
+ * Deep copy with secret keys replaced (empty values left as they are: nothing to hide) and strings
+ * scrubbed; anything nested deeper than `maxDepth` becomes REDACTED. The SDK's logger uses the default
+ * depth; the server (src/domain/redact.ts) passes its own, deeper one.
+ */
+export function redact(value: unknown, secrets: readonly string[] = [], maxDepth = 16, depth = 0): unknown {
+  if (depth > maxDepth) return REDACTED;
   if (typeof value === "string") return scrubString(value, secrets);
   if (value instanceof Error) return scrubString(value.message, secrets);
-  if (Array.isArray(value)) return value.map((v) => redact(v, secrets, depth + 1));
+  if (Array.isArray(value)) return value.map((v) => redact(v, secrets, maxDepth, depth + 1));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = isSecretKey(k) && v !== null && v !== undefined && v !== "" ? REDACTED : redact(v, secrets, depth + 1);
+      out[k] = isSecretKey(k) && v !== null && v !== undefined && v !== "" ? REDACTED : redact(v, secrets, maxDepth, depth + 1);
     }
     return out;
   }

@@ -1,6 +1,6 @@
 // Resolves who is calling, driven by the route table's auth kind. Called by app.ts before a handler.
-import type { AdminIdentity, AgentIdentity, Ctx, Role } from "../context.js";
-import { roleAtLeast } from "../context.js";
+import type { AdminIdentity, AgentIdentity, Ctx } from "../context.js";
+import { roleAtLeast, type Role } from "./roles.js";
 import { findAgentToken } from "../db/agentTokens.js";
 import { getApiTokenByHash, touchApiToken } from "../db/apiTokens.js";
 import { getSessionByHash, touchSession } from "../db/sessions.js";

@@ -1,7 +1,7 @@
 // capstan backup [file]: a consistent snapshot of the database, safe while the server runs.
-import Database from "better-sqlite3";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { openExisting } from "../db/file.js";
 import { backupFileName, backupTo } from "../domain/backup.js";
 import { databasePath } from "../server.js";
 import { cliConfig, DATA_DIR_OPTION } from "./context.js";
@@ -25,9 +25,8 @@ export const backup: Command = {
     const dest = resolve(positionals[0] ?? join(config.dataDir, "backups", backupFileName(new Date())));
     if (existsSync(dest)) throw new CliError(`${dest} already exists; choose another file`);
     // a connection of our own, not openDb(): a backup must never migrate the database it copies
-    const db = new Database(source, { fileMustExist: true });
+    const db = openExisting(source, 5000);
     try {
-      db.pragma("busy_timeout = 5000");
       const { bytes } = await backupTo(db, dest, false);
       io.stdout.write(`${dest}\n`);
       io.stderr.write(`backup written: ${bytes} bytes, integrity ok\n`);

@@ -1,7 +1,7 @@
 // capstan migrate: create or upgrade the database schema without starting the server (upgrades
 // can then be checked before traffic arrives). A database newer than this Capstan is refused.
-import Database from "better-sqlite3";
 import { existsSync, mkdirSync } from "node:fs";
+import { openExisting, schemaVersion } from "../db/file.js";
 import { openDb } from "../db/open.js";
 import { databasePath } from "../server.js";
 import { cliConfig, DATA_DIR_OPTION } from "./context.js";
@@ -23,7 +23,7 @@ export const migrate: Command = {
     const path = databasePath(config);
     const from = existsSync(path) ? schemaVersionOf(path) : 0;
     const db = openDb(path); // applies the ladder, or throws DatabaseTooNewError (exit 1)
-    const to = db.pragma("user_version", { simple: true }) as number;
+    const to = schemaVersion(db);
     db.close();
     io.stdout.write(from === to ? `${path}: schema version ${to}, up to date\n` : `${path}: schema version ${from} -> ${to}\n`);
     return 0;
@@ -31,9 +31,9 @@ export const migrate: Command = {
 };
 
 function schemaVersionOf(path: string): number {
-  const db = new Database(path, { fileMustExist: true });
+  const db = openExisting(path);
   try {
-    return db.pragma("user_version", { simple: true }) as number;
+    return schemaVersion(db);
   } finally {
     db.close();
   }

@@ -3,7 +3,7 @@
 import type { App } from "../context.js";
 import type { CommandDetailWire, CommandWire } from "../domain/commands/queries.js";
 import { REDACTED } from "../domain/redact.js";
-import { badge, cell, duration, prettyJson, when } from "./format.js";
+import { badge, cell, elapsedBetween, prettyJson, when } from "./format.js";
 import type { Names } from "./names.js";
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]);
@@ -16,7 +16,7 @@ export function commandRowView(app: App, c: CommandWire, names: Names) {
     status: badge(c.status), type: c.type === "ACTION_PREPARE" ? "prepare" : "execute", action: c.actionName,
     service: svc ? svc.code : c.serviceId, serviceHref: `/services/${encodeURIComponent(c.serviceId)}`,
     agent: names.agent(c.agentId) ?? c.agentId, agentHref: `/agents/${encodeURIComponent(c.agentId)}`,
-    created: when(c.createdAt, app.now()), duration: duration(c.startedAt ?? c.createdAt, c.completedAt) ?? "",
+    created: when(c.createdAt, app.now()), duration: elapsedBetween(c.startedAt ?? c.createdAt, c.completedAt) ?? "",
     errorCode: c.errorCode ?? "",
   };
 }
@@ -89,7 +89,7 @@ export function commandLiveView(app: App, d: CommandDetailWire, logs: { at: stri
     progressMessage: d.progress.message ?? "",
     cancelRequested: d.cancelRequested,
     started: when(d.startedAt, now), completed: when(d.completedAt, now), expires: when(d.expiresAt, now),
-    duration: duration(d.startedAt, d.completedAt ?? (terminal ? null : now.toISOString())),
+    duration: elapsedBetween(d.startedAt, d.completedAt ?? (terminal ? null : now.toISOString())),
     errorCode: d.errorCode ?? "", errorMessage: d.errorMessage ?? "",
     logs: logs.map((l) => ({ at: when(l.at, now), level: l.level, message: l.message })),
     result: resultView(d),

@@ -1,8 +1,8 @@
 // How console errors look: a page in the layout, or a fragment swapped into the alert region for
-// htmx requests. Registered once with the one error mapping point (src/http/errorReply.ts).
+// htmx requests. server.ts hands renderErrorPage to createApp, which gives it to the one error
+// mapping point (src/http/errorReply.ts).
 import type { Ctx } from "../context.js";
 import type { ErrorCode } from "../errors.js";
-import { escapeHtml, setPageErrorRenderer } from "../http/errorReply.js";
 import { chrome, eta, isHtmx } from "./view.js";
 
 const TITLES: Partial<Record<number, string>> = {
@@ -51,4 +51,6 @@ export function renderErrorPage(ctx: Ctx, status: number, code: ErrorCode, messa
   }
 }
 
-setPageErrorRenderer(renderErrorPage);
+/** For the last-resort page only: templates escape through eta. */
+const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);

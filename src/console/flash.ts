@@ -1,5 +1,5 @@
 // One-time messages carried across a POST -> 303 -> GET (the no-JavaScript flow). Kept in memory,
-// per session: a raw token shown "once" must never travel in a URL or reach the database.
+// per session (app.runtime.flashes): a raw token shown "once" must never travel in a URL or reach the database.
 import type { App } from "../context.js";
 
 export interface Flash {
@@ -9,24 +9,17 @@ export interface Flash {
   secret?: { label: string; value: string; snippet?: string };
 }
 
-interface Entry {
+export interface FlashEntry {
   flash: Flash;
   at: number;
 }
 
 const TTL_MS = 5 * 60_000;
 const MAX_ENTRIES = 1000;
-const stores = new WeakMap<App["runtime"], Map<string, Entry>>();
-
-function storeOf(app: App): Map<string, Entry> {
-  let s = stores.get(app.runtime);
-  if (!s) stores.set(app.runtime, (s = new Map()));
-  return s;
-}
 
 export function setFlash(app: App, sessionId: string | undefined, flash: Flash): void {
   if (!sessionId) return;
-  const store = storeOf(app);
+  const store = app.runtime.flashes;
   // bounded: the oldest entry goes first (Map keeps insertion order)
   if (store.size >= MAX_ENTRIES) store.delete(store.keys().next().value!);
   store.delete(sessionId);
@@ -34,7 +27,7 @@ export function setFlash(app: App, sessionId: string | undefined, flash: Flash):
 }
 
 export function takeFlash(app: App, sessionId: string): Flash | undefined {
-  const store = storeOf(app);
+  const store = app.runtime.flashes;
   const e = store.get(sessionId);
   if (!e) return undefined;
   store.delete(sessionId);

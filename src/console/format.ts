@@ -42,7 +42,7 @@ function humanSeconds(s: number): string {
 }
 
 /** "1.2 s", "3 min 4 s", "2 h 5 min"; null when either end is missing. */
-export function duration(fromIso: string | null | undefined, toIso: string | null | undefined): string | null {
+export function elapsedBetween(fromIso: string | null | undefined, toIso: string | null | undefined): string | null {
   if (!fromIso || !toIso) return null;
   const ms = Date.parse(toIso) - Date.parse(fromIso);
   if (!Number.isFinite(ms) || ms < 0) return null;

@@ -2,7 +2,7 @@
 // htmx (fragment when HX-Request is set, full page otherwise, always Vary: HX-Request).
 import { Eta } from "eta";
 import type { Ctx } from "../context.js";
-import { roleAtLeast } from "../context.js";
+import { roleAtLeast } from "../auth/roles.js";
 import { html, type Reply } from "../http/reply.js";
 import { rootPath } from "../paths.js";
 import { takeFlash, type Flash } from "./flash.js";

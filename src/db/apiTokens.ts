@@ -1,5 +1,5 @@
 // api_tokens: personal tokens (capstan_pat_...) that act with their owner's role.
-import type { Role } from "../context.js";
+import type { Role } from "../auth/roles.js";
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 

@@ -27,7 +27,15 @@ const sql = statements({
   dropThrough: `DELETE FROM command_logs WHERE command_id = ? AND id <= ?`,
   // read lines in order, optionally after the last one a reader has seen (live tail)
   list: `SELECT id, command_id, at, level, message FROM command_logs WHERE command_id = ? AND id > ? ORDER BY id LIMIT ?`,
+  // retention: log lines of commands that finished before the cutoff, oldest first, bounded batch
+  prune: `DELETE FROM command_logs WHERE id IN (
+            SELECT l.id FROM command_logs l JOIN commands c ON c.id = l.command_id
+            WHERE c.completed_at IS NOT NULL AND c.completed_at < ?
+            ORDER BY l.id LIMIT ?)`,
 });
+
+export const pruneCommandLogsBefore = (db: Db, cutoffIso: string, limit: number): number =>
+  sql(db).prune.run(cutoffIso, limit).changes;
 
 type RawRow = { id: number; command_id: string; at: string; level: string; message: string };
 

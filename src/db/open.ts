@@ -1,7 +1,8 @@
-// Opens the SQLite database: pragmas in a deliberate order, then the migration ladder.
+// Opens the SQLite database: connection settings (db/file.ts), then the migration ladder.
 import Database from "better-sqlite3";
 import { readdirSync, readFileSync } from "node:fs";
 import { rootPath } from "../paths.js";
+import { configureConnection, schemaVersion, setSchemaVersion } from "./file.js";
 
 export type Db = Database.Database;
 
@@ -19,21 +20,14 @@ export const codeSchemaVersion = (): number => Math.max(1, ...migrationFiles().m
 
 export function openDb(path: string): Db {
   const db = new Database(path);
-  // Wait for a competing writer (a backup, the CLI) instead of failing at once with SQLITE_BUSY.
-  db.pragma("busy_timeout = 5000");
-  // WAL lets readers proceed during writes and makes commits cheap; :memory: ignores it.
-  db.pragma("journal_mode = WAL");
-  // NORMAL is durable across application crashes in WAL mode; only power loss may drop the last commit.
-  db.pragma("synchronous = NORMAL");
-  // Enforce the REFERENCES clauses in schema.sql (off by default in SQLite).
-  db.pragma("foreign_keys = ON");
+  configureConnection(db);
   migrate(db);
   return db;
 }
 
 /** Applies schema.sql to an empty database and then every newer numbered migration, each in a transaction. */
 export function migrate(db: Db): { from: number; to: number } {
-  const from = db.pragma("user_version", { simple: true }) as number;
+  const from = schemaVersion(db);
   const target = codeSchemaVersion();
   if (from > target) {
     throw new DatabaseTooNewError(
@@ -43,18 +37,18 @@ export function migrate(db: Db): { from: number; to: number } {
   if (from === 0) {
     db.transaction(() => {
       db.exec(readFileSync(rootPath("schema.sql"), "utf8"));
-      db.pragma("user_version = 1");
+      setSchemaVersion(db, 1);
     })();
   }
   for (const m of migrationFiles()) {
-    const current = db.pragma("user_version", { simple: true }) as number;
+    const current = schemaVersion(db);
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(readFileSync(rootPath("migrations", m.file), "utf8"));
-      db.pragma(`user_version = ${m.version}`);
+      setSchemaVersion(db, m.version);
     })();
   }
-  return { from, to: db.pragma("user_version", { simple: true }) as number };
+  return { from, to: schemaVersion(db) };
 }
 
 /** Lazily prepares each statement once per database handle (statements are bound to their db). */

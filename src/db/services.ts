@@ -1,11 +1,9 @@
 // capsule_services: identity (code), owner, manifest and the denormalised latest health.
-// Health reports, configs and actions live in serviceParts.ts and are re-exported here.
+// Health reports, configs and actions live in serviceParts.ts (imported from there).
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, parseJson, type SortKey } from "./query.js";
 import { agentContactSql } from "./agents.js";
-
-export * from "./serviceParts.js";
 
 export type HealthStatus = "UP" | "DEGRADED" | "DOWN" | "UNKNOWN";
 export type ServiceStatus = "UNKNOWN" | "HEALTHY" | "UNHEALTHY" | "STALE" | "OFFLINE";

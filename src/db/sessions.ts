@@ -1,5 +1,5 @@
 // sessions: console/API logins, stored by hash so they survive restarts without storing the cookie.
-import type { Role } from "../context.js";
+import type { Role } from "../auth/roles.js";
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 

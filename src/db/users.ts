@@ -1,5 +1,5 @@
 // users: console and API accounts.
-import type { Role } from "../context.js";
+import type { Role } from "../auth/roles.js";
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, type SortKey } from "./query.js";

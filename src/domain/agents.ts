@@ -10,7 +10,7 @@ import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
 import { writeAudit } from "./audit.js";
-import { bufferContact, dropBufferedContact, flushContacts } from "./contacts.js";
+import { bufferContact, dropBufferedContact } from "./contacts.js";
 import { recordHealth, type HealthInput } from "./serviceReport.js";
 import { cutoffs, effectiveAgentStatus } from "./status.js";
 
@@ -145,9 +145,8 @@ export function changeAgentState(app: App, actor: Actor, id: string, op: Transit
   })();
 }
 
-/** Maintenance: stored ONLINE/PENDING agents past the offline threshold become OFFLINE. Returns how many. */
+/** Maintenance: stored ONLINE/PENDING agents past the offline threshold become OFFLINE. Returns how many. The runner flushes buffered contacts first. */
 export function markOfflineAgents(app: App, limit: number): number {
-  flushContacts(app); // a buffered contact must count before an agent is judged silent
   const cutoff = cutoffs(app).offlineBefore;
   const nowIso = app.now().toISOString();
   let n = 0;

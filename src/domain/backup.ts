@@ -1,19 +1,16 @@
 // Backups through the SQLite online backup API, and restore with verification. A snapshot is
 // consistent: from the server's own connection SQLite applies concurrent writes to the copy as it goes;
 // from a second process (the CLI) the whole copy is one step inside one read transaction.
-import Database from "better-sqlite3";
 import { copyFileSync, createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, type ReadStream } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Actor, App } from "../context.js";
-import { integrityCheck } from "../db/maintenance.js";
+import { checkpointFile, copyDatabase, integrityCheck, openExisting, schemaVersion, tableNames } from "../db/file.js";
 import { codeSchemaVersion, openDb, type Db } from "../db/open.js";
 import { newId } from "../ids.js";
 import { writeAudit } from "./audit.js";
 
 /** Pages copied per event-loop turn when backing up from the serving connection (4 MiB at 4 KiB pages). */
 const PAGES_PER_STEP = 1000;
-/** sqlite3_backup_step's page count that means "everything in one step". */
-const ALL_PAGES = 0x7fffffff;
 const REQUIRED_TABLES = ["users", "agents", "capsule_services", "commands", "audit_events"];
 
 export class BackupError extends Error {}
@@ -30,18 +27,10 @@ export async function backupTo(db: Db, dest: string, sameConnection: boolean): P
   const partial = `${dest}.partial`;
   rmSync(partial, { force: true });
   try {
-    const progress = await db.backup(partial, { progress: () => (sameConnection ? PAGES_PER_STEP : ALL_PAGES) });
-    // a single self-contained file: no -wal beside it to forget when copying it off the host
-    const copy = new Database(partial);
-    try {
-      copy.pragma("journal_mode = DELETE");
-      const problems = integrityCheck(copy);
-      if (problems.length !== 1 || problems[0] !== "ok") throw new BackupError(`backup failed its integrity check: ${problems.join("; ")}`);
-    } finally {
-      copy.close();
-    }
+    const { pages, problems } = await copyDatabase(db, partial, sameConnection ? PAGES_PER_STEP : 0);
+    if (problems.length !== 1 || problems[0] !== "ok") throw new BackupError(`backup failed its integrity check: ${problems.join("; ")}`);
     renameSync(partial, dest);
-    return { bytes: statSync(dest).size, pages: progress.totalPages };
+    return { bytes: statSync(dest).size, pages };
   } catch (err) {
     rmSync(partial, { force: true });
     throw err;
@@ -85,7 +74,7 @@ export function verifyDatabaseFile(path: string): BackupCheck {
   if (!existsSync(path)) throw new BackupError(`${path}: no such file`);
   let db: Db;
   try {
-    db = new Database(path, { fileMustExist: true });
+    db = openExisting(path);
   } catch (err) {
     throw new BackupError(`${path}: cannot open as SQLite (${err instanceof Error ? err.message : String(err)})`);
   }
@@ -97,9 +86,9 @@ export function verifyDatabaseFile(path: string): BackupCheck {
       throw new BackupError(`${path}: not a SQLite database (${err instanceof Error ? err.message : String(err)})`);
     }
     if (problems.length !== 1 || problems[0] !== "ok") throw new BackupError(`${path}: integrity check failed: ${problems.join("; ")}`);
-    const tables = new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));
+    const tables = tableNames(db);
     const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
-    const version = db.pragma("user_version", { simple: true }) as number;
+    const version = schemaVersion(db);
     if (version < 1 || missing.length) throw new BackupError(`${path}: not a Capstan database (missing ${missing.join(", ") || "schema version"})`);
     if (version > codeSchemaVersion()) {
       throw new BackupError(`${path}: schema version ${version} is newer than this Capstan (knows ${codeSchemaVersion()}); restore it with a newer Capstan`);
@@ -123,10 +112,7 @@ export function restoreDatabase(source: string, target: string, now: Date): { pr
     verifyDatabaseFile(staging);
     if (existsSync(target)) {
       // fold the WAL into the main file so the kept copy is complete on its own
-      const old = new Database(target, { fileMustExist: true });
-      old.pragma("busy_timeout = 5000");
-      old.pragma("wal_checkpoint(TRUNCATE)");
-      old.close();
+      checkpointFile(target);
       previous = `${target}.before-restore-${backupFileName(now).slice(8, -3)}`;
       renameSync(target, previous);
     }
@@ -138,7 +124,7 @@ export function restoreDatabase(source: string, target: string, now: Date): { pr
   }
   // apply newer migrations now, so a problem shows here and not at the next start
   const db = openDb(target);
-  const schemaVersion = db.pragma("user_version", { simple: true }) as number;
+  const version = schemaVersion(db);
   db.close();
-  return { previous: previous && basename(previous), schemaVersion };
+  return { previous: previous && basename(previous), schemaVersion: version };
 }

@@ -5,10 +5,15 @@
 import type { Actor, App } from "../context.js";
 import { deleteAuditEventsBefore } from "../db/audit.js";
 import { deleteBusEventsBefore } from "../db/busEvents.js";
-import { getSetting, putSetting, pruneCommandLogsBefore } from "../db/maintenance.js";
+import { pruneCommandLogsBefore } from "../db/commandLogs.js";
+import { getSetting, putSetting } from "../db/settings.js";
 import { deleteExpiredSessions } from "../db/sessions.js";
+import { markOfflineAgents } from "./agents.js";
 import { writeAudit } from "./audit.js";
-import { MAINTENANCE_SWEEPS } from "./maintenanceSweeps.js";
+import { flushContacts } from "./contacts.js";
+import { expireCommands } from "./commands/expire.js";
+import { expireRegistrationTokens } from "./registrationTokens.js";
+import { markStaleServices } from "./services.js";
 
 export const MAINTENANCE_BATCH = 500;
 /** Per run; a run cut short by it is followed by another one a second later. */
@@ -39,9 +44,14 @@ export interface MaintenanceTask {
 const retentionCutoff = (app: App): string | undefined =>
   app.config.auditRetentionDays > 0 ? new Date(app.now().getTime() - app.config.auditRetentionDays * 86_400_000).toISOString() : undefined;
 
-// Order matters: agents go OFFLINE before services are judged, commands expire before their logs are pruned.
+// Order matters: agents go OFFLINE before services are judged, so a silent agent's services walk
+// HEALTHY -> STALE -> OFFLINE in step with what the list filters show; commands expire before their
+// logs are pruned. The status and expiry sweeps are owned by their domain modules.
 const TASKS: MaintenanceTask[] = [
-  ...MAINTENANCE_SWEEPS,
+  { name: "agentsOffline", run: markOfflineAgents },
+  { name: "servicesStale", run: markStaleServices },
+  { name: "commandsExpired", run: expireCommands },
+  { name: "registrationTokensExpired", run: expireRegistrationTokens },
   {
     name: "auditEventsDeleted",
     run: (app, limit) => {
@@ -68,20 +78,6 @@ const TASKS: MaintenanceTask[] = [
   { name: "sessionsDeleted", run: (app) => deleteExpiredSessions(app.db, app.now().toISOString()) },
 ];
 
-interface SchedulerState {
-  /** Runs are serialised through this chain so two never overlap. */
-  chain: Promise<unknown>;
-  timer?: NodeJS.Timeout;
-  stopped: boolean;
-}
-
-const states = new WeakMap<App, SchedulerState>();
-const stateOf = (app: App): SchedulerState => {
-  let s = states.get(app);
-  if (!s) states.set(app, (s = { chain: Promise.resolve(), stopped: false }));
-  return s;
-};
-
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function runOnce(app: App, trigger: MaintenanceTrigger, budgetMs: number): Promise<MaintenanceResult> {
@@ -94,6 +90,8 @@ async function runOnce(app: App, trigger: MaintenanceTrigger, budgetMs: number):
     changes[task.name] = 0;
     try {
       for (;;) {
+        // the sweeps' one read barrier: a buffered contact counts before an agent or service is judged silent
+        flushContacts(app);
         const n = task.run(app, MAINTENANCE_BATCH);
         changes[task.name] += n;
         if (n < MAINTENANCE_BATCH) break;
@@ -131,7 +129,7 @@ async function runOnce(app: App, trigger: MaintenanceTrigger, budgetMs: number):
 
 /** Runs maintenance now, after any run in progress. */
 export function runMaintenance(app: App, trigger: MaintenanceTrigger = "manual", budgetMs = RUN_BUDGET_MS): Promise<MaintenanceResult> {
-  const state = stateOf(app);
+  const state = app.runtime.maintenance;
   const run = state.chain.then(() => runOnce(app, trigger, budgetMs));
   state.chain = run.catch(() => undefined);
   return run;
@@ -153,7 +151,7 @@ export const lastMaintenanceRun = (app: App): MaintenanceResult | null => getSet
  * for a run in progress so the database is not closed under it.
  */
 export function startMaintenance(app: App): { stop: () => Promise<void> } {
-  const state = stateOf(app);
+  const state = app.runtime.maintenance;
   const intervalMs = app.config.maintenanceIntervalSeconds * 1000;
   const tick = (trigger: MaintenanceTrigger) => {
     if (state.stopped) return;

@@ -3,7 +3,7 @@
 import { statSync } from "node:fs";
 import type { App } from "../context.js";
 import { countAuditActions } from "../db/audit.js";
-import { dbFacts } from "../db/maintenance.js";
+import { dbFacts } from "../db/file.js";
 import { countAgentsByStatus } from "../db/agents.js";
 import { commandsByStatusType, tableTotals } from "../db/metrics.js";
 import { countServicesByStatus } from "../db/services.js";

@@ -2,10 +2,8 @@
 // a code owned by another live agent is refused (no takeover), and sensitive values never reach the DB.
 import type { App } from "../context.js";
 import { getAgent } from "../db/agents.js";
-import {
-  getService, getServiceByCode, insertService, listConfigItems, replaceActionDefinitions, replaceConfigItems,
-  setServiceHealth, updateService, upsertHealthReport, type ActionRow, type ConfigRow, type ServiceStatus,
-} from "../db/services.js";
+import { getService, getServiceByCode, insertService, setServiceHealth, updateService, type ServiceStatus } from "../db/services.js";
+import { listConfigItems, replaceActionDefinitions, replaceConfigItems, upsertHealthReport, type ActionRow, type ConfigRow } from "../db/serviceParts.js";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { CapsuleManifest, type HealthInputT, type ReportedServiceT } from "../schemas/services.js";

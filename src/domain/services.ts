@@ -2,19 +2,14 @@
 // What agents report (manifest, configs, actions, health) is written by serviceReport.ts.
 import type { Actor, App } from "../context.js";
 import { getAgent, type AgentRow } from "../db/agents.js";
-import {
-  getHealthReport, getService, listActionDefinitions, listConfigItems, listDriftedServices, listServices, releaseService,
-  setServiceStoredStatus, type ActionRow, type ConfigRow, type HealthRow, type ServiceFilter, type ServiceListRow, type ServiceRow,
-} from "../db/services.js";
+import { getService, listDriftedServices, listServices, releaseService, setServiceStoredStatus, type ServiceFilter, type ServiceListRow, type ServiceRow } from "../db/services.js";
+import { getHealthReport, listActionDefinitions, listConfigItems, type ActionRow, type ConfigRow, type HealthRow } from "../db/serviceParts.js";
 import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
 import { writeAudit } from "./audit.js";
-import { flushContacts } from "./contacts.js";
 import { scrubSecretValues } from "./serviceReport.js";
 import { cutoffs, effectiveServiceStatus } from "./status.js";
-
-export { recordHealth, reportServices, reportServicesTx, scrubSecretValues } from "./serviceReport.js";
 
 export function serviceToWire(app: App, s: ServiceListRow, agent: AgentRow | undefined) {
   const eff = effectiveServiceStatus(app, s, agent);
@@ -122,7 +117,6 @@ export function releaseServiceById(app: App, actor: Actor, id: string, requestId
  * (system.service.stale); other moves (to OFFLINE, or back after recovery) are bookkeeping only.
  */
 export function markStaleServices(app: App, limit: number): number {
-  flushContacts(app); // judge staleness on every contact received so far
   const nowIso = app.now().toISOString();
   let n = 0;
   for (const s of listDriftedServices(app.db, cutoffs(app), limit)) {

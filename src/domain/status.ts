@@ -19,7 +19,7 @@ export function cutoffs(app: Pick<App, "now" | "config">): Cutoffs {
 }
 
 /** Human duration for reasons: "45 s", "12 min", "2 h 5 min", "3 d". Seconds up to 10 min, to compare with thresholds given in seconds. */
-export function duration(ms: number): string {
+export function reasonAge(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
   if (s < 600) return `${s} s`;
   const m = Math.floor(s / 60);
@@ -43,11 +43,11 @@ export function effectiveAgentStatus(app: App, a: AgentRow): EffectiveStatus {
   const neverHeard = a.lastHeartbeatAt === null || a.lastHeartbeatAt < a.registeredAt;
   if (contact < cutoffs(app).offlineBefore) {
     return neverHeard
-      ? { status: "OFFLINE", reason: `registered ${duration(silentMs)} ago and never sent a heartbeat (${threshold})` }
-      : { status: "OFFLINE", reason: `no heartbeat for ${duration(silentMs)} (${threshold})` };
+      ? { status: "OFFLINE", reason: `registered ${reasonAge(silentMs)} ago and never sent a heartbeat (${threshold})` }
+      : { status: "OFFLINE", reason: `no heartbeat for ${reasonAge(silentMs)} (${threshold})` };
   }
   if (neverHeard) return { status: "PENDING", reason: "registered; waiting for the first heartbeat" };
-  return { status: "ONLINE", reason: `last heartbeat ${duration(silentMs)} ago` };
+  return { status: "ONLINE", reason: `last heartbeat ${reasonAge(silentMs)} ago` };
 }
 
 /** contract.md "Effective service status"; the released case is ours (an operator freed the code). */
@@ -58,12 +58,12 @@ export function effectiveServiceStatus(app: App, s: ServiceListRow, a: AgentRow 
   if (a.status === "REVOKED") return { status: "OFFLINE", reason: `agent ${a.code} is revoked` };
   const now = app.now().getTime();
   const c = cutoffs(app);
-  if (a.status === "OFFLINE") return { status: "OFFLINE", reason: `agent ${a.code} is offline (silent for ${duration(now - Date.parse(lastContact(a)))})` };
+  if (a.status === "OFFLINE") return { status: "OFFLINE", reason: `agent ${a.code} is offline (silent for ${reasonAge(now - Date.parse(lastContact(a)))})` };
   if (lastContact(a) < c.offlineBefore) {
-    return { status: "STALE", reason: `agent ${a.code} has not sent a heartbeat for ${duration(now - Date.parse(lastContact(a)))}` };
+    return { status: "STALE", reason: `agent ${a.code} has not sent a heartbeat for ${reasonAge(now - Date.parse(lastContact(a)))}` };
   }
   if (s.lastHealthAt && s.lastHealthAt < c.healthStaleBefore) {
-    return { status: "STALE", reason: `last health report ${duration(now - Date.parse(s.lastHealthAt))} ago (stale after ${app.config.healthStaleThresholdSeconds} s)` };
+    return { status: "STALE", reason: `last health report ${reasonAge(now - Date.parse(s.lastHealthAt))} ago (stale after ${app.config.healthStaleThresholdSeconds} s)` };
   }
   if (s.healthStatus === "UP") return { status: "HEALTHY", reason: "health UP" };
   if (s.healthStatus === "DEGRADED" || s.healthStatus === "DOWN") return { status: "UNHEALTHY", reason: `health ${s.healthStatus}` };

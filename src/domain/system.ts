@@ -1,12 +1,13 @@
 // System health and version: a cheap DB probe, uptime, build facts.
 import type { App } from "../context.js";
+import { ping, schemaVersion } from "../db/file.js";
 import { codeSchemaVersion } from "../db/open.js";
 
 export function systemHealth(app: App) {
   const t0 = performance.now();
   let dbStatus: "UP" | "DEGRADED" | "DOWN" = "UP";
   try {
-    app.db.prepare("SELECT 1").get();
+    ping(app.db);
   } catch {
     dbStatus = "DOWN";
   }
@@ -27,8 +28,7 @@ export const systemVersion = (app: App) => ({ version: app.version, edition: "ce
 
 export function isReady(app: App): boolean {
   try {
-    const v = app.db.pragma("user_version", { simple: true }) as number;
-    return v === codeSchemaVersion();
+    return schemaVersion(app.db) === codeSchemaVersion();
   } catch {
     return false;
   }

@@ -1,5 +1,6 @@
 // Users: create, update with last-owner protection, reset passwords, first-start bootstrap.
-import type { Actor, App, Role } from "../context.js";
+import type { Role } from "../auth/roles.js";
+import type { Actor, App } from "../context.js";
 import { hashPassword } from "../auth/passwords.js";
 import { revokeApiTokensForUser } from "../db/apiTokens.js";
 import { deleteSessionsForUser } from "../db/sessions.js";

@@ -67,7 +67,8 @@ export function parseForm(text: string): Record<string, string | string[]> {
   return { ...out };
 }
 
-export function parseBody(raw: Buffer, contentType: string | undefined): unknown {
+/** Decodes a raw body by its Content-Type: JSON (depth-checked) or urlencoded form fields. */
+export function decodeBody(raw: Buffer, contentType: string | undefined): unknown {
   if (raw.length === 0) return undefined;
   const type = (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase();
   let text: string;

@@ -10,10 +10,6 @@ export interface PageErrorRenderer {
   (ctx: Ctx, status: number, code: ErrorCode, message: string): string;
 }
 
-let pageErrorRenderer: PageErrorRenderer | undefined;
-/** The console registers how error pages look; until then pages get a minimal document. */
-export const setPageErrorRenderer = (r: PageErrorRenderer): void => { pageErrorRenderer = r; };
-
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
@@ -30,7 +26,8 @@ export function toAppError(err: unknown): AppError {
   return new AppError("INTERNAL_ERROR", "unexpected server error");
 }
 
-export function errorReply(ctx: Ctx, route: AnyRoute | undefined, err: unknown): Reply {
+/** `renderPage` is how console errors look (src/console/errors.ts), passed in by createApp's caller. */
+export function errorReply(ctx: Ctx, route: AnyRoute | undefined, err: unknown, renderPage: PageErrorRenderer): Reply {
   const e = toAppError(err);
   if (e.code === "INTERNAL_ERROR" || e.code === "DATABASE_UNAVAILABLE") {
     ctx.app.log.error("request failed", {
@@ -40,13 +37,10 @@ export function errorReply(ctx: Ctx, route: AnyRoute | undefined, err: unknown):
   }
   const headers = { ...(e.headers ?? {}) };
   if (route?.page || (!route && !ctx.path.startsWith("/api/") && acceptsHtml(ctx))) {
-    if ((e.code === "UNAUTHORIZED" || e.code === "SESSION_EXPIRED") && ctx.req.method === "GET") {
+    if (e.code === "UNAUTHORIZED" && ctx.req.method === "GET") {
       return redirect(`/login?next=${encodeURIComponent(ctx.path + (ctx.query.size ? `?${ctx.query}` : ""))}`);
     }
-    const body = pageErrorRenderer
-      ? pageErrorRenderer(ctx, e.status, e.code, e.message)
-      : `<!doctype html><title>${e.status}</title><h1>${e.status} ${escapeHtml(e.code)}</h1><p>${escapeHtml(e.message)}</p>`;
-    return html(body, e.status, headers);
+    return html(renderPage(ctx, e.status, e.code, e.message), e.status, headers);
   }
   return {
     kind: "json",
@@ -57,8 +51,5 @@ export function errorReply(ctx: Ctx, route: AnyRoute | undefined, err: unknown):
 }
 
 const acceptsHtml = (ctx: Ctx): boolean => (ctx.req.headers.accept ?? "").includes("text/html");
-
-export const escapeHtml = (s: string): string =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 export const statusOf = (code: ErrorCode): number => ERRORS[code];

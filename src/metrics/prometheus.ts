@@ -1,5 +1,5 @@
-// GET /metrics content: one prom-client Registry per app (never the global one, so several apps in
-// one process — tests — keep separate series). Request metrics come from the runtime's onRequest hook;
+// GET /metrics content: one prom-client Registry per app, kept in app.runtime (never the global one,
+// so several apps in one process — tests — keep separate series). Request metrics come from the runtime's onRequest hook;
 // everything else is read at scrape time, so nothing here can drift from the database.
 import type * as PromClient from "prom-client";
 import type { Registry } from "prom-client";
@@ -8,8 +8,6 @@ import { commandsFinishedSince } from "../db/metrics.js";
 import { lastMaintenanceRun } from "../domain/maintenance.js";
 import { COMMAND_STATUSES, COMMAND_TYPES, databaseSize, statusCounts } from "../domain/metrics.js";
 import type { OperationalCounters } from "../runtime.js";
-
-const registries = new WeakMap<App, Registry>();
 
 // prom-client is loaded only when metrics are on (CAPSTAN_METRICS): with the default "off" an idle
 // server saves ~8 MB RSS and every request skips two labelled observations nobody can scrape.
@@ -38,12 +36,12 @@ function mirroredCounter(register: Registry, app: App, name: string, help: strin
  * after loadPromClient().
  */
 export function installMetrics(app: App): Registry {
-  const existing = registries.get(app);
+  const existing = app.runtime.metricsRegistry;
   if (existing) return existing;
   if (!prom) throw new Error("installMetrics: call loadPromClient() first");
   const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = prom;
   const register = new Registry();
-  registries.set(app, register);
+  app.runtime.metricsRegistry = register;
   collectDefaultMetrics({ register });
 
   new Gauge({ name: "capstan_info", help: "Capstan build information.", labelNames: ["version"], registers: [register] }).set({ version: app.version }, 1);

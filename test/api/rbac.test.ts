@@ -3,7 +3,8 @@
 // auth kind this test does not know fails it.
 import t from "tap";
 import { createApiToken } from "../../src/domain/apiTokens.js";
-import { ROLE_RANK, type AnyRoute, type Role } from "../../src/context.js";
+import { ROLE_RANK, type Role } from "../../src/auth/roles.js";
+import type { AnyRoute } from "../../src/context.js";
 import { startTestServer, type Client } from "../helpers.js";
 
 const FAKE_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";

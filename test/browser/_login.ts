@@ -1,6 +1,6 @@
 // A browser page logged in through the console's login form as a fresh user of the given role.
 import type { BrowserContext, Page } from "playwright-core";
-import type { Role } from "../../src/context.js";
+import type { Role } from "../../src/auth/roles.js";
 import { createUser } from "../../src/domain/users.js";
 import type { TestServer } from "../helpers.js";
 

@@ -1,7 +1,7 @@
 // A browser without JavaScript, by hand: a cookie jar, plain GET/POST with redirect: "manual",
 // form posts carrying the _csrf field scraped from the page, like a user with scripts turned off.
 import { createUser } from "../../src/domain/users.js";
-import type { Role } from "../../src/context.js";
+import type { Role } from "../../src/auth/roles.js";
 import type { TestServer } from "../helpers.js";
 
 export interface Page {

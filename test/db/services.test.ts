@@ -3,11 +3,8 @@ import { loadConfig } from "../../src/config.js";
 import type { App } from "../../src/context.js";
 import { insertAgent, type AgentRow } from "../../src/db/agents.js";
 import { openDb, type Db } from "../../src/db/open.js";
-import {
-  countServicesByStatus, getActionDefinition, getHealthReport, getService, getServiceByCode, insertService, listActionDefinitions,
-  listConfigItems, listDriftedServices, listServices, listServicesOfAgent, releaseService, replaceActionDefinitions, replaceConfigItems,
-  setServiceHealth, setServiceStoredStatus, updateService, upsertHealthReport, type ActionRow, type ConfigRow, type ServiceWrite,
-} from "../../src/db/services.js";
+import { countServicesByStatus, getService, getServiceByCode, insertService, listDriftedServices, listServices, listServicesOfAgent, releaseService, setServiceHealth, setServiceStoredStatus, updateService, type ServiceWrite } from "../../src/db/services.js";
+import { getActionDefinition, getHealthReport, listActionDefinitions, listConfigItems, replaceActionDefinitions, replaceConfigItems, upsertHealthReport, type ActionRow, type ConfigRow } from "../../src/db/serviceParts.js";
 import { cutoffs, effectiveServiceStatus } from "../../src/domain/status.js";
 import { newId } from "../../src/ids.js";
 

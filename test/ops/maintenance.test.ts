@@ -186,3 +186,19 @@ t.test("the scheduler runs at start and then on its timer", async (t) => {
   await sleep(1300); // longer than the interval: a timer left running would now hit the closed database
   t.notOk(s.logs.some((l) => l.includes("maintenance")  && l.includes('"level":"error"')), "no run after close");
 });
+
+t.test("a sweep counts contacts still buffered in memory (the runner flushes before every task)", async (t) => {
+  const clock = manualClock();
+  const s = await startTestServer(t, { env: SHORT, now: clock.now });
+  await startRunDone(s);
+  const { agentId, agent } = await registerTestAgent(s);
+  t.equal((await agent.post(`/api/agents/${agentId}/heartbeat`, {})).status, 200);
+  clock.advance(8);
+  t.equal((await agent.post(`/api/agents/${agentId}/heartbeat`, {})).status, 200);
+  t.ok(s.app.runtime.contacts.has(agentId), "the steady-state contact is buffered, not written");
+  clock.advance(4); // 12 s since the last written contact, 4 s since the buffered one
+  const { runMaintenance } = await import("../../src/domain/maintenance.js");
+  const run = await runMaintenance(s.app, "manual"); // no admin request in between to flush
+  t.equal(run.changes.agentsOffline, 0, "the agent is not judged silent on a stale stored time");
+  t.equal(s.app.runtime.contacts.size, 0, "flushed");
+});

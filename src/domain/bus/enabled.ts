@@ -1,14 +1,13 @@
-// The bus is off unless CAPSTAN_BUS_ENABLED: agents and the console then see no bus at all (404, as
-// if the route did not exist), while the admin API answers 503 saying how to turn it on.
-import type { App } from "../../context.js";
+// The bus is off unless CAPSTAN_BUS_ENABLED. Routes that belong to it say `feature: "bus"` in the route
+// table and app.ts calls this gate before their handler (after authentication, as a handler would be):
+// agents and the console then see no bus at all (404, as if the route did not exist), while the admin
+// API answers 503 saying how to turn it on.
+import type { AnyRoute, App } from "../../context.js";
 import { AppError } from "../../errors.js";
 
-export const busEnabled = (app: App): boolean => app.config.busEnabled;
-
-export function requireBusForAdmin(app: App): void {
-  if (!app.config.busEnabled) throw new AppError("BUS_DISABLED", "the Capsule Bus is off; start Capstan with CAPSTAN_BUS_ENABLED=true to use it");
-}
-
-export function requireBusVisible(app: App): void {
-  if (!app.config.busEnabled) throw new AppError("NOT_FOUND", "no such route");
+export function requireBusFeature(app: App, route: AnyRoute): void {
+  if (app.config.busEnabled) return;
+  const adminApi = route.auth !== "agent" && route.auth !== "public" && !route.page;
+  if (adminApi) throw new AppError("BUS_DISABLED", "the Capsule Bus is off; start Capstan with CAPSTAN_BUS_ENABLED=true to use it");
+  throw new AppError("NOT_FOUND", "no such route");
 }

@@ -2,7 +2,8 @@
 // console's "test against a sample event" preview built on the same rule and template code.
 import type { App } from "../../context.js";
 import { getAgent } from "../../db/agents.js";
-import { getActionDefinition, getServiceByCode } from "../../db/services.js";
+import { getServiceByCode } from "../../db/services.js";
+import { getActionDefinition } from "../../db/serviceParts.js";
 import { AppError } from "../../errors.js";
 import type { PreviewBusRouteInput } from "../../schemas/bus.js";
 import { isAgentAvailable } from "../agents.js";

@@ -1,4 +1,4 @@
-// Per-agent ingest limit, in memory: a fixed one-minute window per agent. A restart resets it, which
+// Per-agent ingest limit, in memory (app.runtime.busIngestWindows): a fixed one-minute window per agent. A restart resets it, which
 // is fine for a guard whose job is to stop a runaway publisher, not to meter usage.
 import type { App } from "../../context.js";
 import { AppError } from "../../errors.js";
@@ -8,18 +8,10 @@ const WINDOW_MS = 60_000;
 /** Bounded memory: past this many tracked agents, finished windows are dropped. */
 const MAX_TRACKED = 10_000;
 
-interface Window {
+export interface IngestWindow {
   startMs: number;
   count: number;
   refusalAudited: boolean;
-}
-
-const windowsByRuntime = new WeakMap<App["runtime"], Map<string, Window>>();
-
-function windowsOf(app: App): Map<string, Window> {
-  let m = windowsByRuntime.get(app.runtime);
-  if (!m) windowsByRuntime.set(app.runtime, (m = new Map()));
-  return m;
 }
 
 /**
@@ -28,7 +20,7 @@ function windowsOf(app: App): Map<string, Window> {
  * flood the audit log as well.
  */
 export function takeIngestSlot(app: App, agentId: string, requestId?: string): void {
-  const windows = windowsOf(app);
+  const windows = app.runtime.busIngestWindows;
   const nowMs = app.now().getTime();
   let w = windows.get(agentId);
   if (!w || nowMs - w.startMs >= WINDOW_MS) {

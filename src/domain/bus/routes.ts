@@ -5,7 +5,8 @@ import {
   deleteBusRoute, getBusRoute, insertBusRoute, listBusRoutes, updateBusRoute, type BusRouteFilter, type BusRouteRow,
 } from "../../db/busRoutes.js";
 import type { SortKey } from "../../db/query.js";
-import { getActionDefinition, getServiceByCode } from "../../db/services.js";
+import { getServiceByCode } from "../../db/services.js";
+import { getActionDefinition } from "../../db/serviceParts.js";
 import { AppError } from "../../errors.js";
 import type { Pagination } from "../../http/reply.js";
 import { newId } from "../../ids.js";

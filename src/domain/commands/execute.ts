@@ -3,7 +3,8 @@
 import type { Actor, App } from "../../context.js";
 import { getAgent, type AgentRow } from "../../db/agents.js";
 import type { CommandCreator, CommandRow } from "../../db/commands.js";
-import { getActionDefinition, getService, type ActionRow, type ServiceRow } from "../../db/services.js";
+import { getService, type ServiceRow } from "../../db/services.js";
+import { getActionDefinition, type ActionRow } from "../../db/serviceParts.js";
 import { AppError } from "../../errors.js";
 import { isAgentAvailable } from "../agents.js";
 import { auditRefusal, createCommand, SERVICE_TARGET } from "./lifecycle.js";

@@ -2,7 +2,7 @@
 // one person allowed to see it reads the command. Bounded three ways so an agent cannot grow the
 // process and a forgotten key does not wait for a reader forever: per key (bytes), in count (the
 // oldest is dropped) and in time (gone 15 minutes after the result arrived).
-import type { Role } from "../../context.js";
+import type { Role } from "../../auth/roles.js";
 
 export const GENERATED_KEY_MAX_BYTES = 4096;
 export const GENERATED_KEYS_MAX = 1000;

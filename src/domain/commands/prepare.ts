@@ -3,7 +3,7 @@
 import type { Actor, App } from "../../context.js";
 import { getCommandResult } from "../../db/commandResults.js";
 import { getCommand, type CommandRow } from "../../db/commands.js";
-import type { ActionRow } from "../../db/services.js";
+import type { ActionRow } from "../../db/serviceParts.js";
 import { AppError } from "../../errors.js";
 import { writeAudit } from "../audit.js";
 import { actionToWire } from "../services.js";

@@ -1,6 +1,5 @@
-// /api/agents/:agentId/bus/events: an agent publishes a Capsule Bus event (404 while the bus is off).
+// /api/agents/:agentId/bus/events: an agent publishes a Capsule Bus event (404 while the bus is off: feature: "bus").
 import { route } from "../../context.js";
-import { requireBusVisible } from "../../domain/bus/enabled.js";
 import { ingestEvent } from "../../domain/bus/ingest.js";
 import { takeIngestSlot } from "../../domain/bus/rateLimit.js";
 import { ok } from "../../http/reply.js";
@@ -12,9 +11,8 @@ const EVENT_BODY_LIMIT = 64 * 1024;
 
 export const agentBusRoutes = [
   route({
-    method: "POST", path: "/api/agents/:agentId/bus/events", auth: "agent", name: "publishBusEvent", bodyLimit: EVENT_BODY_LIMIT,
+    method: "POST", path: "/api/agents/:agentId/bus/events", auth: "agent", feature: "bus", name: "publishBusEvent", bodyLimit: EVENT_BODY_LIMIT,
     handler: async (ctx) => {
-      requireBusVisible(ctx.app);
       const agentId = ctx.agent!.agentId;
       // counted before validation: a publisher sending garbage in a loop is throttled too
       takeIngestSlot(ctx.app, agentId, ctx.requestId);

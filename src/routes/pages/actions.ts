@@ -2,7 +2,7 @@
 // generated form; POST validates, asks for confirmation when the action needs it, then executes and
 // redirects to the live command. Same domain operations as GET/POST /api/admin/.../actions/:name.
 import { route, type Ctx } from "../../context.js";
-import { getActionDefinition, type ActionRow } from "../../db/services.js";
+import { getActionDefinition, type ActionRow } from "../../db/serviceParts.js";
 import { executeAction, needsConfirmation } from "../../domain/commands/execute.js";
 import { prepareAction } from "../../domain/commands/prepare.js";
 import { redact } from "../../domain/redact.js";

@@ -1,7 +1,6 @@
 // /bus/*: Capsule Bus route rules (list, create, edit, status, delete, test against a sample event)
 // and received events with what they caused. Hidden (404) while the bus is off.
 import { route, type Ctx } from "../../context.js";
-import { requireBusVisible } from "../../domain/bus/enabled.js";
 import { busEventDetail, causedCommands, listBusEventsPage } from "../../domain/bus/events.js";
 import { previewRoute } from "../../domain/bus/match.js";
 import { busRouteToWire, changeBusRoute, createBusRoute, listBusRoutesPage, removeBusRoute, requireBusRoute } from "../../domain/bus/routes.js";
@@ -57,7 +56,6 @@ function formPage(ctx: Ctx<unknown>, routeId: string | null, form: FormState, st
 
 /** Runs a write; 422s come back as the form with messages, anything else goes to the error page. */
 async function submit(ctx: Ctx<unknown>, routeId: string | null, write: (v: Record<string, string>) => string): Promise<Reply> {
-  requireBusVisible(ctx.app);
   const values = formValues(await readForm(ctx));
   try {
     return redirect(routeHref(write(values)));
@@ -70,9 +68,8 @@ async function submit(ctx: Ctx<unknown>, routeId: string | null, write: (v: Reco
 
 export const busPages = [
   route({
-    method: "GET", path: "/bus/routes", auth: "viewer", page: true, name: "listBusRoutesPage", query: true,
+    method: "GET", path: "/bus/routes", auth: "viewer", feature: "bus", page: true, name: "listBusRoutesPage", query: true,
     handler: (ctx) => {
-      requireBusVisible(ctx.app);
       const query = cleanQuery(ctx.query);
       const qy = parseQuery(query, ListBusRoutesQuery, LIST_BUS_ROUTES_ARRAYS);
       const { rows, pagination } = listBusRoutesPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize);
@@ -85,14 +82,13 @@ export const busPages = [
     },
   }),
   route({
-    method: "GET", path: "/bus/routes/new", auth: "operator", page: true, name: "newBusRoutePage",
+    method: "GET", path: "/bus/routes/new", auth: "operator", feature: "bus", page: true, name: "newBusRoutePage",
     handler: (ctx) => {
-      requireBusVisible(ctx.app);
       return formPage(ctx, null, { values: { status: "DISABLED" }, errors: {}, message: null });
     },
   }),
   route({
-    method: "POST", path: "/bus/routes", auth: "operator", page: true, name: "createBusRoutePage",
+    method: "POST", path: "/bus/routes", auth: "operator", feature: "bus", page: true, name: "createBusRoutePage",
     handler: (ctx) => submit(ctx, null, (v) => {
       const r = createBusRoute(ctx.app, actorOf(ctx), CreateBusRouteBody.parse(createBody(v)), ctx.requestId);
       setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `Route "${r.name}" created (${r.status}).` });
@@ -100,9 +96,8 @@ export const busPages = [
     }),
   }),
   route({
-    method: "POST", path: "/bus/routes/preview", auth: "operator", page: true, name: "previewBusRoutePage",
+    method: "POST", path: "/bus/routes/preview", auth: "operator", feature: "bus", page: true, name: "previewBusRoutePage",
     handler: async (ctx) => {
-      requireBusVisible(ctx.app);
       const form = await readForm(ctx);
       const values = formValues(form);
       const routeId = typeof form.routeId === "string" && form.routeId ? routeIdOf(form.routeId) : null;
@@ -119,15 +114,14 @@ export const busPages = [
     },
   }),
   route({
-    method: "GET", path: "/bus/routes/:routeId", auth: "viewer", page: true, name: "showBusRoutePage",
+    method: "GET", path: "/bus/routes/:routeId", auth: "viewer", feature: "bus", page: true, name: "showBusRoutePage",
     handler: (ctx) => {
-      requireBusVisible(ctx.app);
       const id = routeIdOf(ctx.params.routeId);
       return formPage(ctx, id, { values: routeFormValues(busRouteToWire(ctx.app, requireBusRoute(ctx.app, id))), errors: {}, message: null });
     },
   }),
   route({
-    method: "POST", path: "/bus/routes/:routeId", auth: "operator", page: true, name: "updateBusRoutePage",
+    method: "POST", path: "/bus/routes/:routeId", auth: "operator", feature: "bus", page: true, name: "updateBusRoutePage",
     handler: (ctx) => {
       const id = routeIdOf(ctx.params.routeId);
       return submit(ctx, id, (v) => {
@@ -138,9 +132,8 @@ export const busPages = [
     },
   }),
   route({
-    method: "POST", path: "/bus/routes/:routeId/status", auth: "operator", page: true, name: "setBusRouteStatusPage",
+    method: "POST", path: "/bus/routes/:routeId/status", auth: "operator", feature: "bus", page: true, name: "setBusRouteStatusPage",
     handler: async (ctx) => {
-      requireBusVisible(ctx.app);
       const id = routeIdOf(ctx.params.routeId);
       const form = await readForm(ctx);
       const status = UpdateBusRouteBody.parse({ status: form.status }).status!;
@@ -156,9 +149,8 @@ export const busPages = [
     },
   }),
   route({
-    method: "POST", path: "/bus/routes/:routeId/delete", auth: "operator", page: true, name: "deleteBusRoutePage",
+    method: "POST", path: "/bus/routes/:routeId/delete", auth: "operator", feature: "bus", page: true, name: "deleteBusRoutePage",
     handler: (ctx) => {
-      requireBusVisible(ctx.app);
       const id = routeIdOf(ctx.params.routeId);
       const name = requireBusRoute(ctx.app, id).name;
       removeBusRoute(ctx.app, actorOf(ctx), id, ctx.requestId);
@@ -167,9 +159,8 @@ export const busPages = [
     },
   }),
   route({
-    method: "GET", path: "/bus/events", auth: "viewer", page: true, name: "listBusEventsPage", query: true,
+    method: "GET", path: "/bus/events", auth: "viewer", feature: "bus", page: true, name: "listBusEventsPage", query: true,
     handler: (ctx) => {
-      requireBusVisible(ctx.app);
       const query = cleanQuery(ctx.query);
       const qy = parseQuery(query, ListBusEventsQuery, LIST_BUS_EVENTS_ARRAYS);
       const { rows, pagination } = listBusEventsPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize);
@@ -183,9 +174,8 @@ export const busPages = [
     },
   }),
   route({
-    method: "GET", path: "/bus/events/:eventId", auth: "viewer", page: true, name: "showBusEventPage",
+    method: "GET", path: "/bus/events/:eventId", auth: "viewer", feature: "bus", page: true, name: "showBusEventPage",
     handler: (ctx) => {
-      requireBusVisible(ctx.app);
       const id = idOf("bev").safeParse(ctx.params.eventId);
       if (!id.success) throw new AppError("NOT_FOUND", "no such bus event");
       const e = busEventDetail(ctx.app, id.data);

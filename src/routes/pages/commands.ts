@@ -1,7 +1,7 @@
 // /commands and /commands/:id: list with filters, live detail (htmx polls the _live fragment until a
 // terminal state), cancel and retry — the same domain operations as /api/admin/commands.
 import { route, type Ctx } from "../../context.js";
-import { getActionDefinition } from "../../db/services.js";
+import { getActionDefinition } from "../../db/serviceParts.js";
 import { cancelCommandById } from "../../domain/commands/cancel.js";
 import { needsConfirmation } from "../../domain/commands/execute.js";
 import { getCommandDetail, getCommandLogs, keyReaderOf, listCommandsWire } from "../../domain/commands/queries.js";

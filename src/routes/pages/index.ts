@@ -1,5 +1,4 @@
-// Every console page route, in matching order. Importing the error module registers the HTML error pages.
-import "../../console/errors.js";
+// Every console page route, in matching order.
 import type { AnyRoute } from "../../context.js";
 import { authPages } from "./auth.js";
 import { staticPages } from "./static.js";

@@ -1,6 +1,5 @@
-// /api/admin/bus/*: route rules (operators manage, viewers read) and received events. 503 while the bus is off.
+// /api/admin/bus/*: route rules (operators manage, viewers read) and received events. 503 while the bus is off (feature: "bus").
 import { route, type Ctx } from "../../../context.js";
-import { requireBusForAdmin } from "../../../domain/bus/enabled.js";
 import { busEventDetail, listBusEventsPage } from "../../../domain/bus/events.js";
 import { previewRoute } from "../../../domain/bus/match.js";
 import { busRouteToWire, changeBusRoute, createBusRoute, listBusRoutesPage, removeBusRoute, requireBusRoute } from "../../../domain/bus/routes.js";
@@ -15,65 +14,57 @@ const actorOf = (ctx: Ctx<unknown>) => ({ type: "USER" as const, id: ctx.admin!.
 
 export const adminBusRoutes = [
   route({
-    method: "GET", path: `${BASE}/routes`, auth: "viewer", name: "listBusRoutes", query: true,
+    method: "GET", path: `${BASE}/routes`, auth: "viewer", feature: "bus", name: "listBusRoutes", query: true,
     handler: ({ app, query }) => {
-      requireBusForAdmin(app);
       const { page, pageSize, sort, ...filter } = parseQuery(query, ListBusRoutesQuery, LIST_BUS_ROUTES_ARRAYS);
       const { rows, pagination } = listBusRoutesPage(app, filter, sort, page, pageSize);
       return okList(rows, pagination);
     },
   }),
   route({
-    method: "POST", path: `${BASE}/routes`, auth: "operator", name: "createBusRoute",
+    method: "POST", path: `${BASE}/routes`, auth: "operator", feature: "bus", name: "createBusRoute",
     handler: async (ctx) => {
-      requireBusForAdmin(ctx.app);
       const input = parseBody(CreateBusRouteBody, await ctx.body());
       return ok(busRouteToWire(ctx.app, createBusRoute(ctx.app, actorOf(ctx), input, ctx.requestId)));
     },
   }),
   route({
-    method: "POST", path: `${BASE}/routes/preview`, auth: "operator", name: "previewBusRoute",
+    method: "POST", path: `${BASE}/routes/preview`, auth: "operator", feature: "bus", name: "previewBusRoute",
     handler: async (ctx) => {
-      requireBusForAdmin(ctx.app);
       return ok(previewRoute(ctx.app, parseBody(PreviewBusRouteBody, await ctx.body())));
     },
   }),
   route({
-    method: "GET", path: `${BASE}/routes/:routeId`, auth: "viewer", name: "showBusRoute",
+    method: "GET", path: `${BASE}/routes/:routeId`, auth: "viewer", feature: "bus", name: "showBusRoute",
     handler: ({ app, params }) => {
-      requireBusForAdmin(app);
       return ok(busRouteToWire(app, requireBusRoute(app, params.routeId)));
     },
   }),
   route({
-    method: "PATCH", path: `${BASE}/routes/:routeId`, auth: "operator", name: "updateBusRoute",
+    method: "PATCH", path: `${BASE}/routes/:routeId`, auth: "operator", feature: "bus", name: "updateBusRoute",
     handler: async (ctx) => {
-      requireBusForAdmin(ctx.app);
       const patch = parseBody(UpdateBusRouteBody, await ctx.body());
       return ok(busRouteToWire(ctx.app, changeBusRoute(ctx.app, actorOf(ctx), ctx.params.routeId, patch, ctx.requestId)));
     },
   }),
   route({
-    method: "DELETE", path: `${BASE}/routes/:routeId`, auth: "operator", name: "deleteBusRoute",
+    method: "DELETE", path: `${BASE}/routes/:routeId`, auth: "operator", feature: "bus", name: "deleteBusRoute",
     handler: (ctx) => {
-      requireBusForAdmin(ctx.app);
       removeBusRoute(ctx.app, actorOf(ctx), ctx.params.routeId, ctx.requestId);
       return okEmpty();
     },
   }),
   route({
-    method: "GET", path: `${BASE}/events`, auth: "viewer", name: "listBusEvents", query: true,
+    method: "GET", path: `${BASE}/events`, auth: "viewer", feature: "bus", name: "listBusEvents", query: true,
     handler: ({ app, query }) => {
-      requireBusForAdmin(app);
       const { page, pageSize, sort, ...filter } = parseQuery(query, ListBusEventsQuery, LIST_BUS_EVENTS_ARRAYS);
       const { rows, pagination } = listBusEventsPage(app, filter, sort, page, pageSize);
       return okList(rows, pagination);
     },
   }),
   route({
-    method: "GET", path: `${BASE}/events/:eventId`, auth: "viewer", name: "showBusEvent",
+    method: "GET", path: `${BASE}/events/:eventId`, auth: "viewer", feature: "bus", name: "showBusEvent",
     handler: ({ app, params }) => {
-      requireBusForAdmin(app);
       return ok(busEventDetail(app, params.eventId));
     },
   }),
