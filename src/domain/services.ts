@@ -3,7 +3,7 @@
 import type { Actor, App } from "../context.js";
 import { getAgent, type AgentRow } from "../db/agents.js";
 import {
-  getHealthReport, getService, listActionDefinitions, listConfigItems, listDriftedServices, listServices, releaseService,
+  getActionDefinition, getHealthReport, getService, listActionDefinitions, listConfigItems, listDriftedServices, listServices, listServicesOfAgent, releaseService,
   setServiceStoredStatus, type ActionRow, type ConfigRow, type HealthRow, type ServiceFilter, type ServiceListRow, type ServiceRow,
 } from "../db/services.js";
 import type { SortKey } from "../db/query.js";
@@ -14,6 +14,7 @@ import { flushContacts } from "./contacts.js";
 import { scrubSecretValues } from "./serviceReport.js";
 import { cutoffs, effectiveServiceStatus } from "./status.js";
 
+export type { ActionRow } from "../db/services.js";
 export { recordHealth, reportServices, reportServicesTx, scrubSecretValues } from "./serviceReport.js";
 
 export function serviceToWire(app: App, s: ServiceListRow, agent: AgentRow | undefined) {
@@ -65,6 +66,19 @@ export function listServicesPage(
     return agents.get(s.agentId);
   };
   return { rows: rows.map((s) => serviceToWire(app, s, agentOf(s))), pagination: { page, pageSize, total } };
+}
+
+/** The services an agent reports (agent detail page). */
+export const servicesOfAgent = (app: App, agent: AgentRow): ServiceWire[] =>
+  listServicesOfAgent(app.db, agent.id).map((s) => serviceToWire(app, s, agent));
+
+/** One declared action of a service, as stored (inputSchema, danger level, confirmation). */
+export const findActionDefinition = (app: App, serviceId: string, name: string): ActionRow | undefined => getActionDefinition(app.db, serviceId, name);
+
+export function requireActionDefinition(app: App, serviceId: string, name: string): ActionRow {
+  const a = findActionDefinition(app, serviceId, name);
+  if (!a) throw new AppError("ACTION_NOT_FOUND", `the service declares no action named ${name}`);
+  return a;
 }
 
 export const serviceWire = (app: App, id: string): ServiceWire => {
