@@ -2,6 +2,7 @@
 // dotted field names matching the API body paths, so validation messages land on the right field).
 import type { App } from "../context.js";
 import type { BusEventWire, causedCommands } from "../domain/bus/events.js";
+import { isTerminal } from "../domain/commands/queries.js";
 import type { Preview } from "../domain/bus/match.js";
 import { BUS_ROUTE_STATUSES, type BusRouteWire } from "../domain/bus/routes.js";
 import { AppError } from "../errors.js";
@@ -140,9 +141,8 @@ export function eventRowsView(app: App, rows: readonly BusEventWire[], commands:
   return { rows: rows.map((e, i) => eventRowView(app, e, commands[i]!)), live: anyCommandLive(commands.flat()) };
 }
 
-const TERMINAL = new Set(["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]);
 /** The events list refreshes itself while a command it shows can still change. */
-export const anyCommandLive = (commands: readonly { status: string }[]): boolean => commands.some((c) => !TERMINAL.has(c.status));
+export const anyCommandLive = (commands: ReturnType<typeof causedCommands>): boolean => commands.some((c) => !isTerminal(c.status));
 
 export function eventRowView(app: App, e: BusEventWire, commands: ReturnType<typeof causedCommands>) {
   const byId = new Map(commands.map((c) => [c.id, c]));

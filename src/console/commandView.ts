@@ -1,17 +1,16 @@
 // Commands as the console shows them: list rows, and the live detail (status, progress, logs, and
 // the result rendered by kind: message, JSON, a data.list table with row actions, a one-time key).
 import type { App, Ctx } from "../context.js";
+import { isCancellable } from "../domain/commands/cancel.js";
 import { needsConfirmation } from "../domain/commands/execute.js";
-import { getCommandDetail, getCommandLogs, type CommandDetailWire, type CommandWire } from "../domain/commands/queries.js";
+import { getCommandDetail, getCommandLogs, isTerminal, type CommandDetailWire, type CommandWire } from "../domain/commands/queries.js";
+import { retryRefusal } from "../domain/commands/retry.js";
 import { REDACTED } from "../domain/redact.js";
 import { findActionDefinition } from "../domain/services.js";
 import { recentAuditFor } from "./auditView.js";
 import { badge, cell, duration, prettyJson, when } from "./format.js";
 import { actorView, lookupNames, type Names, type Who } from "./names.js";
 import { csrfOf, roleFlags } from "./view.js";
-
-const TERMINAL = new Set(["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]);
-export const isTerminalStatus = (s: string): boolean => TERMINAL.has(s);
 
 /** Who created the command: the user by name, "bus" for a Capsule Bus route, or "system". */
 function creatorView(c: CommandWire, names: Names): Who {
@@ -99,7 +98,7 @@ function resultView(d: CommandDetailWire) {
 
 export function commandLiveView(app: App, d: CommandDetailWire, logs: { at: string; level: string; message: string }[]) {
   const now = app.now();
-  const terminal = isTerminalStatus(d.status);
+  const terminal = isTerminal(d.status);
   const percent = d.progress.percent;
   return {
     id: d.id, href: `/commands/${encodeURIComponent(d.id)}`, status: badge(d.status), terminal,
@@ -122,12 +121,11 @@ export function commandLiveModel(ctx: Ctx<unknown>, id: string) {
   // an admin read: the one-time generatedKey is revealed to the first one and forgotten
   const detail = getCommandDetail(ctx.app, id, { revealKey: true });
   const action = findActionDefinition(ctx.app, detail.serviceId, detail.actionName);
-  const terminal = isTerminalStatus(detail.status);
   const flags = roleFlags(ctx);
   const controls = {
     label: action?.label ?? detail.actionName, dangerLevel: action?.dangerLevel ?? null,
-    cancellable: flags.canOperate && !terminal,
-    retryable: flags.canOperate && terminal && detail.type === "ACTION_EXECUTE" && detail.secretFields.length === 0,
+    cancellable: flags.canOperate && isCancellable(detail.status),
+    retryable: flags.canOperate && retryRefusal(detail) === null,
     retryNeedsConfirmation: action ? needsConfirmation(action) : false,
   };
   return { detail, live: { ...commandLiveView(ctx.app, detail, getCommandLogs(ctx.app, id)), controls, csrf: csrfOf(ctx) } };

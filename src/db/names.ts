@@ -14,8 +14,6 @@ const sql = statements({
 
 type Pair = { id: string; name: string };
 
-const byId = <T extends { id: string }>(rows: T[]): Map<string, T> => new Map(rows.map((r) => [r.id, r]));
-
 export function usernamesOf(db: Db, ids: string[]): Map<string, string> {
   if (!ids.length) return new Map();
   return new Map((sql(db).users.all(JSON.stringify(ids)) as Pair[]).map((r) => [r.id, r.name]));
@@ -28,5 +26,6 @@ export function agentCodesOf(db: Db, ids: string[]): Map<string, string> {
 
 export function serviceNamesOf(db: Db, ids: string[]): Map<string, { id: string; code: string; name: string }> {
   if (!ids.length) return new Map();
-  return byId(sql(db).services.all(JSON.stringify(ids)) as { id: string; code: string; name: string }[]);
+  const rows = sql(db).services.all(JSON.stringify(ids)) as { id: string; code: string; name: string }[];
+  return new Map(rows.map((r) => [r.id, r]));
 }
