@@ -2,11 +2,12 @@
 // dotted field names matching the API body paths, so validation messages land on the right field).
 import type { App } from "../context.js";
 import type { BusEventWire, causedCommands } from "../domain/bus/events.js";
+import { isTerminal } from "../domain/commands/queries.js";
 import type { Preview } from "../domain/bus/match.js";
-import type { BusRouteWire } from "../domain/bus/routes.js";
+import { BUS_ROUTE_STATUSES, type BusRouteWire } from "../domain/bus/routes.js";
 import { AppError } from "../errors.js";
 import { badge, prettyJson, when, type Badge } from "./format.js";
-import type { FieldErrors, Form } from "./forms.js";
+import type { FieldErrors, Form, FormState } from "./forms.js";
 import { field } from "./forms.js";
 
 const tone = (text: string, t: Badge["tone"]): Badge => ({ text, tone: t });
@@ -22,6 +23,21 @@ export const ROUTE_FIELDS = [
   "name", "description", "status", "trigger.eventType", "trigger.sourceServiceCode", "action.targetServiceCode", "action.actionName",
   "action.payloadTemplate", "confirmed", "sampleEvent.eventType", "sampleEvent.sourceServiceCode", "sampleEvent.data",
 ] as const;
+
+/** Text inputs of the route form: name (the API body path), label, hint, required. */
+const FORM_FIELDS: [string, string, string, boolean][] = [
+  ["name", "Name", "", true], ["description", "Description", "optional", false],
+  ["trigger.eventType", "Event type", "e.g. demo.item.created", true],
+  ["trigger.sourceServiceCode", "Only from service", "optional service code; empty: any service", false],
+  ["action.targetServiceCode", "Run on service", "service code", true], ["action.actionName", "Action", "an action that service declares", true],
+];
+export const routeHref = (id: string) => `/bus/routes/${encodeURIComponent(id)}`;
+
+/** The route form's state: typed values and messages, and optionally a preview's answer. */
+export interface RouteFormState extends FormState {
+  preview?: ReturnType<typeof previewView> | null;
+  previewError?: string | null;
+}
 
 export function routeRowView(app: App, r: BusRouteWire) {
   return {
@@ -110,9 +126,23 @@ export const previewView = (p: Preview) => ({
   matches: p.matches, reasons: p.reasons, payload: prettyJson(p.payload), problems: p.problems, wouldCreateCommand: p.wouldCreateCommand,
 });
 
-const TERMINAL = new Set(["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]);
+/** The form page: new (no route) or edit, optionally with errors or a preview to show. */
+export function routeFormView(app: App, r: BusRouteWire | null, form: RouteFormState) {
+  return {
+    route: r ? routeDetailView(app, r) : null,
+    action: r ? routeHref(r.id) : "/bus/routes",
+    statuses: BUS_ROUTE_STATUSES, fields: FORM_FIELDS,
+    form: { preview: null, previewError: null, ...form, values: form.values, errors: formErrors(form.errors) },
+  };
+}
+
+/** The events list: rows with the commands they caused; it refreshes itself while one can still change. */
+export function eventRowsView(app: App, rows: readonly BusEventWire[], commands: ReturnType<typeof causedCommands>[]) {
+  return { rows: rows.map((e, i) => eventRowView(app, e, commands[i]!)), live: anyCommandLive(commands.flat()) };
+}
+
 /** The events list refreshes itself while a command it shows can still change. */
-export const anyCommandLive = (commands: readonly { status: string }[]): boolean => commands.some((c) => !TERMINAL.has(c.status));
+export const anyCommandLive = (commands: ReturnType<typeof causedCommands>): boolean => commands.some((c) => !isTerminal(c.status));
 
 export function eventRowView(app: App, e: BusEventWire, commands: ReturnType<typeof causedCommands>) {
   const byId = new Map(commands.map((c) => [c.id, c]));

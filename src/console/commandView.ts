@@ -1,13 +1,23 @@
 // Commands as the console shows them: list rows, and the live detail (status, progress, logs, and
 // the result rendered by kind: message, JSON, a data.list table with row actions, a one-time key).
-import type { App } from "../context.js";
-import type { CommandDetailWire, CommandWire } from "../domain/commands/queries.js";
+import type { App, Ctx } from "../context.js";
+import { isCancellable } from "../domain/commands/cancel.js";
+import { needsConfirmation } from "../domain/commands/execute.js";
+import { getCommandDetail, getCommandLogs, isTerminal, keyReaderOf, type CommandDetailWire, type CommandWire } from "../domain/commands/queries.js";
+import { retryRefusal } from "../domain/commands/retry.js";
 import { REDACTED } from "../domain/redact.js";
+import { findActionDefinition } from "../domain/services.js";
+import { recentAuditFor } from "./auditView.js";
 import { badge, cell, elapsedBetween, prettyJson, when } from "./format.js";
-import type { Names } from "./names.js";
+import { actorView, lookupNames, type Names, type Who } from "./names.js";
+import { csrfOf, roleFlags } from "./view.js";
 
-const TERMINAL = new Set(["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]);
-export const isTerminalStatus = (s: string): boolean => TERMINAL.has(s);
+/** Who created the command: the user by name, "bus" for a Capsule Bus route, or "system". */
+function creatorView(c: CommandWire, names: Names): Who {
+  if (c.createdByType === "USER") return actorView("USER", c.createdByUserId, names);
+  if (c.createdByType === "BUS") return { text: "bus", title: c.sourceEventId ?? "" };
+  return actorView("SYSTEM", null, names);
+}
 
 export function commandRowView(app: App, c: CommandWire, names: Names) {
   const svc = names.service(c.serviceId);
@@ -16,10 +26,20 @@ export function commandRowView(app: App, c: CommandWire, names: Names) {
     status: badge(c.status), type: c.type === "ACTION_PREPARE" ? "prepare" : "execute", action: c.actionName,
     service: svc ? svc.code : c.serviceId, serviceHref: `/services/${encodeURIComponent(c.serviceId)}`,
     agent: names.agent(c.agentId) ?? c.agentId, agentHref: `/agents/${encodeURIComponent(c.agentId)}`,
+    by: creatorView(c, names),
     created: when(c.createdAt, app.now()), duration: elapsedBetween(c.startedAt ?? c.createdAt, c.completedAt) ?? "",
     errorCode: c.errorCode ?? "",
   };
 }
+
+/** Names for a page of commands: services, agents and creators, one batch each. */
+const namesOfCommands = (app: App, rows: readonly CommandWire[]): Names =>
+  lookupNames(app, { services: rows.map((c) => c.serviceId), agents: rows.map((c) => c.agentId), users: rows.map((c) => c.createdByUserId) });
+
+export const commandRowsView = (app: App, rows: readonly CommandWire[]) => {
+  const names = namesOfCommands(app, rows);
+  return rows.map((c) => commandRowView(app, c, names));
+};
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
@@ -78,7 +98,7 @@ function resultView(d: CommandDetailWire) {
 
 export function commandLiveView(app: App, d: CommandDetailWire, logs: { at: string; level: string; message: string }[]) {
   const now = app.now();
-  const terminal = isTerminalStatus(d.status);
+  const terminal = isTerminal(d.status);
   const percent = d.progress.percent;
   return {
     id: d.id, href: `/commands/${encodeURIComponent(d.id)}`, status: badge(d.status), terminal,
@@ -93,5 +113,33 @@ export function commandLiveView(app: App, d: CommandDetailWire, logs: { at: stri
     errorCode: d.errorCode ?? "", errorMessage: d.errorMessage ?? "",
     logs: logs.map((l) => ({ at: when(l.at, now), level: l.level, message: l.message })),
     result: resultView(d),
+  };
+}
+
+/** The live widget's model: status, progress, logs, result, and the controls that still apply. */
+export function commandLiveModel(ctx: Ctx<unknown>, id: string) {
+  // an admin read: the one-time generatedKey is revealed to the first one and forgotten
+  const detail = getCommandDetail(ctx.app, id, { revealTo: keyReaderOf(ctx.req.method, ctx.admin) });
+  const action = findActionDefinition(ctx.app, detail.serviceId, detail.actionName);
+  const flags = roleFlags(ctx);
+  const controls = {
+    label: action?.label ?? detail.actionName, dangerLevel: action?.dangerLevel ?? null,
+    cancellable: flags.canOperate && isCancellable(detail.status),
+    retryable: flags.canOperate && retryRefusal(detail) === null,
+    retryNeedsConfirmation: action ? needsConfirmation(action) : false,
+  };
+  return { detail, live: { ...commandLiveView(ctx.app, detail, getCommandLogs(ctx.app, id)), controls, csrf: csrfOf(ctx) } };
+}
+
+/** The detail page around the live widget: what was run where, by whom, with which payload. */
+export function commandPageView(app: App, m: ReturnType<typeof commandLiveModel>) {
+  const { detail, live } = m;
+  return {
+    live,
+    command: {
+      ...commandRowView(app, detail, namesOfCommands(app, [detail])), label: live.controls.label, dangerLevel: live.controls.dangerLevel,
+      payload: prettyJson(detail.payload), retryOf: detail.retryOf,
+    },
+    audit: recentAuditFor(app, { targetId: [detail.id] }, 20),
   };
 }

@@ -1,8 +1,9 @@
 // Form posts: read the urlencoded body as a plain record and turn validation failures into
-// per-field messages for the form template (re-rendered with 422).
+// per-field messages for the form template (re-rendered with 422 by submitForm).
 import { ZodError } from "zod";
 import type { Ctx } from "../context.js";
 import { AppError } from "../errors.js";
+import type { Reply } from "../http/reply.js";
 
 export type Form = Record<string, string | string[]>;
 
@@ -66,6 +67,43 @@ export function fieldErrors(err: unknown): { errors: FieldErrors; message: strin
     return { errors, message: err.message };
   }
   throw err;
+}
+
+/** What a form template shows: the typed values, a message per field, and one for the whole form. */
+export interface FormState {
+  values: Record<string, string>;
+  errors: FieldErrors;
+  message: string | null;
+}
+
+export const blankForm = (values: Record<string, string> = {}): FormState => ({ values, errors: {}, message: null });
+
+export interface SubmitOptions {
+  /** Errors this form shows at its fields (default: every validation failure); others go to the error page. */
+  accepts?: (err: unknown) => boolean;
+  /** Answers some errors another way (a flash and a redirect); undefined leaves them to the form. */
+  handle?: (err: unknown) => Reply | undefined;
+  /** Adds or moves messages before the form is shown again. */
+  adjust?: (err: unknown, form: FormState) => FormState;
+}
+
+/**
+ * The one form-submit flow: run the write (it answers, usually with a redirect); a validation failure
+ * (zod, or a 422 AppError with details.issues) shows the form again with the typed values, a message
+ * per field and HTTP 422. Anything else goes on to the error page.
+ */
+export async function submitForm(
+  values: Record<string, string>, write: () => Reply | Promise<Reply>, rerender: (form: FormState, status: number) => Reply, opts: SubmitOptions = {},
+): Promise<Reply> {
+  try {
+    return await write();
+  } catch (err) {
+    const handled = opts.handle?.(err);
+    if (handled) return handled;
+    if (opts.accepts && !opts.accepts(err)) throw err;
+    const form: FormState = { values, ...fieldErrors(err) };
+    return rerender(opts.adjust ? opts.adjust(err, form) : form, 422);
+  }
 }
 
 /** "/payload/count", "payload.count" and "count" all name the form field "count". */

@@ -1,5 +1,6 @@
 // List pages: filter forms submit every field, so empty ones are dropped before the shared query
-// schema sees them; pagination links keep the current filters (shareable URLs).
+// schema sees them; pagination links keep the current filters (shareable URLs). listPage() is the
+// whole chain, so list routes only say what to parse and what to list.
 export function cleanQuery(query: URLSearchParams): URLSearchParams {
   const out = new URLSearchParams();
   for (const [k, v] of query) if (v.trim() !== "") out.append(k, v.trim());
@@ -37,4 +38,53 @@ export function filterValues(query: URLSearchParams, keys: readonly string[]): R
   const out: Record<string, string> = {};
   for (const k of keys) out[k] = query.getAll(k).join(",");
   return out;
+}
+
+/** datetime-local inputs send "2026-05-01T12:00" without a zone; the console labels them UTC. */
+const asUtc = (v: string): string => (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(v) ? `${v.length === 16 ? `${v}:00` : v}Z` : v);
+/** ...and back into the input's own format when the filter is echoed. */
+const asLocal = (v: string): string => v.replace(/:00(\.000)?Z$/, "");
+
+type Listed<R> = { rows: R[]; total: number } | { rows: R[]; pagination: { total: number } };
+
+export interface ListPage<Q, R> {
+  /** The cleaned query (what pager links and export links carry). */
+  query: URLSearchParams;
+  /** The parsed query. */
+  qy: Q;
+  rows: R[];
+  pager: Pager;
+  filters: Record<string, string>;
+  /** Any filter set (page alone does not count): the empty state offers to clear it. */
+  filtered: boolean;
+}
+
+/**
+ * The chain every list page runs: drop empty filter fields, read datetime-local fields as UTC, parse
+ * with the shared query schema (unknown params are a 422), list, then the pager and the filter values
+ * to echo back into the form.
+ */
+export function listPage<Q extends { page: number; pageSize: number }, R>(
+  raw: URLSearchParams,
+  opts: {
+    path: string;
+    parse: (query: URLSearchParams) => Q;
+    list: (qy: Q) => Listed<R>;
+    filterKeys?: readonly string[];
+    /** Filter keys that are datetime-local inputs. */
+    timeKeys?: readonly string[];
+  },
+): ListPage<Q, R> {
+  const query = cleanQuery(raw);
+  for (const k of opts.timeKeys ?? []) if (query.has(k)) query.set(k, asUtc(query.get(k)!));
+  const qy = opts.parse(query);
+  const listed = opts.list(qy);
+  const total = "total" in listed ? listed.total : listed.pagination.total;
+  const filters = filterValues(query, opts.filterKeys ?? []);
+  for (const k of opts.timeKeys ?? []) if (filters[k] !== undefined) filters[k] = asLocal(filters[k]!);
+  return {
+    query, qy, rows: listed.rows, filters,
+    pager: pager(opts.path, query, qy.page, qy.pageSize, total),
+    filtered: [...query.keys()].some((k) => k !== "page"),
+  };
 }

@@ -1,7 +1,10 @@
 // Capsule services as the console shows them: list rows and the detail tabs' view models.
 import type { App } from "../context.js";
+import { listCommandsWire } from "../domain/commands/queries.js";
 import type { serviceDetail, ServiceWire } from "../domain/services.js";
 import { needsConfirmation } from "../domain/commands/execute.js";
+import { recentAuditFor } from "./auditView.js";
+import { commandRowsView } from "./commandView.js";
 import { badge, cell, prettyJson, when } from "./format.js";
 
 type Detail = ReturnType<typeof serviceDetail>;
@@ -65,4 +68,17 @@ export function actionViews(d: Detail, canRun: boolean) {
     confirm: needsConfirmation(a), timeout: a.timeoutSeconds ? `${a.timeoutSeconds} s` : "",
     runHref: canRun && a.enabled ? `/services/${encodeURIComponent(d.id)}/actions/${encodeURIComponent(a.name)}` : null,
   }));
+}
+
+/** The detail page: the header and tabs, plus what the current tab shows. */
+export function serviceTabView(app: App, d: Detail, tab: Tab, canOperate: boolean) {
+  const model: Record<string, unknown> = { service: serviceHeaderView(app, d, tab), tab };
+  if (tab === "overview") Object.assign(model, { health: healthView(app, d), actions: actionViews(d, canOperate) });
+  if (tab === "manifest") model.manifest = prettyJson(d.manifest);
+  if (tab === "health") model.health = healthView(app, d);
+  if (tab === "configs") model.configs = configViews(d);
+  if (tab === "actions") model.actions = actionViews(d, canOperate);
+  if (tab === "commands") model.commands = commandRowsView(app, listCommandsWire(app, { serviceId: [d.id] }, [{ field: "createdAt", desc: true }], 1, 25).data);
+  if (tab === "audit") model.audit = recentAuditFor(app, { targetId: [d.id] }, 50);
+  return model;
 }

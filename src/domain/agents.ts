@@ -115,26 +115,29 @@ function resumedStatus(app: App, a: AgentRow): AgentStatus {
   return effectiveAgentStatus(app, { ...a, status: "ONLINE" }).status as AgentStatus;
 }
 
-type Transition = "disable" | "enable" | "revoke";
+export type AgentTransition = "disable" | "enable" | "revoke";
+
+/**
+ * The operator transitions that change an agent in this stored status: enable only a DISABLED agent,
+ * disable one that is neither DISABLED nor REVOKED, revoke anything not yet REVOKED. The console offers
+ * exactly these buttons; changeAgentState treats every other request as a no-op (or a conflict).
+ */
+export function allowedAgentTransitions(status: AgentStatus): AgentTransition[] {
+  if (status === "REVOKED") return [];
+  return status === "DISABLED" ? ["enable", "revoke"] : ["disable", "revoke"];
+}
 
 /** Operator transitions. A no-op (already in that state) answers the agent unchanged and writes no audit. */
-export function changeAgentState(app: App, actor: Actor, id: string, op: Transition, requestId?: string): AgentRow {
+export function changeAgentState(app: App, actor: Actor, id: string, op: AgentTransition, requestId?: string): AgentRow {
   return app.db.transaction(() => {
     const a = requireAgentRow(app, id);
     const nowIso = app.now().toISOString();
-    let next: AgentStatus;
-    if (op === "revoke") {
-      if (a.status === "REVOKED") return a;
-      next = "REVOKED";
-    } else if (a.status === "REVOKED") {
-      throw new AppError("CONFLICT", "agent is revoked; re-enrol it with a registration token bound to its code");
-    } else if (op === "disable") {
-      if (a.status === "DISABLED") return a;
-      next = "DISABLED";
-    } else {
-      if (a.status !== "DISABLED") return a;
-      next = resumedStatus(app, a);
+    if (!allowedAgentTransitions(a.status).includes(op)) {
+      // only re-enrolment brings a revoked agent back; anything else not allowed is already done
+      if (a.status === "REVOKED" && op !== "revoke") throw new AppError("CONFLICT", "agent is revoked; re-enrol it with a registration token bound to its code");
+      return a;
     }
+    const next: AgentStatus = op === "revoke" ? "REVOKED" : op === "disable" ? "DISABLED" : resumedStatus(app, a);
     setAgentStatus(app.db, id, next, nowIso);
     const revokedCount = op === "revoke" ? revokeAgentTokens(app.db, id, nowIso) : undefined;
     writeAudit(app, {

@@ -2,14 +2,16 @@
 // What agents report (manifest, configs, actions, health) is written by serviceReport.ts.
 import type { Actor, App } from "../context.js";
 import { getAgent, type AgentRow } from "../db/agents.js";
-import { getService, listDriftedServices, listServices, releaseService, setServiceStoredStatus, type ServiceFilter, type ServiceListRow, type ServiceRow } from "../db/services.js";
-import { getHealthReport, listActionDefinitions, listConfigItems, type ActionRow, type ConfigRow, type HealthRow } from "../db/serviceParts.js";
+import { getService, listDriftedServices, listServices, listServicesOfAgent, releaseService, setServiceStoredStatus, type ServiceFilter, type ServiceListRow, type ServiceRow } from "../db/services.js";
+import { getActionDefinition, getHealthReport, listActionDefinitions, listConfigItems, type ActionRow, type ConfigRow, type HealthRow } from "../db/serviceParts.js";
 import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
 import { writeAudit } from "./audit.js";
 import { scrubSecretValues } from "./serviceReport.js";
 import { cutoffs, effectiveServiceStatus } from "./status.js";
+
+export type { ActionRow } from "../db/serviceParts.js";
 
 export function serviceToWire(app: App, s: ServiceListRow, agent: AgentRow | undefined) {
   const eff = effectiveServiceStatus(app, s, agent);
@@ -60,6 +62,19 @@ export function listServicesPage(
     return agents.get(s.agentId);
   };
   return { rows: rows.map((s) => serviceToWire(app, s, agentOf(s))), pagination: { page, pageSize, total } };
+}
+
+/** The services an agent reports (agent detail page). */
+export const servicesOfAgent = (app: App, agent: AgentRow): ServiceWire[] =>
+  listServicesOfAgent(app.db, agent.id).map((s) => serviceToWire(app, s, agent));
+
+/** One declared action of a service, as stored (inputSchema, danger level, confirmation). */
+export const findActionDefinition = (app: App, serviceId: string, name: string): ActionRow | undefined => getActionDefinition(app.db, serviceId, name);
+
+export function requireActionDefinition(app: App, serviceId: string, name: string): ActionRow {
+  const a = findActionDefinition(app, serviceId, name);
+  if (!a) throw new AppError("ACTION_NOT_FOUND", `the service declares no action named ${name}`);
+  return a;
 }
 
 export const serviceWire = (app: App, id: string): ServiceWire => {

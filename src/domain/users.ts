@@ -4,8 +4,12 @@ import type { Actor, App } from "../context.js";
 import { hashPassword } from "../auth/passwords.js";
 import { revokeApiTokensForUser } from "../db/apiTokens.js";
 import { deleteSessionsForUser } from "../db/sessions.js";
-import { countActiveOwners, countUsers, getUser, getUserByUsername, insertUser, setUserPassword, updateUser, type UserRow } from "../db/users.js";
+import type { SortKey } from "../db/query.js";
+import {
+  countActiveOwners, countUsers, getUser, getUserByUsername, insertUser, listUsers, setUserPassword, updateUser, type UserFilter, type UserRow,
+} from "../db/users.js";
 import { AppError } from "../errors.js";
+import type { Pagination } from "../http/reply.js";
 import { newId, newSecret } from "../ids.js";
 import { writeAudit } from "./audit.js";
 
@@ -13,6 +17,21 @@ export const userToWire = (u: UserRow) => ({
   id: u.id, username: u.username, displayName: u.displayName, role: u.role, status: u.status,
   lastLoginAt: u.lastLoginAt, createdAt: u.createdAt, updatedAt: u.updatedAt,
 });
+
+export type UserWire = ReturnType<typeof userToWire>;
+
+export const findUser = (app: App, id: string): UserRow | undefined => getUser(app.db, id);
+
+export function requireUser(app: App, id: string): UserRow {
+  const u = getUser(app.db, id);
+  if (!u) throw new AppError("USER_NOT_FOUND", "no such user");
+  return u;
+}
+
+export function listUsersPage(app: App, f: UserFilter, sort: SortKey[], page: number, pageSize: number): { rows: UserWire[]; pagination: Pagination } {
+  const { rows, total } = listUsers(app.db, f, sort, page, pageSize);
+  return { rows: rows.map(userToWire), pagination: { page, pageSize, total } };
+}
 
 export async function createUser(
   app: App, actor: Actor, input: { username: string; password: string; displayName?: string | undefined; role: Role }, requestId?: string,

@@ -16,6 +16,8 @@ import { auditRefusal } from "../commands/lifecycle.js";
 import { needsConfirmation } from "../commands/execute.js";
 import { templateIssues } from "./template.js";
 
+export { BUS_ROUTE_STATUSES } from "../../db/busRoutes.js";
+
 export const ROUTE_TARGET = "BusRoute";
 
 /** What the route's target currently is; null fields when the service or action is not known (yet). */

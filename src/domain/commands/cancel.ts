@@ -6,12 +6,15 @@ import { AppError } from "../../errors.js";
 import { writeAudit } from "../audit.js";
 import { afterTerminal, auditRefusal, COMMAND_TARGET } from "./lifecycle.js";
 
+/** Only a command that has not finished can be cancelled (the console offers Cancel exactly then). */
+export const isCancellable = (status: CommandRow["status"]): boolean => !isTerminal(status);
+
 export function cancelCommandById(app: App, actor: Actor, commandId: string, requestId?: string): CommandRow {
   try {
     const c = app.db.transaction(() => {
       const c = getCommand(app.db, commandId);
       if (!c) throw new AppError("COMMAND_NOT_FOUND", "no such command");
-      if (isTerminal(c.status)) {
+      if (!isCancellable(c.status)) {
         throw new AppError("COMMAND_NOT_CANCELLABLE", `the command is already ${c.status}`, { status: c.status });
       }
       if (!cancelCommand(app.db, c.id, c.status, app.now().toISOString())) {

@@ -9,6 +9,9 @@ import { AppError } from "../../errors.js";
 import type { KeyReader } from "./generatedKeys.js";
 import { commandDetailToWire, commandToWire, logToWire } from "./wire.js";
 
+/** SUCCEEDED, FAILED, EXPIRED, CANCELLED: nothing changes any more (live views stop polling). */
+export { isTerminal } from "../../db/commands.js";
+
 export type CommandWire = ReturnType<typeof commandToWire>;
 export type CommandDetailWire = ReturnType<typeof commandDetailToWire>;
 

@@ -7,20 +7,29 @@ import { AppError } from "../../errors.js";
 import { executeAction } from "./execute.js";
 import { auditRefusal, COMMAND_TARGET } from "./lifecycle.js";
 
+type Retryable = Pick<CommandRow, "type" | "status" | "secretFields">;
+
+/** Why a command cannot be retried, or null when it can (the console offers Retry exactly then). */
+export function retryRefusal(c: Retryable): { message: string; details: Record<string, unknown> } | null {
+  if (c.type !== "ACTION_EXECUTE") return { message: "prepare commands are not retryable; open the action again", details: { type: c.type } };
+  if (!isTerminal(c.status)) return { message: `the command is still ${c.status}; cancel it or wait for its result`, details: { status: c.status } };
+  if (c.secretFields?.length) {
+    return {
+      message: "the command had secret fields whose values were never stored; run the action again and enter them",
+      details: { secretFields: c.secretFields },
+    };
+  }
+  return null;
+}
+
 export function retryCommand(app: App, actor: Actor, commandId: string, confirmation: boolean | undefined, requestId?: string): CommandRow {
   const original = getCommand(app.db, commandId);
   if (!original) throw new AppError("COMMAND_NOT_FOUND", "no such command");
-  const refuse = (message: string, details: Record<string, unknown>): never => {
-    const err = new AppError("COMMAND_NOT_RETRYABLE", message, details);
-    auditRefusal(app, actor, "command.retried", { type: COMMAND_TARGET, id: commandId }, err.code, { message, ...details }, requestId);
+  const refusal = retryRefusal(original);
+  if (refusal) {
+    const err = new AppError("COMMAND_NOT_RETRYABLE", refusal.message, refusal.details);
+    auditRefusal(app, actor, "command.retried", { type: COMMAND_TARGET, id: commandId }, err.code, { message: refusal.message, ...refusal.details }, requestId);
     throw err;
-  };
-  if (original.type !== "ACTION_EXECUTE") refuse("prepare commands are not retryable; open the action again", { type: original.type });
-  if (!isTerminal(original.status)) refuse(`the command is still ${original.status}; cancel it or wait for its result`, { status: original.status });
-  if (original.secretFields?.length) {
-    refuse("the command had secret fields whose values were never stored; run the action again and enter them", {
-      secretFields: original.secretFields,
-    });
   }
   return executeAction(app, {
     serviceId: original.serviceId, actionName: original.actionName, payload: original.payload, confirmation,

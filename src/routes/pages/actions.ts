@@ -2,17 +2,15 @@
 // generated form; POST validates, asks for confirmation when the action needs it, then executes and
 // redirects to the live command. Same domain operations as GET/POST /api/admin/.../actions/:name.
 import { route, type Ctx } from "../../context.js";
-import { getActionDefinition, type ActionRow } from "../../db/serviceParts.js";
 import { executeAction, needsConfirmation } from "../../domain/commands/execute.js";
 import { prepareAction } from "../../domain/commands/prepare.js";
-import { redact } from "../../domain/redact.js";
-import { serviceWire, type ServiceWire } from "../../domain/services.js";
+import { requireActionDefinition, serviceWire, type ActionRow, type ServiceWire } from "../../domain/services.js";
 import { AppError } from "../../errors.js";
 import { html, redirect, type Reply } from "../../http/reply.js";
 import { idOf } from "../../schemas/common.js";
-import { formFields, hiddenFields, payloadFromForm } from "../../console/actionForm.js";
-import { badge, prettyJson } from "../../console/format.js";
-import { field, fieldErrors, readForm, type FieldErrors } from "../../console/forms.js";
+import { payloadFromForm } from "../../console/actionForm.js";
+import { confirmView, prefill, runView, type RunModel } from "../../console/actionView.js";
+import { field, readForm, submitForm } from "../../console/forms.js";
 import { isHtmx, page, VARY } from "../../console/view.js";
 
 type Obj = Record<string, unknown>;
@@ -22,42 +20,11 @@ function target(ctx: Ctx<{ serviceId: string; actionName: string }>): { service:
   const id = idOf("svc").safeParse(ctx.params.serviceId);
   if (!id.success) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such capsule service");
   const service = serviceWire(ctx.app, id.data);
-  const action = getActionDefinition(ctx.app.db, service.id, ctx.params.actionName);
-  if (!action) throw new AppError("ACTION_NOT_FOUND", `the service declares no action named ${ctx.params.actionName}`);
-  return { service, action };
-}
-
-interface RunModel {
-  schema: Obj | null;
-  values: Obj;
-  errors: FieldErrors;
-  message: string | null;
-  notice?: string | null;
-  currentState?: unknown;
-}
-
-function actionHeader(service: ServiceWire, action: ActionRow) {
-  return {
-    service: { id: service.id, code: service.code, name: service.name, href: `/services/${encodeURIComponent(service.id)}` },
-    action: { name: action.name, label: action.label, description: action.description ?? "", danger: badge(action.dangerLevel), confirm: needsConfirmation(action) },
-    postHref: `/services/${encodeURIComponent(service.id)}/actions/${encodeURIComponent(action.name)}`,
-  };
+  return { service, action: requireActionDefinition(ctx.app, service.id, ctx.params.actionName) };
 }
 
 function runPage(ctx: Ctx<unknown>, service: ServiceWire, action: ActionRow, m: RunModel, status = 200): Reply {
-  return page(ctx, "actions/run", {
-    ...actionHeader(service, action),
-    fields: formFields(m.schema, m.values, m.errors),
-    message: m.message, notice: m.notice ?? null,
-    currentState: m.currentState === undefined ? null : prettyJson(m.currentState),
-  }, { title: `Run ${action.label}`, nav: "services", fragment: "actions/_form", status });
-}
-
-/** Prefill from the URL (row actions of a result table link here with ?p.field=value). */
-function prefill(query: URLSearchParams): Obj {
-  const out: Obj = {};
-  for (const [k, v] of query) if (k.startsWith("p.") && k.length > 2) out[k.slice(2)] = v;
-  return out;
+  return page(ctx, "actions/run", runView(service, action, m), { title: `Run ${action.label}`, nav: "services", fragment: "actions/_form", status });
 }
 
 export const actionPages = [
@@ -87,28 +54,22 @@ export const actionPages = [
       const { service, action } = target(ctx);
       const form = await readForm(ctx);
       const { payload, errors, typed } = payloadFromForm(action.inputSchema, form);
-      if (Object.keys(errors).length) {
-        return runPage(ctx, service, action, { schema: action.inputSchema, values: typed, errors, message: "Please correct the highlighted fields." }, 422);
-      }
+      const again = (f: { errors: Record<string, string>; message: string | null }, status: number) =>
+        runPage(ctx, service, action, { schema: action.inputSchema, values: typed, errors: f.errors, message: f.message }, status);
+      // type errors the browser could not catch, before anything reaches the domain
+      if (Object.keys(errors).length) return again({ errors, message: "Please correct the highlighted fields." }, 422);
       const confirmed = field(form, "confirmed") === "yes";
       if (needsConfirmation(action) && !confirmed) {
-        const shown = Object.fromEntries(Object.entries(payload).map(([k, v]) => [k, formFields(action.inputSchema, {}, {}).find((f) => f.name === k)?.kind === "password" ? "••••••" : v]));
-        return page(ctx, "actions/confirm", {
-          ...actionHeader(service, action), payload: prettyJson(redact(shown)), hidden: hiddenFields(form),
-        }, { title: `Confirm ${action.label}`, nav: "services", fragment: "actions/_confirm" });
+        return page(ctx, "actions/confirm", confirmView(service, action, payload, form), { title: `Confirm ${action.label}`, nav: "services", fragment: "actions/_confirm" });
       }
-      try {
+      return submitForm({}, () => {
         const c = executeAction(ctx.app, {
           serviceId: service.id, actionName: action.name, payload, confirmation: confirmed, actor: actorOf(ctx), requestId: ctx.requestId,
         });
         const to = `/commands/${encodeURIComponent(c.id)}`;
         // an htmx form post leaves the page for the live command view
         return isHtmx(ctx) ? html("", 200, { ...VARY, "HX-Redirect": to }) : redirect(to);
-      } catch (err) {
-        if (!(err instanceof AppError) || err.code !== "ACTION_PAYLOAD_INVALID") throw err;
-        const f = fieldErrors(err);
-        return runPage(ctx, service, action, { schema: action.inputSchema, values: typed, errors: f.errors, message: f.message }, 422);
-      }
+      }, again, { accepts: (err) => err instanceof AppError && err.code === "ACTION_PAYLOAD_INVALID" });
     },
   }),
 ];

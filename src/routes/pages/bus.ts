@@ -3,39 +3,25 @@
 import { route, type Ctx } from "../../context.js";
 import { busEventDetail, causedCommands, listBusEventsPage } from "../../domain/bus/events.js";
 import { previewRoute } from "../../domain/bus/match.js";
-import { busRouteToWire, changeBusRoute, createBusRoute, listBusRoutesPage, removeBusRoute, requireBusRoute } from "../../domain/bus/routes.js";
+import {
+  BUS_ROUTE_STATUSES, busRouteToWire, changeBusRoute, createBusRoute, listBusRoutesPage, removeBusRoute, requireBusRoute,
+} from "../../domain/bus/routes.js";
 import { AppError } from "../../errors.js";
 import { redirect, type Reply } from "../../http/reply.js";
-import { BUS_ROUTE_STATUSES } from "../../db/busRoutes.js";
 import {
   CreateBusRouteBody, LIST_BUS_EVENTS_ARRAYS, LIST_BUS_ROUTES_ARRAYS, ListBusEventsQuery, ListBusRoutesQuery, PreviewBusRouteBody, UpdateBusRouteBody,
 } from "../../schemas/bus.js";
 import { idOf, parseQuery } from "../../schemas/common.js";
 import {
-  anyCommandLive, createBody, eventDetailView, eventRowView, formErrors, formValues, patchBody, previewBody, previewView, routeDetailView, routeFormValues, routeRowView,
+  createBody, eventDetailView, eventRowsView, formErrors, formValues, patchBody, previewBody, previewView, routeFormValues, routeFormView, routeHref,
+  routeRowView, type RouteFormState,
 } from "../../console/busView.js";
 import { setFlash } from "../../console/flash.js";
-import { fieldErrors, readForm, type FieldErrors } from "../../console/forms.js";
-import { cleanQuery, filterValues, pager } from "../../console/lists.js";
+import { blankForm, fieldErrors, readForm, submitForm } from "../../console/forms.js";
+import { listPage } from "../../console/lists.js";
 import { fragment, isHtmx, page } from "../../console/view.js";
 
 const actorOf = (ctx: Ctx<unknown>) => ({ type: "USER" as const, id: ctx.admin!.userId });
-/** Text inputs of the route form: name (the API body path), label, hint, required. */
-const FORM_FIELDS: [string, string, string, boolean][] = [
-  ["name", "Name", "", true], ["description", "Description", "optional", false],
-  ["trigger.eventType", "Event type", "e.g. demo.item.created", true],
-  ["trigger.sourceServiceCode", "Only from service", "optional service code; empty: any service", false],
-  ["action.targetServiceCode", "Run on service", "service code", true], ["action.actionName", "Action", "an action that service declares", true],
-];
-const routeHref = (id: string) => `/bus/routes/${encodeURIComponent(id)}`;
-
-interface FormState {
-  values: Record<string, string>;
-  errors: FieldErrors;
-  message: string | null;
-  preview?: ReturnType<typeof previewView> | null;
-  previewError?: string | null;
-}
 
 function routeIdOf(raw: string): string {
   const id = idOf("brr").safeParse(raw);
@@ -44,47 +30,40 @@ function routeIdOf(raw: string): string {
 }
 
 /** The form page: new (no routeId) or edit, optionally with errors or a preview to show. */
-function formPage(ctx: Ctx<unknown>, routeId: string | null, form: FormState, status = 200): Reply {
+function formPage(ctx: Ctx<unknown>, routeId: string | null, form: RouteFormState, status = 200): Reply {
   const r = routeId ? busRouteToWire(ctx.app, requireBusRoute(ctx.app, routeId)) : null;
-  return page(ctx, "bus/routes/form", {
-    route: r ? routeDetailView(ctx.app, r) : null,
-    action: r ? routeHref(r.id) : "/bus/routes",
-    statuses: BUS_ROUTE_STATUSES, fields: FORM_FIELDS,
-    form: { preview: null, previewError: null, ...form, values: form.values, errors: formErrors(form.errors) },
-  }, { title: r ? `Bus route ${r.name}` : "New bus route", nav: "bus", status });
+  return page(ctx, "bus/routes/form", routeFormView(ctx.app, r, form), { title: r ? `Bus route ${r.name}` : "New bus route", nav: "bus", status });
 }
 
 /** Runs a write; 422s come back as the form with messages, anything else goes to the error page. */
 async function submit(ctx: Ctx<unknown>, routeId: string | null, write: (v: Record<string, string>) => string): Promise<Reply> {
   const values = formValues(await readForm(ctx));
-  try {
-    return redirect(routeHref(write(values)));
-  } catch (err) {
-    const { errors, message } = fieldErrors(err);
-    if (err instanceof AppError && err.code === "BUS_ROUTE_CONFIRMATION_REQUIRED") errors.confirmed = "tick this to allow the route to run this action";
-    return formPage(ctx, routeId, { values, errors, message }, 422);
-  }
+  return submitForm(values, () => redirect(routeHref(write(values))), (form, status) => formPage(ctx, routeId, form, status), {
+    adjust: (err, form) => {
+      if (err instanceof AppError && err.code === "BUS_ROUTE_CONFIRMATION_REQUIRED") form.errors.confirmed = "tick this to allow the route to run this action";
+      return form;
+    },
+  });
 }
 
 export const busPages = [
   route({
     method: "GET", path: "/bus/routes", auth: "viewer", feature: "bus", page: true, name: "listBusRoutesPage", query: true,
     handler: (ctx) => {
-      const query = cleanQuery(ctx.query);
-      const qy = parseQuery(query, ListBusRoutesQuery, LIST_BUS_ROUTES_ARRAYS);
-      const { rows, pagination } = listBusRoutesPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize);
+      const l = listPage(ctx.query, {
+        path: "/bus/routes", filterKeys: ["status", "q"],
+        parse: (q) => parseQuery(q, ListBusRoutesQuery, LIST_BUS_ROUTES_ARRAYS),
+        list: (qy) => listBusRoutesPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
+      });
       return page(ctx, "bus/routes/index", {
-        rows: rows.map((r) => routeRowView(ctx.app, r)),
-        pager: pager("/bus/routes", query, qy.page, qy.pageSize, pagination.total),
-        filters: filterValues(query, ["status", "q"]), filtered: [...query.keys()].some((k) => k !== "page"),
-        statuses: BUS_ROUTE_STATUSES,
+        rows: l.rows.map((r) => routeRowView(ctx.app, r)), pager: l.pager, filters: l.filters, filtered: l.filtered, statuses: BUS_ROUTE_STATUSES,
       }, { title: "Bus routes", nav: "bus", fragment: "bus/routes/_rows" });
     },
   }),
   route({
     method: "GET", path: "/bus/routes/new", auth: "operator", feature: "bus", page: true, name: "newBusRoutePage",
     handler: (ctx) => {
-      return formPage(ctx, null, { values: { status: "DISABLED" }, errors: {}, message: null });
+      return formPage(ctx, null, blankForm({ status: "DISABLED" }));
     },
   }),
   route({
@@ -101,7 +80,7 @@ export const busPages = [
       const form = await readForm(ctx);
       const values = formValues(form);
       const routeId = typeof form.routeId === "string" && form.routeId ? routeIdOf(form.routeId) : null;
-      let state: FormState = { values, errors: {}, message: null };
+      let state: RouteFormState = blankForm(values);
       try {
         state.preview = previewView(previewRoute(ctx.app, PreviewBusRouteBody.parse(previewBody(values))));
       } catch (err) {
@@ -117,7 +96,7 @@ export const busPages = [
     method: "GET", path: "/bus/routes/:routeId", auth: "viewer", feature: "bus", page: true, name: "showBusRoutePage",
     handler: (ctx) => {
       const id = routeIdOf(ctx.params.routeId);
-      return formPage(ctx, id, { values: routeFormValues(busRouteToWire(ctx.app, requireBusRoute(ctx.app, id))), errors: {}, message: null });
+      return formPage(ctx, id, blankForm(routeFormValues(busRouteToWire(ctx.app, requireBusRoute(ctx.app, id)))));
     },
   }),
   route({
@@ -161,15 +140,14 @@ export const busPages = [
   route({
     method: "GET", path: "/bus/events", auth: "viewer", feature: "bus", page: true, name: "listBusEventsPage", query: true,
     handler: (ctx) => {
-      const query = cleanQuery(ctx.query);
-      const qy = parseQuery(query, ListBusEventsQuery, LIST_BUS_EVENTS_ARRAYS);
-      const { rows, pagination } = listBusEventsPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize);
-      const commands = rows.map((e) => causedCommands(ctx.app, e.commandIds));
+      const l = listPage(ctx.query, {
+        path: "/bus/events", filterKeys: ["eventType", "source", "outcome"],
+        parse: (q) => parseQuery(q, ListBusEventsQuery, LIST_BUS_EVENTS_ARRAYS),
+        list: (qy) => listBusEventsPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
+      });
       return page(ctx, "bus/events/index", {
-        rows: rows.map((e, i) => eventRowView(ctx.app, e, commands[i]!)),
-        live: anyCommandLive(commands.flat()), selfHref: `/bus/events${query.size ? `?${query}` : ""}`,
-        pager: pager("/bus/events", query, qy.page, qy.pageSize, pagination.total),
-        filters: filterValues(query, ["eventType", "source", "outcome"]), filtered: [...query.keys()].some((k) => k !== "page"),
+        ...eventRowsView(ctx.app, l.rows, l.rows.map((e) => causedCommands(ctx.app, e.commandIds))),
+        selfHref: `/bus/events${l.query.size ? `?${l.query}` : ""}`, pager: l.pager, filters: l.filters, filtered: l.filtered,
       }, { title: "Bus events", nav: "bus", fragment: "bus/events/_rows" });
     },
   }),

@@ -1,15 +1,14 @@
 // /users (owner): list, create, change role/status, reset password — the same domain operations as /api/admin/users.
 import { route, type Ctx } from "../../context.js";
-import { listUsers } from "../../db/users.js";
-import { changeUser, createUser, resetPassword } from "../../domain/users.js";
+import { changeUser, createUser, listUsersPage, resetPassword } from "../../domain/users.js";
 import { AppError } from "../../errors.js";
 import { redirect, type Reply } from "../../http/reply.js";
 import { idOf, parseQuery } from "../../schemas/common.js";
 import { CreateUserBody, ListUsersQuery, ResetPasswordBody, UpdateUserBody, USER_QUERY_ARRAYS } from "../../schemas/users.js";
 import { setFlash } from "../../console/flash.js";
-import { badge, when } from "../../console/format.js";
-import { fieldErrors, pick, readForm, type FieldErrors } from "../../console/forms.js";
-import { cleanQuery, pager } from "../../console/lists.js";
+import { blankForm, pick, readForm, submitForm, type FormState } from "../../console/forms.js";
+import { listPage } from "../../console/lists.js";
+import { userRowView } from "../../console/userView.js";
 import { page } from "../../console/view.js";
 
 const actorOf = (ctx: Ctx<unknown>) => ({ type: "USER" as const, id: ctx.admin!.userId });
@@ -20,48 +19,38 @@ function userId(raw: string): string {
   return id.data;
 }
 
-function usersPage(ctx: Ctx<unknown>, form: { values: Record<string, string>; errors: FieldErrors; message: string | null }, status = 200): Reply {
-  const query = cleanQuery(ctx.query);
-  const qy = parseQuery(query, ListUsersQuery, USER_QUERY_ARRAYS);
-  const { rows, total } = listUsers(ctx.app.db, qy, qy.sort, qy.page, qy.pageSize);
-  const now = ctx.app.now();
+function usersPage(ctx: Ctx<unknown>, form: FormState, status = 200): Reply {
+  const l = listPage(ctx.query, {
+    path: "/users",
+    parse: (q) => parseQuery(q, ListUsersQuery, USER_QUERY_ARRAYS),
+    list: (qy) => listUsersPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
+  });
   return page(ctx, "users/index", {
-    users: rows.map((u) => ({
-      id: u.id, username: u.username, displayName: u.displayName ?? "", role: u.role, status: badge(u.status), statusValue: u.status,
-      lastLogin: when(u.lastLoginAt, now), created: when(u.createdAt, now), isSelf: u.id === ctx.admin!.userId,
-    })),
-    pager: pager("/users", query, qy.page, qy.pageSize, total),
-    form,
+    users: l.rows.map((u) => userRowView(ctx.app, u, ctx.admin!.userId)), pager: l.pager, form,
   }, { title: "Users", nav: "users", status });
 }
 
 /** Domain refusals (last owner, duplicate name) come back as a message on the page, not an error page. */
-function back(ctx: Ctx<unknown>, err: unknown): Reply {
-  if (err instanceof AppError && err.status === 409) {
-    setFlash(ctx.app, ctx.admin!.sessionId, { kind: "error", message: err.message });
-    return redirect("/users");
-  }
-  throw err;
+function conflict(ctx: Ctx<unknown>, err: unknown): Reply | undefined {
+  if (!(err instanceof AppError) || err.status !== 409) return undefined;
+  setFlash(ctx.app, ctx.admin!.sessionId, { kind: "error", message: err.message });
+  return redirect("/users");
 }
 
 export const userPages = [
   route({
     method: "GET", path: "/users", auth: "owner", page: true, name: "listUsersPage", query: true,
-    handler: (ctx) => usersPage(ctx, { values: {}, errors: {}, message: null }),
+    handler: (ctx) => usersPage(ctx, blankForm()),
   }),
   route({
     method: "POST", path: "/users", auth: "owner", page: true, name: "createUserPage",
     handler: async (ctx) => {
       const values = pick(await readForm(ctx), ["username", "displayName", "role", "password"]);
-      try {
+      return submitForm(values, async () => {
         const user = await createUser(ctx.app, actorOf(ctx), CreateUserBody.parse(values), ctx.requestId);
         setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `User ${user.username} created.` });
         return redirect("/users");
-      } catch (err) {
-        if (err instanceof AppError && err.status === 409) return back(ctx, err);
-        const { errors, message } = fieldErrors(err);
-        return usersPage(ctx, { values: { ...values, password: "" }, errors, message }, 422);
-      }
+      }, (form, status) => usersPage(ctx, { ...form, values: { ...form.values, password: "" } }, status), { handle: (err) => conflict(ctx, err) });
     },
   }),
   route({
@@ -74,7 +63,9 @@ export const userPages = [
         setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `${u.username} is now ${u.role}, ${u.status.toLowerCase()}.` });
         return redirect("/users");
       } catch (err) {
-        return back(ctx, err);
+        const answer = conflict(ctx, err);
+        if (answer) return answer;
+        throw err;
       }
     },
   }),

@@ -2,8 +2,7 @@
 import { route } from "../../../context.js";
 import { SESSION_COOKIE } from "../../../auth/identify.js";
 import { login, logout, rotateCsrf } from "../../../domain/auth.js";
-import { userToWire } from "../../../domain/users.js";
-import { getUser } from "../../../db/users.js";
+import { findUser, userToWire } from "../../../domain/users.js";
 import { serializeCookie } from "../../../http/cookies.js";
 import { ok, okEmpty } from "../../../http/reply.js";
 import { LoginBody } from "../../../schemas/users.js";
@@ -36,7 +35,7 @@ export const authRoutes = [
   route({
     method: "GET", path: "/api/admin/auth/me", auth: "viewer", name: "adminMe",
     handler: (ctx) => {
-      const user = getUser(ctx.app.db, ctx.admin!.userId);
+      const user = findUser(ctx.app, ctx.admin!.userId);
       if (!user) throw new AppError("UNAUTHORIZED", "user no longer exists");
       return ok({ user: userToWire(user), csrfToken: ctx.admin!.csrfToken ?? null, expiresAt: ctx.admin!.sessionExpiresAt ?? null, via: ctx.admin!.via });
     },

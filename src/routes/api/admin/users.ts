@@ -1,7 +1,6 @@
 // /api/admin/users: owner-only user administration.
 import { route } from "../../../context.js";
-import { changeUser, createUser, resetPassword, userToWire } from "../../../domain/users.js";
-import { getUser, listUsers } from "../../../db/users.js";
+import { changeUser, createUser, listUsersPage, requireUser, resetPassword, userToWire } from "../../../domain/users.js";
 import { AppError } from "../../../errors.js";
 import { ok, okList } from "../../../http/reply.js";
 import { idOf, parseQuery } from "../../../schemas/common.js";
@@ -18,8 +17,8 @@ export const userRoutes = [
     method: "GET", path: "/api/admin/users", auth: "owner", name: "listUsers", query: true,
     handler: ({ app, query }) => {
       const qy = parseQuery(query, ListUsersQuery, USER_QUERY_ARRAYS);
-      const { rows, total } = listUsers(app.db, qy, qy.sort, qy.page, qy.pageSize);
-      return okList(rows.map(userToWire), { page: qy.page, pageSize: qy.pageSize, total });
+      const { rows, pagination } = listUsersPage(app, qy, qy.sort, qy.page, qy.pageSize);
+      return okList(rows, pagination);
     },
   }),
   route({
@@ -31,11 +30,7 @@ export const userRoutes = [
   }),
   route({
     method: "GET", path: "/api/admin/users/:userId", auth: "owner", name: "getUser",
-    handler: (ctx) => {
-      const user = getUser(ctx.app.db, userId(ctx.params.userId));
-      if (!user) throw new AppError("USER_NOT_FOUND", "no such user");
-      return ok(userToWire(user));
-    },
+    handler: (ctx) => ok(userToWire(requireUser(ctx.app, userId(ctx.params.userId)))),
   }),
   route({
     method: "PATCH", path: "/api/admin/users/:userId", auth: "owner", name: "updateUser",

@@ -1,0 +1,26 @@
+// The dashboard as the console shows it: counts by status, services needing attention, recent
+// commands and audit (with who acted), and the 24 h chart.
+import type { App } from "../context.js";
+import { dashboardSummary, last24Hours } from "../domain/dashboard.js";
+import { listServicesPage } from "../domain/services.js";
+import { auditRowsView } from "./auditView.js";
+import { chartView } from "./chart.js";
+import { commandRowsView } from "./commandView.js";
+import { badge } from "./format.js";
+import { serviceRowView } from "./serviceView.js";
+
+const counts = (c: Record<string, number>) => Object.entries(c).map(([status, n]) => ({ status: badge(status), n }));
+const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+
+export function dashboardView(app: App) {
+  const s = dashboardSummary(app);
+  const attention = listServicesPage(app, { status: ["UNHEALTHY", "STALE", "OFFLINE"] }, [{ field: "name", desc: false }], 1, 10);
+  return {
+    agents: { total: total(s.agentCounts), byStatus: counts(s.agentCounts) },
+    services: { total: total(s.serviceCounts), byStatus: counts(s.serviceCounts) },
+    attention: { rows: attention.rows.map((r) => serviceRowView(app, r)), more: attention.pagination.total - attention.rows.length },
+    commands: commandRowsView(app, s.recentCommands),
+    audit: auditRowsView(app, s.recentAuditEvents),
+    chart: chartView(last24Hours(app)),
+  };
+}
