@@ -39,6 +39,14 @@ export interface PostgresDb extends Db {
   releaseAdvisoryLock(key: number | string): Promise<void>;
 }
 
+/** fn caught a failed statement and went on; PostgreSQL rolled the whole transaction back. */
+export class TransactionAbortedError extends Error {
+  readonly code = "25P02";
+  constructor() {
+    super("transaction rolled back: a statement inside it failed and the error was caught (PostgreSQL aborts the whole transaction)");
+  }
+}
+
 export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(["40001", "40P01"]);
 
 const INT8_OID = 20;
@@ -79,7 +87,12 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   // An idle client's error (server restart) must not crash the process; the pool discards it.
   pool.on("error", onError);
   // Fail fast on a bad URL or an unreachable server instead of at the first request.
-  await pool.query("SELECT 1");
+  try {
+    await pool.query("SELECT 1");
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
 
   const als = new AsyncLocalStorage<TxScope>();
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
@@ -121,7 +134,10 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
           await client.query(begin);
           const result = await als.run(scope, fn);
           scope.done = true; // stray calls after fn resolved go to the pool, never into COMMIT
-          await client.query("COMMIT");
+          const end = await client.query("COMMIT");
+          // PostgreSQL answers COMMIT of a transaction already aborted by a failed statement (which fn
+          // caught and went on) with ROLLBACK and no error: never report that as a commit.
+          if (end.command === "ROLLBACK") throw new TransactionAbortedError();
           return result;
         } catch (err) {
           scope.done = true;

@@ -44,6 +44,12 @@ t.test("commit and rollback", async (t) => {
     await db.run(SETTING, ["a", "dup"]);
   }), { code: "23505" });
   t.equal(await count(db, "c"), 0);
+  // a failed statement whose error fn swallows still aborts the transaction: never reported as committed
+  await t.rejects(db.transaction(async () => {
+    await db.run(SETTING, ["d", "1"]);
+    await db.run(SETTING, ["a", "dup"]).catch(() => {});
+  }), { code: "25P02", name: "Error" });
+  t.equal(await count(db, "d"), 0);
 });
 
 t.test("calls inside transaction(fn) use its client: uncommitted rows are seen inside, not outside", async (t) => {
