@@ -7,7 +7,9 @@ import type { Method, Params } from "./http/router.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 
-export type Role = "viewer" | "operator" | "owner";
+import type { Role } from "./vocabulary.js";
+
+export type { Role } from "./vocabulary.js";
 export const ROLE_RANK: Record<Role, number> = { viewer: 1, operator: 2, owner: 3 };
 export const roleAtLeast = (role: Role, min: Role): boolean => ROLE_RANK[role] >= ROLE_RANK[min];
 

@@ -5,6 +5,7 @@ import type { BusEventWire, causedCommands } from "../domain/bus/events.js";
 import type { Preview } from "../domain/bus/match.js";
 import type { BusRouteWire } from "../domain/bus/routes.js";
 import { AppError } from "../errors.js";
+import { isTerminalStatus } from "./commandView.js";
 import { badge, prettyJson, when, type Badge } from "./format.js";
 import type { FieldErrors, Form } from "./forms.js";
 import { field } from "./forms.js";
@@ -16,6 +17,11 @@ const ROUTE_STATUS: Record<string, Badge> = {
 const OUTCOME: Record<string, Badge["tone"]> = {
   DISPATCHED: "positive", COMMAND_CREATED: "positive", DRY_RUN: "info", UNMATCHED: "neutral", PARTIAL: "warning", FAILED: "negative", REFUSED: "negative",
 };
+/** The status changes a route offers, labelled; the current status is left out. */
+const STATUS_ACTIONS: Record<string, string> = { ENABLED: "Enable", DRY_RUN: "Dry run", DISABLED: "Disable" };
+const statusButtons = (current: string): [string, string][] =>
+  Object.entries(STATUS_ACTIONS).filter(([v]) => v !== current);
+
 export const outcomeBadge = (o: string): Badge => tone(o.replace("_", " "), OUTCOME[o] ?? "neutral");
 
 export const ROUTE_FIELDS = [
@@ -25,7 +31,7 @@ export const ROUTE_FIELDS = [
 
 export function routeRowView(app: App, r: BusRouteWire) {
   return {
-    id: r.id, href: `/bus/routes/${encodeURIComponent(r.id)}`, name: r.name, status: ROUTE_STATUS[r.status]!, statusValue: r.status,
+    id: r.id, href: `/bus/routes/${encodeURIComponent(r.id)}`, name: r.name, status: ROUTE_STATUS[r.status]!, statusValue: r.status, statusButtons: statusButtons(r.status),
     trigger: r.trigger.sourceServiceCode ? `${r.trigger.eventType} from ${r.trigger.sourceServiceCode}` : r.trigger.eventType,
     action: `${r.action.actionName} on ${r.action.targetServiceCode}`,
     danger: r.target.dangerLevel ? badge(r.target.dangerLevel) : null, targetKnown: r.target.actionFound,
@@ -110,9 +116,8 @@ export const previewView = (p: Preview) => ({
   matches: p.matches, reasons: p.reasons, payload: prettyJson(p.payload), problems: p.problems, wouldCreateCommand: p.wouldCreateCommand,
 });
 
-const TERMINAL = new Set(["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]);
 /** The events list refreshes itself while a command it shows can still change. */
-export const anyCommandLive = (commands: readonly { status: string }[]): boolean => commands.some((c) => !TERMINAL.has(c.status));
+export const anyCommandLive = (commands: readonly { status: string }[]): boolean => commands.some((c) => !isTerminalStatus(c.status));
 
 export function eventRowView(app: App, e: BusEventWire, commands: ReturnType<typeof causedCommands>) {
   const byId = new Map(commands.map((c) => [c.id, c]));

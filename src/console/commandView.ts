@@ -5,8 +5,9 @@ import type { CommandDetailWire, CommandWire } from "../domain/commands/queries.
 import { REDACTED } from "../domain/redact.js";
 import { badge, cell, duration, prettyJson, when } from "./format.js";
 import type { Names } from "./names.js";
+import { TERMINAL_COMMAND_STATUSES } from "../vocabulary.js";
 
-const TERMINAL = new Set(["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]);
+const TERMINAL = new Set<string>(TERMINAL_COMMAND_STATUSES);
 export const isTerminalStatus = (s: string): boolean => TERMINAL.has(s);
 
 export function commandRowView(app: App, c: CommandWire, names: Names) {

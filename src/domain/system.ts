@@ -1,10 +1,11 @@
 // System health and version: a cheap DB probe, uptime, build facts.
 import type { App } from "../context.js";
 import { codeSchemaVersion } from "../db/open.js";
+import type { SystemHealthStatus } from "../vocabulary.js";
 
 export function systemHealth(app: App) {
   const t0 = performance.now();
-  let dbStatus: "UP" | "DEGRADED" | "DOWN" = "UP";
+  let dbStatus: SystemHealthStatus = "UP";
   try {
     app.db.prepare("SELECT 1").get();
   } catch {

@@ -5,6 +5,7 @@ import { deleteSessionsForUser } from "../db/sessions.js";
 import { countActiveOwners, countUsers, getUser, getUserByUsername, insertUser, setUserPassword, updateUser, type UserRow } from "../db/users.js";
 import { AppError } from "../errors.js";
 import { newId, newSecret } from "../ids.js";
+import type { UserStatus } from "../vocabulary.js";
 import { writeAudit } from "./audit.js";
 
 export const userToWire = (u: UserRow) => ({
@@ -31,7 +32,7 @@ export async function createUser(
 
 export function changeUser(
   app: App, actor: Actor, id: string,
-  patch: { displayName?: string | null | undefined; role?: Role | undefined; status?: "ACTIVE" | "DISABLED" | undefined },
+  patch: { displayName?: string | null | undefined; role?: Role | undefined; status?: UserStatus | undefined },
   requestId?: string,
 ): UserRow {
   return app.db.transaction(() => {

@@ -1,6 +1,12 @@
 // Our OpenAPI component schemas (JSON Schema 2020-12), written for Capstan. Field names and enums
 // follow the Capsule Management Contract v0.1 so reference clients work; our additions are marked
 // in descriptions and listed in docs/compatibility.md.
+import {
+  ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, API_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES, BUS_ROUTE_STATUSES,
+  COMMAND_CREATORS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, LIVE_BUS_ROUTE_STATUSES, LOG_LEVELS, ROLES,
+  SERVICE_STATUSES, SYSTEM_HEALTH_STATUSES, TOKEN_STATUSES, USER_STATUSES,
+} from "../vocabulary.js";
+
 type Schema = Record<string, unknown>;
 
 const str = (extra: Schema = {}): Schema => ({ type: "string", ...extra });
@@ -13,7 +19,7 @@ const obj = (properties: Schema, required: string[] = [], extra: Schema = {}): S
 const anyObj = (): Schema => ({ type: "object", additionalProperties: true });
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const id = (prefix: string): Schema => ({ type: "string", pattern: `^${prefix}_` });
-const en = (...values: string[]): Schema => ({ type: "string", enum: values });
+const en = (values: readonly string[]): Schema => ({ type: "string", enum: [...values] });
 
 export const SCHEMAS: Record<string, Schema> = {
   SuccessEnvelope: obj({ success: { type: "boolean", const: true } }, ["success"]),
@@ -21,33 +27,33 @@ export const SCHEMAS: Record<string, Schema> = {
   ErrorInfo: obj({ code: str(), message: str(), details: anyObj() }, ["code", "message"]),
   Pagination: obj({ page: int(), pageSize: int(), total: int() }, ["page", "pageSize", "total"]),
 
-  AgentStatus: en("PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"),
-  CapsuleServiceStatus: en("UNKNOWN", "HEALTHY", "UNHEALTHY", "STALE", "OFFLINE"),
-  HealthStatus: en("UP", "DEGRADED", "DOWN", "UNKNOWN"),
-  CommandStatus: en("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"),
-  DangerLevel: { ...en("LOW", "MEDIUM", "HIGH", "CRITICAL"), description: "CRITICAL is accepted by Capstan (reserved in the reference); HIGH and CRITICAL always require confirmation." },
-  TokenStatus: en("ACTIVE", "USED", "REVOKED", "EXPIRED"),
-  Role: en("owner", "operator", "viewer"),
+  AgentStatus: en(AGENT_STATUSES),
+  CapsuleServiceStatus: en(SERVICE_STATUSES),
+  HealthStatus: en(HEALTH_STATUSES),
+  CommandStatus: en(COMMAND_STATUSES),
+  DangerLevel: { ...en(DANGER_LEVELS), description: "CRITICAL is accepted by Capstan (reserved in the reference); HIGH and CRITICAL always require confirmation." },
+  TokenStatus: en(TOKEN_STATUSES),
+  Role: en(ROLES),
 
   User: obj({
-    id: id("usr"), username: str(), displayName: nstr(), role: ref("Role"), status: en("ACTIVE", "DISABLED"),
+    id: id("usr"), username: str(), displayName: nstr(), role: ref("Role"), status: en(USER_STATUSES),
     lastLoginAt: ntime(), createdAt: time(), updatedAt: time(),
   }, ["id", "username", "role", "status"]),
   AdminSession: obj({ user: ref("User"), csrfToken: { type: ["string", "null"] }, expiresAt: ntime() }, ["user", "csrfToken", "expiresAt"]),
   AdminLoginRequest: obj({ username: str(), password: str({ format: "password" }) }, ["username", "password"]),
   CreateUserRequest: obj({ username: str({ minLength: 1, maxLength: 320 }), password: str({ format: "password", minLength: 12 }), displayName: str(), role: ref("Role") }, ["username", "password", "role"]),
-  UpdateUserRequest: obj({ displayName: nstr(), role: ref("Role"), status: en("ACTIVE", "DISABLED") }, [], { minProperties: 1 }),
+  UpdateUserRequest: obj({ displayName: nstr(), role: ref("Role"), status: en(USER_STATUSES) }, [], { minProperties: 1 }),
   ResetUserPasswordRequest: obj({ password: str({ format: "password", minLength: 12 }) }, ["password"]),
 
   ApiToken: obj({
-    id: id("apt"), name: str(), userId: id("usr"), username: str(), status: en("ACTIVE", "REVOKED", "EXPIRED"),
+    id: id("apt"), name: str(), userId: id("usr"), username: str(), status: en(API_TOKEN_STATUSES),
     createdAt: time(), expiresAt: ntime(), lastUsedAt: ntime(), revokedAt: ntime(),
   }, ["id", "name", "userId", "status", "createdAt"]),
   CreateApiTokenRequest: obj({ name: str({ minLength: 1, maxLength: 120 }), expiresInSeconds: int({ minimum: 60 }), userId: id("usr") }, ["name"]),
   CreateApiTokenResponse: obj({ id: id("apt"), name: str(), rawToken: str({ pattern: "^capstan_pat_" }), createdAt: time(), expiresAt: ntime() }, ["id", "name", "rawToken", "createdAt"]),
 
   Agent: obj({
-    id: id("agt"), code: str(), name: nstr(), mode: en("embedded", "sidecar", "external"), runtime: nstr(),
+    id: id("agt"), code: str(), name: nstr(), mode: en(AGENT_MODES), runtime: nstr(),
     status: ref("AgentStatus"), storedStatus: ref("AgentStatus"), statusReason: str(),
     version: nstr(), hostname: nstr(), os: nstr(), arch: nstr(),
     lastHeartbeatAt: ntime(), lastSeenAt: ntime(), registeredAt: time(), createdAt: time(), updatedAt: time(),
@@ -82,10 +88,10 @@ export const SCHEMAS: Record<string, Schema> = {
   CreateActionCommandRequest: obj({ payload: anyObj(), confirmation: bool() }),
 
   Command: obj({
-    id: id("cmd"), agentId: id("agt"), serviceId: id("svc"), type: en("ACTION_PREPARE", "ACTION_EXECUTE"), actionName: str(),
+    id: id("cmd"), agentId: id("agt"), serviceId: id("svc"), type: en(COMMAND_TYPES), actionName: str(),
     status: ref("CommandStatus"), payload: anyObj(), createdByUserId: { type: ["string", "null"] },
     createdAt: time(), startedAt: ntime(), completedAt: ntime(), expiresAt: ntime(),
-    retryOf: nstr(), errorCode: nstr(), errorMessage: nstr(), cancelRequested: bool(), createdByType: en("USER", "BUS", "SYSTEM"),
+    retryOf: nstr(), errorCode: nstr(), errorMessage: nstr(), cancelRequested: bool(), createdByType: en(COMMAND_CREATORS),
     sourceEventId: nstr(), progress: { type: ["object", "null"], additionalProperties: true },
     cancelRequestedAt: ntime(), timeoutSeconds: { type: ["integer", "null"] }, logsCount: int(), secretFields: { type: "array", items: str() },
   }, ["id", "agentId", "serviceId", "type", "actionName", "status", "createdAt"]),
@@ -95,8 +101,8 @@ export const SCHEMAS: Record<string, Schema> = {
   RetryCommandRequest: obj({ confirmation: bool() }),
 
   AuditEvent: obj({
-    id: id("aud"), actorType: en("USER", "AGENT", "SYSTEM"), actorId: nstr(), action: str(), targetType: nstr(), targetId: nstr(),
-    result: en("SUCCESS", "FAILURE"), message: nstr(), metadata: anyObj(), createdAt: time(),
+    id: id("aud"), actorType: en(ACTOR_TYPES), actorId: nstr(), action: str(), targetType: nstr(), targetId: nstr(),
+    result: en(AUDIT_RESULTS), message: nstr(), metadata: anyObj(), createdAt: time(),
   }, ["id", "actorType", "action", "result", "createdAt"]),
 
   DashboardSummary: obj({
@@ -109,7 +115,7 @@ export const SCHEMAS: Record<string, Schema> = {
 
   RegisterAgentRequest: obj({
     registrationToken: str({ pattern: "^opstage_reg_" }),
-    agent: obj({ code: str(), name: str(), mode: en("embedded"), runtime: str(), version: str(), hostname: str(), os: str(), arch: str() }, ["code", "mode"]),
+    agent: obj({ code: str(), name: str(), mode: en(["embedded"]), runtime: str(), version: str(), hostname: str(), os: str(), arch: str() }, ["code", "mode"]),
     service: ref("ReportedService"),
   }, ["registrationToken", "agent"]),
   RegisterAgentResponse: obj({
@@ -122,15 +128,15 @@ export const SCHEMAS: Record<string, Schema> = {
   ServiceReportResponse: obj({ services: { type: "array", items: obj({ code: str(), serviceId: id("svc") }, ["code", "serviceId"]) } }, ["services"]),
   ReportedService: obj({
     code: str({ minLength: 1, maxLength: 80, pattern: "^[a-z0-9][a-z0-9_-]*$" }), name: str({ minLength: 1, maxLength: 200 }),
-    description: str({ maxLength: 2000 }), version: str({ maxLength: 80 }), runtime: en("nodejs", "java", "python", "go", "other"),
+    description: str({ maxLength: 2000 }), version: str({ maxLength: 80 }), runtime: en(["nodejs", "java", "python", "go", "other"]),
     manifest: ref("CapsuleManifest"), health: ref("HealthReportInput"),
     configs: { type: "array", items: ref("ConfigItemInput") }, actions: { type: "array", items: ref("ActionDefinitionInput") },
   }, ["code", "name", "manifest"]),
   CapsuleManifest: obj({
     kind: { type: "string", const: "CapsuleService" }, schemaVersion: str(), code: str(), name: str(), description: str(), version: str(),
-    runtime: en("nodejs", "java", "python", "go", "other"), agentMode: en("embedded", "sidecar", "external"),
+    runtime: en(["nodejs", "java", "python", "go", "other"]), agentMode: en(AGENT_MODES),
     capabilities: { type: "array", items: { oneOf: [str(), obj({ name: str(), label: str(), description: str() }, ["name"])] } },
-    events: { type: "array", items: obj({ name: str(), direction: en("publish", "subscribe"), description: str(), schema: anyObj() }, ["name", "direction"]) },
+    events: { type: "array", items: obj({ name: str(), direction: en(["publish", "subscribe"]), description: str(), schema: anyObj() }, ["name", "direction"]) },
     permissions: { type: "array", items: obj({ name: str(), description: str() }, ["name"]) },
     labels: { type: "object", additionalProperties: { type: "string" } },
   }, ["kind", "code", "name", "version", "runtime", "agentMode"], { additionalProperties: true }),
@@ -138,10 +144,10 @@ export const SCHEMAS: Record<string, Schema> = {
   ConfigItemInput: obj({ key: str(), label: str(), type: str(), source: str(), editable: bool(), sensitive: bool(), valuePreview: str(), defaultValue: str(), secretRef: str() }, ["key", "type"]),
   ActionDefinitionInput: obj({ name: str(), label: str(), description: str(), dangerLevel: ref("DangerLevel"), requiresConfirmation: bool(), enabled: bool(), inputSchema: anyObj(), timeoutSeconds: int() }, ["name", "label"]),
   ReportCommandResultRequest: obj({ success: bool(), message: str(), data: anyObj(), error: anyObj(), startedAt: time(), finishedAt: time() }, ["success"]),
-  CommandProgressRequest: obj({ percent: { type: "number", minimum: 0, maximum: 1 }, message: str(), logs: { type: "array", items: obj({ at: time(), level: en("debug", "info", "warn", "error"), message: str() }, ["level", "message"]) } }),
+  CommandProgressRequest: obj({ percent: { type: "number", minimum: 0, maximum: 1 }, message: str(), logs: { type: "array", items: obj({ at: time(), level: en(LOG_LEVELS), message: str() }, ["level", "message"]) } }),
   CommandProgressResponse: obj({ cancelRequested: bool() }, ["cancelRequested"]),
 
-  BusRouteStatus: en("DISABLED", "DRY_RUN", "ENABLED"),
+  BusRouteStatus: en(BUS_ROUTE_STATUSES),
   BusTrigger: obj({ eventType: str({ minLength: 1, maxLength: 120 }), sourceServiceCode: nstr({ description: "null: any source" }) }, ["eventType"]),
   BusAction: obj({
     targetServiceCode: str(), actionName: str(),
@@ -174,12 +180,12 @@ export const SCHEMAS: Record<string, Schema> = {
     problems: { type: "array", items: obj({ code: str(), message: str() }, ["code", "message"]) }, wouldCreateCommand: bool(),
   }, ["matches", "reasons", "payload", "problems", "wouldCreateCommand"]),
   BusMatch: obj({
-    routeId: id("brr"), routeName: str(), status: en("DRY_RUN", "ENABLED"), outcome: en("DRY_RUN", "COMMAND_CREATED", "FAILED"),
+    routeId: id("brr"), routeName: str(), status: en(LIVE_BUS_ROUTE_STATUSES), outcome: en(BUS_MATCH_OUTCOMES),
     commandId: id("cmd"), errorCode: str(), message: str(),
   }, ["routeId", "status", "outcome"]),
   BusEvent: obj({
     id: id("bev"), clientEventId: nstr(), eventType: str(), sourceServiceCode: str(), sourceServiceId: nstr(), agentId: nstr(),
-    timestamp: ntime(), data: {}, metadata: anyObj(), outcome: en("UNMATCHED", "DRY_RUN", "DISPATCHED", "PARTIAL", "FAILED", "REFUSED"),
+    timestamp: ntime(), data: {}, metadata: anyObj(), outcome: en(BUS_EVENT_OUTCOMES),
     errorCode: nstr(), matchedRoutes: { type: "array", items: ref("BusMatch") }, commandIds: { type: "array", items: id("cmd") }, createdAt: time(),
   }, ["id", "eventType", "sourceServiceCode", "outcome", "matchedRoutes", "commandIds", "createdAt"]),
   BusEventDetail: { allOf: [ref("BusEvent"), obj({ commands: { type: "array", items: ref("Command") } }, ["commands"])] },
@@ -192,13 +198,13 @@ export const SCHEMAS: Record<string, Schema> = {
   PublishBusEventResponse: obj({ eventId: id("bev"), matchedRoutes: { type: "array", items: ref("BusMatch") }, commandIds: { type: "array", items: id("cmd") } }, ["eventId", "matchedRoutes", "commandIds"]),
 
   SystemHealth: obj({
-    status: en("UP", "DEGRADED", "DOWN"), timestamp: time(), version: str(), edition: en("ce"),
-    database: obj({ status: en("UP", "DEGRADED", "DOWN"), kind: en("sqlite"), latencyMs: int({ minimum: 0 }) }, ["status"]),
+    status: en(SYSTEM_HEALTH_STATUSES), timestamp: time(), version: str(), edition: en(["ce"]),
+    database: obj({ status: en(SYSTEM_HEALTH_STATUSES), kind: en(["sqlite"]), latencyMs: int({ minimum: 0 }) }, ["status"]),
     uptimeSeconds: int({ minimum: 0 }),
   }, ["status", "timestamp", "version", "edition", "database"]),
   Manifest: anyObj(),
   AdminMetrics: obj({ totals: { type: "object", additionalProperties: { type: "integer" } }, byStatus: anyObj(), operational: anyObj() }, ["totals", "byStatus", "operational"]),
   Diagnostics: anyObj(),
   MaintenanceRun: anyObj(),
-  SystemVersion: obj({ version: str(), edition: en("ce"), schemaVersion: int() }, ["version", "edition"]),
+  SystemVersion: obj({ version: str(), edition: en(["ce"]), schemaVersion: int() }, ["version", "edition"]),
 };

@@ -1,7 +1,6 @@
 // Inputs of the Capsule Bus: what an agent publishes, route rules (create, patch, preview) and list queries.
 import { z } from "zod";
-import { BUS_EVENT_OUTCOMES } from "../db/busEvents.js";
-import { BUS_ROUTE_STATUSES } from "../db/busRoutes.js";
+import { BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES } from "../vocabulary.js";
 import { idOf, isoTime, page, pageSize, q, sortParam } from "./common.js";
 import { actionName, serviceCode } from "./services.js";
 

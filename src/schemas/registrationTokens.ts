@@ -1,6 +1,6 @@
 // Inputs of the registration-token admin API.
 import { z } from "zod";
-import { TOKEN_STATUSES } from "../db/registrationTokens.js";
+import { TOKEN_STATUSES } from "../vocabulary.js";
 import { agentCode } from "./agents.js";
 import { page, pageSize, sortParam } from "./common.js";
 

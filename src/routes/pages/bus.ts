@@ -7,7 +7,7 @@ import { previewRoute } from "../../domain/bus/match.js";
 import { busRouteToWire, changeBusRoute, createBusRoute, listBusRoutesPage, removeBusRoute, requireBusRoute } from "../../domain/bus/routes.js";
 import { AppError } from "../../errors.js";
 import { redirect, type Reply } from "../../http/reply.js";
-import { BUS_ROUTE_STATUSES } from "../../db/busRoutes.js";
+import { BUS_ROUTE_STATUSES } from "../../vocabulary.js";
 import {
   CreateBusRouteBody, LIST_BUS_EVENTS_ARRAYS, LIST_BUS_ROUTES_ARRAYS, ListBusEventsQuery, ListBusRoutesQuery, PreviewBusRouteBody, UpdateBusRouteBody,
 } from "../../schemas/bus.js";
