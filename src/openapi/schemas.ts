@@ -1,11 +1,13 @@
-// Our OpenAPI component schemas (JSON Schema 2020-12), written for Capstan. Field names and enums
+// Our OpenAPI component schemas (JSON Schema 2020-12). Responses are written here (they have no zod
+// source); request bodies are generated from the zod schemas in requests.ts. Field names and enums
 // follow the Capsule Management Contract v0.1 so reference clients work; our additions are marked
 // in descriptions and listed in docs/compatibility.md.
 import {
   ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, API_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES, BUS_ROUTE_STATUSES,
-  COMMAND_CREATORS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, LIVE_BUS_ROUTE_STATUSES, LOG_LEVELS, ROLES,
+  COMMAND_CREATORS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, LIVE_BUS_ROUTE_STATUSES, ROLES,
   SERVICE_STATUSES, SYSTEM_HEALTH_STATUSES, TOKEN_STATUSES, USER_STATUSES,
 } from "../vocabulary.js";
+import { REQUEST_SCHEMAS } from "./requests.js";
 
 type Schema = Record<string, unknown>;
 
@@ -40,16 +42,11 @@ export const SCHEMAS: Record<string, Schema> = {
     lastLoginAt: ntime(), createdAt: time(), updatedAt: time(),
   }, ["id", "username", "role", "status"]),
   AdminSession: obj({ user: ref("User"), csrfToken: { type: ["string", "null"] }, expiresAt: ntime() }, ["user", "csrfToken", "expiresAt"]),
-  AdminLoginRequest: obj({ username: str(), password: str({ format: "password" }) }, ["username", "password"]),
-  CreateUserRequest: obj({ username: str({ minLength: 1, maxLength: 320 }), password: str({ format: "password", minLength: 12 }), displayName: str(), role: ref("Role") }, ["username", "password", "role"]),
-  UpdateUserRequest: obj({ displayName: nstr(), role: ref("Role"), status: en(USER_STATUSES) }, [], { minProperties: 1 }),
-  ResetUserPasswordRequest: obj({ password: str({ format: "password", minLength: 12 }) }, ["password"]),
 
   ApiToken: obj({
     id: id("apt"), name: str(), userId: id("usr"), username: str(), status: en(API_TOKEN_STATUSES),
     createdAt: time(), expiresAt: ntime(), lastUsedAt: ntime(), revokedAt: ntime(),
   }, ["id", "name", "userId", "status", "createdAt"]),
-  CreateApiTokenRequest: obj({ name: str({ minLength: 1, maxLength: 120 }), expiresInSeconds: int({ minimum: 60 }), userId: id("usr") }, ["name"]),
   CreateApiTokenResponse: obj({ id: id("apt"), name: str(), rawToken: str({ pattern: "^capstan_pat_" }), createdAt: time(), expiresAt: ntime() }, ["id", "name", "rawToken", "createdAt"]),
 
   Agent: obj({
@@ -63,10 +60,6 @@ export const SCHEMAS: Record<string, Schema> = {
     id: id("tok"), name: str(), status: ref("TokenStatus"), expiresAt: ntime(), usedAt: ntime(), createdAt: time(),
     maxUses: int({ minimum: 1 }), useCount: int({ minimum: 0 }), agentCode: nstr(),
   }, ["id", "name", "status", "createdAt"]),
-  CreateRegistrationTokenRequest: obj({
-    name: str(), expiresInSeconds: int({ minimum: 60 }), maxUses: int({ minimum: 1, description: "> 1 requires expiresInSeconds" }),
-    agentCode: str({ description: "binds the token to this agent code (re-enrolment)" }),
-  }),
   CreateRegistrationTokenResponse: { allOf: [ref("RegistrationToken"), obj({ rawToken: str({ pattern: "^opstage_reg_" }) }, ["rawToken"])] },
 
   CapsuleService: obj({
@@ -85,7 +78,6 @@ export const SCHEMAS: Record<string, Schema> = {
     requiresConfirmation: bool(), enabled: bool(), inputSchema: anyObj(), timeoutSeconds: { type: ["integer", "null"] },
   }, ["id", "serviceId", "name", "label", "dangerLevel", "requiresConfirmation"]),
   ActionPrepareResponse: obj({ action: ref("ActionDefinition"), initialPayload: anyObj(), currentState: anyObj(), inputSchema: anyObj(), prepareCommand: ref("CommandDetail") }, ["action", "initialPayload"]),
-  CreateActionCommandRequest: obj({ payload: anyObj(), confirmation: bool() }),
 
   Command: obj({
     id: id("cmd"), agentId: id("agt"), serviceId: id("svc"), type: en(COMMAND_TYPES), actionName: str(),
@@ -98,7 +90,6 @@ export const SCHEMAS: Record<string, Schema> = {
   CommandDetail: { allOf: [ref("Command"), obj({ result: { oneOf: [ref("CommandResult"), { type: "null" }] } })] },
   CommandResult: obj({ id: id("crs"), commandId: id("cmd"), success: bool(), message: nstr(), data: anyObj(), error: anyObj(), reportedAt: time() }, ["id", "commandId", "success", "reportedAt"]),
   CommandLogLine: obj({ id: int(), at: time(), level: str(), message: str() }, ["id", "at", "level", "message"]),
-  RetryCommandRequest: obj({ confirmation: bool() }),
 
   AuditEvent: obj({
     id: id("aud"), actorType: en(ACTOR_TYPES), actorId: nstr(), action: str(), targetType: nstr(), targetId: nstr(),
@@ -113,38 +104,12 @@ export const SCHEMAS: Record<string, Schema> = {
     recentAuditEvents: { type: "array", items: ref("AuditEvent") },
   }, ["agentCounts", "serviceCounts", "commandCounts"]),
 
-  RegisterAgentRequest: obj({
-    registrationToken: str({ pattern: "^opstage_reg_" }),
-    agent: obj({ code: str(), name: str(), mode: en(["embedded"]), runtime: str(), version: str(), hostname: str(), os: str(), arch: str() }, ["code", "mode"]),
-    service: ref("ReportedService"),
-  }, ["registrationToken", "agent"]),
   RegisterAgentResponse: obj({
     agentId: id("agt"), agentToken: str({ pattern: "^opstage_agent_" }), heartbeatIntervalSeconds: int(), commandPollIntervalSeconds: int(),
     services: { type: "array", items: obj({ code: str(), serviceId: id("svc") }, ["code", "serviceId"]) },
   }, ["agentId", "agentToken", "heartbeatIntervalSeconds", "commandPollIntervalSeconds"]),
-  AgentHeartbeatRequest: obj({ serviceId: id("svc"), health: ref("HealthReportInput") }),
   AgentHeartbeatResponse: obj({ heartbeatIntervalSeconds: int(), commandPollIntervalSeconds: int() }, ["heartbeatIntervalSeconds", "commandPollIntervalSeconds"]),
-  ServiceReportRequest: obj({ services: { type: "array", items: ref("ReportedService") } }, ["services"]),
   ServiceReportResponse: obj({ services: { type: "array", items: obj({ code: str(), serviceId: id("svc") }, ["code", "serviceId"]) } }, ["services"]),
-  ReportedService: obj({
-    code: str({ minLength: 1, maxLength: 80, pattern: "^[a-z0-9][a-z0-9_-]*$" }), name: str({ minLength: 1, maxLength: 200 }),
-    description: str({ maxLength: 2000 }), version: str({ maxLength: 80 }), runtime: en(["nodejs", "java", "python", "go", "other"]),
-    manifest: ref("CapsuleManifest"), health: ref("HealthReportInput"),
-    configs: { type: "array", items: ref("ConfigItemInput") }, actions: { type: "array", items: ref("ActionDefinitionInput") },
-  }, ["code", "name", "manifest"]),
-  CapsuleManifest: obj({
-    kind: { type: "string", const: "CapsuleService" }, schemaVersion: str(), code: str(), name: str(), description: str(), version: str(),
-    runtime: en(["nodejs", "java", "python", "go", "other"]), agentMode: en(AGENT_MODES),
-    capabilities: { type: "array", items: { oneOf: [str(), obj({ name: str(), label: str(), description: str() }, ["name"])] } },
-    events: { type: "array", items: obj({ name: str(), direction: en(["publish", "subscribe"]), description: str(), schema: anyObj() }, ["name", "direction"]) },
-    permissions: { type: "array", items: obj({ name: str(), description: str() }, ["name"]) },
-    labels: { type: "object", additionalProperties: { type: "string" } },
-  }, ["kind", "code", "name", "version", "runtime", "agentMode"], { additionalProperties: true }),
-  HealthReportInput: obj({ status: ref("HealthStatus"), message: str(), details: anyObj() }, ["status"]),
-  ConfigItemInput: obj({ key: str(), label: str(), type: str(), source: str(), editable: bool(), sensitive: bool(), valuePreview: str(), defaultValue: str(), secretRef: str() }, ["key", "type"]),
-  ActionDefinitionInput: obj({ name: str(), label: str(), description: str(), dangerLevel: ref("DangerLevel"), requiresConfirmation: bool(), enabled: bool(), inputSchema: anyObj(), timeoutSeconds: int() }, ["name", "label"]),
-  ReportCommandResultRequest: obj({ success: bool(), message: str(), data: anyObj(), error: anyObj(), startedAt: time(), finishedAt: time() }, ["success"]),
-  CommandProgressRequest: obj({ percent: { type: "number", minimum: 0, maximum: 1 }, message: str(), logs: { type: "array", items: obj({ at: time(), level: en(LOG_LEVELS), message: str() }, ["level", "message"]) } }),
   CommandProgressResponse: obj({ cancelRequested: bool() }, ["cancelRequested"]),
 
   BusRouteStatus: en(BUS_ROUTE_STATUSES),
@@ -159,22 +124,6 @@ export const SCHEMAS: Record<string, Schema> = {
     target: obj({ serviceId: nstr(), actionFound: bool(), actionLabel: nstr(), dangerLevel: { oneOf: [ref("DangerLevel"), { type: "null" }] }, needsConfirmation: { type: ["boolean", "null"] } }),
     createdByUserId: nstr(), lastMatchedAt: ntime(), createdAt: time(), updatedAt: time(),
   }, ["id", "name", "status", "trigger", "action", "confirmed", "createdAt", "updatedAt"]),
-  CreateBusRouteRequest: obj({
-    name: str({ minLength: 1, maxLength: 120 }), description: str({ maxLength: 2000 }), status: ref("BusRouteStatus"),
-    trigger: obj({ eventType: str(), sourceServiceCode: str() }, ["eventType"]),
-    action: obj({ targetServiceCode: str(), actionName: str(), payloadTemplate: anyObj() }, ["targetServiceCode", "actionName"]),
-    confirmed: { type: "boolean", description: "required to ENABLE a route whose target is confirm-required, HIGH or CRITICAL" },
-  }, ["name", "trigger", "action"], { additionalProperties: false }),
-  UpdateBusRouteRequest: obj({
-    name: str(), description: nstr(), status: ref("BusRouteStatus"),
-    trigger: obj({ eventType: str(), sourceServiceCode: nstr() }), action: obj({ targetServiceCode: str(), actionName: str(), payloadTemplate: { type: ["object", "null"] } }),
-    confirmed: bool(),
-  }, [], { minProperties: 1, additionalProperties: false }),
-  PreviewBusRouteRequest: obj({
-    trigger: obj({ eventType: str(), sourceServiceCode: str() }, ["eventType"]),
-    action: obj({ targetServiceCode: str(), actionName: str(), payloadTemplate: anyObj() }, ["targetServiceCode", "actionName"]),
-    confirmed: bool(), sampleEvent: obj({ eventType: str(), sourceServiceCode: str(), data: {} }, ["eventType", "sourceServiceCode"]),
-  }, ["trigger", "action", "sampleEvent"]),
   BusRoutePreview: obj({
     matches: bool(), reasons: { type: "array", items: str() }, payload: anyObj(),
     problems: { type: "array", items: obj({ code: str(), message: str() }, ["code", "message"]) }, wouldCreateCommand: bool(),
@@ -189,12 +138,6 @@ export const SCHEMAS: Record<string, Schema> = {
     errorCode: nstr(), matchedRoutes: { type: "array", items: ref("BusMatch") }, commandIds: { type: "array", items: id("cmd") }, createdAt: time(),
   }, ["id", "eventType", "sourceServiceCode", "outcome", "matchedRoutes", "commandIds", "createdAt"]),
   BusEventDetail: { allOf: [ref("BusEvent"), obj({ commands: { type: "array", items: ref("Command") } }, ["commands"])] },
-  PublishBusEventRequest: obj({
-    eventId: str({ maxLength: 200, description: "the agent's own id; a re-send with the same id gets the first answer" }),
-    eventType: str({ minLength: 1, maxLength: 120 }), timestamp: time(), data: {},
-    metadata: obj({ correlationId: str(), causationId: str({ description: "the command whose handler published this event" }) }, [], { additionalProperties: true }),
-    serviceCode: str({ description: "only for agents with several services: which of its own services publishes" }),
-  }, ["eventType"]),
   PublishBusEventResponse: obj({ eventId: id("bev"), matchedRoutes: { type: "array", items: ref("BusMatch") }, commandIds: { type: "array", items: id("cmd") } }, ["eventId", "matchedRoutes", "commandIds"]),
 
   SystemHealth: obj({
@@ -207,4 +150,6 @@ export const SCHEMAS: Record<string, Schema> = {
   Diagnostics: anyObj(),
   MaintenanceRun: anyObj(),
   SystemVersion: obj({ version: str(), edition: en(["ce"]), schemaVersion: int() }, ["version", "edition"]),
+
+  ...REQUEST_SCHEMAS,
 };
