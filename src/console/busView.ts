@@ -17,6 +17,11 @@ const ROUTE_STATUS: Record<string, Badge> = {
 const OUTCOME: Record<string, Badge["tone"]> = {
   DISPATCHED: "positive", COMMAND_CREATED: "positive", DRY_RUN: "info", UNMATCHED: "neutral", PARTIAL: "warning", FAILED: "negative", REFUSED: "negative",
 };
+/** The status changes a route offers, labelled; the current status is left out. */
+const STATUS_ACTIONS: Record<string, string> = { ENABLED: "Enable", DRY_RUN: "Dry run", DISABLED: "Disable" };
+const statusButtons = (current: string): [string, string][] =>
+  Object.entries(STATUS_ACTIONS).filter(([v]) => v !== current);
+
 export const outcomeBadge = (o: string): Badge => tone(o.replace("_", " "), OUTCOME[o] ?? "neutral");
 
 export const ROUTE_FIELDS = [
@@ -41,7 +46,7 @@ export interface RouteFormState extends FormState {
 
 export function routeRowView(app: App, r: BusRouteWire) {
   return {
-    id: r.id, href: `/bus/routes/${encodeURIComponent(r.id)}`, name: r.name, status: ROUTE_STATUS[r.status]!, statusValue: r.status,
+    id: r.id, href: `/bus/routes/${encodeURIComponent(r.id)}`, name: r.name, status: ROUTE_STATUS[r.status]!, statusValue: r.status, statusButtons: statusButtons(r.status),
     trigger: r.trigger.sourceServiceCode ? `${r.trigger.eventType} from ${r.trigger.sourceServiceCode}` : r.trigger.eventType,
     action: `${r.action.actionName} on ${r.action.targetServiceCode}`,
     danger: r.target.dangerLevel ? badge(r.target.dangerLevel) : null, targetKnown: r.target.actionFound,

@@ -5,6 +5,7 @@ import type { Ctx } from "../context.js";
 import { roleAtLeast } from "../auth/roles.js";
 import { html, type Reply } from "../http/reply.js";
 import { rootPath } from "../paths.js";
+import { VOCABULARY } from "../vocabulary.js";
 import { takeFlash, type Flash } from "./flash.js";
 import { assetUrl, htmxUrl } from "./static.js";
 
@@ -84,7 +85,8 @@ export function chrome(ctx: Ctx<unknown>, title: string, nav: string, body: stri
 
 /** Renders a page: the fragment for htmx requests, the page inside the layout otherwise. */
 export function page(ctx: Ctx<unknown>, template: string, model: object, opts: PageOptions): Reply {
-  const data = { ...model, csrf: csrfOf(ctx), ...roleFlags(ctx) };
+  // vocab: the status lists, so filter dropdowns offer exactly what the list queries accept.
+  const data = { ...model, csrf: csrfOf(ctx), ...roleFlags(ctx), vocab: VOCABULARY };
   const headers = { ...VARY, ...(opts.headers ?? {}) };
   if (isHtmx(ctx)) return html(eta.render(opts.fragment ?? template, data), opts.status ?? 200, headers);
   const flash = ctx.admin?.sessionId ? takeFlash(ctx.app, ctx.admin.sessionId) : undefined;

@@ -1,13 +1,14 @@
 // agent_tokens: bearer tokens of agents (hash only). Rotated on re-enrolment, revoked with the agent.
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
+import type { AgentStatus, AgentTokenStatus } from "../vocabulary.js";
 
 export interface AgentTokenLookup {
   tokenId: string;
-  tokenStatus: "ACTIVE" | "REVOKED";
+  tokenStatus: AgentTokenStatus;
   agentId: string;
   agentCode: string;
-  agentStatus: "PENDING" | "ONLINE" | "OFFLINE" | "DISABLED" | "REVOKED";
+  agentStatus: AgentStatus;
 }
 
 const sql = statements({
@@ -20,7 +21,7 @@ const sql = statements({
   revokeAll: `UPDATE agent_tokens SET status = 'REVOKED', revoked_at = ? WHERE agent_id = ? AND status = 'ACTIVE'`,
 });
 
-type Raw = { token_id: string; token_status: "ACTIVE" | "REVOKED"; agent_id: string; agent_code: string; agent_status: AgentTokenLookup["agentStatus"] };
+type Raw = { token_id: string; token_status: AgentTokenStatus; agent_id: string; agent_code: string; agent_status: AgentTokenLookup["agentStatus"] };
 
 export function findAgentToken(db: Db, hash: string): AgentTokenLookup | undefined {
   const r = sql(db).byHash.get(hash) as Raw | undefined;

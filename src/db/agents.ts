@@ -2,9 +2,9 @@
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, type SortKey } from "./query.js";
+import { AGENT_STATUSES, type AgentStatus } from "../vocabulary.js";
 
-export type AgentStatus = "PENDING" | "ONLINE" | "OFFLINE" | "DISABLED" | "REVOKED";
-export const AGENT_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"] as const;
+export type { AgentStatus } from "../vocabulary.js";
 
 export interface AgentRow {
   id: string; code: string; name: string | null; mode: string; runtime: string | null;

@@ -1,5 +1,6 @@
 // api_tokens: personal tokens (capstan_pat_...) that act with their owner's role.
 import type { Role } from "../auth/roles.js";
+import type { UserStatus } from "../vocabulary.js";
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 
@@ -17,7 +18,7 @@ export interface ApiTokenRow {
 export interface ApiTokenWithUser extends ApiTokenRow {
   username: string;
   role: Role;
-  userStatus: "ACTIVE" | "DISABLED";
+  userStatus: UserStatus;
 }
 
 const COLUMNS = `t.id, t.user_id, t.name, t.token_hash, t.created_at, t.expires_at, t.last_used_at, t.revoked_at`;
@@ -43,7 +44,7 @@ const sql = statements({
 
 type Raw = {
   id: string; user_id: string; name: string; token_hash: string; created_at: string; expires_at: string | null;
-  last_used_at: string | null; revoked_at: string | null; username: string; role: Role; user_status: "ACTIVE" | "DISABLED";
+  last_used_at: string | null; revoked_at: string | null; username: string; role: Role; user_status: UserStatus;
 };
 
 const toRow = (r: Raw): ApiTokenWithUser => ({

@@ -1,17 +1,18 @@
 // audit_events: append-only trail. Inserted only through domain/audit.ts (the one writer).
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
+import type { ActorType, AuditResult } from "../vocabulary.js";
 import { Where, orderBy, limitOffset, parseJson, type SortKey } from "./query.js";
 
 export interface AuditRow {
   id: string;
   createdAt: string;
-  actorType: "USER" | "AGENT" | "SYSTEM";
+  actorType: ActorType;
   actorId: string | null;
   action: string;
   targetType: string | null;
   targetId: string | null;
-  result: "SUCCESS" | "FAILURE";
+  result: AuditResult;
   message: string | null;
   metadata: Record<string, unknown> | null;
   requestId: string | null;

@@ -2,16 +2,16 @@
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, parseJson, type SortKey } from "./query.js";
+import type { BusEventOutcome, BusMatchOutcome, LiveBusRouteStatus } from "../vocabulary.js";
 
-export type BusEventOutcome = "UNMATCHED" | "DRY_RUN" | "DISPATCHED" | "PARTIAL" | "FAILED" | "REFUSED";
-export const BUS_EVENT_OUTCOMES = ["UNMATCHED", "DRY_RUN", "DISPATCHED", "PARTIAL", "FAILED", "REFUSED"] as const;
+export type { BusEventOutcome } from "../vocabulary.js";
 
 /** What one matching route did with the event. */
 export interface BusMatch {
   routeId: string;
   routeName: string;
-  status: "DRY_RUN" | "ENABLED";
-  outcome: "DRY_RUN" | "COMMAND_CREATED" | "FAILED";
+  status: LiveBusRouteStatus;
+  outcome: BusMatchOutcome;
   commandId?: string;
   errorCode?: string;
   message?: string;

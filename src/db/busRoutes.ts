@@ -1,10 +1,10 @@
 // bus_routes: Capsule Bus route rules (event type [+ source] -> one action on a target service).
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
-import { Where, limitOffset, orderBy, parseJson, toBool, type SortKey } from "./query.js";
+import { Where, limitOffset, orderBy, parseJson, sqlList, toBool, type SortKey } from "./query.js";
+import { LIVE_BUS_ROUTE_STATUSES, type BusRouteStatus } from "../vocabulary.js";
 
-export type BusRouteStatus = "DISABLED" | "DRY_RUN" | "ENABLED";
-export const BUS_ROUTE_STATUSES = ["DISABLED", "DRY_RUN", "ENABLED"] as const;
+export type { BusRouteStatus } from "../vocabulary.js";
 
 export interface BusRouteRow {
   id: string;
@@ -41,7 +41,7 @@ const sql = statements({
   remove: `DELETE FROM bus_routes WHERE id = ?`,
   // ingest: live routes for an event type (index bus_routes_match); DISABLED routes never match.
   // The source condition is applied by the domain's matching rule.
-  live: `SELECT ${COLUMNS} FROM bus_routes WHERE event_type = ? AND status IN ('DRY_RUN', 'ENABLED') ORDER BY created_at, id`,
+  live: `SELECT ${COLUMNS} FROM bus_routes WHERE event_type = ? AND status IN (${sqlList(LIVE_BUS_ROUTE_STATUSES)}) ORDER BY created_at, id`,
   // a route fired (shown in lists)
   touchMatched: `UPDATE bus_routes SET last_matched_at = ? WHERE id = ?`,
 });

@@ -2,11 +2,10 @@
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, parseJson, type SortKey } from "./query.js";
+import { TERMINAL_COMMAND_STATUSES, type CommandCreator, type CommandStatus, type CommandType } from "../vocabulary.js";
 
-export type CommandType = "ACTION_PREPARE" | "ACTION_EXECUTE";
-export type CommandStatus = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "EXPIRED" | "CANCELLED";
-export type CommandCreator = "USER" | "BUS" | "SYSTEM";
-export const TERMINAL_STATUSES: readonly CommandStatus[] = ["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"];
+export type { CommandCreator, CommandStatus, CommandType } from "../vocabulary.js";
+export const TERMINAL_STATUSES: readonly CommandStatus[] = TERMINAL_COMMAND_STATUSES;
 export const isTerminal = (s: CommandStatus): boolean => TERMINAL_STATUSES.includes(s);
 
 export interface CommandRow {

@@ -52,6 +52,9 @@ export function orderBy(sort: SortKey[], columns: Record<string, string>, tiebre
 export const limitOffset = (page: number, pageSize: number): string =>
   `LIMIT ${Math.floor(pageSize)} OFFSET ${Math.floor((page - 1) * pageSize)}`;
 
+/** A vocabulary list (src/vocabulary.ts, never input) as the inside of an SQL IN (...). */
+export const sqlList = (values: readonly string[]): string => values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", ");
+
 export const toBool = (v: unknown): boolean => v === 1 || v === true;
 export const parseJson = <T = unknown>(text: string | null | undefined, fallback: T): T => {
   if (text === null || text === undefined || text === "") return fallback;

@@ -2,9 +2,9 @@
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, type SortKey } from "./query.js";
+import type { TokenStatus } from "../vocabulary.js";
 
-export type TokenStatus = "ACTIVE" | "USED" | "REVOKED" | "EXPIRED";
-export const TOKEN_STATUSES = ["ACTIVE", "USED", "REVOKED", "EXPIRED"] as const;
+export type { TokenStatus } from "../vocabulary.js";
 
 export interface RegistrationTokenRow {
   id: string; name: string; status: TokenStatus; maxUses: number; useCount: number; agentCode: string | null;

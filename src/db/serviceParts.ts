@@ -3,8 +3,9 @@
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 import { parseJson, toBool } from "./query.js";
+import type { DangerLevel, HealthStatus } from "../vocabulary.js";
 
-export type DangerLevel = "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+export type { DangerLevel } from "../vocabulary.js";
 
 export interface ActionRow {
   id: string; serviceId: string; name: string; label: string; description: string | null;
@@ -18,7 +19,7 @@ export interface ConfigRow {
 }
 
 export interface HealthRow {
-  id: string; serviceId: string; agentId: string | null; status: "UP" | "DEGRADED" | "DOWN" | "UNKNOWN";
+  id: string; serviceId: string; agentId: string | null; status: HealthStatus;
   message: string | null; details: Record<string, unknown> | null; reportedAt: string;
 }
 

@@ -5,9 +5,9 @@ import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, parseJson, type SortKey } from "./query.js";
 import { agentContactSql } from "./agents.js";
 
-export type HealthStatus = "UP" | "DEGRADED" | "DOWN" | "UNKNOWN";
-export type ServiceStatus = "UNKNOWN" | "HEALTHY" | "UNHEALTHY" | "STALE" | "OFFLINE";
-export const SERVICE_STATUSES = ["UNKNOWN", "HEALTHY", "UNHEALTHY", "STALE", "OFFLINE"] as const;
+import { SERVICE_STATUSES, type HealthStatus, type ServiceStatus } from "../vocabulary.js";
+
+export type { HealthStatus, ServiceStatus } from "../vocabulary.js";
 
 export interface ServiceRow {
   id: string; agentId: string | null; code: string; name: string; description: string | null;

@@ -1,5 +1,6 @@
 // sessions: console/API logins, stored by hash so they survive restarts without storing the cookie.
 import type { Role } from "../auth/roles.js";
+import type { UserStatus } from "../vocabulary.js";
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 
@@ -18,7 +19,7 @@ export interface SessionRow {
 export interface SessionWithUser extends SessionRow {
   username: string;
   role: Role;
-  userStatus: "ACTIVE" | "DISABLED";
+  userStatus: UserStatus;
 }
 
 const sql = statements({
@@ -43,7 +44,7 @@ const sql = statements({
 
 type Raw = {
   id: string; token_hash: string; user_id: string; csrf_version: number; ip: string | null; user_agent: string | null;
-  created_at: string; last_seen_at: string; expires_at: string; username: string; role: Role; user_status: "ACTIVE" | "DISABLED";
+  created_at: string; last_seen_at: string; expires_at: string; username: string; role: Role; user_status: UserStatus;
 };
 
 export function insertSession(db: Db, s: Omit<SessionRow, "csrfVersion">): void {

@@ -1,5 +1,6 @@
 // users: console and API accounts.
 import type { Role } from "../auth/roles.js";
+import type { UserStatus } from "../vocabulary.js";
 import type { Db } from "./open.js";
 import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, type SortKey } from "./query.js";
@@ -9,7 +10,7 @@ export interface UserRow {
   username: string;
   displayName: string | null;
   role: Role;
-  status: "ACTIVE" | "DISABLED";
+  status: UserStatus;
   passwordHash: string;
   lastLoginAt: string | null;
   createdAt: string;

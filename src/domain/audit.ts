@@ -2,13 +2,14 @@
 import type { Actor, App } from "../context.js";
 import { insertAuditEvent, type AuditRow } from "../db/audit.js";
 import { newId } from "../ids.js";
+import type { AuditResult } from "../vocabulary.js";
 import { redact, redactString } from "./redact.js";
 
 export interface AuditInput {
   actor: Actor;
   action: string;
   target?: { type: string; id: string | null } | undefined;
-  result?: "SUCCESS" | "FAILURE";
+  result?: AuditResult;
   message?: string | undefined;
   metadata?: Record<string, unknown> | undefined;
   requestId?: string | undefined;

@@ -12,10 +12,7 @@ import { lastMaintenanceRun } from "./maintenance.js";
 import { redact } from "./redact.js";
 import { cutoffs } from "./status.js";
 
-export const AGENT_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"] as const;
-export const SERVICE_STATUSES = ["UNKNOWN", "HEALTHY", "UNHEALTHY", "STALE", "OFFLINE"] as const;
-export const COMMAND_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const;
-export const COMMAND_TYPES = ["ACTION_PREPARE", "ACTION_EXECUTE"] as const;
+import { AGENT_STATUSES, COMMAND_STATUSES, SERVICE_STATUSES } from "../vocabulary.js";
 
 /** Every known status with its count (0 included), so series and JSON keys stay stable. */
 const complete = (keys: readonly string[], counts: Record<string, number>): Record<string, number> =>

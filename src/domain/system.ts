@@ -2,10 +2,11 @@
 import type { App } from "../context.js";
 import { ping, schemaVersion } from "../db/file.js";
 import { codeSchemaVersion } from "../db/open.js";
+import type { SystemHealthStatus } from "../vocabulary.js";
 
 export function systemHealth(app: App) {
   const t0 = performance.now();
-  let dbStatus: "UP" | "DEGRADED" | "DOWN" = "UP";
+  let dbStatus: SystemHealthStatus = "UP";
   try {
     ping(app.db);
   } catch {

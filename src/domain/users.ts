@@ -11,6 +11,7 @@ import {
 import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
 import { newId, newSecret } from "../ids.js";
+import type { UserStatus } from "../vocabulary.js";
 import { writeAudit } from "./audit.js";
 
 export const userToWire = (u: UserRow) => ({
@@ -52,7 +53,7 @@ export async function createUser(
 
 export function changeUser(
   app: App, actor: Actor, id: string,
-  patch: { displayName?: string | null | undefined; role?: Role | undefined; status?: "ACTIVE" | "DISABLED" | undefined },
+  patch: { displayName?: string | null | undefined; role?: Role | undefined; status?: UserStatus | undefined },
   requestId?: string,
 ): UserRow {
   return app.db.transaction(() => {

@@ -6,7 +6,8 @@ import type { Registry } from "prom-client";
 import type { App } from "../context.js";
 import { commandsFinishedSince } from "../db/metrics.js";
 import { lastMaintenanceRun } from "../domain/maintenance.js";
-import { COMMAND_STATUSES, COMMAND_TYPES, databaseSize, statusCounts } from "../domain/metrics.js";
+import { databaseSize, statusCounts } from "../domain/metrics.js";
+import { COMMAND_STATUSES, COMMAND_TYPES } from "../vocabulary.js";
 import type { OperationalCounters } from "../runtime.js";
 
 // prom-client is loaded only when metrics are on (CAPSTAN_METRICS): with the default "off" an idle

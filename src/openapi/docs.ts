@@ -1,5 +1,9 @@
 // Per-route documentation for the served OpenAPI document, keyed by route name (RouteDef.name).
 // Paths, methods, auth and path parameters come from the route table itself (document.ts).
+import {
+  ACTOR_TYPES, AGENT_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
+} from "../vocabulary.js";
+
 export type ResponseDoc = string | { list: string } | { array: string } | "empty" | "stream" | "text";
 
 export interface QueryDoc {
@@ -24,11 +28,11 @@ const PAGE: QueryDoc[] = [
   { name: "pageSize", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
   { name: "sort", description: "comma list of field or -field; default -createdAt" },
 ];
-const arr = (name: string, values?: string[]): QueryDoc => ({ name, array: true, schema: { type: "array", items: values ? { type: "string", enum: values } : { type: "string" } } });
+const arr = (name: string, values?: readonly string[]): QueryDoc => ({ name, array: true, schema: { type: "array", items: values ? { type: "string", enum: values } : { type: "string" } } });
 const one = (name: string, description?: string): QueryDoc => ({ name, ...(description ? { description } : {}) });
 const AUDIT_FILTERS: QueryDoc[] = [
-  arr("actorType", ["USER", "AGENT", "SYSTEM"]), arr("actorId"), arr("action"), arr("targetType"), arr("targetId"),
-  arr("result", ["SUCCESS", "FAILURE"]), one("from", "inclusive lower bound on createdAt (ISO-8601)"), one("to", "inclusive upper bound"), one("q", "literal substring"),
+  arr("actorType", ACTOR_TYPES), arr("actorId"), arr("action"), arr("targetType"), arr("targetId"),
+  arr("result", AUDIT_RESULTS), one("from", "inclusive lower bound on createdAt (ISO-8601)"), one("to", "inclusive upper bound"), one("q", "literal substring"),
 ];
 
 export const ROUTE_DOCS: Record<string, RouteDoc> = {
@@ -45,7 +49,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   adminMe: { tag: "AdminAuth", summary: "The current user, session expiry and CSRF token.", response: "AdminSession" },
   adminCsrf: { tag: "AdminAuth", summary: "Rotate the session's CSRF token.", response: "AdminSession" },
   // users and tokens
-  listUsers: { tag: "AdminUsers", summary: "List users (owner).", response: { list: "User" }, query: [...PAGE, arr("role", ["owner", "operator", "viewer"]), arr("status", ["ACTIVE", "DISABLED"]), one("q")] },
+  listUsers: { tag: "AdminUsers", summary: "List users (owner).", response: { list: "User" }, query: [...PAGE, arr("role", ROLES), arr("status", USER_STATUSES), one("q")] },
   createUser: { tag: "AdminUsers", summary: "Create a user (owner).", request: "CreateUserRequest", response: "User" },
   getUser: { tag: "AdminUsers", summary: "User detail (owner).", response: "User" },
   updateUser: { tag: "AdminUsers", summary: "Change display name, role or status; the last owner is protected.", request: "UpdateUserRequest", response: "User" },
@@ -60,18 +64,18 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   runMaintenance: { tag: "AdminOperations", summary: "Run the maintenance sweeps now.", response: "MaintenanceRun" },
   createBackup: { tag: "AdminOperations", summary: "Stream a consistent SQLite snapshot (owner).", response: "stream", contentType: "application/vnd.sqlite3" },
   // agents and tokens
-  listAgents: { tag: "AdminAgents", summary: "List agents (status is the effective status).", response: { list: "Agent" }, query: [...PAGE, arr("status", ["PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"]), one("q")] },
+  listAgents: { tag: "AdminAgents", summary: "List agents (status is the effective status).", response: { list: "Agent" }, query: [...PAGE, arr("status", AGENT_STATUSES), one("q")] },
   showAgent: { tag: "AdminAgents", summary: "Agent detail.", response: "Agent" },
   disableAgent: { tag: "AdminAgents", summary: "Disable an agent: its calls are refused until enabled.", response: "empty" },
   enableAgent: { tag: "AdminAgents", summary: "Enable a disabled agent.", response: "empty" },
   revokeAgent: { tag: "AdminAgents", summary: "Revoke an agent and its tokens.", response: "empty" },
   createRegistrationToken: { tag: "AdminRegistrationTokens", summary: "Create a registration token; the raw value is shown once.", request: "CreateRegistrationTokenRequest", response: "CreateRegistrationTokenResponse" },
-  listRegistrationTokens: { tag: "AdminRegistrationTokens", summary: "List registration tokens without raw values.", response: { list: "RegistrationToken" }, query: [...PAGE, arr("status", ["ACTIVE", "USED", "REVOKED", "EXPIRED"])] },
+  listRegistrationTokens: { tag: "AdminRegistrationTokens", summary: "List registration tokens without raw values.", response: { list: "RegistrationToken" }, query: [...PAGE, arr("status", TOKEN_STATUSES)] },
   revokeRegistrationToken: { tag: "AdminRegistrationTokens", summary: "Revoke a registration token.", response: "empty" },
   // services
   listServices: {
     tag: "AdminCapsuleServices", summary: "List Capsule Services (status is the effective status).", response: { list: "CapsuleService" },
-    query: [...PAGE, arr("status", ["UNKNOWN", "HEALTHY", "UNHEALTHY", "STALE", "OFFLINE"]), one("healthStatus"), one("agentId"), one("q"), one("capability")],
+    query: [...PAGE, arr("status", SERVICE_STATUSES), one("healthStatus"), one("agentId"), one("q"), one("capability")],
   },
   showService: { tag: "AdminCapsuleServices", summary: "Capsule Service detail with manifest, health, configs and actions.", response: "CapsuleServiceDetail" },
   showServiceManifest: { tag: "AdminCapsuleServices", summary: "The manifest as reported.", response: "Manifest" },
@@ -84,7 +88,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   // commands
   listCommands: {
     tag: "AdminCommands", summary: "List commands.", response: { list: "Command" },
-    query: [...PAGE, arr("status", ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]), one("type"), one("actionName"), one("serviceId"), one("agentId"), one("from"), one("to")],
+    query: [...PAGE, arr("status", COMMAND_STATUSES), one("type"), one("actionName"), one("serviceId"), one("agentId"), one("from"), one("to")],
   },
   showCommand: { tag: "AdminCommands", summary: "Command detail with its result (a one-time generatedKey is shown on the first read only).", response: "CommandDetail" },
   showCommandLogs: {
@@ -100,7 +104,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   // Capsule Bus (503 BUS_DISABLED while CAPSTAN_BUS_ENABLED is off)
   listBusRoutes: {
     tag: "AdminBus", summary: "List bus route rules.", response: { list: "BusRoute" },
-    query: [...PAGE, arr("status", ["DISABLED", "DRY_RUN", "ENABLED"]), arr("eventType"), arr("targetServiceCode"), one("q")],
+    query: [...PAGE, arr("status", BUS_ROUTE_STATUSES), arr("eventType"), arr("targetServiceCode"), one("q")],
   },
   createBusRoute: { tag: "AdminBus", summary: "Create a route rule (new routes are DISABLED unless status says otherwise).", request: "CreateBusRouteRequest", response: "BusRoute" },
   previewBusRoute: { tag: "AdminBus", summary: "Test a route definition against a sample event; nothing is saved or run.", request: "PreviewBusRouteRequest", response: "BusRoutePreview" },
@@ -109,7 +113,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   deleteBusRoute: { tag: "AdminBus", summary: "Delete a route rule.", response: "empty" },
   listBusEvents: {
     tag: "AdminBus", summary: "Received events with their outcome and the commands they caused.", response: { list: "BusEvent" },
-    query: [...PAGE, arr("eventType"), arr("source"), arr("outcome", ["UNMATCHED", "DRY_RUN", "DISPATCHED", "PARTIAL", "FAILED", "REFUSED"]), arr("agentId")],
+    query: [...PAGE, arr("eventType"), arr("source"), arr("outcome", BUS_EVENT_OUTCOMES), arr("agentId")],
   },
   showBusEvent: { tag: "AdminBus", summary: "One received event with the commands it caused.", response: "BusEventDetail" },
   // agent API

@@ -1,6 +1,14 @@
-// Our OpenAPI component schemas (JSON Schema 2020-12), written for Capstan. Field names and enums
+// Our OpenAPI component schemas (JSON Schema 2020-12). Responses are written here (they have no zod
+// source); request bodies are generated from the zod schemas in requests.ts. Field names and enums
 // follow the Capsule Management Contract v0.1 so reference clients work; our additions are marked
 // in descriptions and listed in docs/compatibility.md.
+import {
+  ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, API_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES, BUS_ROUTE_STATUSES,
+  COMMAND_CREATORS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, LIVE_BUS_ROUTE_STATUSES, ROLES,
+  SERVICE_STATUSES, SYSTEM_HEALTH_STATUSES, TOKEN_STATUSES, USER_STATUSES,
+} from "../vocabulary.js";
+import { REQUEST_SCHEMAS } from "./requests.js";
+
 type Schema = Record<string, unknown>;
 
 const str = (extra: Schema = {}): Schema => ({ type: "string", ...extra });
@@ -13,7 +21,7 @@ const obj = (properties: Schema, required: string[] = [], extra: Schema = {}): S
 const anyObj = (): Schema => ({ type: "object", additionalProperties: true });
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 const id = (prefix: string): Schema => ({ type: "string", pattern: `^${prefix}_` });
-const en = (...values: string[]): Schema => ({ type: "string", enum: values });
+const en = (values: readonly string[]): Schema => ({ type: "string", enum: [...values] });
 
 export const SCHEMAS: Record<string, Schema> = {
   SuccessEnvelope: obj({ success: { type: "boolean", const: true } }, ["success"]),
@@ -21,33 +29,28 @@ export const SCHEMAS: Record<string, Schema> = {
   ErrorInfo: obj({ code: str(), message: str(), details: anyObj() }, ["code", "message"]),
   Pagination: obj({ page: int(), pageSize: int(), total: int() }, ["page", "pageSize", "total"]),
 
-  AgentStatus: en("PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"),
-  CapsuleServiceStatus: en("UNKNOWN", "HEALTHY", "UNHEALTHY", "STALE", "OFFLINE"),
-  HealthStatus: en("UP", "DEGRADED", "DOWN", "UNKNOWN"),
-  CommandStatus: en("PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"),
-  DangerLevel: { ...en("LOW", "MEDIUM", "HIGH", "CRITICAL"), description: "CRITICAL is accepted by Capstan (reserved in the reference); HIGH and CRITICAL always require confirmation." },
-  TokenStatus: en("ACTIVE", "USED", "REVOKED", "EXPIRED"),
-  Role: en("owner", "operator", "viewer"),
+  AgentStatus: en(AGENT_STATUSES),
+  CapsuleServiceStatus: en(SERVICE_STATUSES),
+  HealthStatus: en(HEALTH_STATUSES),
+  CommandStatus: en(COMMAND_STATUSES),
+  DangerLevel: { ...en(DANGER_LEVELS), description: "CRITICAL is accepted by Capstan (reserved in the reference); HIGH and CRITICAL always require confirmation." },
+  TokenStatus: en(TOKEN_STATUSES),
+  Role: en(ROLES),
 
   User: obj({
-    id: id("usr"), username: str(), displayName: nstr(), role: ref("Role"), status: en("ACTIVE", "DISABLED"),
+    id: id("usr"), username: str(), displayName: nstr(), role: ref("Role"), status: en(USER_STATUSES),
     lastLoginAt: ntime(), createdAt: time(), updatedAt: time(),
   }, ["id", "username", "role", "status"]),
   AdminSession: obj({ user: ref("User"), csrfToken: { type: ["string", "null"] }, expiresAt: ntime() }, ["user", "csrfToken", "expiresAt"]),
-  AdminLoginRequest: obj({ username: str(), password: str({ format: "password" }) }, ["username", "password"]),
-  CreateUserRequest: obj({ username: str({ minLength: 1, maxLength: 320 }), password: str({ format: "password", minLength: 12 }), displayName: str(), role: ref("Role") }, ["username", "password", "role"]),
-  UpdateUserRequest: obj({ displayName: nstr(), role: ref("Role"), status: en("ACTIVE", "DISABLED") }, [], { minProperties: 1 }),
-  ResetUserPasswordRequest: obj({ password: str({ format: "password", minLength: 12 }) }, ["password"]),
 
   ApiToken: obj({
-    id: id("apt"), name: str(), userId: id("usr"), username: str(), status: en("ACTIVE", "REVOKED", "EXPIRED"),
+    id: id("apt"), name: str(), userId: id("usr"), username: str(), status: en(API_TOKEN_STATUSES),
     createdAt: time(), expiresAt: ntime(), lastUsedAt: ntime(), revokedAt: ntime(),
   }, ["id", "name", "userId", "status", "createdAt"]),
-  CreateApiTokenRequest: obj({ name: str({ minLength: 1, maxLength: 120 }), expiresInSeconds: int({ minimum: 60 }), userId: id("usr") }, ["name"]),
   CreateApiTokenResponse: obj({ id: id("apt"), name: str(), rawToken: str({ pattern: "^capstan_pat_" }), createdAt: time(), expiresAt: ntime() }, ["id", "name", "rawToken", "createdAt"]),
 
   Agent: obj({
-    id: id("agt"), code: str(), name: nstr(), mode: en("embedded", "sidecar", "external"), runtime: nstr(),
+    id: id("agt"), code: str(), name: nstr(), mode: en(AGENT_MODES), runtime: nstr(),
     status: ref("AgentStatus"), storedStatus: ref("AgentStatus"), statusReason: str(),
     version: nstr(), hostname: nstr(), os: nstr(), arch: nstr(),
     lastHeartbeatAt: ntime(), lastSeenAt: ntime(), registeredAt: time(), createdAt: time(), updatedAt: time(),
@@ -57,10 +60,6 @@ export const SCHEMAS: Record<string, Schema> = {
     id: id("tok"), name: str(), status: ref("TokenStatus"), expiresAt: ntime(), usedAt: ntime(), createdAt: time(),
     maxUses: int({ minimum: 1 }), useCount: int({ minimum: 0 }), agentCode: nstr(),
   }, ["id", "name", "status", "createdAt"]),
-  CreateRegistrationTokenRequest: obj({
-    name: str(), expiresInSeconds: int({ minimum: 60 }), maxUses: int({ minimum: 1, description: "> 1 requires expiresInSeconds" }),
-    agentCode: str({ description: "binds the token to this agent code (re-enrolment)" }),
-  }),
   CreateRegistrationTokenResponse: { allOf: [ref("RegistrationToken"), obj({ rawToken: str({ pattern: "^opstage_reg_" }) }, ["rawToken"])] },
 
   CapsuleService: obj({
@@ -79,24 +78,22 @@ export const SCHEMAS: Record<string, Schema> = {
     requiresConfirmation: bool(), enabled: bool(), inputSchema: anyObj(), timeoutSeconds: { type: ["integer", "null"] },
   }, ["id", "serviceId", "name", "label", "dangerLevel", "requiresConfirmation"]),
   ActionPrepareResponse: obj({ action: ref("ActionDefinition"), initialPayload: anyObj(), currentState: anyObj(), inputSchema: anyObj(), prepareCommand: ref("CommandDetail") }, ["action", "initialPayload"]),
-  CreateActionCommandRequest: obj({ payload: anyObj(), confirmation: bool() }),
 
   Command: obj({
-    id: id("cmd"), agentId: id("agt"), serviceId: id("svc"), type: en("ACTION_PREPARE", "ACTION_EXECUTE"), actionName: str(),
+    id: id("cmd"), agentId: id("agt"), serviceId: id("svc"), type: en(COMMAND_TYPES), actionName: str(),
     status: ref("CommandStatus"), payload: anyObj(), createdByUserId: { type: ["string", "null"] },
     createdAt: time(), startedAt: ntime(), completedAt: ntime(), expiresAt: ntime(),
-    retryOf: nstr(), errorCode: nstr(), errorMessage: nstr(), cancelRequested: bool(), createdByType: en("USER", "BUS", "SYSTEM"),
+    retryOf: nstr(), errorCode: nstr(), errorMessage: nstr(), cancelRequested: bool(), createdByType: en(COMMAND_CREATORS),
     sourceEventId: nstr(), progress: { type: ["object", "null"], additionalProperties: true },
     cancelRequestedAt: ntime(), timeoutSeconds: { type: ["integer", "null"] }, logsCount: int(), secretFields: { type: "array", items: str() },
   }, ["id", "agentId", "serviceId", "type", "actionName", "status", "createdAt"]),
   CommandDetail: { allOf: [ref("Command"), obj({ result: { oneOf: [ref("CommandResult"), { type: "null" }] } })] },
   CommandResult: obj({ id: id("crs"), commandId: id("cmd"), success: bool(), message: nstr(), data: anyObj(), error: anyObj(), reportedAt: time() }, ["id", "commandId", "success", "reportedAt"]),
   CommandLogLine: obj({ id: int(), at: time(), level: str(), message: str() }, ["id", "at", "level", "message"]),
-  RetryCommandRequest: obj({ confirmation: bool() }),
 
   AuditEvent: obj({
-    id: id("aud"), actorType: en("USER", "AGENT", "SYSTEM"), actorId: nstr(), action: str(), targetType: nstr(), targetId: nstr(),
-    result: en("SUCCESS", "FAILURE"), message: nstr(), metadata: anyObj(), createdAt: time(),
+    id: id("aud"), actorType: en(ACTOR_TYPES), actorId: nstr(), action: str(), targetType: nstr(), targetId: nstr(),
+    result: en(AUDIT_RESULTS), message: nstr(), metadata: anyObj(), createdAt: time(),
   }, ["id", "actorType", "action", "result", "createdAt"]),
 
   DashboardSummary: obj({
@@ -107,41 +104,15 @@ export const SCHEMAS: Record<string, Schema> = {
     recentAuditEvents: { type: "array", items: ref("AuditEvent") },
   }, ["agentCounts", "serviceCounts", "commandCounts"]),
 
-  RegisterAgentRequest: obj({
-    registrationToken: str({ pattern: "^opstage_reg_" }),
-    agent: obj({ code: str(), name: str(), mode: en("embedded"), runtime: str(), version: str(), hostname: str(), os: str(), arch: str() }, ["code", "mode"]),
-    service: ref("ReportedService"),
-  }, ["registrationToken", "agent"]),
   RegisterAgentResponse: obj({
     agentId: id("agt"), agentToken: str({ pattern: "^opstage_agent_" }), heartbeatIntervalSeconds: int(), commandPollIntervalSeconds: int(),
     services: { type: "array", items: obj({ code: str(), serviceId: id("svc") }, ["code", "serviceId"]) },
   }, ["agentId", "agentToken", "heartbeatIntervalSeconds", "commandPollIntervalSeconds"]),
-  AgentHeartbeatRequest: obj({ serviceId: id("svc"), health: ref("HealthReportInput") }),
   AgentHeartbeatResponse: obj({ heartbeatIntervalSeconds: int(), commandPollIntervalSeconds: int() }, ["heartbeatIntervalSeconds", "commandPollIntervalSeconds"]),
-  ServiceReportRequest: obj({ services: { type: "array", items: ref("ReportedService") } }, ["services"]),
   ServiceReportResponse: obj({ services: { type: "array", items: obj({ code: str(), serviceId: id("svc") }, ["code", "serviceId"]) } }, ["services"]),
-  ReportedService: obj({
-    code: str({ minLength: 1, maxLength: 80, pattern: "^[a-z0-9][a-z0-9_-]*$" }), name: str({ minLength: 1, maxLength: 200 }),
-    description: str({ maxLength: 2000 }), version: str({ maxLength: 80 }), runtime: en("nodejs", "java", "python", "go", "other"),
-    manifest: ref("CapsuleManifest"), health: ref("HealthReportInput"),
-    configs: { type: "array", items: ref("ConfigItemInput") }, actions: { type: "array", items: ref("ActionDefinitionInput") },
-  }, ["code", "name", "manifest"]),
-  CapsuleManifest: obj({
-    kind: { type: "string", const: "CapsuleService" }, schemaVersion: str(), code: str(), name: str(), description: str(), version: str(),
-    runtime: en("nodejs", "java", "python", "go", "other"), agentMode: en("embedded", "sidecar", "external"),
-    capabilities: { type: "array", items: { oneOf: [str(), obj({ name: str(), label: str(), description: str() }, ["name"])] } },
-    events: { type: "array", items: obj({ name: str(), direction: en("publish", "subscribe"), description: str(), schema: anyObj() }, ["name", "direction"]) },
-    permissions: { type: "array", items: obj({ name: str(), description: str() }, ["name"]) },
-    labels: { type: "object", additionalProperties: { type: "string" } },
-  }, ["kind", "code", "name", "version", "runtime", "agentMode"], { additionalProperties: true }),
-  HealthReportInput: obj({ status: ref("HealthStatus"), message: str(), details: anyObj() }, ["status"]),
-  ConfigItemInput: obj({ key: str(), label: str(), type: str(), source: str(), editable: bool(), sensitive: bool(), valuePreview: str(), defaultValue: str(), secretRef: str() }, ["key", "type"]),
-  ActionDefinitionInput: obj({ name: str(), label: str(), description: str(), dangerLevel: ref("DangerLevel"), requiresConfirmation: bool(), enabled: bool(), inputSchema: anyObj(), timeoutSeconds: int() }, ["name", "label"]),
-  ReportCommandResultRequest: obj({ success: bool(), message: str(), data: anyObj(), error: anyObj(), startedAt: time(), finishedAt: time() }, ["success"]),
-  CommandProgressRequest: obj({ percent: { type: "number", minimum: 0, maximum: 1 }, message: str(), logs: { type: "array", items: obj({ at: time(), level: en("debug", "info", "warn", "error"), message: str() }, ["level", "message"]) } }),
   CommandProgressResponse: obj({ cancelRequested: bool() }, ["cancelRequested"]),
 
-  BusRouteStatus: en("DISABLED", "DRY_RUN", "ENABLED"),
+  BusRouteStatus: en(BUS_ROUTE_STATUSES),
   BusTrigger: obj({ eventType: str({ minLength: 1, maxLength: 120 }), sourceServiceCode: nstr({ description: "null: any source" }) }, ["eventType"]),
   BusAction: obj({
     targetServiceCode: str(), actionName: str(),
@@ -153,52 +124,32 @@ export const SCHEMAS: Record<string, Schema> = {
     target: obj({ serviceId: nstr(), actionFound: bool(), actionLabel: nstr(), dangerLevel: { oneOf: [ref("DangerLevel"), { type: "null" }] }, needsConfirmation: { type: ["boolean", "null"] } }),
     createdByUserId: nstr(), lastMatchedAt: ntime(), createdAt: time(), updatedAt: time(),
   }, ["id", "name", "status", "trigger", "action", "confirmed", "createdAt", "updatedAt"]),
-  CreateBusRouteRequest: obj({
-    name: str({ minLength: 1, maxLength: 120 }), description: str({ maxLength: 2000 }), status: ref("BusRouteStatus"),
-    trigger: obj({ eventType: str(), sourceServiceCode: str() }, ["eventType"]),
-    action: obj({ targetServiceCode: str(), actionName: str(), payloadTemplate: anyObj() }, ["targetServiceCode", "actionName"]),
-    confirmed: { type: "boolean", description: "required to ENABLE a route whose target is confirm-required, HIGH or CRITICAL" },
-  }, ["name", "trigger", "action"], { additionalProperties: false }),
-  UpdateBusRouteRequest: obj({
-    name: str(), description: nstr(), status: ref("BusRouteStatus"),
-    trigger: obj({ eventType: str(), sourceServiceCode: nstr() }), action: obj({ targetServiceCode: str(), actionName: str(), payloadTemplate: { type: ["object", "null"] } }),
-    confirmed: bool(),
-  }, [], { minProperties: 1, additionalProperties: false }),
-  PreviewBusRouteRequest: obj({
-    trigger: obj({ eventType: str(), sourceServiceCode: str() }, ["eventType"]),
-    action: obj({ targetServiceCode: str(), actionName: str(), payloadTemplate: anyObj() }, ["targetServiceCode", "actionName"]),
-    confirmed: bool(), sampleEvent: obj({ eventType: str(), sourceServiceCode: str(), data: {} }, ["eventType", "sourceServiceCode"]),
-  }, ["trigger", "action", "sampleEvent"]),
   BusRoutePreview: obj({
     matches: bool(), reasons: { type: "array", items: str() }, payload: anyObj(),
     problems: { type: "array", items: obj({ code: str(), message: str() }, ["code", "message"]) }, wouldCreateCommand: bool(),
   }, ["matches", "reasons", "payload", "problems", "wouldCreateCommand"]),
   BusMatch: obj({
-    routeId: id("brr"), routeName: str(), status: en("DRY_RUN", "ENABLED"), outcome: en("DRY_RUN", "COMMAND_CREATED", "FAILED"),
+    routeId: id("brr"), routeName: str(), status: en(LIVE_BUS_ROUTE_STATUSES), outcome: en(BUS_MATCH_OUTCOMES),
     commandId: id("cmd"), errorCode: str(), message: str(),
   }, ["routeId", "status", "outcome"]),
   BusEvent: obj({
     id: id("bev"), clientEventId: nstr(), eventType: str(), sourceServiceCode: str(), sourceServiceId: nstr(), agentId: nstr(),
-    timestamp: ntime(), data: {}, metadata: anyObj(), outcome: en("UNMATCHED", "DRY_RUN", "DISPATCHED", "PARTIAL", "FAILED", "REFUSED"),
+    timestamp: ntime(), data: {}, metadata: anyObj(), outcome: en(BUS_EVENT_OUTCOMES),
     errorCode: nstr(), matchedRoutes: { type: "array", items: ref("BusMatch") }, commandIds: { type: "array", items: id("cmd") }, createdAt: time(),
   }, ["id", "eventType", "sourceServiceCode", "outcome", "matchedRoutes", "commandIds", "createdAt"]),
   BusEventDetail: { allOf: [ref("BusEvent"), obj({ commands: { type: "array", items: ref("Command") } }, ["commands"])] },
-  PublishBusEventRequest: obj({
-    eventId: str({ maxLength: 200, description: "the agent's own id; a re-send with the same id gets the first answer" }),
-    eventType: str({ minLength: 1, maxLength: 120 }), timestamp: time(), data: {},
-    metadata: obj({ correlationId: str(), causationId: str({ description: "the command whose handler published this event" }) }, [], { additionalProperties: true }),
-    serviceCode: str({ description: "only for agents with several services: which of its own services publishes" }),
-  }, ["eventType"]),
   PublishBusEventResponse: obj({ eventId: id("bev"), matchedRoutes: { type: "array", items: ref("BusMatch") }, commandIds: { type: "array", items: id("cmd") } }, ["eventId", "matchedRoutes", "commandIds"]),
 
   SystemHealth: obj({
-    status: en("UP", "DEGRADED", "DOWN"), timestamp: time(), version: str(), edition: en("ce"),
-    database: obj({ status: en("UP", "DEGRADED", "DOWN"), kind: en("sqlite"), latencyMs: int({ minimum: 0 }) }, ["status"]),
+    status: en(SYSTEM_HEALTH_STATUSES), timestamp: time(), version: str(), edition: en(["ce"]),
+    database: obj({ status: en(SYSTEM_HEALTH_STATUSES), kind: en(["sqlite"]), latencyMs: int({ minimum: 0 }) }, ["status"]),
     uptimeSeconds: int({ minimum: 0 }),
   }, ["status", "timestamp", "version", "edition", "database"]),
   Manifest: anyObj(),
   AdminMetrics: obj({ totals: { type: "object", additionalProperties: { type: "integer" } }, byStatus: anyObj(), operational: anyObj() }, ["totals", "byStatus", "operational"]),
   Diagnostics: anyObj(),
   MaintenanceRun: anyObj(),
-  SystemVersion: obj({ version: str(), edition: en("ce"), schemaVersion: int() }, ["version", "edition"]),
+  SystemVersion: obj({ version: str(), edition: en(["ce"]), schemaVersion: int() }, ["version", "edition"]),
+
+  ...REQUEST_SCHEMAS,
 };

@@ -1,6 +1,6 @@
 // Inputs of the agent API (registration) and the agents admin API.
 import { z } from "zod";
-import { AGENT_STATUSES } from "../db/agents.js";
+import { AGENT_STATUSES } from "../vocabulary.js";
 import { page, pageSize, q, sortParam } from "./common.js";
 import { ReportedService } from "./services.js";
 

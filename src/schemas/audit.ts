@@ -1,14 +1,15 @@
 // Inputs of the audit list and export.
 import { z } from "zod";
+import { ACTOR_TYPES, AUDIT_RESULTS } from "../vocabulary.js";
 import { isoTime, page, pageSize, q, sortParam } from "./common.js";
 
 const filters = {
-  actorType: z.array(z.enum(["USER", "AGENT", "SYSTEM"])).optional(),
+  actorType: z.array(z.enum(ACTOR_TYPES)).optional(),
   actorId: z.array(z.string().min(1).max(160)).optional(),
   action: z.array(z.string().min(1).max(160)).optional(),
   targetType: z.array(z.string().min(1).max(80)).optional(),
   targetId: z.array(z.string().min(1).max(160)).optional(),
-  result: z.array(z.enum(["SUCCESS", "FAILURE"])).optional(),
+  result: z.array(z.enum(AUDIT_RESULTS)).optional(),
   from: isoTime.optional(),
   to: isoTime.optional(),
   q: q.optional(),

@@ -1,7 +1,6 @@
 // Inputs of the Capsule Bus: what an agent publishes, route rules (create, patch, preview) and list queries.
 import { z } from "zod";
-import { BUS_EVENT_OUTCOMES } from "../db/busEvents.js";
-import { BUS_ROUTE_STATUSES } from "../db/busRoutes.js";
+import { BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES } from "../vocabulary.js";
 import { idOf, isoTime, page, pageSize, q, sortParam } from "./common.js";
 import { actionName, serviceCode } from "./services.js";
 
@@ -19,15 +18,15 @@ const payloadTemplate = z
  * body is dropped, since the source is always the agent's own service.
  */
 export const PublishEventBody = z.object({
-  eventId: z.string().min(1).max(200).optional(),
+  eventId: z.string().min(1).max(200).optional().describe("the agent's own id; a re-send with the same id gets the first answer"),
   eventType,
   timestamp: isoTime.optional(),
   data: z.unknown().optional(),
   metadata: z
-    .looseObject({ correlationId: z.string().min(1).max(200).optional(), causationId: z.string().min(1).max(200).optional() })
+    .looseObject({ correlationId: z.string().min(1).max(200).optional(), causationId: z.string().min(1).max(200).optional().describe("the command whose handler published this event") })
     .optional(),
   /** Only for agents with several services: which of ITS services published. */
-  serviceCode: serviceCode.optional(),
+  serviceCode: serviceCode.optional().describe("only for agents with several services: which of its own services publishes"),
 });
 export type PublishEventInput = z.output<typeof PublishEventBody>;
 
@@ -41,7 +40,7 @@ export const CreateBusRouteBody = z.strictObject({
   trigger,
   action,
   /** The operator confirms that this route may run a confirm-required or HIGH/CRITICAL action. */
-  confirmed: z.boolean().default(false),
+  confirmed: z.boolean().default(false).describe("required to ENABLE a route whose target is confirm-required, HIGH or CRITICAL"),
 });
 export type CreateBusRouteInput = z.output<typeof CreateBusRouteBody>;
 

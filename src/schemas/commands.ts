@@ -1,6 +1,7 @@
 // Input schemas of the command engine: agent poll/progress/result, operator execute/retry/cancel, list queries.
 import { z } from "zod";
 import { AppError } from "../errors.js";
+import { COMMAND_STATUSES, COMMAND_TYPES, LOG_LEVELS } from "../vocabulary.js";
 import { idOf, isoTime, page, pageSize, parseQuery, sortParam } from "./common.js";
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -10,8 +11,6 @@ export const PollQuery = {
   limit: z.coerce.number().finite().default(10),
   waitSeconds: z.coerce.number().finite().default(0),
 };
-
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
 /** percent is a fraction 0..1 (the SDK's ctx.progress(0.5) is half way). */
 export const ProgressBody = z.object({
@@ -41,9 +40,6 @@ export const ExecuteBody = z.object({
 
 export const RetryBody = z.object({ confirmation: z.boolean().optional() });
 export const CancelBody = z.object({});
-
-export const COMMAND_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const;
-export const COMMAND_TYPES = ["ACTION_PREPARE", "ACTION_EXECUTE"] as const;
 
 const ListCommandsShape = {
   page,

@@ -1,10 +1,7 @@
 // Inputs about capsule services: what agents report (bounded, unknown manifest fields kept) and admin list queries.
 import { z } from "zod";
-import { SERVICE_STATUSES } from "../db/services.js";
+import { AGENT_MODES, DANGER_LEVELS, HEALTH_STATUSES, SERVICE_STATUSES } from "../vocabulary.js";
 import { idOf, page, pageSize, q, sortParam } from "./common.js";
-
-export const HEALTH_STATUSES = ["UP", "DEGRADED", "DOWN", "UNKNOWN"] as const;
-export const DANGER_LEVELS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 
 export const serviceCode = z.string().min(1).max(80).regex(/^[a-z0-9][a-z0-9_-]*$/, "lowercase letters, digits, _ and -, starting with a letter or digit");
 /** Action names appear in URLs (/actions/:actionName), so they stay URL-safe. */
@@ -77,7 +74,7 @@ export const CapsuleManifest = z.looseObject({
   description: text(2000).optional(),
   version: z.string().min(1).max(80).optional(),
   runtime: z.string().min(1).max(40).optional(),
-  agentMode: z.enum(["embedded", "sidecar", "external"]).optional(),
+  agentMode: z.enum(AGENT_MODES).optional(),
   capabilities: z.array(capability).max(200).refine((l) => uniqueBy(l, nameOf), { message: "capability names must be unique" }).optional(),
   events: z.array(eventDeclaration).max(200).refine((l) => uniqueBy(l, (e) => `${e.direction} ${e.name}`), { message: "each event is declared once per direction" }).optional(),
   permissions: z.array(permission).max(200).refine((l) => uniqueBy(l, nameOf), { message: "permission names must be unique" }).optional(),

@@ -1,9 +1,10 @@
 // Inputs of login and user administration.
 import { z } from "zod";
 import { MIN_PASSWORD_LENGTH } from "../auth/passwords.js";
+import { ROLES, USER_STATUSES } from "../vocabulary.js";
 import { page, pageSize, q, sortParam } from "./common.js";
 
-const role = z.enum(["owner", "operator", "viewer"]);
+const role = z.enum(ROLES);
 const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(1024);
 
 export const LoginBody = z.object({
@@ -24,7 +25,7 @@ export const UpdateUserBody = z
   .object({
     displayName: z.string().trim().max(200).nullable().optional(),
     role: role.optional(),
-    status: z.enum(["ACTIVE", "DISABLED"]).optional(),
+    status: z.enum(USER_STATUSES).optional(),
   })
   .refine((v) => Object.keys(v).length > 0, "give at least one of displayName, role, status");
 
@@ -34,6 +35,6 @@ export const ListUsersQuery = {
   page, pageSize, q: q.optional(),
   sort: sortParam(["createdAt", "username"]),
   role: z.array(role).optional(),
-  status: z.array(z.enum(["ACTIVE", "DISABLED"])).optional(),
+  status: z.array(z.enum(USER_STATUSES)).optional(),
 };
 export const USER_QUERY_ARRAYS = ["role", "status"] as const;

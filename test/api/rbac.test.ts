@@ -1,11 +1,13 @@
-// RBAC matrix over the route table: every route x {no credentials, viewer, operator, owner (sessions
-// and API tokens), agent token}. A route added to the table is covered automatically; a route whose
+// RBAC over the route table: every route x {no credentials, viewer, operator, owner (sessions
+// and API tokens), agent token}. Who may call what comes from the shared matrix (test/rbacMatrix.ts):
+// every route must have a row there, and its declared auth must be what the row says. A route whose
 // auth kind this test does not know fails it.
 import t from "tap";
 import { createApiToken } from "../../src/domain/apiTokens.js";
 import { ROLE_RANK, type Role } from "../../src/auth/roles.js";
 import type { AnyRoute } from "../../src/context.js";
 import { startTestServer, type Client } from "../helpers.js";
+import { RBAC_MATRIX, whoMayCall } from "../rbacMatrix.js";
 
 const FAKE_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const PARAM_PREFIX: Record<string, string> = {
@@ -35,11 +37,15 @@ t.test("every route enforces its declared auth", async (t) => {
   for (const r of s.routes) {
     const label = `${r.method} ${r.path} (${r.name})`;
     t.ok(known.has(r.auth), `${label}: auth kind ${r.auth} is known`);
-    if (r.auth === "public") continue;
+    const key = `${r.method} ${r.path}`;
+    if (!t.ok(RBAC_MATRIX[key], `${label}: has a row in test/rbacMatrix.ts`)) continue;
+    const may = whoMayCall(key);
+    t.equal(r.auth, may, `${label}: declared auth is the matrix's (${may})`);
+    if (may === "public") continue;
     if (r.path.includes("logout")) continue; // covered in the auth tests; it would end the session under test
 
     const anon = await call(s.anon, r);
-    if (r.auth === "agent") {
+    if (may === "agent") {
       t.equal(anon.status, 401, `${label}: no token -> 401`);
       const pat = await call(tokens.owner!, r);
       t.equal(pat.status, 401, `${label}: an admin API token is refused on the agent API`);
@@ -52,7 +58,7 @@ t.test("every route enforces its declared auth", async (t) => {
       t.equal((await call(agentLike, r)).status, 401, `${label}: agent token refused on the admin API`);
     }
     for (const role of roles) {
-      const allowed = ROLE_RANK[role] >= ROLE_RANK[r.auth as Role];
+      const allowed = ROLE_RANK[role] >= ROLE_RANK[may];
       for (const [kind, client] of [["session", sessions[role]!], ["apiToken", tokens[role]!]] as const) {
         const res = await call(client, r);
         // the CSRF endpoint rotates the session's token: keep the client's copy current

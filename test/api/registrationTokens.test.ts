@@ -50,19 +50,19 @@ t.test("roles and validation", async (t) => {
   t.equal(denied.body.error.code, "FORBIDDEN");
   t.equal((await viewer.get("/api/admin/registration-tokens")).status, 200, "viewers may read");
 
-  for (const body of [
-    { expiresInSeconds: 59 },
-    { expiresInSeconds: 1.5 },
-    { maxUses: 5 },
-    { maxUses: 0, expiresInSeconds: 600 },
-    { name: "" },
-    { agentCode: "bad code!" },
-    { expiresInSeconds: "600" },
-  ]) {
+  for (const [body, path] of [
+    [{ expiresInSeconds: 59 }, "expiresInSeconds"],
+    [{ expiresInSeconds: 1.5 }, "expiresInSeconds"],
+    [{ maxUses: 5 }, "expiresInSeconds"],
+    [{ maxUses: 0, expiresInSeconds: 600 }, "maxUses"],
+    [{ name: "" }, "name"],
+    [{ agentCode: "bad code!" }, "agentCode"],
+    [{ expiresInSeconds: "600" }, "expiresInSeconds"],
+  ] as const) {
     const r = await op.post("/api/admin/registration-tokens", body);
     t.equal(r.status, 422, JSON.stringify(body));
     t.equal(r.body.error.code, "VALIDATION_FAILED");
-    t.ok(r.body.error.details.issues.length > 0);
+    t.same(r.body.error.details.issues.map((i: { path: string }) => i.path), [path], `${JSON.stringify(body)}: the issue names ${path}`);
   }
   const fleet = await op.post("/api/admin/registration-tokens", { maxUses: 5, expiresInSeconds: 600, agentCode: "edge-1" });
   t.equal(fleet.status, 200);

@@ -21,11 +21,15 @@ t.test("summarize uses nearest-rank percentiles and never yields NaN", async (t)
 t.test("procStats reads RSS and CPU of a live process", { skip: process.platform !== "linux" && "reads /proc" }, async (t) => {
   const a = procStats(process.pid);
   t.ok(a.rssBytes > 10 * 1024 * 1024, "RSS in bytes");
-  let x = 0;
-  const until = Date.now() + 100;
-  while (Date.now() < until) x++; // burn CPU so the counter moves
-  t.ok(x > 0);
-  t.ok(procStats(process.pid).cpuMs >= a.cpuMs);
+  // burn CPU until the counter shows 50 ms more (or 5 s pass, which would fail below)
+  const deadline = Date.now() + 5000;
+  let b = procStats(process.pid);
+  while (b.cpuMs! < a.cpuMs! + 50 && Date.now() < deadline) {
+    const until = Date.now() + 20;
+    while (Date.now() < until); // spin
+    b = procStats(process.pid);
+  }
+  t.ok(b.cpuMs! >= a.cpuMs! + 50, `CPU time moved with the work: ${a.cpuMs} -> ${b.cpuMs} ms`);
   t.same(procStats(2 ** 22 + 12345), { rssBytes: null, cpuMs: null }, "a missing process gives nulls");
 });
 

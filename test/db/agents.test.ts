@@ -9,6 +9,7 @@ import { findAgentToken, insertAgentToken, revokeAgentTokens } from "../../src/d
 import { openDb } from "../../src/db/open.js";
 import { cutoffs, effectiveAgentStatus } from "../../src/domain/status.js";
 import { newId } from "../../src/ids.js";
+import { AGENT_STATUSES } from "../../src/vocabulary.js";
 
 const T0 = Date.parse("2026-05-01T12:00:00.000Z");
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
@@ -68,7 +69,7 @@ t.test("effective status: SQL CASE and TypeScript agree on every case", async (t
     reenrolled: "PENDING", disabled: "DISABLED", revoked: "REVOKED",
   };
   const cutoff = cutoffs(app).offlineBefore;
-  for (const status of ["PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"]) {
+  for (const status of AGENT_STATUSES) {
     const viaSql = listAgents(db, { status: [status] }, cutoff, [{ field: "name", desc: false }], 1, 100).rows.map((r) => r.code).sort();
     const viaTs = rows.filter((r) => effectiveAgentStatus(app, r).status === status).map((r) => r.code).sort();
     t.same(viaSql, viaTs, status);

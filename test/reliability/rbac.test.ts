@@ -1,10 +1,10 @@
 // RBAC matrix: every route of the live route table x every kind of caller gets exactly the status
-// written in rbacMatrix.ts. A route missing from the table (or a table row without a route) fails.
+// written in test/rbacMatrix.ts (shared with test/api/rbac.test.ts). A route missing from the table (or a table row without a route) fails.
 import t from "tap";
 import type { AnyRoute } from "../../src/context.js";
 import { registerTestAgent } from "../fixtures.js";
 import { startTestServer, type ApiResponse, type Client, type TestServer } from "../helpers.js";
-import { COLUMNS, RBAC_MATRIX, type Column } from "./rbacMatrix.js";
+import { COLUMNS, RBAC_MATRIX, type Column } from "../rbacMatrix.js";
 
 const FAKE = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const FAKE_PARAM: Record<string, string> = {
@@ -70,7 +70,7 @@ async function call(s: TestServer, callers: Callers, r: AnyRoute, column: Column
 t.test("the route table and the RBAC matrix list the same routes", async (t) => {
   const s = await startTestServer(t);
   const live = new Set(s.routes.map(key));
-  for (const k of live) t.ok(RBAC_MATRIX[k], `${k} has a row in test/reliability/rbacMatrix.ts`);
+  for (const k of live) t.ok(RBAC_MATRIX[k], `${k} has a row in test/rbacMatrix.ts`);
   for (const k of Object.keys(RBAC_MATRIX)) t.ok(live.has(k), `matrix row ${k} is a live route`);
   for (const [k, row] of Object.entries(RBAC_MATRIX)) t.equal(row.length, COLUMNS.length, `${k}: one status per column`);
 });

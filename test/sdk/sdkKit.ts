@@ -9,6 +9,7 @@ import { createUser } from "../../src/domain/users.js";
 import { createLogger } from "../../src/log.js";
 import { startServer, type RunningServer } from "../../src/server.js";
 import { rootPath } from "../../src/paths.js";
+import { TERMINAL_COMMAND_STATUSES } from "../../src/vocabulary.js";
 import type { Client } from "../helpers.js";
 
 type Sdk = typeof import("../../sdk/src/index.js");
@@ -54,7 +55,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 5000, wha
   }
 }
 
-export const TERMINAL = ["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"];
+export const TERMINAL: readonly string[] = TERMINAL_COMMAND_STATUSES;
 
 /** Executes an action as the operator and returns the created command (throws on refusal). */
 export async function execute(op: Client, serviceId: string, action: string, body: object = {}): Promise<{ id: string; status: string }> {

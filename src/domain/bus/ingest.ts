@@ -8,6 +8,7 @@ import { getServiceByCode, listServicesOfAgent, type ServiceRow } from "../../db
 import { AppError } from "../../errors.js";
 import { newId } from "../../ids.js";
 import type { PublishEventInput } from "../../schemas/bus.js";
+import type { LiveBusRouteStatus } from "../../vocabulary.js";
 import { writeAudit } from "../audit.js";
 import { executeAction } from "../commands/execute.js";
 import { auditRefusal } from "../commands/lifecycle.js";
@@ -56,7 +57,7 @@ function outcomeOf(matches: BusMatch[]): BusEventOutcome {
 /** One matching route: DRY_RUN audits what it would run; ENABLED creates the command through every execute check. */
 function fire(app: App, route: BusRouteRow, event: TemplateEvent, requestId: string | undefined): BusMatch {
   const routeActor: Actor = { type: "SYSTEM", id: route.id };
-  const base = { routeId: route.id, routeName: route.name, status: route.status as "DRY_RUN" | "ENABLED" };
+  const base = { routeId: route.id, routeName: route.name, status: route.status as LiveBusRouteStatus };
   const payload = renderPayload(route.payloadTemplate, event);
   const wouldRun = { targetServiceCode: route.targetServiceCode, actionName: route.actionName, payload };
   writeAudit(app, {

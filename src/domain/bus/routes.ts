@@ -16,7 +16,7 @@ import { auditRefusal } from "../commands/lifecycle.js";
 import { needsConfirmation } from "../commands/execute.js";
 import { templateIssues } from "./template.js";
 
-export { BUS_ROUTE_STATUSES } from "../../db/busRoutes.js";
+export { BUS_ROUTE_STATUSES } from "../../vocabulary.js";
 
 export const ROUTE_TARGET = "BusRoute";
 

@@ -1,6 +1,9 @@
-// The expected answer of every route for every kind of caller, written out by hand so that a change
-// of a route's declared auth (or a new route) cannot pass unnoticed: the test compares this table
-// with the live route table both ways and with what the server answers.
+// The one source of truth for who may call what: the expected answer of every route for every kind
+// of caller, written out by hand so that a change of a route's declared auth (or a new route) cannot
+// pass unnoticed. Both RBAC suites read it: test/reliability/rbac.test.ts requests every cell and
+// compares the status; test/api/rbac.test.ts walks the route table, checks that every route has a
+// row whose callers (`whoMayCall`) match the route's declared auth, and tries every role by session
+// and by API token.
 //
 // How each cell is requested (test/reliability/rbac.test.ts): ids in admin paths are well-formed but
 // unknown (so an allowed call answers 404 instead of changing anything), agent paths name agent A,
@@ -136,3 +139,32 @@ export const RBAC_MATRIX: Record<string, readonly number[]> = {
   "GET /bus/events":                                                  [303, 200, 200, 200, 200, 303, 303, 303, 303],
   "GET /bus/events/:eventId":                                         [303, 404, 404, 404, 404, 303, 303, 303, 303],
 };
+
+/** The auth-layer refusals; anything else (200, 404, 422, a 303 after a form post, ...) got past auth. */
+const REFUSED = new Set([401, 403]);
+/** Public in the route table, but the handler asks for an API token (CAPSTAN_METRICS=token). */
+const HANDLER_GATED: Record<string, "public"> = { "GET /metrics": "public" };
+const ROLES = ["viewer", "operator", "owner"] as const;
+
+/**
+ * Who may call a route according to its row: "public" (callers without credentials get through),
+ * "agent" (only agent tokens), or the least role whose session gets through. Throws when the row is
+ * not monotonic (a role refused where a lower one is allowed), which no route declaration can give.
+ */
+export function whoMayCall(key: string): "public" | "agent" | (typeof ROLES)[number] {
+  const row = RBAC_MATRIX[key];
+  if (!row) throw new Error(`no matrix row for ${key}`);
+  if (HANDLER_GATED[key]) return HANDLER_GATED[key];
+  const at = (c: Column) => row[COLUMNS.indexOf(c)]!;
+  // a console page sends an anonymous caller to /login (303): refused too
+  const anonRefused = REFUSED.has(at("anon")) || at("anon") === 303;
+  if (!anonRefused) return "public";
+  const allowed = ROLES.map((r) => !REFUSED.has(at(r)));
+  if (!allowed.some(Boolean)) {
+    if (!REFUSED.has(at("agent"))) return "agent";
+    throw new Error(`${key}: nobody may call it`);
+  }
+  const least = allowed.indexOf(true);
+  if (allowed.slice(least).some((a) => !a)) throw new Error(`${key}: ${ROLES.join("/")} not monotonic: ${allowed.join(", ")}`);
+  return ROLES[least]!;
+}

@@ -1,0 +1,70 @@
+// The one vocabulary: every status, type and level list of Capstan, defined once. zod schemas
+// (z.enum(LIST)), db row types, the OpenAPI document, console filters and metrics import these.
+// schema.sql keeps its own CHECK lists (SQL); test/db/vocabulary.test.ts fails when they drift.
+// A leaf module with no imports, so db, domain, routes and console may all use it.
+
+export const ROLES = ["owner", "operator", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const USER_STATUSES = ["ACTIVE", "DISABLED"] as const;
+export type UserStatus = (typeof USER_STATUSES)[number];
+
+/** Registration tokens; ACTIVE past expires_at reads as EXPIRED. */
+export const TOKEN_STATUSES = ["ACTIVE", "USED", "REVOKED", "EXPIRED"] as const;
+export type TokenStatus = (typeof TOKEN_STATUSES)[number];
+
+/** Personal API tokens (computed on the wire from revoked_at / expires_at). */
+export const API_TOKEN_STATUSES = ["ACTIVE", "REVOKED", "EXPIRED"] as const;
+export type ApiTokenStatus = (typeof API_TOKEN_STATUSES)[number];
+
+export const AGENT_TOKEN_STATUSES = ["ACTIVE", "REVOKED"] as const;
+export type AgentTokenStatus = (typeof AGENT_TOKEN_STATUSES)[number];
+
+export const AGENT_MODES = ["embedded", "sidecar", "external"] as const;
+export const AGENT_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"] as const;
+export type AgentStatus = (typeof AGENT_STATUSES)[number];
+
+export const SERVICE_STATUSES = ["UNKNOWN", "HEALTHY", "UNHEALTHY", "STALE", "OFFLINE"] as const;
+export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
+
+export const HEALTH_STATUSES = ["UP", "DEGRADED", "DOWN", "UNKNOWN"] as const;
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+/** Capstan's own health (/api/system/health): never UNKNOWN. */
+export const SYSTEM_HEALTH_STATUSES = ["UP", "DEGRADED", "DOWN"] as const;
+export type SystemHealthStatus = (typeof SYSTEM_HEALTH_STATUSES)[number];
+
+export const DANGER_LEVELS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
+export type DangerLevel = (typeof DANGER_LEVELS)[number];
+
+export const COMMAND_TYPES = ["ACTION_PREPARE", "ACTION_EXECUTE"] as const;
+export type CommandType = (typeof COMMAND_TYPES)[number];
+export const COMMAND_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const;
+export type CommandStatus = (typeof COMMAND_STATUSES)[number];
+export const TERMINAL_COMMAND_STATUSES = ["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const satisfies readonly CommandStatus[];
+/** Who created a command: an operator, a bus route, or Capstan itself. */
+export const COMMAND_CREATORS = ["USER", "BUS", "SYSTEM"] as const;
+export type CommandCreator = (typeof COMMAND_CREATORS)[number];
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+export const ACTOR_TYPES = ["USER", "AGENT", "SYSTEM"] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+export const AUDIT_RESULTS = ["SUCCESS", "FAILURE"] as const;
+export type AuditResult = (typeof AUDIT_RESULTS)[number];
+
+export const BUS_ROUTE_STATUSES = ["DISABLED", "DRY_RUN", "ENABLED"] as const;
+export type BusRouteStatus = (typeof BUS_ROUTE_STATUSES)[number];
+/** The route statuses that match events (DISABLED routes never do). */
+export const LIVE_BUS_ROUTE_STATUSES = ["DRY_RUN", "ENABLED"] as const satisfies readonly BusRouteStatus[];
+export type LiveBusRouteStatus = (typeof LIVE_BUS_ROUTE_STATUSES)[number];
+export const BUS_EVENT_OUTCOMES = ["UNMATCHED", "DRY_RUN", "DISPATCHED", "PARTIAL", "FAILED", "REFUSED"] as const;
+export type BusEventOutcome = (typeof BUS_EVENT_OUTCOMES)[number];
+/** What one matching route did with an event. */
+export const BUS_MATCH_OUTCOMES = ["DRY_RUN", "COMMAND_CREATED", "FAILED"] as const;
+export type BusMatchOutcome = (typeof BUS_MATCH_OUTCOMES)[number];
+
+/** Every list by name: the console's filter dropdowns read it (it.vocab in templates). */
+export const VOCABULARY = {
+  ROLES, USER_STATUSES, TOKEN_STATUSES, API_TOKEN_STATUSES, AGENT_TOKEN_STATUSES, AGENT_MODES, AGENT_STATUSES, SERVICE_STATUSES,
+  HEALTH_STATUSES, SYSTEM_HEALTH_STATUSES, DANGER_LEVELS, COMMAND_TYPES, COMMAND_STATUSES, TERMINAL_COMMAND_STATUSES, COMMAND_CREATORS,
+  LOG_LEVELS, ACTOR_TYPES, AUDIT_RESULTS, BUS_ROUTE_STATUSES, LIVE_BUS_ROUTE_STATUSES, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES,
+} as const;

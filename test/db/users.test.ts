@@ -1,0 +1,56 @@
+// users: round trip, unique usernames, updates, owner counting and the filtered, sorted list.
+import t from "tap";
+import {
+  countActiveOwners, countUsers, getUser, getUserByUsername, listUsers, setUserPassword, touchUserLogin, updateUser,
+} from "../../src/db/users.js";
+import { addUser, at, fileDb } from "./_seed.js";
+
+const NEWEST = [{ field: "createdAt", desc: true }];
+
+t.test("insert, read back, unique username, update, password and login", async (t) => {
+  const db = fileDb(t);
+  t.equal(countUsers(db), 0, "a fresh database has no users");
+  const u = addUser(db, "Alice", { displayName: "Alice A", role: "owner" });
+  t.same(getUser(db, u.id), u, "every field round-trips");
+  t.same(getUserByUsername(db, "Alice"), u);
+  t.equal(getUserByUsername(db, "alice"), undefined, "usernames match as typed");
+  t.throws(() => addUser(db, "Alice"), { code: "SQLITE_CONSTRAINT_UNIQUE" });
+  updateUser(db, u.id, { displayName: null, role: "operator", status: "DISABLED" }, at(5));
+  t.match(getUser(db, u.id), { displayName: null, role: "operator", status: "DISABLED", updatedAt: at(5), createdAt: at(0) });
+  setUserPassword(db, u.id, "$argon2id$new", at(6));
+  t.match(getUser(db, u.id), { passwordHash: "$argon2id$new", updatedAt: at(6) });
+  touchUserLogin(db, u.id, at(7));
+  t.match(getUser(db, u.id), { lastLoginAt: at(7), updatedAt: at(6) }, "a login does not count as an update");
+  t.equal(countUsers(db), 1);
+});
+
+t.test("countActiveOwners counts ACTIVE owners only", async (t) => {
+  const db = fileDb(t);
+  addUser(db, "o1", { role: "owner" });
+  const o2 = addUser(db, "o2", { role: "owner" });
+  addUser(db, "o3", { role: "owner", status: "DISABLED" });
+  addUser(db, "op", { role: "operator" });
+  t.equal(countActiveOwners(db), 2);
+  updateUser(db, o2.id, { displayName: null, role: "viewer", status: "ACTIVE" }, at(1));
+  t.equal(countActiveOwners(db), 1);
+});
+
+t.test("list: role and status filters, literal search, sort, pages", async (t) => {
+  const db = fileDb(t);
+  addUser(db, "carol", { role: "owner", createdAt: at(1) });
+  addUser(db, "dave_x", { role: "operator", createdAt: at(2), displayName: "Dave" });
+  addUser(db, "erin", { role: "operator", status: "DISABLED", createdAt: at(3) });
+  addUser(db, "davexy", { role: "viewer", createdAt: at(4) });
+  const names = (r: { rows: { username: string }[] }) => r.rows.map((u) => u.username);
+  t.same(names(listUsers(db, {}, NEWEST, 1, 10)), ["davexy", "erin", "dave_x", "carol"], "newest first");
+  t.same(names(listUsers(db, {}, [{ field: "username", desc: false }], 1, 10)), ["carol", "dave_x", "davexy", "erin"]);
+  t.same(names(listUsers(db, { role: ["operator"] }, NEWEST, 1, 10)), ["erin", "dave_x"]);
+  t.same(names(listUsers(db, { role: ["operator"], status: ["ACTIVE"] }, NEWEST, 1, 10)), ["dave_x"], "filters AND");
+  t.same(names(listUsers(db, { role: ["owner", "viewer"] }, NEWEST, 1, 10)), ["davexy", "carol"], "values OR");
+  t.same(names(listUsers(db, { q: "dave_" }, NEWEST, 1, 10)), ["dave_x"], "_ is literal, not a wildcard");
+  t.same(names(listUsers(db, { q: "Dave" }, NEWEST, 1, 10)), ["davexy", "dave_x"], "display names are searched too (LIKE is case-insensitive)");
+  const p2 = listUsers(db, {}, NEWEST, 2, 3);
+  t.same(names(p2), ["carol"], "page 2 of 3-per-page");
+  t.equal(p2.total, 4, "total counts every match, not the page");
+  t.throws(() => listUsers(db, {}, [{ field: "password_hash", desc: false }], 1, 10), /not whitelisted/);
+});

@@ -1,0 +1,58 @@
+// schema.sql and the migrations keep their CHECK (col IN (...)) lists as SQL; this test keeps them
+// equal to src/vocabulary.ts so the database and the code cannot drift apart.
+import t from "tap";
+import { openDb } from "../../src/db/open.js";
+import {
+  ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, AGENT_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_CREATORS,
+  COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
+} from "../../src/vocabulary.js";
+
+const EXPECTED: Record<string, readonly string[]> = {
+  "users.role": ROLES,
+  "users.status": USER_STATUSES,
+  "registration_tokens.status": TOKEN_STATUSES,
+  "agents.mode": AGENT_MODES,
+  "agents.status": AGENT_STATUSES,
+  "agent_tokens.status": AGENT_TOKEN_STATUSES,
+  "capsule_services.stored_status": SERVICE_STATUSES,
+  "capsule_services.health_status": HEALTH_STATUSES,
+  "health_reports.status": HEALTH_STATUSES,
+  "action_definitions.danger_level": DANGER_LEVELS,
+  "commands.type": COMMAND_TYPES,
+  "commands.status": COMMAND_STATUSES,
+  "commands.created_by_type": COMMAND_CREATORS,
+  "audit_events.actor_type": ACTOR_TYPES,
+  "audit_events.result": AUDIT_RESULTS,
+  "bus_routes.status": BUS_ROUTE_STATUSES,
+  "bus_events.outcome": BUS_EVENT_OUTCOMES,
+};
+
+/** Every `CHECK (column IN ('A', 'B'))` of the migrated schema, keyed "table.column". */
+function checkLists(): Record<string, string[]> {
+  const db = openDb(":memory:");
+  const tables = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL`).all() as { name: string; sql: string }[];
+  db.close();
+  const out: Record<string, string[]> = {};
+  for (const { name, sql } of tables) {
+    for (const m of sql.matchAll(/CHECK\s*\(\s*(\w+)\s+IN\s*\(([^)]*)\)\s*\)/gi)) {
+      out[`${name}.${m[1]}`] = [...m[2]!.matchAll(/'((?:[^']|'')*)'/g)].map((v) => v[1]!);
+    }
+  }
+  return out;
+}
+
+t.test("every CHECK list of the schema equals its vocabulary list", async (t) => {
+  const actual = checkLists();
+  t.same(Object.keys(actual).sort(), Object.keys(EXPECTED).sort(), "every CHECK list is mapped to a vocabulary list (and every mapping exists)");
+  for (const [key, list] of Object.entries(EXPECTED)) t.same(actual[key], [...list], `${key} CHECK equals the vocabulary`);
+});
+
+t.test("the database refuses a value outside the vocabulary", async (t) => {
+  const db = openDb(":memory:");
+  t.teardown(() => db.close());
+  const insert = (status: string) =>
+    db.prepare(`INSERT INTO users (id, username, password_hash, role, status, created_at, updated_at) VALUES (?, ?, 'x', 'viewer', ?, 'now', 'now')`)
+      .run(`usr_${status}`, `u-${status}`, status);
+  for (const s of USER_STATUSES) t.doesNotThrow(() => insert(s), `${s} is stored`);
+  t.throws(() => insert("SUSPENDED"), { code: "SQLITE_CONSTRAINT_CHECK" });
+});
