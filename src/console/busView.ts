@@ -16,7 +16,7 @@ const ROUTE_STATUS: Record<string, Badge> = {
 const OUTCOME: Record<string, Badge["tone"]> = {
   DISPATCHED: "positive", COMMAND_CREATED: "positive", DRY_RUN: "info", UNMATCHED: "neutral", PARTIAL: "warning", FAILED: "negative", REFUSED: "negative",
 };
-export const outcomeBadge = (o: string): Badge => tone(o.replace("_", " "), OUTCOME[o] ?? "neutral");
+export const outcomeBadge = (o: string): Badge => tone(o.replace("_", " "), Object.hasOwn(OUTCOME, o) ? OUTCOME[o]! : "neutral");
 
 export const ROUTE_FIELDS = [
   "name", "description", "status", "trigger.eventType", "trigger.sourceServiceCode", "action.targetServiceCode", "action.actionName",

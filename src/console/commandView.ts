@@ -6,6 +6,9 @@ import { REDACTED } from "../domain/redact.js";
 import { badge, cell, duration, prettyJson, when } from "./format.js";
 import type { Names } from "./names.js";
 
+/** A row value by a column name the agent chose: own fields only, so "constructor" is not Object. */
+const own = (r: Record<string, unknown>, key: string): unknown => (Object.hasOwn(r, key) ? r[key] : undefined);
+
 const TERMINAL = new Set(["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"]);
 export const isTerminalStatus = (s: string): boolean => TERMINAL.has(s);
 
@@ -48,10 +51,10 @@ function listTable(data: Obj, serviceId: string) {
     columns,
     truncated: data.list.length > rows.length ? `showing ${rows.length} of ${data.list.length} rows` : null,
     rows: rows.map((r) => ({
-      cells: columns.map((c) => cell(r[c.key])),
+      cells: columns.map((c) => cell(own(r, c.key))),
       actions: actions.map((a) => {
         const q = new URLSearchParams();
-        for (const [field, column] of Object.entries(a.params)) if (r[cell(column)] !== undefined) q.set(`p.${field}`, cell(r[cell(column)]));
+        for (const [field, column] of Object.entries(a.params)) if (own(r, cell(column)) !== undefined) q.set(`p.${field}`, cell(own(r, cell(column))));
         return { label: a.label, href: `/services/${encodeURIComponent(serviceId)}/actions/${encodeURIComponent(a.name)}?${q}` };
       }),
     })),

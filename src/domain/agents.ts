@@ -116,9 +116,12 @@ function resumedStatus(app: App, a: AgentRow): AgentStatus {
 }
 
 type Transition = "disable" | "enable" | "revoke";
+const TRANSITIONS: ReadonlySet<string> = new Set<Transition>(["disable", "enable", "revoke"]);
 
 /** Operator transitions. A no-op (already in that state) answers the agent unchanged and writes no audit. */
 export function changeAgentState(app: App, actor: Actor, id: string, op: Transition, requestId?: string): AgentRow {
+  // a route that passes a URL segment straight through must not reach the "enable" branch below
+  if (!TRANSITIONS.has(op)) throw new AppError("NOT_FOUND", `no agent operation ${String(op).slice(0, 40)}`);
   return app.db.transaction(() => {
     const a = requireAgentRow(app, id);
     const nowIso = app.now().toISOString();

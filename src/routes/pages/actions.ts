@@ -55,9 +55,9 @@ function runPage(ctx: Ctx<unknown>, service: ServiceWire, action: ActionRow, m: 
 
 /** Prefill from the URL (row actions of a result table link here with ?p.field=value). */
 function prefill(query: URLSearchParams): Obj {
-  const out: Obj = {};
+  const out: Obj = Object.create(null); // "?p.__proto__=" stays an ordinary (ignored) field
   for (const [k, v] of query) if (k.startsWith("p.") && k.length > 2) out[k.slice(2)] = v;
-  return out;
+  return { ...out };
 }
 
 export const actionPages = [

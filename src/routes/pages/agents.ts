@@ -39,7 +39,8 @@ function agentId(raw: string): string {
 }
 
 function opOf(raw: string): Op {
-  if (!(raw in OPS)) throw new AppError("NOT_FOUND", "no such page");
+  // own keys only: "constructor" or "hasOwnProperty" are in every object (and used to enable an agent)
+  if (!Object.hasOwn(OPS, raw)) throw new AppError("NOT_FOUND", "no such page");
   return raw as Op;
 }
 
