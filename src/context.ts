@@ -85,6 +85,8 @@ export interface RouteDef<P extends string = string> {
   page?: boolean;
   /** Skip the CSRF check (login forms only). */
   noCsrf?: boolean;
+  /** Refuse cross-site browser requests (Sec-Fetch-Site, Origin): GETs with side effects and the login forms. */
+  sameOrigin?: boolean;
   /** The handler validates its query string (parseQuery); without this any query parameter is refused with 422. */
   query?: boolean;
   handler: (ctx: Ctx<Params<P>>) => Reply | Promise<Reply>;

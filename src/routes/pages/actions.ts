@@ -62,7 +62,7 @@ function prefill(query: URLSearchParams): Obj {
 
 export const actionPages = [
   route({
-    method: "GET", path: "/services/:serviceId/actions/:actionName", auth: "operator", page: true, name: "prepareActionPage", query: true,
+    method: "GET", path: "/services/:serviceId/actions/:actionName", auth: "operator", page: true, name: "prepareActionPage", query: true, sameOrigin: true,
     handler: async (ctx) => {
       const { service, action } = target(ctx);
       try {
