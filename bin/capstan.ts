@@ -17,7 +17,7 @@ async function main(argv: string[]): Promise<number | "running"> {
     return 0;
   }
   if (name === "--version") return COMMANDS.version!.run([], io);
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined; // not "constructor" & co.
   if (!command) throw new UsageError(`unknown command ${name}`);
   // --help anywhere after a command prints that command's help: one rule for every command
   if (rest.includes("--help") || rest.includes("-h")) {

@@ -8,6 +8,7 @@ import { flushContacts } from "./domain/contacts.js";
 import { AppError } from "./errors.js";
 import { decodeBody, readRawBody } from "./http/body.js";
 import { parseCookies } from "./http/cookies.js";
+import { refuseCrossSite } from "./http/crossSite.js";
 import { errorReply, type PageErrorRenderer } from "./http/errorReply.js";
 import { Router } from "./http/router.js";
 import { sendReply } from "./http/send.js";
@@ -72,6 +73,7 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
       if (match.kind === "method-not-allowed") throw new AppError("METHOD_NOT_ALLOWED", "method not allowed", undefined, { Allow: match.allow.join(", ") });
       if (match.kind === "bad-param") throw new AppError("REQUEST_ERROR", "malformed path parameter");
       if (!route) throw new AppError("NOT_FOUND", "no such route");
+      if (route.sameOrigin) refuseCrossSite(req, app.config);
       if (route.auth === "agent") ctx.agent = requireAgent(ctx, ctx.params);
       else if (route.auth !== "public") {
         flushContacts(app); // readers see every contact, however recent (domain/contacts.ts)

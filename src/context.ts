@@ -84,6 +84,8 @@ export interface RouteDef<P extends string = string> {
   noCsrf?: boolean;
   /** Part of an optional feature: app.ts refuses the route while it is off (bus: domain/bus/enabled.ts). */
   feature?: "bus";
+  /** Refuse cross-site browser requests (Sec-Fetch-Site, Origin): GETs with side effects and the login forms. */
+  sameOrigin?: boolean;
   /** The handler validates its query string (parseQuery); without this any query parameter is refused with 422. */
   query?: boolean;
   handler: (ctx: Ctx<Params<P>>) => Reply | Promise<Reply>;

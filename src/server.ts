@@ -10,6 +10,7 @@ import { answerClientError } from "./http/clientError.js";
 import type { Config } from "./config.js";
 import { openDb, type Db } from "./db/open.js";
 import { flushContacts } from "./domain/contacts.js";
+import { bootstrapOwner } from "./domain/users.js";
 import type { Logger } from "./log.js";
 import { rootPath } from "./paths.js";
 import { startMaintenance } from "./domain/maintenance.js";
@@ -22,11 +23,13 @@ export interface RunningServer extends CapstanApp {
   db: Db;
   url: string;
   close(): Promise<void>;
+  /** The owner created on this start (opts.bootstrapOwner on an empty database), with its generated password if any. */
+  bootstrap?: { username: string; generatedPassword?: string };
 }
 
 export const databasePath = (config: Config): string => join(config.dataDir, "capstan.db");
 
-export async function startServer(opts: { config: Config; log: Logger; now?: () => Date; db?: Db }): Promise<RunningServer> {
+export async function startServer(opts: { config: Config; log: Logger; now?: () => Date; db?: Db; bootstrapOwner?: boolean }): Promise<RunningServer> {
   const { config, log } = opts;
   mkdirSync(config.dataDir, { recursive: true });
   const db = opts.db ?? openDb(databasePath(config));
@@ -36,6 +39,9 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
     await loadPromClient();
     installMetrics(capstan.app);
   }
+  // Ready means ready: the first owner exists before the port accepts, so a login at the first moment
+  // /readyz answers 200 succeeds (created after listening, early logins failed with LOGIN_FAILED).
+  const bootstrap = opts.bootstrapOwner ? await bootstrapOwner(capstan.app, { username: config.adminUsername, password: config.adminPassword }) : undefined;
   // The header/request timeouts are enforced by a periodic sweep (every 30 s by default): sweep each
   // second so a slow-loris client is cut after 15 s, not up to 45 s.
   const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, capstan.handle);
@@ -71,5 +77,5 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
       flushContacts(capstan.app); // the last second of agent contacts, before the database closes
       db.close();
     })());
-  return { ...capstan, server, db, url, close };
+  return { ...capstan, server, db, url, close, ...(bootstrap ? { bootstrap } : {}) };
 }

@@ -86,6 +86,7 @@ export const RBAC_MATRIX: Record<string, readonly number[]> = {
   "POST /api/admin/commands/:commandId/retry":                        [401, 403, 404, 404, 404, 401, 401, 401, 401],
   "GET /static/:file":                                                [404, 404, 404, 404, 404, 404, 404, 404, 404],
   "GET /static/vendor/:file":                                         [404, 404, 404, 404, 404, 404, 404, 404, 404],
+  "GET /favicon.ico":                                                 [302, 302, 302, 302, 302, 302, 302, 302, 302],
   "GET /login":                                                       [200, 303, 303, 303, 303, 303, 303, 303, 303],
   "POST /login":                                                      [422, 422, 422, 422, 422, 422, 422, 422, 422],
   "POST /logout":                                                     [401, 303, 303, 303, 303, 401, 401, 401, 401],

@@ -1,6 +1,5 @@
 // capstan serve: run the server until SIGTERM/SIGINT, then stop accepting, end long polls with [],
 // let in-flight requests finish and close the database.
-import { bootstrapOwner } from "../domain/users.js";
 import { createLogger } from "../log.js";
 import { startServer, VERSION } from "../server.js";
 import { cliConfig } from "./context.js";
@@ -24,9 +23,9 @@ SIGTERM or SIGINT stops it cleanly.`,
     const other = await liveServer(config.dataDir);
     if (other) throw new CliError(`another Capstan server (pid ${other.pid}, ${other.url}) is using ${config.dataDir}; stop it first`);
     const log = createLogger({ level: config.logLevel, format: config.logFormat ?? (process.stderr.isTTY ? "pretty" : "json") });
-    const running = await startServer({ config, log });
+    const running = await startServer({ config, log, bootstrapOwner: true });
     writePidFile(config.dataDir, { pid: process.pid, url: running.url, startedAt: new Date().toISOString() });
-    const owner = await bootstrapOwner(running.app, { username: config.adminUsername, password: config.adminPassword });
+    const owner = running.bootstrap;
     if (owner?.generatedPassword) {
       // printed once to the terminal, never logged again and never stored raw
       io.stdout.write(`\nCreated owner "${owner.username}" with password: ${owner.generatedPassword}\nChange it after the first login.\n\n`);

@@ -57,7 +57,7 @@ export function formFields(schema: Obj | null, values: Obj, errors: FieldErrors)
   const required = new Set(Array.isArray(schema?.required) ? schema.required.map(String) : []);
   return properties(schema).map(([name, s]) => {
     const kind = kindOf(s);
-    const raw = name in values ? values[name] : s.default;
+    const raw = Object.hasOwn(values, name) ? values[name] : s.default;
     return {
       name, input: `p.${name}`, label: cell(s.title ?? name), kind, required: required.has(name), description: cell(s.description),
       options: Array.isArray(s.enum) ? s.enum.map(cell) : [],
@@ -65,16 +65,17 @@ export function formFields(schema: Obj | null, values: Obj, errors: FieldErrors)
       checked: raw === true || raw === "true",
       min: str(s.minimum), max: str(s.maximum), minLength: str(s.minLength), maxLength: str(s.maxLength),
       pattern: typeof s.pattern === "string" ? s.pattern : "", placeholder: cell(s.examples && Array.isArray(s.examples) ? s.examples[0] : ""),
-      error: errors[name] ?? "",
+      error: Object.hasOwn(errors, name) ? errors[name]! : "",
     };
   });
 }
 
 /** Form -> payload typed by the schema. Type errors the browser cannot catch come back per field. */
 export function payloadFromForm(schema: Obj | null, form: Form): { payload: Obj; errors: FieldErrors; typed: Obj } {
-  const payload: Obj = {};
-  const typed: Obj = {};
-  const errors: FieldErrors = {};
+  // field names come from the agent's schema: null prototypes keep "__proto__" an ordinary field
+  const payload: Obj = Object.create(null);
+  const typed: Obj = Object.create(null);
+  const errors: FieldErrors = Object.create(null);
   for (const [name, s] of properties(schema)) {
     const kind = kindOf(s);
     const v = field(form, `p.${name}`);
@@ -97,7 +98,7 @@ export function payloadFromForm(schema: Obj | null, form: Form): { payload: Obj;
       }
     } else payload[name] = v;
   }
-  return { payload, errors, typed };
+  return { payload: { ...payload }, errors: { ...errors }, typed: { ...typed } };
 }
 
 /** The submitted fields again, as hidden inputs of the confirmation step (same names, so one parser). */

@@ -44,7 +44,7 @@ export function confirmView(service: ServiceWire, action: ActionRow, payload: Ob
 
 /** Prefill from the URL (row actions of a result table link here with ?p.field=value). */
 export function prefill(query: URLSearchParams): Obj {
-  const out: Obj = {};
+  const out: Obj = Object.create(null); // "?p.__proto__=" stays an ordinary (ignored) field
   for (const [k, v] of query) if (k.startsWith("p.") && k.length > 2) out[k.slice(2)] = v;
-  return out;
+  return { ...out };
 }

@@ -11,7 +11,7 @@ type AuditFilter = Parameters<typeof listAudit>[1];
 const TARGET_PAGES: Record<string, string> = { Agent: "/agents/", CapsuleService: "/services/", Command: "/commands/" };
 
 export const targetHref = (type: string | null, id: string | null): string | null =>
-  type && id && TARGET_PAGES[type] ? TARGET_PAGES[type] + encodeURIComponent(id) : null;
+  type && id && Object.hasOwn(TARGET_PAGES, type) ? TARGET_PAGES[type] + encodeURIComponent(id) : null;
 
 export function auditRowView(app: App, r: WireAudit, names: Names) {
   const meta = r.metadata && Object.keys(r.metadata).length ? prettyJson(r.metadata) : null;

@@ -22,7 +22,7 @@ const STATUS_ACTIONS: Record<string, string> = { ENABLED: "Enable", DRY_RUN: "Dr
 const statusButtons = (current: string): [string, string][] =>
   Object.entries(STATUS_ACTIONS).filter(([v]) => v !== current);
 
-export const outcomeBadge = (o: string): Badge => tone(o.replace("_", " "), OUTCOME[o] ?? "neutral");
+export const outcomeBadge = (o: string): Badge => tone(o.replace("_", " "), Object.hasOwn(OUTCOME, o) ? OUTCOME[o]! : "neutral");
 
 export const ROUTE_FIELDS = [
   "name", "description", "status", "trigger.eventType", "trigger.sourceServiceCode", "action.targetServiceCode", "action.actionName",

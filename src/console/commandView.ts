@@ -19,6 +19,9 @@ function creatorView(c: CommandWire, names: Names): Who {
   return actorView("SYSTEM", null, names);
 }
 
+/** A row value by a column name the agent chose: own fields only, so "constructor" is not Object. */
+const own = (r: Record<string, unknown>, key: string): unknown => (Object.hasOwn(r, key) ? r[key] : undefined);
+
 export function commandRowView(app: App, c: CommandWire, names: Names) {
   const svc = names.service(c.serviceId);
   return {
@@ -68,10 +71,10 @@ function listTable(data: Obj, serviceId: string) {
     columns,
     truncated: data.list.length > rows.length ? `showing ${rows.length} of ${data.list.length} rows` : null,
     rows: rows.map((r) => ({
-      cells: columns.map((c) => cell(r[c.key])),
+      cells: columns.map((c) => cell(own(r, c.key))),
       actions: actions.map((a) => {
         const q = new URLSearchParams();
-        for (const [field, column] of Object.entries(a.params)) if (r[cell(column)] !== undefined) q.set(`p.${field}`, cell(r[cell(column)]));
+        for (const [field, column] of Object.entries(a.params)) if (own(r, cell(column)) !== undefined) q.set(`p.${field}`, cell(own(r, cell(column))));
         return { label: a.label, href: `/services/${encodeURIComponent(serviceId)}/actions/${encodeURIComponent(a.name)}?${q}` };
       }),
     })),

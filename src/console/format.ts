@@ -15,7 +15,7 @@ export interface Badge {
 }
 
 /** A status badge: the text always says the status, the tone only reinforces it. */
-export const badge = (status: string | null | undefined): Badge => ({ text: status ?? "UNKNOWN", tone: TONES[status ?? ""] ?? "neutral" });
+export const badge = (status: string | null | undefined): Badge => ({ text: status ?? "UNKNOWN", tone: status && Object.hasOwn(TONES, status) ? TONES[status]! : "neutral" });
 
 export interface When {
   rel: string;

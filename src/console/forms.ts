@@ -109,8 +109,23 @@ export async function submitForm(
 /** "/payload/count", "payload.count" and "count" all name the form field "count". */
 const normalisePath = (p: string): string => p.replace(/^\/+/, "").replace(/\//g, ".").replace(/^payload\./, "") || "_";
 
-/** A safe same-origin path for ?next= (never "//host" or a scheme). */
+const NEXT_BASE = "http://capstan.invalid";
+
+/**
+ * A safe same-origin path for ?next=, else "/". The WHATWG URL parser (what a browser applies to the
+ * Location header) decides, not string prefixes: control characters, tabs and backslashes are refused
+ * outright (browsers drop them or read them as "/": "/\evil", "/\t/evil"), the result must keep our origin,
+ * and the normalised path must not start with "//" ("/.//evil" becomes "//evil").
+ */
 export function safeNext(next: string | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-  return next;
+  if (!next || next.length > 2000 || !next.startsWith("/") || /[\u0000-\u001f\u007f\\]/.test(next)) return "/";
+  let url: URL;
+  try {
+    url = new URL(next, NEXT_BASE);
+  } catch {
+    return "/";
+  }
+  if (url.origin !== NEXT_BASE) return "/";
+  const path = url.pathname + url.search + url.hash;
+  return path.startsWith("//") ? "/" : path;
 }

@@ -51,6 +51,7 @@ export interface Chrome {
   flash: Flash | undefined;
   css: string;
   js: string;
+  icon: string;
   htmx: string;
   canOperate: boolean;
   isOwner: boolean;
@@ -77,7 +78,7 @@ export function chrome(ctx: Ctx<unknown>, title: string, nav: string, body: stri
     title, nav, body, csrf, flash,
     user: ctx.admin ? { username: ctx.admin.username, role: ctx.admin.role } : null,
     csrfHeaders: JSON.stringify({ "X-CSRF-Token": csrf }),
-    css: assetUrl("app.css"), js: assetUrl("app.js"), htmx: htmxUrl(),
+    css: assetUrl("app.css"), js: assetUrl("app.js"), icon: assetUrl("favicon.svg"), htmx: htmxUrl(),
     ...flags,
     navItems: NAV.filter((n) => (!n.ownerOnly || flags.isOwner) && (!n.busOnly || ctx.app.config.busEnabled)).map((n) => ({ href: n.href, label: n.label, current: n.key === nav })),
   };

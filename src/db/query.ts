@@ -40,7 +40,7 @@ export interface SortKey {
 /** ORDER BY from parsed sort keys; fields map to columns through the whitelist only. A unique tiebreak keeps pages stable. */
 export function orderBy(sort: SortKey[], columns: Record<string, string>, tiebreak = "id"): string {
   const parts = sort.map((s) => {
-    const column = columns[s.field];
+    const column = Object.hasOwn(columns, s.field) ? columns[s.field] : undefined;
     if (!column) throw new Error(`sort field ${s.field} is not whitelisted`);
     return `${column} ${s.desc ? "DESC" : "ASC"}`;
   });

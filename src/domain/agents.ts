@@ -116,6 +116,7 @@ function resumedStatus(app: App, a: AgentRow): AgentStatus {
 }
 
 export type AgentTransition = "disable" | "enable" | "revoke";
+const TRANSITIONS: ReadonlySet<string> = new Set<AgentTransition>(["disable", "enable", "revoke"]);
 
 /**
  * The operator transitions that change an agent in this stored status: enable only a DISABLED agent,
@@ -129,6 +130,8 @@ export function allowedAgentTransitions(status: AgentStatus): AgentTransition[] 
 
 /** Operator transitions. A no-op (already in that state) answers the agent unchanged and writes no audit. */
 export function changeAgentState(app: App, actor: Actor, id: string, op: AgentTransition, requestId?: string): AgentRow {
+  // a route that passes a URL segment straight through must not reach the "enable" branch below
+  if (!TRANSITIONS.has(op)) throw new AppError("NOT_FOUND", `no agent operation ${String(op).slice(0, 40)}`);
   return app.db.transaction(() => {
     const a = requireAgentRow(app, id);
     const nowIso = app.now().toISOString();

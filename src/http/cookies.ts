@@ -6,7 +6,7 @@ export function parseCookies(header: string | undefined): Record<string, string>
     const eq = part.indexOf("=");
     if (eq < 0) continue;
     const name = part.slice(0, eq).trim();
-    if (!name || name in out) continue;
+    if (!name || Object.hasOwn(out, name)) continue;
     try {
       out[name] = decodeURIComponent(part.slice(eq + 1).trim());
     } catch {

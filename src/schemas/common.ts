@@ -40,7 +40,8 @@ export function parseQuery<S extends z.ZodRawShape>(
   shape: S,
   arrays: readonly (keyof S & string)[] = [],
 ): z.output<z.ZodObject<S>> {
-  const raw: Record<string, string | string[]> = {};
+  // null prototype: "?__proto__=x" is an unknown key (refused), not a silent prototype write
+  const raw: Record<string, string | string[]> = Object.create(null);
   for (const key of new Set(query.keys())) {
     const values = query.getAll(key);
     if (arrays.includes(key)) raw[key] = values.flatMap((v) => v.split(",")).filter((v) => v !== "");

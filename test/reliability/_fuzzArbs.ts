@@ -86,6 +86,26 @@ export function bodyArb(template: Record<string, unknown>): fc.Arbitrary<BodySpe
     },
     { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 200 }).map((s): BodySpec => ({ kind: "raw", bytes: Buffer.from(s) })) },
     {
+      weight: 1, // repeated form fields: one key many times, many keys, empty parts; up to ~250,000 fields
+      // (under the body limit), so any per-field work that is not linear shows up as a hang
+      arbitrary: fc.record({
+        count: fc.oneof(fc.integer({ min: 2, max: 2_000 }), fc.constantFrom(999, 1_000, 1_001, 50_000, 250_000)),
+        key: fc.oneof(fc.constantFrom("b", "next", "password", "_csrf", "p.message", "__proto__", "constructor"), hostileString.filter((k) => k.length < 20)),
+        shape: fc.constantFrom("sameKey", "distinctKeys", "emptyParts", "mixed"),
+      }).map(({ count, key, shape }): BodySpec => {
+        // built with String#repeat: generating 250,000 parts one by one costs the shared test process seconds
+        // and every shape stays under the 1 MiB body limit, so the parser (not the byte limit) meets it
+        const k = encodeURIComponent(key);
+        const fit = (unit: string, n: number) => unit.repeat(Math.max(1, Math.min(n, Math.floor(1_000_000 / unit.length))));
+        const text =
+          shape === "sameKey" ? fit(`${k}=&`, count)
+          : shape === "emptyParts" ? fit(`${k}=x&&`, Math.ceil(count / 2))
+          : shape === "mixed" ? fit(`${k}=1&k=&${k}=2&`, Math.ceil(count / 3))
+          : Array.from({ length: Math.min(count, 3_000) }, (_, i) => `${k}${i}=${i}`).join("&");
+        return { kind: "form", bytes: Buffer.from(text) };
+      }),
+    },
+    {
       weight: 1, // around the 1 MiB body limit (and the 4 MiB limit of results)
       arbitrary: fc.constantFrom(900_000, 1_048_000, 1_100_000, 4_300_000).map((n): BodySpec => ({
         kind: "json", value: { ...template, message: "x".repeat(n), name: "y".repeat(Math.min(n, 2000)) },

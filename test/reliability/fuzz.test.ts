@@ -97,8 +97,8 @@ t.test("10,000 generated hostile requests: no 5xx, no hang, no leak, intact data
   const pools: Record<string, string[]> = {
     agentId: [b.agentId], serviceId: [a.serviceId, b.serviceId], commandId: commandIds, userId: [viewer.userId!],
     tokenId: [spareToken, ...regIds.filter((id: string) => id !== fleet.id)], auditEventId: auditIds,
-    actionName: ACTIONS.map((x) => x.name), op: ["disable", "enable", "revoke", "reenrol"], tab: ["health", "configs", "actions", "commands", "manifest"],
-    file: ["app.css", "htmx.min.js"],
+    actionName: ACTIONS.map((x) => x.name), op: ["disable", "enable", "revoke", "reenrol", "hasOwnProperty", "constructor", "__proto__", "toString"],
+    tab: ["health", "configs", "actions", "commands", "manifest", "constructor", "__proto__"], file: ["app.css", "htmx.min.js", "favicon.svg", "constructor"],
   };
   const poolFor = (r: AnyRoute, name: string): string[] => {
     if (name === "agentId" && r.auth === "agent") return [a.agentId];

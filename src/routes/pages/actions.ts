@@ -29,7 +29,7 @@ function runPage(ctx: Ctx<unknown>, service: ServiceWire, action: ActionRow, m: 
 
 export const actionPages = [
   route({
-    method: "GET", path: "/services/:serviceId/actions/:actionName", auth: "operator", page: true, name: "prepareActionPage", query: true,
+    method: "GET", path: "/services/:serviceId/actions/:actionName", auth: "operator", page: true, name: "prepareActionPage", query: true, sameOrigin: true,
     handler: async (ctx) => {
       const { service, action } = target(ctx);
       try {

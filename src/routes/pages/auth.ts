@@ -27,7 +27,7 @@ export const authPages = [
     },
   }),
   route({
-    method: "POST", path: "/login", auth: "public", page: true, noCsrf: true, name: "submitLogin",
+    method: "POST", path: "/login", auth: "public", page: true, noCsrf: true, sameOrigin: true, name: "submitLogin",
     handler: async (ctx) => {
       const form = await readForm(ctx);
       const next = safeNext(field(form, "next"));

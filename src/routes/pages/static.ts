@@ -24,5 +24,10 @@ function serveAsset(ctx: Ctx<unknown>, name: string): Reply {
 
 export const staticPages = [
   route({ method: "GET", path: "/static/:file", auth: "public", name: "getStaticFile", query: true, handler: (ctx) => serveAsset(ctx, ctx.params.file) }),
+  // browsers ask for /favicon.ico on their own (feeds, bookmarks, pages without our layout)
+  route({
+    method: "GET", path: "/favicon.ico", auth: "public", page: true, name: "getFavicon", query: true,
+    handler: () => ({ kind: "redirect", status: 302, location: "/static/favicon.svg", headers: { "Cache-Control": "public, max-age=86400" } }),
+  }),
   route({ method: "GET", path: "/static/vendor/:file", auth: "public", name: "getVendorFile", query: true, handler: (ctx) => serveAsset(ctx, `vendor/${ctx.params.file}`) }),
 ];

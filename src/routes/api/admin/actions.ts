@@ -9,7 +9,7 @@ import { ExecuteBody } from "../../../schemas/commands.js";
 
 export const actionRoutes = [
   route({
-    method: "GET", path: "/api/admin/capsule-services/:serviceId/actions/:actionName", auth: "operator", name: "prepareAction", query: true,
+    method: "GET", path: "/api/admin/capsule-services/:serviceId/actions/:actionName", auth: "operator", name: "prepareAction", query: true, sameOrigin: true,
     handler: async (ctx) => {
       parseQuery(ctx.query, {});
       const prepared = await prepareAction(ctx.app, {

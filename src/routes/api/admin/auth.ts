@@ -14,7 +14,7 @@ export const secureCookies = (app: App, proto: string | undefined): boolean =>
 
 export const authRoutes = [
   route({
-    method: "POST", path: "/api/admin/auth/login", auth: "public", name: "adminLogin",
+    method: "POST", path: "/api/admin/auth/login", auth: "public", name: "adminLogin", sameOrigin: true,
     handler: async (ctx) => {
       const body = LoginBody.parse(await ctx.body());
       const result = await login(ctx.app, { username: body.username, password: body.password, ip: ctx.ip, userAgent: ctx.req.headers["user-agent"], requestId: ctx.requestId });
@@ -41,7 +41,7 @@ export const authRoutes = [
     },
   }),
   route({
-    method: "GET", path: "/api/admin/auth/csrf", auth: "viewer", name: "adminCsrf",
+    method: "GET", path: "/api/admin/auth/csrf", auth: "viewer", name: "adminCsrf", sameOrigin: true,
     handler: (ctx) => ok({ csrfToken: rotateCsrf(ctx.app, ctx.admin!, ctx.cookies[SESSION_COOKIE] ?? "", ctx.requestId) }),
   }),
 ];
