@@ -68,6 +68,7 @@ export const ERRORS = {
   BUS_RATE_LIMITED: 429,
   BUS_ROUTE_NOT_FOUND: 404,
   BUS_ROUTE_CONFIRMATION_REQUIRED: 422,
+  BUS_PAYLOAD_TOO_LARGE: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

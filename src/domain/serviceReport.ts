@@ -8,6 +8,7 @@ import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { CapsuleManifest, type HealthInputT, type ReportedServiceT } from "../schemas/services.js";
 import { writeAudit } from "./audit.js";
+import { inputSchemaProblems } from "./commands/payload.js";
 import { isSecretKey, REDACTED, redactString } from "./redact.js";
 
 export type HealthInput = HealthInputT;
@@ -109,9 +110,23 @@ function checkManifest(app: App, s: ReportedServiceT): void {
   }
 }
 
+/** An inputSchema is untrusted: over the limits, with a regex RE2 cannot run or a secret we cannot locate, it is refused now, not when an operator runs the action. */
+function checkActionSchemas(s: ReportedServiceT): void {
+  for (const [i, a] of (s.actions ?? []).entries()) {
+    if (!a.inputSchema) continue;
+    const problems = inputSchemaProblems(a.inputSchema);
+    if (problems.length) {
+      throw new AppError("VALIDATION_FAILED", `action ${a.name} of ${s.code}: ${problems[0]}`, {
+        issues: problems.map((message) => ({ path: `actions.${i}.inputSchema`, message })), code: s.code, action: a.name,
+      });
+    }
+  }
+}
+
 /** One reported service; call inside a transaction. */
 function reportOne(app: App, agentId: string, s: ReportedServiceT, requestId?: string): { code: string; serviceId: string } {
   checkManifest(app, s);
+  checkActionSchemas(s);
   const db = app.db;
   const nowIso = app.now().toISOString();
   const actor = { type: "AGENT" as const, id: agentId };

@@ -157,3 +157,41 @@ export const credArb: fc.Arbitrary<CredKind> = fc.oneof(
   { weight: 12, arbitrary: fc.constant<CredKind>("right") },
   { weight: 1, arbitrary: fc.constantFrom<CredKind>("none", "garbage", "wrongKind", "adminForAgent") },
 );
+
+/** Patterns that backtracking engines take exponential or polynomial time on, and ones RE2 refuses. */
+export const EVIL_PATTERNS = [
+  "^(a+)+$", "^(a|a)*$", "^(a|aa)+$", "(x+x+)+y", "^(([a-z])+.)+[A-Z]([a-z])+$", "^(\\w+\\s?)*$", "(.*a){12}", "^(a?){30}a{30}$",
+  "(a)\\1", "(?=a)a", "(?<!b)a", "a{1001}", "(", "[", "\\", "x".repeat(600),
+];
+
+const nestedSchema = (depth: number): Record<string, unknown> => (depth === 0 ? { type: "string" } : { type: "object", properties: { n: nestedSchema(depth - 1) } });
+
+/** inputSchemas an agent might report to stall or crash the server: each is refused or safe to run. */
+export const hostileSchemaArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
+  fc.constantFrom(...EVIL_PATTERNS).map((pattern) => ({ type: "object", properties: { v: { type: "string", pattern, default: "a".repeat(40) + "!" } } })),
+  fc.constantFrom(...EVIL_PATTERNS).map((p) => ({ type: "object", patternProperties: { [p]: { type: "string" } }, additionalProperties: false })),
+  fc.integer({ min: 150, max: 3000 }).map((n) => ({ type: "object", properties: Object.fromEntries(Array.from({ length: n }, (_, i) => [`p${i}`, { type: "string", pattern: "^(a+)+$" }])) })),
+  fc.integer({ min: 5, max: 12 }).map(nestedSchema),
+  fc.integer({ min: 100, max: 2000 }).map((n) => ({ allOf: Array.from({ length: n }, () => ({ type: "object" })) })),
+  fc.integer({ min: 4, max: 20 }).map((levels) => {
+    const $defs: Record<string, unknown> = { l0: { type: "string", pattern: "^(a+)+$" } };
+    for (let i = 1; i <= levels; i++) $defs[`l${i}`] = { anyOf: [{ $ref: `#/$defs/l${i - 1}` }, { $ref: `#/$defs/l${i - 1}` }] };
+    return { type: "object", properties: { v: { $ref: `#/$defs/l${levels}` } } };
+  }),
+  fc.constantFrom<Record<string, unknown>>(
+    { anyOf: [{ $ref: "#" }] },
+    { $defs: { a: { $ref: "#/$defs/b" }, b: { $ref: "#/$defs/a" } }, $ref: "#/$defs/a" },
+    { $defs: { node: { type: "object", properties: { next: { $ref: "#/$defs/node" } } } }, $ref: "#/$defs/node" },
+    { type: "object", properties: { x: { $ref: "https://attacker.example/s.json" } } },
+    { type: "object", properties: { x: { $ref: "#/nowhere" } } },
+    { type: "object", properties: { x: { $dynamicRef: "#meta" } } },
+    { type: "object", properties: { list: { type: "array", uniqueItems: true } } },
+    { type: "object", properties: { x: { not: { type: "string", format: "password" } } } },
+    { type: "object", properties: { link: { type: "string", format: "url" } } },
+    { type: "object", properties: { v: { type: "string", pattern: 5 } } },
+  ),
+);
+
+/** Strings that trigger catastrophic backtracking in the patterns above. */
+export const evilInputArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom("a", "x", "ab", "::", "a "), fc.integer({ min: 20, max: 20_000 }), fc.constantFrom("!", "", "\u0000", "y"))
+  .map(([unit, n, end]) => (unit === "::" ? "http://" : "") + unit.repeat(n) + end);

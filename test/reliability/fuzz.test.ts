@@ -10,7 +10,7 @@ import type { AnyRoute } from "../../src/context.js";
 import { ACTIONS } from "../commandKit.js";
 import { createRegistrationToken, registerTestAgent, reportedService } from "../fixtures.js";
 import { dbPath, startTestServer } from "../helpers.js";
-import { bodyArb, CONTENT_TYPES, credArb, paramArb, queryArb, type BodySpec, type CredKind } from "./_fuzzArbs.js";
+import { bodyArb, CONTENT_TYPES, credArb, evilInputArb, hostileSchemaArb, paramArb, queryArb, type BodySpec, type CredKind } from "./_fuzzArbs.js";
 import { integrityCheck, rawRequest } from "./_kit.js";
 
 const WORKERS = 4;
@@ -220,4 +220,49 @@ t.test("10,000 generated hostile requests: no 5xx, no hang, no leak, intact data
   t.equal((s.db.pragma("foreign_key_check") as unknown[]).length, 0, "no dangling references");
   await s.close();
   t.equal(integrityCheck(dbPath(s)), "ok", "integrity_check on the closed file");
+});
+
+/** A catastrophic regex on a backtracking engine takes seconds to hours; with RE2 and the limits, a request stays short. */
+const SCHEMA_REQUEST_MAX_MS = 2_000;
+
+t.test("hostile inputSchemas reported by an agent, then run: no 5xx, bounded latency", async (t) => {
+  t.setTimeout(120_000);
+  const s = await startTestServer(t);
+  const x = await registerTestAgent(s, { code: "fuzz-schema-agent", serviceCode: "fuzz-schema-svc" });
+  const stats = { accepted: 0, refused: 0, executed: new Map<number, number>(), slowestMs: 0 };
+  const timed = async (what: string, fn: () => Promise<{ status: number; text: string; body: any }>) => {
+    const started = performance.now();
+    const res = await fn();
+    const ms = performance.now() - started;
+    stats.slowestMs = Math.max(stats.slowestMs, ms);
+    if (res.status >= 500) throw new Error(`${what}: ${res.status} ${res.text.slice(0, 300)}`);
+    if (res.status >= 400 && (res.body?.success !== false || typeof res.body?.error?.code !== "string")) throw new Error(`${what}: ${res.status} without the envelope`);
+    if (ms > SCHEMA_REQUEST_MAX_MS) throw new Error(`${what}: took ${ms.toFixed(0)} ms`);
+    return res;
+  };
+  const seed = Number(process.env.CAPSTAN_FUZZ_SEED ?? Date.now() % 1_000_000);
+  t.comment(`schema fuzz seed ${seed}`);
+  const result = await fc.check(
+    fc.asyncProperty(hostileSchemaArb, fc.array(evilInputArb, { minLength: 1, maxLength: 3 }), async (inputSchema, inputs) => {
+      const action = { name: "hostile", label: "Hostile", inputSchema };
+      const reported = await timed("report", () => x.agent.post(`/api/agents/${x.agentId}/services/report`, { services: [reportedService("fuzz-schema-svc", { actions: [action] })] }));
+      if (reported.status !== 200) {
+        stats.refused++;
+        if (reported.status !== 422 && reported.status !== 413) throw new Error(`report: unexpected ${reported.status} ${reported.text.slice(0, 200)}`);
+        return;
+      }
+      stats.accepted++;
+      for (const v of inputs) {
+        const payload = { v, n: { n: { n: v } }, [v.slice(0, 200)]: v, list: [v, v], link: v };
+        const res = await timed("execute", () => x.operator.post(`/api/admin/capsule-services/${x.serviceId}/actions/hostile`, { payload }));
+        stats.executed.set(res.status, (stats.executed.get(res.status) ?? 0) + 1);
+      }
+    }),
+    { numRuns: 120, seed, endOnFailure: true },
+  );
+  t.notOk(result.failed, `no failing schema ${result.failed ? `${String((result.errorInstance as Error)?.message).slice(0, 500)} (seed ${result.seed}, path ${result.counterexamplePath})` : ""}`);
+  t.ok(stats.refused > 0 && stats.accepted > 0, `both refused (${stats.refused}) and accepted (${stats.accepted}) schemas were tried`);
+  t.comment(`schema fuzz: executes by status ${[...stats.executed].map(([k, v]) => `${k}:${v}`).join(" ")}; slowest request ${stats.slowestMs.toFixed(0)} ms`);
+  const errors = s.logs.filter((l) => JSON.parse(l).level === "error");
+  t.same(errors.map((l) => l.slice(0, 1500)), [], "nothing logged at error level");
 });

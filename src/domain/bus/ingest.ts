@@ -4,6 +4,7 @@ import type { Actor, App } from "../../context.js";
 import { getBusEventByClientId, insertBusEvent, type BusEventOutcome, type BusEventRow, type BusMatch } from "../../db/busEvents.js";
 import { liveRoutesFor, touchBusRouteMatched, type BusRouteRow } from "../../db/busRoutes.js";
 import { getCommand } from "../../db/commands.js";
+import { getActionDefinition } from "../../db/serviceParts.js";
 import { getServiceByCode, listServicesOfAgent, type ServiceRow } from "../../db/services.js";
 import { AppError } from "../../errors.js";
 import { newId } from "../../ids.js";
@@ -12,6 +13,7 @@ import type { LiveBusRouteStatus } from "../../vocabulary.js";
 import { writeAudit } from "../audit.js";
 import { executeAction } from "../commands/execute.js";
 import { auditRefusal } from "../commands/lifecycle.js";
+import { withoutSecrets } from "../commands/payload.js";
 import { redact } from "../redact.js";
 import { triggerMismatches } from "./match.js";
 import { ROUTE_TARGET } from "./routes.js";
@@ -54,19 +56,40 @@ function outcomeOf(matches: BusMatch[]): BusEventOutcome {
   return created ? "DISPATCHED" : "DRY_RUN";
 }
 
+/** Renders a route's payload; a template that would outgrow the body limit is an error, not an exception. */
+function rendered(app: App, route: BusRouteRow, event: TemplateEvent): Record<string, unknown> | AppError {
+  try {
+    return renderPayload(route.payloadTemplate, event, app.config.bodyLimitBytes);
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+}
+
+/** The payload as audit metadata may show it: fields the target action marks secret replaced. */
+function auditable(app: App, route: BusRouteRow, payload: Record<string, unknown>): Record<string, unknown> {
+  const service = getServiceByCode(app.db, route.targetServiceCode);
+  const action = service ? getActionDefinition(app.db, service.id, route.actionName) : undefined;
+  return withoutSecrets(action?.inputSchema ?? null, payload);
+}
+
 /** One matching route: DRY_RUN audits what it would run; ENABLED creates the command through every execute check. */
 function fire(app: App, route: BusRouteRow, event: TemplateEvent, requestId: string | undefined): BusMatch {
   const routeActor: Actor = { type: "SYSTEM", id: route.id };
   const base = { routeId: route.id, routeName: route.name, status: route.status as LiveBusRouteStatus };
-  const payload = renderPayload(route.payloadTemplate, event);
-  const wouldRun = { targetServiceCode: route.targetServiceCode, actionName: route.actionName, payload };
+  const payload = rendered(app, route, event);
+  const wouldRun = {
+    targetServiceCode: route.targetServiceCode, actionName: route.actionName,
+    ...(payload instanceof AppError ? {} : { payload: auditable(app, route, payload) }),
+  };
   writeAudit(app, {
     actor: routeActor, action: "bus.route.matched", target: { type: ROUTE_TARGET, id: route.id }, requestId,
     metadata: { eventId: event.eventId, eventType: event.eventType, sourceServiceCode: event.sourceServiceCode, status: route.status, ...(route.status === "DRY_RUN" ? { wouldRun } : {}) },
   });
   touchBusRouteMatched(app.db, route.id, app.now().toISOString());
-  if (route.status === "DRY_RUN") return { ...base, outcome: "DRY_RUN" };
   try {
+    if (payload instanceof AppError) throw payload;
+    if (route.status === "DRY_RUN") return { ...base, outcome: "DRY_RUN" };
     const service = getServiceByCode(app.db, route.targetServiceCode);
     if (!service) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", `no capsule service with code ${route.targetServiceCode}`);
     const command = executeAction(app, {

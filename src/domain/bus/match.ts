@@ -42,7 +42,7 @@ export function previewRoute(app: App, input: PreviewBusRouteInput): Preview {
   const reasons = triggerMismatches(input.trigger, sample);
   const payload = renderPayload(input.action.payloadTemplate ?? null, {
     eventId: "bev_PREVIEW", eventType: sample.eventType, sourceServiceCode: sample.sourceServiceCode, data: sample.data ?? null,
-  });
+  }, app.config.bodyLimitBytes);
   const problems: Preview["problems"] = [];
   const service = getServiceByCode(app.db, input.action.targetServiceCode);
   const action = service ? getActionDefinition(app.db, service.id, input.action.actionName) : undefined;
