@@ -19,6 +19,9 @@ const ALLOWED: Record<string, string> = {
   "src/domain/commands/payload.ts": "the lazily loaded ajv and a bounded cache of compiled schemas (a pure function of the schema)",
   "src/console/static.ts": "the static assets, read from disk once",
   "src/metrics/prometheus.ts": "the lazily imported prom-client module",
+  "src/db/dialect.ts": "a cache of translated SQL text (a pure function of the statement)",
+  "src/domain/commands/safeRegex.ts": "the lazily loaded RE2 module and the scan budget of the one synchronous validation running now",
+  "src/domain/commands/secretFields.ts": "a cache of compiled patternProperties keys (a pure function of the pattern)",
 };
 
 t.test("no module-level mutable state outside the runtime", async (t) => {
