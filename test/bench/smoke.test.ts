@@ -11,6 +11,9 @@ interface Figure { name: string; value: string; baseline: string; ratio?: number
 interface Run { bench: string; code: number; seconds: number; result: { smoke: boolean; figures: Figure[] } | null }
 
 const root = rootPath();
+// the whole file, not only the subtest: every benchmark spawns servers, and tap's 120 s per-file limit
+// killed it on a loaded 2-core machine
+t.setTimeout(300_000);
 
 t.test("every benchmark runs in smoke mode and reports its figures", async (t) => {
   t.setTimeout(300_000);
