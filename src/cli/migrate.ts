@@ -21,20 +21,20 @@ export const migrate: Command = {
     const config = cliConfig(io, values["data-dir"]);
     mkdirSync(config.dataDir, { recursive: true });
     const path = databasePath(config);
-    const from = existsSync(path) ? schemaVersionOf(path) : 0;
-    const db = openDb(path); // applies the ladder, or throws DatabaseTooNewError (exit 1)
+    const from = existsSync(path) ? await schemaVersionOf(path) : 0;
+    const db = await openDb(path); // applies the ladder, or throws DatabaseTooNewError (exit 1)
     const to = schemaVersion(db);
-    db.close();
+    await db.close();
     io.stdout.write(from === to ? `${path}: schema version ${to}, up to date\n` : `${path}: schema version ${from} -> ${to}\n`);
     return 0;
   },
 };
 
-function schemaVersionOf(path: string): number {
+async function schemaVersionOf(path: string): Promise<number> {
   const db = openExisting(path);
   try {
     return schemaVersion(db);
   } finally {
-    db.close();
+    await db.close();
   }
 }

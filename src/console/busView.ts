@@ -155,8 +155,8 @@ export function eventRowView(app: App, e: BusEventWire, commands: ReturnType<typ
     id: e.id, href: `/bus/events/${encodeURIComponent(e.id)}`, eventType: e.eventType, source: e.sourceServiceCode,
     sourceHref: e.sourceServiceId ? `/services/${encodeURIComponent(e.sourceServiceId)}` : null,
     outcome: outcomeBadge(e.outcome), errorCode: e.errorCode ?? "", received: when(e.createdAt, app.now())!,
-    matches: e.matchedRoutes.map((m) => {
-      const c = m.commandId ? byId.get(m.commandId) : undefined;
+    matches: e.matchedRoutes.map(async (m) => {
+      const c = m.commandId ? await byId.get(m.commandId) : undefined;
       return {
         routeName: m.routeName, routeHref: `/bus/routes/${encodeURIComponent(m.routeId)}`, outcome: outcomeBadge(m.outcome), errorCode: m.errorCode ?? "",
         message: m.message ?? "", command: c ? { href: `/commands/${encodeURIComponent(c.id)}`, action: c.actionName, status: badge(c.status) } : null,

@@ -1,5 +1,4 @@
-// Target interface of the async data layer (issue 15). File: src/db/engine.ts in the project.
-// Both engines implement it; db modules and the domain only ever see `Db`.
+// The async data-layer interface (issue 15). Both engines implement it; db modules and the domain only ever see `Db`.
 export type SqlParam = string | number | bigint | null | Buffer | boolean;
 
 export interface RunResult { changes: number }

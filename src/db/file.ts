@@ -34,12 +34,12 @@ export const setSchemaVersion = (db: Db, version: number): void => {
 };
 
 /** The cheapest round trip through SQLite (health checks). */
-export const ping = (db: Db): void => {
-  db.prepare("SELECT 1").get();
+export const ping = async (db: Db): Promise<void> => {
+  await db.get("SELECT 1");
 };
 
-export const tableNames = (db: Db): Set<string> =>
-  new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));
+export const tableNames = async (db: Db): Promise<Set<string>> =>
+  new Set((await db.all<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table'`)).map((r) => r.name));
 
 export interface DbFacts {
   pageCount: number;
@@ -65,12 +65,12 @@ export const integrityCheck = (db: Db): string[] =>
   (db.pragma("integrity_check(20)") as { integrity_check: string }[]).map((r) => r.integrity_check);
 
 /** Folds the WAL into the main file so the file is complete on its own (before it is moved aside). */
-export function checkpointFile(path: string): void {
+export async function checkpointFile(path: string): Promise<void> {
   const db = openExisting(path, 5000);
   try {
     db.pragma("wal_checkpoint(TRUNCATE)");
   } finally {
-    db.close();
+    await db.close();
   }
 }
 

@@ -44,9 +44,9 @@ export async function createSnapshot(app: App, actor: Actor, requestId?: string)
   // unique temp name: two owners may download at the same second
   const path = join(app.config.dataDir, "backups", `.download-${newId("aud").slice(4)}.db`);
   const { bytes, pages } = await backupTo(app.db, path, true);
-  app.db.transaction(() => {
-    writeAudit(app, { actor, action: "backup.sqlite.created", target: { type: "Backup", id: fileName }, metadata: { fileName, bytes, pages, via: "api" }, requestId });
-  })();
+  await app.db.transaction(async () => {
+    await writeAudit(app, { actor, action: "backup.sqlite.created", target: { type: "Backup", id: fileName }, metadata: { fileName, bytes, pages, via: "api" }, requestId });
+  });
   return { path, fileName, bytes };
 }
 
@@ -70,7 +70,7 @@ export interface BackupCheck {
 }
 
 /** Opens a candidate file and checks it is a sound Capstan database this code can run. */
-export function verifyDatabaseFile(path: string): BackupCheck {
+export async function verifyDatabaseFile(path: string): Promise<BackupCheck> {
   if (!existsSync(path)) throw new BackupError(`${path}: no such file`);
   let db: Db;
   try {
@@ -86,7 +86,7 @@ export function verifyDatabaseFile(path: string): BackupCheck {
       throw new BackupError(`${path}: not a SQLite database (${err instanceof Error ? err.message : String(err)})`);
     }
     if (problems.length !== 1 || problems[0] !== "ok") throw new BackupError(`${path}: integrity check failed: ${problems.join("; ")}`);
-    const tables = tableNames(db);
+    const tables = await tableNames(db);
     const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
     const version = schemaVersion(db);
     if (version < 1 || missing.length) throw new BackupError(`${path}: not a Capstan database (missing ${missing.join(", ") || "schema version"})`);
@@ -95,7 +95,7 @@ export function verifyDatabaseFile(path: string): BackupCheck {
     }
     return { schemaVersion: version, bytes: statSync(path).size };
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -103,16 +103,16 @@ export function verifyDatabaseFile(path: string): BackupCheck {
  * Replaces the database at `target` with a verified copy of `source`. The caller has made sure no
  * server uses `target`. The previous database is kept beside it as `<name>.before-restore-<time>`.
  */
-export function restoreDatabase(source: string, target: string, now: Date): { previous: string | null; schemaVersion: number } {
+export async function restoreDatabase(source: string, target: string, now: Date): Promise<{ previous: string | null; schemaVersion: number }> {
   const staging = `${target}.restoring`;
   rmSync(staging, { force: true });
   copyFileSync(source, staging); // verify the copy we will use, not the original that could still change
   let previous: string | null = null;
   try {
-    verifyDatabaseFile(staging);
+    await verifyDatabaseFile(staging);
     if (existsSync(target)) {
       // fold the WAL into the main file so the kept copy is complete on its own
-      checkpointFile(target);
+      await checkpointFile(target);
       previous = `${target}.before-restore-${backupFileName(now).slice(8, -3)}`;
       renameSync(target, previous);
     }
@@ -123,8 +123,8 @@ export function restoreDatabase(source: string, target: string, now: Date): { pr
     throw err;
   }
   // apply newer migrations now, so a problem shows here and not at the next start
-  const db = openDb(target);
+  const db = await openDb(target);
   const version = schemaVersion(db);
-  db.close();
+  await db.close();
   return { previous: previous && basename(previous), schemaVersion: version };
 }

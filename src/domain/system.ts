@@ -4,11 +4,11 @@ import { ping, schemaVersion } from "../db/file.js";
 import { codeSchemaVersion } from "../db/open.js";
 import type { SystemHealthStatus } from "../vocabulary.js";
 
-export function systemHealth(app: App) {
+export async function systemHealth(app: App) {
   const t0 = performance.now();
   let dbStatus: SystemHealthStatus = "UP";
   try {
-    ping(app.db);
+    await ping(app.db);
   } catch {
     dbStatus = "DOWN";
   }

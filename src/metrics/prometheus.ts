@@ -49,8 +49,8 @@ export function installMetrics(app: App): Registry {
 
   const agents = new Gauge({
     name: "capstan_agents", help: "Agents by effective status.", labelNames: ["status"], registers: [register],
-    collect() {
-      const counts = statusCounts(app);
+    async collect() {
+      const counts = await statusCounts(app);
       agents.reset();
       for (const [status, n] of Object.entries(counts.agents)) agents.set({ status }, n);
       services.reset();
@@ -70,9 +70,9 @@ export function installMetrics(app: App): Registry {
   new Histogram({
     name: "capstan_command_duration_seconds", help: "Command run time, start to finish (creation to finish if never started), for commands finished since start.",
     labelNames: ["type", "status"], buckets: DURATION_BUCKETS, registers: [register],
-    collect() {
+    async collect() {
       for (;;) {
-        const rows = commandsFinishedSince(app.db, watermark, FINISHED_BATCH);
+        const rows = await commandsFinishedSince(app.db, watermark, FINISHED_BATCH);
         for (const r of rows) {
           const seconds = (Date.parse(r.completedAt) - Date.parse(r.startedAt ?? r.createdAt)) / 1000;
           if (Number.isFinite(seconds) && seconds >= 0) this.observe({ type: r.type, status: r.status }, seconds);
@@ -133,8 +133,8 @@ export function installMetrics(app: App): Registry {
   });
   new Gauge({
     name: "capstan_maintenance_last_run_timestamp_seconds", help: "When the last maintenance run finished (0: never).", registers: [register],
-    collect() {
-      const last = lastMaintenanceRun(app);
+    async collect() {
+      const last = await lastMaintenanceRun(app);
       this.set(last ? Date.parse(last.finishedAt) / 1000 : 0);
     },
   });

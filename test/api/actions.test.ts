@@ -51,7 +51,7 @@ t.test("execute checks in the contract's order, each refusal audited", async (t)
     t.equal(r.status, status, name);
     t.equal(r.body.error.code, code, name);
   }
-  const refusals = k.s.db.prepare(`SELECT metadata_json FROM audit_events WHERE action = 'service.action.requested' AND result = 'FAILURE'`).all() as { metadata_json: string }[];
+  const refusals = await k.s.db.all<{ metadata_json: string }>(`SELECT metadata_json FROM audit_events WHERE action = 'service.action.requested' AND result = 'FAILURE'`);
   t.same(refusals.map((r) => JSON.parse(r.metadata_json).errorCode), [
     "CAPSULE_SERVICE_NOT_FOUND", "ACTION_NOT_FOUND", "ACTION_DISABLED", "ACTION_REQUIRES_CONFIRMATION",
     "ACTION_REQUIRES_CONFIRMATION", "ACTION_REQUIRES_CONFIRMATION", "ACTION_DISABLED",
@@ -76,8 +76,7 @@ t.test("payload validation: 422 ACTION_PAYLOAD_INVALID with every failing path",
   t.same(JSON.parse(audited[0]!.metadata_json!).issues.length, 4, "the failing paths are in the audit too");
   t.equal((await k.execute("echo", { payload: { message: "ok", mode: "loud" } })).status, 200, "format hints like textarea are tolerated");
 
-  k.s.db.prepare(`UPDATE action_definitions SET input_schema_json = ? WHERE service_id = ? AND name = 'rotateKey'`)
-    .run(JSON.stringify({ type: "object", properties: { n: { type: "no-such-type" } } }), k.serviceId);
+  await k.s.db.run(`UPDATE action_definitions SET input_schema_json = ? WHERE service_id = ? AND name = 'rotateKey'`, [JSON.stringify({ type: "object", properties: { n: { type: "no-such-type" } } }), k.serviceId]);
   const broken = await k.execute("rotateKey", { payload: { n: 1 } });
   t.equal(broken.status, 422, "a service's broken schema is a clear 4xx, never a 500");
   t.equal(broken.body.error.code, "ACTION_PAYLOAD_INVALID");

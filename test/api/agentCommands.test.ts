@@ -26,7 +26,7 @@ t.test("poll claims the oldest pending commands once, as RUNNING with the raw pa
   t.same((await k.poll()).body.data, [], "a claimed command is not delivered twice");
   t.equal(k.audit("command.dispatched").length, 2);
   t.equal(k.s.app.runtime.counters.agentCommandPolls, 3);
-  const agentRow = k.s.db.prepare(`SELECT last_heartbeat_at FROM agents WHERE id = ?`).get(k.agentId) as { last_heartbeat_at: string };
+  const agentRow = (await k.s.db.get<{ last_heartbeat_at: string }>(`SELECT last_heartbeat_at FROM agents WHERE id = ?`, [k.agentId]))!;
   t.ok(agentRow.last_heartbeat_at, "a poll counts as contact");
 });
 
@@ -212,14 +212,14 @@ t.test("expired commands: not claimed, swept with a synthetic result, a late res
   t.equal(Date.parse(pending.expiresAt) - Date.parse(pending.createdAt), 30_000);
   clock.advance(31);
   t.same((await k.poll()).body.data, [], "an expired pending command is not handed out");
-  t.equal(expireCommands(k.s.app, 100), 1, "the pending one (the running one has its own deadline)");
+  t.equal(await expireCommands(k.s.app, 100), 1, "the pending one (the running one has its own deadline)");
   const p = (await k.operator.get(`/api/admin/commands/${pending.id}`)).body.data;
   t.equal(p.status, "EXPIRED");
   t.equal(p.errorCode, "COMMAND_EXPIRED");
   t.equal(p.result.success, false);
   t.equal(p.result.error.code, "COMMAND_EXPIRED");
   t.equal(k.audit("system.command.expired", pending.id).length, 1);
-  t.equal(expireCommands(k.s.app, 100), 0, "idempotent");
+  t.equal(await expireCommands(k.s.app, 100), 0, "idempotent");
 
   clock.advance(10 + 60); // slow has timeoutSeconds 10, plus the 60 s grace
   const late = await k.result(running, { success: true });

@@ -139,7 +139,7 @@ t.test("retry: prepare commands are not retryable; a now-disabled action is refu
 
   const done = await k.running("echo", { payload: { message: "x" } });
   await k.result(done, { success: true });
-  k.s.db.prepare(`UPDATE action_definitions SET enabled = 0 WHERE service_id = ? AND name = 'echo'`).run(k.serviceId);
+  await k.s.db.run(`UPDATE action_definitions SET enabled = 0 WHERE service_id = ? AND name = 'echo'`, [k.serviceId]);
   const disabled = await k.operator.post(`/api/admin/commands/${done}/retry`, {});
   t.equal(disabled.status, 403);
   t.equal(disabled.body.error.code, "ACTION_DISABLED");

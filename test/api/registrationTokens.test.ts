@@ -121,8 +121,8 @@ t.test("expiry: effective status at once, the sweep writes it, registration refu
   t.equal(reg.status, 401);
   t.equal(reg.body.error.code, "REGISTRATION_TOKEN_EXPIRED");
 
-  t.equal(expireRegistrationTokens(s.app, 100), 1);
-  t.equal(expireRegistrationTokens(s.app, 100), 0, "idempotent");
+  t.equal(await expireRegistrationTokens(s.app, 100), 1);
+  t.equal(await expireRegistrationTokens(s.app, 100), 0, "idempotent");
   const sweepAudit = await op.get("/api/admin/audit-events?action=system.registration_token.expired");
   t.equal(sweepAudit.body.data[0].targetId, short.id);
 

@@ -229,8 +229,8 @@ t.test("effective status: stale health, silent agent, offline agent; the sweep k
   t.equal(svc.storedStatus, "HEALTHY");
   t.same((await op.get("/api/admin/capsule-services?status=STALE")).body.data.map((x: any) => x.id), [a.serviceId]);
 
-  t.equal(markStaleServices(s.app, 100), 1);
-  t.equal(markStaleServices(s.app, 100), 0, "idempotent");
+  t.equal(await markStaleServices(s.app, 100), 1);
+  t.equal(await markStaleServices(s.app, 100), 0, "idempotent");
   t.equal((await status()).storedStatus, "STALE");
   t.equal((await auditOf(s, "system.service.stale")).length, 1);
 
@@ -244,10 +244,10 @@ t.test("effective status: stale health, silent agent, offline agent; the sweep k
   t.equal(svc.status, "STALE");
   t.match(svc.statusReason, /agent st has not sent a heartbeat for 95 s/);
   const { markOfflineAgents } = await import("../../src/domain/agents.js");
-  markOfflineAgents(s.app, 10);
+  await markOfflineAgents(s.app, 10);
   svc = await status();
   t.equal(svc.status, "OFFLINE");
   t.match(svc.statusReason, /agent st is offline/);
-  t.equal(markStaleServices(s.app, 100), 1, "stored status follows to OFFLINE");
+  t.equal(await markStaleServices(s.app, 100), 1, "stored status follows to OFFLINE");
   t.equal((await auditOf(s, "system.service.stale")).length, 1, "only moves into STALE are audited");
 });

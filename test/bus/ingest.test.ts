@@ -213,5 +213,5 @@ t.test("with the bus off the agent endpoint is 404 and the admin API 503", async
     t.equal(r.status, 503, `${method} ${path}`);
     t.equal(r.body.error.code, "BUS_DISABLED");
   }
-  t.equal((s.db.prepare(`SELECT COUNT(*) AS n FROM bus_events`).get() as { n: number }).n, 0);
+  t.equal((await s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM bus_events`))!.n, 0);
 });

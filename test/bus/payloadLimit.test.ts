@@ -35,7 +35,7 @@ t.test("an amplifying route fails the match instead of writing megabytes", async
   for (const m of res.body.data.matchedRoutes) t.match(m, { outcome: "FAILED", errorCode: "BUS_PAYLOAD_TOO_LARGE" }, `${m.routeName}: failed, BUS_PAYLOAD_TOO_LARGE`);
   t.equal(k.commandCount(), before, "no command was written");
   t.equal(k.audit("bus.route.failed").filter((a) => a.metadata.errorCode === "BUS_PAYLOAD_TOO_LARGE").length, 2, "each failure is audited");
-  const size = (k.s.db.prepare(`SELECT SUM(LENGTH(metadata_json)) AS n FROM audit_events`).get() as { n: number }).n;
+  const size = (await k.s.db.get<{ n: number }>(`SELECT SUM(LENGTH(metadata_json)) AS n FROM audit_events`))!.n;
   t.ok(size < 2_000_000, `the audit trail stays small (${size} bytes)`);
 
   const preview = await k.operator.post("/api/admin/bus/routes/preview", {

@@ -132,7 +132,7 @@ t.test("preview tests a definition against a sample event without saving or runn
   t.match(ghost.body.data.problems, [{ code: "CAPSULE_SERVICE_NOT_FOUND" }]);
   t.equal((await preview({ ...def })).status, 422, "sample event required");
   t.equal(k.commandCount(), 0);
-  t.equal((k.s.db.prepare(`SELECT COUNT(*) AS n FROM bus_routes`).get() as { n: number }).n, 0);
+  t.equal((await k.s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM bus_routes`))!.n, 0);
 });
 
 t.test("viewers read, operators manage", async (t) => {

@@ -44,7 +44,7 @@ t.test("an owner downloads a consistent, verified snapshot; the download is audi
   t.teardown(() => copy.close());
   t.ok(copy.prepare(`SELECT 1 FROM users WHERE username = 'owner-user'`).get(), "holds the data");
   t.equal(copy.pragma("journal_mode", { simple: true }), "delete", "a single self-contained file");
-  const audit = s.db.prepare(`SELECT actor_type, actor_id, target_type FROM audit_events WHERE action = 'backup.sqlite.created'`).all() as Record<string, string>[];
+  const audit = await s.db.all<Record<string, string>>(`SELECT actor_type, actor_id, target_type FROM audit_events WHERE action = 'backup.sqlite.created'`);
   t.same(audit, [{ actor_type: "USER", actor_id: owner.userId, target_type: "Backup" }]);
   await sleep(50);
   const left = existsSync(join(s.config.dataDir, "backups")) ? readdirSync(join(s.config.dataDir, "backups")) : [];

@@ -127,7 +127,7 @@ t.test("CAPSTAN_METRICS=token needs an API token of any role", async (t) => {
   t.equal((await viewer.get("/metrics")).status, 401, "a session cookie is not a scrape credential");
   t.equal((await s.clientWith({ token: "capstan_pat_notarealtoken000000000000000000000" }).get("/metrics")).status, 401, "unknown token");
   t.equal((await s.clientWith({ token: "opstage_agent_notarealtoken00000000000000000000" }).get("/metrics")).status, 401, "agent token");
-  const tok = createApiToken(s.app, { type: "SYSTEM", id: null }, viewer.userId!, { name: "prometheus" });
+  const tok = await createApiToken(s.app, { type: "SYSTEM", id: null }, viewer.userId!, { name: "prometheus" });
   const ok = await s.clientWith({ token: tok.rawToken }).get("/metrics");
   t.equal(ok.status, 200);
   t.match(ok.text, /capstan_agents\{status="ONLINE"\} 0/);

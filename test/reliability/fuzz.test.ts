@@ -80,7 +80,7 @@ t.test("10,000 generated hostile requests: no 5xx, no hang, no leak, intact data
   const s = await startTestServer(t, { env: { CAPSTAN_PREPARE_TIMEOUT_SECONDS: "0.1", CAPSTAN_METRICS: "token", CAPSTAN_MAINTENANCE_INTERVAL_SECONDS: "2", CAPSTAN_BUS_ENABLED: "true" } });
   const owner = await s.loginAs("owner");
   const viewer = await s.loginAs("viewer"); // its user and API token are what admin routes may change
-  const pat = createApiToken(s.app, { type: "SYSTEM", id: null }, owner.userId!, { name: "fuzz" }).rawToken;
+  const pat = (await createApiToken(s.app, { type: "SYSTEM", id: null }, owner.userId!, { name: "fuzz" })).rawToken;
   const spareToken = (await viewer.post("/api/admin/api-tokens", { name: "spare" })).body.data.id as string;
   const a = await registerTestAgent(s, { code: "fuzz-agent-a", serviceCode: "fuzz-service-a", actions: ACTIONS });
   const b = await registerTestAgent(s, { code: "fuzz-agent-b", serviceCode: "fuzz-service-b" });

@@ -7,8 +7,8 @@ import { AppError } from "../../errors.js";
 export const systemRoutes = [
   route({
     method: "GET", path: "/api/system/health", auth: "public", name: "getSystemHealth",
-    handler: ({ app }) => {
-      const health = systemHealth(app);
+    handler: async ({ app }) => {
+      const health = await systemHealth(app);
       return { kind: "json", status: health.status === "DOWN" ? 503 : 200, body: { success: true, data: health } };
     },
   }),

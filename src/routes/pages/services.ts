@@ -16,9 +16,9 @@ function serviceId(raw: string): string {
   return id.data;
 }
 
-function showService(ctx: Ctx<unknown>, rawId: string, tab: Tab): Reply {
-  const d = serviceDetail(ctx.app, serviceId(rawId));
-  const model = serviceTabView(ctx.app, d, tab, roleFlags(ctx).canOperate);
+async function showService(ctx: Ctx<unknown>, rawId: string, tab: Tab): Promise<Reply> {
+  const d = await serviceDetail(ctx.app, serviceId(rawId));
+  const model = await serviceTabView(ctx.app, d, tab, roleFlags(ctx).canOperate);
   return page(ctx, "services/show", model, { title: `${d.name} (${tab})`, nav: "services", fragment: "services/_tab" });
 }
 
@@ -50,8 +50,8 @@ export const servicePages = [
   }),
   route({
     method: "POST", path: "/services/:serviceId/release", auth: "operator", page: true, name: "releaseServicePage",
-    handler: (ctx) => {
-      const s = releaseServiceById(ctx.app, { type: "USER", id: ctx.admin!.userId }, serviceId(ctx.params.serviceId), ctx.requestId);
+    handler: async (ctx) => {
+      const s = await releaseServiceById(ctx.app, { type: "USER", id: ctx.admin!.userId }, serviceId(ctx.params.serviceId), ctx.requestId);
       setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `Service code ${s.code} released: another agent may now report it.` });
       return redirect(`/services/${encodeURIComponent(s.id)}`);
     },

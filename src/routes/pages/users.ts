@@ -59,7 +59,7 @@ export const userPages = [
       const id = userId(ctx.params.userId);
       const patch = UpdateUserBody.parse(pick(await readForm(ctx), ["role", "status"]));
       try {
-        const u = changeUser(ctx.app, actorOf(ctx), id, patch, ctx.requestId);
+        const u = await changeUser(ctx.app, actorOf(ctx), id, patch, ctx.requestId);
         setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `${u.username} is now ${u.role}, ${u.status.toLowerCase()}.` });
         return redirect("/users");
       } catch (err) {
