@@ -49,7 +49,7 @@ export interface Kit {
   progress(commandId: string, body: unknown): Promise<ApiResponse>;
   /** Execute + poll: a command the agent now holds as RUNNING. */
   running(name: string, body?: unknown): Promise<string>;
-  audit(action: string, targetId?: string): { action: string; result: string; metadata_json: string | null; actor_type: string }[];
+  audit(action: string, targetId?: string): Promise<{ action: string; result: string; metadata_json: string | null; actor_type: string }[]>;
 }
 
 export async function kit(t: Tap, opts: { env?: Record<string, string>; now?: () => Date } = {}): Promise<Kit> {
@@ -73,7 +73,7 @@ export async function kit(t: Tap, opts: { env?: Record<string, string>; now?: ()
       return id;
     },
     audit: async (action, targetId) =>
-      ((await s.db.all(`SELECT action, result, metadata_json, actor_type FROM audit_events WHERE action = ? AND (? IS NULL OR target_id = ?) ORDER BY id`, [action, targetId ?? null, targetId ?? null])) as ReturnType<Kit["audit"]>),
+      ((await s.db.all(`SELECT action, result, metadata_json, actor_type FROM audit_events WHERE action = ? AND (? IS NULL OR target_id = ?) ORDER BY id`, [action, targetId ?? null, targetId ?? null])) as Awaited<ReturnType<Kit["audit"]>>),
   };
   return k;
 }

@@ -31,7 +31,7 @@ export const backup: Command = {
       io.stdout.write(`${dest}\n`);
       io.stderr.write(`backup written: ${bytes} bytes, integrity ok\n`);
     } finally {
-      await db.close();
+      db.close();
     }
     return 0;
   },

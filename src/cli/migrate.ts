@@ -1,7 +1,7 @@
 // capstan migrate: create or upgrade the database schema without starting the server (upgrades
 // can then be checked before traffic arrives). A database newer than this Capstan is refused.
 import { existsSync, mkdirSync } from "node:fs";
-import { openExisting, schemaVersion } from "../db/file.js";
+import { appliedSchemaVersion, openExisting, schemaVersion } from "../db/file.js";
 import { openDb } from "../db/open.js";
 import { databasePath } from "../server.js";
 import { cliConfig, DATA_DIR_OPTION } from "./context.js";
@@ -21,20 +21,20 @@ export const migrate: Command = {
     const config = cliConfig(io, values["data-dir"]);
     mkdirSync(config.dataDir, { recursive: true });
     const path = databasePath(config);
-    const from = existsSync(path) ? await schemaVersionOf(path) : 0;
+    const from = existsSync(path) ? schemaVersionOf(path) : 0;
     const db = await openDb(path); // applies the ladder, or throws DatabaseTooNewError (exit 1)
-    const to = schemaVersion(db);
+    const to = await appliedSchemaVersion(db);
     await db.close();
     io.stdout.write(from === to ? `${path}: schema version ${to}, up to date\n` : `${path}: schema version ${from} -> ${to}\n`);
     return 0;
   },
 };
 
-async function schemaVersionOf(path: string): Promise<number> {
+function schemaVersionOf(path: string): number {
   const db = openExisting(path);
   try {
     return schemaVersion(db);
   } finally {
-    await db.close();
+    db.close();
   }
 }

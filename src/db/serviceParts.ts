@@ -101,20 +101,20 @@ export async function getHealthReport(db: Db, serviceId: string): Promise<Health
 export async function replaceActionDefinitions(db: Db, serviceId: string, actions: ActionRow[]): Promise<void> {
   const keep = new Set(actions.map((a) => a.name));
   for (const old of await listActionDefinitions(db, serviceId)) if (!keep.has(old.name)) await db.run(sql.deleteAction, [old.id]);
-  actions.forEach(async (a, i) => {
+  for (const [i, a] of actions.entries()) {
     await db.run(sql.upsertAction, [a.id, serviceId, a.name, a.label, a.description, a.dangerLevel, a.requiresConfirmation ? 1 : 0,
       a.enabled ? 1 : 0, a.inputSchema === null ? null : JSON.stringify(a.inputSchema), a.timeoutSeconds, i]);
-  });
+  }
 }
 
 /** Replaces the config set: upserts in order (ids kept by key), deletes the ones not reported. */
 export async function replaceConfigItems(db: Db, serviceId: string, configs: ConfigRow[]): Promise<void> {
   const keep = new Set(configs.map((c) => c.key));
   for (const old of await listConfigItems(db, serviceId)) if (!keep.has(old.key)) await db.run(sql.deleteConfig, [old.id]);
-  configs.forEach(async (c, i) => {
+  for (const [i, c] of configs.entries()) {
     await db.run(sql.upsertConfig, [c.id, serviceId, c.key, c.label, c.type, c.source, c.editable ? 1 : 0, c.sensitive ? 1 : 0,
       c.valuePreview, c.defaultValue, c.secretRef, i]);
-  });
+  }
 }
 
 export async function upsertHealthReport(db: Db, h: HealthRow): Promise<void> {

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { rootPath } from "../paths.js";
 import type { Db, RunResult, SqlParam } from "./engine.js";
+import { configureConnection, schemaVersion, setSchemaVersion } from "./file.js";
 
 export class DatabaseTooNewError extends Error {}
 
@@ -115,18 +116,11 @@ export function sqliteHandle(db: Db): Database.Database {
   return db.sqlite;
 }
 
-/** Opens a SQLite file: pragmas in a deliberate order, then the migration ladder. */
+/** Opens a SQLite file: connection settings (db/file.ts), then the migration ladder. */
 export async function openSqlite(path: string): Promise<SqliteDb> {
   const db = new Database(path);
   try {
-    // Wait for a competing writer (a backup, the CLI) instead of failing at once with SQLITE_BUSY.
-    db.pragma("busy_timeout = 5000");
-    // WAL lets readers proceed during writes and makes commits cheap; :memory: ignores it.
-    db.pragma("journal_mode = WAL");
-    // NORMAL is durable across application crashes in WAL mode; only power loss may drop the last commit.
-    db.pragma("synchronous = NORMAL");
-    // Enforce the REFERENCES clauses in schema.sql (off by default in SQLite).
-    db.pragma("foreign_keys = ON");
+    configureConnection(db);
     migrate(db);
   } catch (err) {
     db.close();
@@ -137,7 +131,7 @@ export async function openSqlite(path: string): Promise<SqliteDb> {
 
 /** Applies schema.sql to an empty database and then every newer numbered migration, each in a transaction. */
 export function migrate(db: Database.Database): { from: number; to: number } {
-  const from = db.pragma("user_version", { simple: true }) as number;
+  const from = schemaVersion(db);
   const target = codeSchemaVersion();
   if (from > target) {
     throw new DatabaseTooNewError(
@@ -147,16 +141,16 @@ export function migrate(db: Database.Database): { from: number; to: number } {
   if (from === 0) {
     db.transaction(() => {
       db.exec(readFileSync(rootPath("schema.sql"), "utf8"));
-      db.pragma("user_version = 1");
+      setSchemaVersion(db, 1);
     })();
   }
   for (const m of migrationFiles()) {
-    const current = db.pragma("user_version", { simple: true }) as number;
+    const current = schemaVersion(db);
     if (m.version <= current) continue;
     db.transaction(() => {
       db.exec(readFileSync(rootPath("migrations", m.file), "utf8"));
-      db.pragma(`user_version = ${m.version}`);
+      setSchemaVersion(db, m.version);
     })();
   }
-  return { from, to: db.pragma("user_version", { simple: true }) as number };
+  return { from, to: schemaVersion(db) };
 }

@@ -4,8 +4,9 @@
 import { copyFileSync, createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, type ReadStream } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Actor, App } from "../context.js";
-import { checkpointFile, copyDatabase, integrityCheck, openExisting, schemaVersion, tableNames } from "../db/file.js";
-import { codeSchemaVersion, openDb, type Db } from "../db/open.js";
+import type Database from "better-sqlite3";
+import { appliedSchemaVersion, checkpointFile, copyDatabase, integrityCheck, openExisting, schemaVersion, tableNames } from "../db/file.js";
+import { codeSchemaVersion, openDb, sqliteHandle } from "../db/open.js";
 import { newId } from "../ids.js";
 import { writeAudit } from "./audit.js";
 
@@ -22,7 +23,7 @@ export const backupFileName = (now: Date): string => `capstan-${now.toISOString(
  * interleave with requests); a separate connection copies in a single step so concurrent writers
  * from another process cannot restart it forever.
  */
-export async function backupTo(db: Db, dest: string, sameConnection: boolean): Promise<{ bytes: number; pages: number }> {
+export async function backupTo(db: Database.Database, dest: string, sameConnection: boolean): Promise<{ bytes: number; pages: number }> {
   mkdirSync(dirname(dest), { recursive: true });
   const partial = `${dest}.partial`;
   rmSync(partial, { force: true });
@@ -43,7 +44,7 @@ export async function createSnapshot(app: App, actor: Actor, requestId?: string)
   const fileName = backupFileName(now);
   // unique temp name: two owners may download at the same second
   const path = join(app.config.dataDir, "backups", `.download-${newId("aud").slice(4)}.db`);
-  const { bytes, pages } = await backupTo(app.db, path, true);
+  const { bytes, pages } = await backupTo(sqliteHandle(app.db), path, true);
   await app.db.transaction(async () => {
     await writeAudit(app, { actor, action: "backup.sqlite.created", target: { type: "Backup", id: fileName }, metadata: { fileName, bytes, pages, via: "api" }, requestId });
   });
@@ -72,7 +73,7 @@ export interface BackupCheck {
 /** Opens a candidate file and checks it is a sound Capstan database this code can run. */
 export async function verifyDatabaseFile(path: string): Promise<BackupCheck> {
   if (!existsSync(path)) throw new BackupError(`${path}: no such file`);
-  let db: Db;
+  let db: Database.Database;
   try {
     db = openExisting(path);
   } catch (err) {
@@ -86,7 +87,7 @@ export async function verifyDatabaseFile(path: string): Promise<BackupCheck> {
       throw new BackupError(`${path}: not a SQLite database (${err instanceof Error ? err.message : String(err)})`);
     }
     if (problems.length !== 1 || problems[0] !== "ok") throw new BackupError(`${path}: integrity check failed: ${problems.join("; ")}`);
-    const tables = await tableNames(db);
+    const tables = tableNames(db);
     const missing = REQUIRED_TABLES.filter((t) => !tables.has(t));
     const version = schemaVersion(db);
     if (version < 1 || missing.length) throw new BackupError(`${path}: not a Capstan database (missing ${missing.join(", ") || "schema version"})`);
@@ -95,7 +96,7 @@ export async function verifyDatabaseFile(path: string): Promise<BackupCheck> {
     }
     return { schemaVersion: version, bytes: statSync(path).size };
   } finally {
-    await db.close();
+    db.close();
   }
 }
 
@@ -112,7 +113,7 @@ export async function restoreDatabase(source: string, target: string, now: Date)
     await verifyDatabaseFile(staging);
     if (existsSync(target)) {
       // fold the WAL into the main file so the kept copy is complete on its own
-      await checkpointFile(target);
+      checkpointFile(target);
       previous = `${target}.before-restore-${backupFileName(now).slice(8, -3)}`;
       renameSync(target, previous);
     }
@@ -124,7 +125,7 @@ export async function restoreDatabase(source: string, target: string, now: Date)
   }
   // apply newer migrations now, so a problem shows here and not at the next start
   const db = await openDb(target);
-  const version = schemaVersion(db);
+  const version = await appliedSchemaVersion(db);
   await db.close();
   return { previous: previous && basename(previous), schemaVersion: version };
 }

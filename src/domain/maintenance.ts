@@ -38,7 +38,7 @@ export interface MaintenanceResult {
 /** A task changes at most `limit` rows per call and returns how many it changed. */
 export interface MaintenanceTask {
   name: string;
-  run: (app: App, limit: number) => number;
+  run: (app: App, limit: number) => Promise<number>;
 }
 
 const retentionCutoff = (app: App): string | undefined =>
@@ -92,7 +92,7 @@ async function runOnce(app: App, trigger: MaintenanceTrigger, budgetMs: number):
       for (;;) {
         // the sweeps' one read barrier: a buffered contact counts before an agent or service is judged silent
         await flushContacts(app);
-        const n = task.run(app, MAINTENANCE_BATCH);
+        const n = await task.run(app, MAINTENANCE_BATCH);
         changes[task.name] += n;
         if (n < MAINTENANCE_BATCH) break;
         if (performance.now() - t0 > budgetMs) {

@@ -7,7 +7,7 @@ import { dbFacts } from "../db/file.js";
 import { countAgentsByStatus } from "../db/agents.js";
 import { commandsByStatusType, tableTotals } from "../db/metrics.js";
 import { countServicesByStatus } from "../db/services.js";
-import { codeSchemaVersion, migrationFiles } from "../db/open.js";
+import { codeSchemaVersion, migrationFiles, sqliteHandle } from "../db/open.js";
 import { lastMaintenanceRun } from "./maintenance.js";
 import { redact } from "./redact.js";
 import { cutoffs } from "./status.js";
@@ -67,14 +67,15 @@ const fileSize = (path: string): number => {
 
 /** Database size on disk: the main file's pages plus the WAL not yet checkpointed. */
 export function databaseSize(app: App): { sizeBytes: number; walBytes: number } {
-  const f = dbFacts(app.db);
-  return { sizeBytes: f.pageCount * f.pageSize, walBytes: app.db.memory ? 0 : fileSize(`${app.db.name}-wal`) };
+  const raw = sqliteHandle(app.db);
+  const f = dbFacts(raw);
+  return { sizeBytes: f.pageCount * f.pageSize, walBytes: raw.memory ? 0 : fileSize(`${raw.name}-wal`) };
 }
 
 /** GET /api/admin/diagnostics: runtime, memory, config without secrets, maintenance, database, migrations. */
 export async function diagnostics(app: App) {
   const now = app.now();
-  const facts = dbFacts(app.db);
+  const facts = dbFacts(sqliteHandle(app.db));
   const { adminPassword: _secret, ...config } = app.config;
   const applied = facts.userVersion;
   return {
@@ -88,7 +89,7 @@ export async function diagnostics(app: App) {
     // adminPassword is dropped outright; redact() is the second net for anything secret-looking
     config: redact(config),
     maintenance: { intervalSeconds: app.config.maintenanceIntervalSeconds, lastRun: await lastMaintenanceRun(app) },
-    database: { path: app.db.name, ...facts, ...databaseSize(app) },
+    database: { path: sqliteHandle(app.db).name, ...facts, ...databaseSize(app) },
     migrations: {
       databaseVersion: applied,
       codeVersion: codeSchemaVersion(),

@@ -118,6 +118,6 @@ async function register(app: App, input: RegisterAgentInput, requestId: string |
     });
   }
 
-  const services = input.service ? reportServicesTx(app, agentId, [input.service], requestId) : undefined;
+  const services = input.service ? await reportServicesTx(app, agentId, [input.service], requestId) : undefined;
   return { agentId, agentToken, ...agentIntervals(app), ...(services ? { services } : {}) };
 }

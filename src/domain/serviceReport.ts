@@ -170,8 +170,10 @@ async function reportOne(app: App, agentId: string, s: ReportedServiceT, request
 }
 
 /** Reports services inside the caller's transaction (registration uses this). */
-export function reportServicesTx(app: App, agentId: string, services: ReportedServiceT[], requestId?: string): { code: string; serviceId: string }[] {
-  return services.map((s) => reportOne(app, agentId, s, requestId));
+export async function reportServicesTx(app: App, agentId: string, services: ReportedServiceT[], requestId?: string): Promise<{ code: string; serviceId: string }[]> {
+  const out: { code: string; serviceId: string }[] = [];
+  for (const s of services) out.push(await reportOne(app, agentId, s, requestId)); // in order, one at a time: same transaction
+  return out;
 }
 
 /** POST /api/agents/:agentId/services/report: all services or none; a refused takeover is audited. */

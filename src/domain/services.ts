@@ -61,7 +61,9 @@ export async function listServicesPage(
     if (!agents.has(s.agentId)) agents.set(s.agentId, await getAgent(app.db, s.agentId));
     return agents.get(s.agentId);
   };
-  return { rows: rows.map(async (s) => serviceToWire(app, s, await agentOf(s))), pagination: { page, pageSize, total } };
+  const wire: ServiceWire[] = [];
+  for (const s of rows) wire.push(serviceToWire(app, s, await agentOf(s)));
+  return { rows: wire, pagination: { page, pageSize, total } };
 }
 
 /** The services an agent reports (agent detail page). */

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { markStaleServices } from "../../src/domain/services.js";
 import { dbPath, startTestServer, type TestServer } from "../helpers.js";
 import { registerTestAgent, reportedService } from "../fixtures.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 const clockServer = async (t: Parameters<typeof startTestServer>[0]) => {
   const clock = { now: Date.parse("2026-05-01T12:00:00.000Z") };
@@ -80,7 +81,7 @@ t.test("report: configs and actions replaced as a set, sensitive values dropped,
   t.equal(reported.length, 2, "a new version is reported");
   t.equal(reported[0].metadata.previousVersion, "1.0.0");
 
-  s.db.pragma("wal_checkpoint(TRUNCATE)");
+  sqliteHandle(s.db).pragma("wal_checkpoint(TRUNCATE)");
   t.notOk(readFileSync(dbPath(s)).toString("latin1").includes(SECRET_PREVIEW), "sensitive values never reach the database");
 });
 

@@ -21,8 +21,8 @@ export interface BusKit {
   publish(body: unknown, as?: { agentId: string; agent: Client }): Promise<ApiResponse>;
   createRoute(body: Record<string, unknown>): Promise<ApiResponse>;
   /** Audit rows (newest last) for an action. */
-  audit(action: string): { action: string; result: string; actor_type: string; actor_id: string | null; target_id: string | null; metadata: any }[];
-  commandCount(): number;
+  audit(action: string): Promise<{ action: string; result: string; actor_type: string; actor_id: string | null; target_id: string | null; metadata: any }[]>;
+  commandCount(): Promise<number>;
 }
 
 export async function busKit(t: Tap, env: Record<string, string> = {}): Promise<BusKit> {

@@ -6,6 +6,7 @@ import { sha256Hex } from "../../src/ids.js";
 import { reportedService } from "../fixtures.js";
 import { startTestServer } from "../helpers.js";
 import { runCli } from "./_run.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 t.test("user create, list, reset-password", async (t) => {
   const s = await startTestServer(t);
@@ -48,7 +49,7 @@ t.test("user create, list, reset-password", async (t) => {
   const newPassword = "carol-reset-password-2";
   const reset = await runCli(["user", "reset-password", "--username", "carol", "--password-stdin", "--data-dir", dataDir], { input: newPassword });
   t.equal(reset.status, 0, reset.stderr);
-  const hash = s.db.prepare(`SELECT password_hash FROM users WHERE username = 'carol'`).pluck().get() as string;
+  const hash = sqliteHandle(s.db).prepare(`SELECT password_hash FROM users WHERE username = 'carol'`).pluck().get() as string;
   t.ok(await verifyPassword(hash, newPassword), "the new password is set");
   t.notOk(await verifyPassword(hash, password), "the old one no longer works");
   t.equal((await session.get("/api/admin/auth/me")).status, 200, "other users' sessions are untouched");

@@ -4,7 +4,7 @@ import t from "tap";
 import { appendCommandLogs, listCommandLogs } from "../../src/db/commandLogs.js";
 import { pruneCommandLogsBefore } from "../../src/db/commandLogs.js";
 import { dbFacts, integrityCheck } from "../../src/db/file.js";
-import { codeSchemaVersion } from "../../src/db/open.js";
+import { codeSchemaVersion, sqliteHandle } from "../../src/db/open.js";
 import { addAgentService, addCommand, at, fileDb } from "./_seed.js";
 
 const lines = (k: number) => Array.from({ length: k }, (_, i) => ({ at: at(i), level: "info", message: `line ${i}` }));
@@ -33,18 +33,18 @@ t.test("log pruning: only commands finished before the cutoff, oldest lines firs
 
 t.test("database facts and the integrity check", async (t) => {
   const db = await fileDb(t);
-  const f = dbFacts(db);
+  const f = dbFacts(sqliteHandle(db));
   t.equal(f.journalMode, "wal", "a file database runs in WAL mode");
   t.equal(f.userVersion, codeSchemaVersion(), "fully migrated");
-  t.equal(f.pageSize, db.pragma("page_size", { simple: true }));
-  t.equal(f.pageCount, db.pragma("page_count", { simple: true }));
+  t.equal(f.pageSize, sqliteHandle(db).pragma("page_size", { simple: true }));
+  t.equal(f.pageCount, sqliteHandle(db).pragma("page_count", { simple: true }));
   t.equal(f.freelistCount, 0, "a fresh database has no free pages");
-  t.same(integrityCheck(db), ["ok"]);
+  t.same(integrityCheck(sqliteHandle(db)), ["ok"]);
   // after deleting many rows the freed pages are counted
   await db.exec(`CREATE TABLE filler (x TEXT)`);
-  const ins = db.prepare(`INSERT INTO filler VALUES (?)`);
+  const ins = sqliteHandle(db).prepare(`INSERT INTO filler VALUES (?)`);
   for (let i = 0; i < 200; i++) ins.run("x".repeat(2000));
   await db.exec(`DELETE FROM filler`);
-  db.pragma("wal_checkpoint(TRUNCATE)");
-  t.ok(dbFacts(db).freelistCount > 50, `freed pages are counted (${dbFacts(db).freelistCount})`);
+  sqliteHandle(db).pragma("wal_checkpoint(TRUNCATE)");
+  t.ok(dbFacts(sqliteHandle(db)).freelistCount > 50, `freed pages are counted (${dbFacts(sqliteHandle(db)).freelistCount})`);
 });

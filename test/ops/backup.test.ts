@@ -6,6 +6,7 @@ import t from "tap";
 import { registerTestAgent } from "../fixtures.js";
 import { sleep, startTestServer, type Client, type Tap, type TestServer } from "../helpers.js";
 import { runCli } from "../cli/_run.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 const integrity = (path: string): string => {
   const db = new Database(path, { readonly: true });
@@ -61,7 +62,7 @@ t.test("backup refusals", async (t) => {
   const owner = await s.loginAs("owner");
   const bad = await owner.post("/api/admin/backup", { path: "/etc/passwd" });
   t.equal(bad.status, 422, "no parameters accepted");
-  t.equal(s.db.prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE action = 'backup.sqlite.created'`).pluck().get(), 0);
+  t.equal(sqliteHandle(s.db).prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE action = 'backup.sqlite.created'`).pluck().get(), 0);
 });
 
 t.test("backups under load: 50 agents heartbeat and commands run", async (t) => {

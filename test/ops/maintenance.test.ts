@@ -2,6 +2,7 @@ import t from "tap";
 import { manualClock } from "../commandKit.js";
 import { registerTestAgent } from "../fixtures.js";
 import { sleep, startTestServer, type TestServer } from "../helpers.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 // Short thresholds: an agent is offline after 10 s of silence, health is stale after 5 s. The clock is
 // moved by hand, so nothing sleeps; the timer is off so only the runs this test asks for happen.
@@ -95,15 +96,15 @@ t.test("retention, command-log pruning, expired sessions; batch-bounded and idem
   const recent = new Date(Date.now() - 10 * 86_400_000).toISOString();
 
   // 1,203 old audit events: more than two batches of 500
-  const insertAudit = s.db.prepare(`INSERT INTO audit_events (id, created_at, actor_type, action, result) VALUES (?, ?, 'SYSTEM', ?, 'SUCCESS')`);
+  const insertAudit = sqliteHandle(s.db).prepare(`INSERT INTO audit_events (id, created_at, actor_type, action, result) VALUES (?, ?, 'SYSTEM', ?, 'SUCCESS')`);
   await s.db.transaction(async () => {
     for (let i = 0; i < 1203; i++) insertAudit.run(`aud_OLD${String(i).padStart(23, "0")}`, old, "test.old");
     insertAudit.run("aud_RECENT00000000000000000000", recent, "test.recent");
   });
   // an old finished command with logs, and a recent one whose logs stay
-  const insertCommand = s.db.prepare(`INSERT INTO commands (id, agent_id, service_id, type, action_name, status, created_at, completed_at, expires_at)
+  const insertCommand = sqliteHandle(s.db).prepare(`INSERT INTO commands (id, agent_id, service_id, type, action_name, status, created_at, completed_at, expires_at)
                                       VALUES (?, ?, ?, 'ACTION_EXECUTE', 'echo', 'SUCCEEDED', ?, ?, ?)`);
-  const insertLog = s.db.prepare(`INSERT INTO command_logs (command_id, at, level, message) VALUES (?, ?, 'info', 'line')`);
+  const insertLog = sqliteHandle(s.db).prepare(`INSERT INTO command_logs (command_id, at, level, message) VALUES (?, ?, 'info', 'line')`);
   for (const [id, at] of [["cmd_OLD00000000000000000000000", old], ["cmd_RECENT0000000000000000000", recent]] as const) {
     insertCommand.run(id, agentId, serviceId, at, at, at);
     for (let i = 0; i < 3; i++) insertLog.run(id, at);

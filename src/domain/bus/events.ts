@@ -28,13 +28,16 @@ export async function requireBusEvent(app: App, id: string): Promise<BusEventRow
 }
 
 /** The commands an event caused, as they are now (one deleted since is left out). */
-export const causedCommands = (app: App, commandIds: readonly string[]) =>
-  commandIds.flatMap(async (cid) => {
+export async function causedCommands(app: App, commandIds: readonly string[]) {
+  const out: ReturnType<typeof commandToWire>[] = [];
+  for (const cid of commandIds) {
     const c = await getCommand(app.db, cid);
-    return c ? [commandToWire(c)] : [];
-  });
+    if (c) out.push(commandToWire(c));
+  }
+  return out;
+}
 
 export async function busEventDetail(app: App, id: string) {
   const e = await requireBusEvent(app, id);
-  return { ...busEventToWire(e), commands: causedCommands(app, e.commandIds) };
+  return { ...busEventToWire(e), commands: await causedCommands(app, e.commandIds) };
 }

@@ -153,9 +153,10 @@ export async function ingestEvent(app: App, agentId: string, body: PublishEventI
     }
     await writeAudit(app, { actor: agentActor, action: "bus.event.received", target: { type: EVENT_TARGET, id: row.id }, metadata: received, requestId });
     const event: TemplateEvent = { eventId: row.id, eventType: row.eventType, sourceServiceCode: row.sourceServiceCode, data: body.data ?? null };
-    const matches = (await liveRoutesFor(app.db, row.eventType))
-      .filter((route) => triggerMismatches(route, row).length === 0)
-      .map((route) => fire(app, route, event, requestId));
+    const matches: BusMatch[] = [];
+    for (const route of await liveRoutesFor(app.db, row.eventType)) {
+      if (triggerMismatches(route, row).length === 0) matches.push(await fire(app, route, event, requestId)); // in order: same transaction
+    }
     if (matches.length === 0) {
       await writeAudit(app, {
         actor: { type: "SYSTEM", id: null }, action: "bus.route.unmatched", target: { type: EVENT_TARGET, id: row.id }, requestId,

@@ -54,7 +54,9 @@ export async function requireBusRoute(app: App, id: string): Promise<BusRouteRow
 
 export async function listBusRoutesPage(app: App, f: BusRouteFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: BusRouteWire[]; pagination: Pagination }> {
   const { rows, total } = await listBusRoutes(app.db, f, sort, page, pageSize);
-  return { rows: rows.map((r) => busRouteToWire(app, r)), pagination: { page, pageSize, total } };
+  const wire: BusRouteWire[] = [];
+  for (const r of rows) wire.push(await busRouteToWire(app, r));
+  return { rows: wire, pagination: { page, pageSize, total } };
 }
 
 export function assertTemplate(template: unknown): void {

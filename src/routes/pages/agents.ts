@@ -25,8 +25,8 @@ function agentId(raw: string): string {
 export const agentPages = [
   route({
     method: "GET", path: "/agents", auth: "viewer", page: true, name: "listAgentsPage", query: true,
-    handler: (ctx) => {
-      const l = listPage(ctx.query, {
+    handler: async (ctx) => {
+      const l = await listPage(ctx.query, {
         path: "/agents", filterKeys: ["q", "status", "sort"],
         parse: (q) => parseQuery(q, ListAgentsQuery, LIST_AGENTS_ARRAYS),
         list: (qy) => listAgentsPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),

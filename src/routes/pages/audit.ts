@@ -11,7 +11,7 @@ export const auditPages = [
   route({
     method: "GET", path: "/audit", auth: "viewer", page: true, name: "listAuditPage", query: true,
     handler: async (ctx) => {
-      const l = listPage(ctx.query, {
+      const l = await listPage(ctx.query, {
         path: "/audit", filterKeys: ["q", "actorType", "action", "targetType", "targetId", "result", "from", "to"], timeKeys: ["from", "to"],
         parse: (q) => parseQuery(q, ListAuditQuery, AUDIT_QUERY_ARRAYS),
         list: (qy) => listAudit(ctx.app, qy, qy.sort, qy.page, qy.pageSize),

@@ -36,9 +36,10 @@ async function formPage(ctx: Ctx<unknown>, routeId: string | null, form: RouteFo
 }
 
 /** Runs a write; 422s come back as the form with messages, anything else goes to the error page. */
-async function submit(ctx: Ctx<unknown>, routeId: string | null, write: (v: Record<string, string>) => string): Promise<Reply> {
+async function submit(ctx: Ctx<unknown>, routeId: string | null, write: (v: Record<string, string>) => Promise<string>): Promise<Reply> {
   const values = formValues(await readForm(ctx));
-  return submitForm(values, () => redirect(routeHref(write(values))), (form, status) => formPage(ctx, routeId, form, status), {
+  // the write is awaited inside submitForm's try: a refused write re-renders the form (422), not a 500
+  return submitForm(values, async () => redirect(routeHref(await write(values))), (form, status) => formPage(ctx, routeId, form, status), {
     adjust: (err, form) => {
       if (err instanceof AppError && err.code === "BUS_ROUTE_CONFIRMATION_REQUIRED") form.errors.confirmed = "tick this to allow the route to run this action";
       return form;
@@ -49,8 +50,8 @@ async function submit(ctx: Ctx<unknown>, routeId: string | null, write: (v: Reco
 export const busPages = [
   route({
     method: "GET", path: "/bus/routes", auth: "viewer", feature: "bus", page: true, name: "listBusRoutesPage", query: true,
-    handler: (ctx) => {
-      const l = listPage(ctx.query, {
+    handler: async (ctx) => {
+      const l = await listPage(ctx.query, {
         path: "/bus/routes", filterKeys: ["status", "q"],
         parse: (q) => parseQuery(q, ListBusRoutesQuery, LIST_BUS_ROUTES_ARRAYS),
         list: (qy) => listBusRoutesPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
@@ -139,14 +140,16 @@ export const busPages = [
   }),
   route({
     method: "GET", path: "/bus/events", auth: "viewer", feature: "bus", page: true, name: "listBusEventsPage", query: true,
-    handler: (ctx) => {
-      const l = listPage(ctx.query, {
+    handler: async (ctx) => {
+      const l = await listPage(ctx.query, {
         path: "/bus/events", filterKeys: ["eventType", "source", "outcome"],
         parse: (q) => parseQuery(q, ListBusEventsQuery, LIST_BUS_EVENTS_ARRAYS),
         list: (qy) => listBusEventsPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
       });
+      const commands: Awaited<ReturnType<typeof causedCommands>>[] = [];
+      for (const e of l.rows) commands.push(await causedCommands(ctx.app, e.commandIds));
       return page(ctx, "bus/events/index", {
-        ...eventRowsView(ctx.app, l.rows, l.rows.map((e) => causedCommands(ctx.app, e.commandIds))),
+        ...eventRowsView(ctx.app, l.rows, commands),
         selfHref: `/bus/events${l.query.size ? `?${l.query}` : ""}`, pager: l.pager, filters: l.filters, filtered: l.filtered,
       }, { title: "Bus events", nav: "bus", fragment: "bus/events/_rows" });
     },

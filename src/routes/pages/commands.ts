@@ -26,7 +26,7 @@ export const commandPages = [
   route({
     method: "GET", path: "/commands", auth: "viewer", page: true, name: "listCommandsPage", query: true,
     handler: async (ctx) => {
-      const l = listPage(ctx.query, {
+      const l = await listPage(ctx.query, {
         path: "/commands", filterKeys: ["status", "type", "actionName", "serviceId", "agentId", "from", "to"], timeKeys: ["from", "to"],
         parse: parseListCommandsQuery,
         list: async (qy) => {

@@ -25,8 +25,8 @@ async function showService(ctx: Ctx<unknown>, rawId: string, tab: Tab): Promise<
 export const servicePages = [
   route({
     method: "GET", path: "/services", auth: "viewer", page: true, name: "listServicesPage", query: true,
-    handler: (ctx) => {
-      const l = listPage(ctx.query, {
+    handler: async (ctx) => {
+      const l = await listPage(ctx.query, {
         path: "/services", filterKeys: ["q", "status", "healthStatus", "agentId", "sort"],
         parse: (q) => parseQuery(q, ListServicesQuery, LIST_SERVICES_ARRAYS),
         list: (qy) => listServicesPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),

@@ -13,8 +13,8 @@ import { page } from "../../console/view.js";
 
 const actorOf = (ctx: Ctx<unknown>) => ({ type: "USER" as const, id: ctx.admin!.userId });
 
-function tokensPage(ctx: Ctx<unknown>, form: FormState, status = 200): Reply {
-  const l = listPage(ctx.query, {
+async function tokensPage(ctx: Ctx<unknown>, form: FormState, status = 200): Promise<Reply> {
+  const l = await listPage(ctx.query, {
     path: "/tokens", filterKeys: ["status"],
     parse: (q) => parseQuery(q, ListRegistrationTokensQuery, LIST_REGISTRATION_TOKENS_ARRAYS),
     list: (qy) => listRegistrationTokensPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),

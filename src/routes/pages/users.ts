@@ -19,8 +19,8 @@ function userId(raw: string): string {
   return id.data;
 }
 
-function usersPage(ctx: Ctx<unknown>, form: FormState, status = 200): Reply {
-  const l = listPage(ctx.query, {
+async function usersPage(ctx: Ctx<unknown>, form: FormState, status = 200): Promise<Reply> {
+  const l = await listPage(ctx.query, {
     path: "/users",
     parse: (q) => parseQuery(q, ListUsersQuery, USER_QUERY_ARRAYS),
     list: (qy) => listUsersPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),

@@ -1,6 +1,6 @@
 // The PostgreSQL migration ladder: same versions as SQLite's, idempotent, safe for nodes starting at once.
 import t from "tap";
-import { codeSchemaVersion, DatabaseTooNewError, migrationFiles, openDb } from "../../../src/db/open.js";
+import { codeSchemaVersion, DatabaseTooNewError, migrationFiles, openDb, sqliteHandle } from "../../../src/db/open.js";
 import { migratePostgres, postgresCodeSchemaVersion, postgresMigrationFiles, postgresSchemaVersion } from "../../../src/db/pgMigrate.js";
 import { openPostgres } from "../../../src/db/postgres.js";
 import { emptyDatabase, freshDatabase } from "../../pgKit.js";
@@ -78,7 +78,7 @@ t.test("the PostgreSQL schema has the SQLite schema's tables, columns (in order,
   const liteTables = (await lite.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
   t.same(await tablesOf(db), [...liteTables, "schema_version"].sort());
   for (const table of liteTables) {
-    const liteCols = (lite.pragma(`table_info(${table})`) as { name: string; notnull: number; pk: number }[])
+    const liteCols = (sqliteHandle(lite).pragma(`table_info(${table})`) as { name: string; notnull: number; pk: number }[])
       .map((c) => `${c.name}${c.notnull || c.pk ? " NOT NULL" : ""}`);
     const pgCols = (await db.all<{ c: string }>(`SELECT column_name || CASE WHEN is_nullable = 'NO' THEN ' NOT NULL' ELSE '' END AS c
       FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position`, [table])).map((r) => r.c);
