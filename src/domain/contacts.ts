@@ -14,7 +14,7 @@ export function bufferContact(app: App, agentId: string, nowIso: string): void {
   const rt = app.runtime;
   rt.contacts.set(agentId, nowIso);
   if (!rt.contactTimer) {
-    rt.contactTimer = setTimeout(() => flushContacts(app), FLUSH_AFTER_MS);
+    rt.contactTimer = setTimeout(() => void flushContacts(app), FLUSH_AFTER_MS); // flushContacts logs its own failures
     rt.contactTimer.unref();
   }
 }

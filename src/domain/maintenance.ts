@@ -155,7 +155,7 @@ export function startMaintenance(app: App): { stop: () => Promise<void> } {
   const intervalMs = app.config.maintenanceIntervalSeconds * 1000;
   const tick = (trigger: MaintenanceTrigger) => {
     if (state.stopped) return;
-    runMaintenance(app, trigger)
+    void runMaintenance(app, trigger)
       .catch((err: unknown) => {
         app.log.error("maintenance run failed", { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
         return undefined;
