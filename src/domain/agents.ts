@@ -38,21 +38,24 @@ export async function touchAgent(app: App, agentId: string): Promise<void> {
     bufferContact(app, agentId, nowIso);
     return;
   }
-  await app.db.transaction(async () => {
+  const found = await app.db.transaction(async () => {
     const before = await getAgent(app.db, agentId);
-    if (!before) return;
+    if (!before) return false;
     const wentOnline = await recordAgentContact(app.db, agentId, nowIso);
-    dropBufferedContact(app, agentId);
     // One sample per window keeps the trail small; a transition shows in the sample's metadata when they coincide.
     const windowStart = new Date(now.getTime() - HEARTBEAT_AUDIT_WINDOW_MS).toISOString();
-    // Claimed or not, a sample exists within the window now: remember it so the next contacts take the fast path.
-    app.runtime.heartbeatSamples.set(agentId, now.getTime());
-    if (!await claimHeartbeatAudit(app.db, agentId, nowIso, windowStart)) return;
+    if (!await claimHeartbeatAudit(app.db, agentId, nowIso, windowStart)) return true;
     await writeAudit(app, {
       actor: { type: "AGENT", id: agentId }, action: "agent.heartbeat.received", target: { type: "Agent", id: agentId },
       metadata: wentOnline ? { previousStatus: before.status, status: "ONLINE" } : { status: before.status },
     });
+    return true;
   });
+  // Process memory changes only once the transaction committed (a rolled-back or retried one leaves none).
+  if (!found) return;
+  dropBufferedContact(app, agentId);
+  // Claimed or not, a sample exists within the window now: remember it so the next contacts take the fast path.
+  app.runtime.heartbeatSamples.set(agentId, now.getTime());
 }
 
 /** Effective status: usable for new commands? (not DISABLED/REVOKED and not OFFLINE by threshold) */

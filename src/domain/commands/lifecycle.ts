@@ -48,6 +48,22 @@ export async function createCommand(app: App, spec: CreateSpec): Promise<Command
     expiresAt: new Date(now.getTime() + app.config.commandTtlSeconds * 1000).toISOString(),
     secretFields: Object.keys(spec.secrets),
   };
+  // Secrets go to memory before the commit: a poll queued behind this transaction may claim the command
+  // the moment it commits, before this function resumes. A failed transaction takes them back out.
+  const hasSecrets = Object.keys(spec.secrets).length > 0;
+  if (hasSecrets) app.runtime.secretPayloads.set(c.id, spec.secrets);
+  try {
+    await insertCommandTx(app, c, spec);
+  } catch (err) {
+    if (hasSecrets) app.runtime.secretPayloads.delete(c.id);
+    throw err;
+  }
+  app.runtime.hub.notifyAgent(c.agentId);
+  return (await getCommand(app.db, c.id))!;
+}
+
+/** The command row and its audit events, committed together. */
+async function insertCommandTx(app: App, c: NewCommand, spec: CreateSpec): Promise<void> {
   const { actor, requestId } = spec;
   await app.db.transaction(async () => {
     await insertCommand(app.db, c);
@@ -66,10 +82,6 @@ export async function createCommand(app: App, spec: CreateSpec): Promise<Command
       await writeAudit(app, { actor, action: "command.retried", target: { type: COMMAND_TARGET, id: c.retryOf }, requestId, metadata: { newCommandId: c.id } });
     }
   });
-  // set after the commit: nothing can claim the command before this synchronous code returns
-  if (Object.keys(spec.secrets).length) app.runtime.secretPayloads.set(c.id, spec.secrets);
-  app.runtime.hub.notifyAgent(c.agentId);
-  return (await getCommand(app.db, c.id))!;
 }
 
 /** Audits a refused request (result FAILURE, metadata.errorCode) in its own transaction. */

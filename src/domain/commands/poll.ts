@@ -71,10 +71,11 @@ export async function pollCommands(app: App, input: PollInput): Promise<AgentCom
   const waitMs = Math.min(MAX_WAIT_SECONDS, Math.max(0, input.waitSeconds)) * 1000;
   app.runtime.counters.agentCommandPolls++;
   await touchAgent(app, agentId);
+  const hub = app.runtime.hub;
+  let seen = hub.agentNotifications;
   let claimed = await claimCommands(app, agentId, limit, requestId);
   if (claimed.length || waitMs === 0) return claimed;
 
-  const hub = app.runtime.hub;
   if (hub.openLongPolls(agentId) >= app.config.maxLongPollsPerAgent) {
     throw new AppError("RATE_LIMITED", `at most ${app.config.maxLongPollsPerAgent} concurrent long polls per agent`, {
       maxLongPollsPerAgent: app.config.maxLongPollsPerAgent,
@@ -84,10 +85,11 @@ export async function pollCommands(app: App, input: PollInput): Promise<AgentCom
   const deadline = Date.now() + waitMs;
   for (;;) {
     const remaining = deadline - Date.now();
-    // Registering the waiter happens synchronously after the empty claim above, so a command
-    // created in between cannot be missed: both run on the one event loop without an await between.
-    const woken = await hub.waitForAgent(agentId, remaining, input.signal);
+    // A command created between the empty claim and this registration is not missed: `seen` was read
+    // before the claim, and any notification since makes the wait return at once (and claim again).
+    const woken = await hub.waitForAgent(agentId, remaining, input.signal, seen);
     if (!woken || input.signal.aborted) return [];
+    seen = hub.agentNotifications;
     claimed = await claimCommands(app, agentId, limit, requestId);
     if (claimed.length) {
       await touchAgent(app, agentId);

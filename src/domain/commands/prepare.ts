@@ -2,7 +2,7 @@
 // current state. The request waits on the command hub (no polling) up to the prepare timeout.
 import type { Actor, App } from "../../context.js";
 import { getCommandResult } from "../../db/commandResults.js";
-import { getCommand, type CommandRow } from "../../db/commands.js";
+import { getCommand, isTerminal, type CommandRow } from "../../db/commands.js";
 import type { ActionRow } from "../../db/serviceParts.js";
 import { AppError } from "../../errors.js";
 import { writeAudit } from "../audit.js";
@@ -28,9 +28,11 @@ export async function prepareAction(app: App, input: PrepareInput) {
   const { actor, requestId } = input;
   let command: CommandRow;
   let action: ActionRow;
+  let seen: number;
   try {
     const target = await resolveActionTarget(app, input.serviceId, input.actionName);
     action = target.action;
+    seen = app.runtime.hub.commandNotifications; // a fast agent may finish before the wait below registers
     command = await createCommand(app, {
       command: {
         agentId: target.agent.id, serviceId: target.service.id, type: "ACTION_PREPARE", actionName: action.name, payload: {},
@@ -47,9 +49,16 @@ export async function prepareAction(app: App, input: PrepareInput) {
   }
 
   const timeoutMs = (input.timeoutSeconds ?? app.config.prepareTimeoutSeconds) * 1000;
-  await app.runtime.hub.waitForCommand(command.id, timeoutMs, input.signal);
-  // Woken or not, the stored state decides: a result may have landed just as the wait ended.
-  const done = (await getCommand(app.db, command.id))!;
+  const deadline = Date.now() + timeoutMs;
+  let done: CommandRow;
+  for (;;) {
+    const woken = await app.runtime.hub.waitForCommand(command.id, deadline - Date.now(), input.signal, seen);
+    seen = app.runtime.hub.commandNotifications;
+    // Woken or not, the stored state decides: a result may have landed just as the wait ended.
+    done = (await getCommand(app.db, command.id))!;
+    // woken for another command (see CommandHub.commandNotifications): wait out the rest of the window
+    if (!woken || isTerminal(done.status)) break;
+  }
   const result = await getCommandResult(app.db, done.id);
   if (done.status === "SUCCEEDED" && result) {
     const data = isObj(result.data) ? result.data : {};
