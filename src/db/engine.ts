@@ -1,4 +1,5 @@
-// The async data-layer interface (issue 15). Both engines implement it; db modules and the domain only ever see `Db`.
+// Target interface of the async data layer (issue 15). File: src/db/engine.ts in the project.
+// Both engines implement it; db modules and the domain only ever see `Db`.
 export type SqlParam = string | number | bigint | null | Buffer | boolean;
 
 export interface RunResult { changes: number }
