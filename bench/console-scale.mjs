@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { loadConfig } from "../src/config.ts";
-import { openDb } from "../src/db/open.ts";
+import { openDb, sqliteHandle } from "../src/db/open.ts";
 import { createUser } from "../src/domain/users.ts";
 import { newId } from "../src/ids.ts";
 import { createLogger } from "../src/log.ts";
@@ -25,8 +25,9 @@ const dbFile = reuse ?? join(dir, "capstan.db");
 const now = Date.now();
 const iso = (ms) => new Date(ms).toISOString();
 
-function seed() {
-  const db = openDb(dbFile);
+// bulk seeding on the raw handle: millions of rows, not an application code path
+async function seed() {
+  const db = sqliteHandle(await openDb(dbFile));
   const t0 = performance.now();
   const agent = db.prepare(`INSERT INTO agents (id, code, name, status, last_heartbeat_at, registered_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const service = db.prepare(`INSERT INTO capsule_services (id, agent_id, code, name, version, health_status, last_reported_at, last_health_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -70,7 +71,7 @@ function seed() {
   return performance.now() - t0;
 }
 
-const seedMs = reuse ? 0 : seed();
+const seedMs = reuse ? 0 : await seed();
 const config = loadConfig({ CAPSTAN_PORT: "0", CAPSTAN_DATA_DIR: dir, CAPSTAN_LOG_LEVEL: "silent", CAPSTAN_MAINTENANCE_INTERVAL_SECONDS: "0", CAPSTAN_AUDIT_RETENTION_DAYS: "0" });
 const server = await startServer({ config, log: createLogger({ level: "silent", format: "json" }) });
 await createUser(server.app, { type: "SYSTEM", id: null }, { username: "bench", password: "bench-password-123", role: "owner" }).catch(() => undefined); // reused database: already there

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openDb } from "../src/db/open.ts";
+import { openDb, sqliteHandle } from "../src/db/open.ts";
 import { writeAudit } from "../src/domain/audit.ts";
 import { createRuntime } from "../src/runtime.ts";
 import { emitResult, SMOKE } from "./lib/report.mjs";
@@ -18,6 +18,7 @@ const RUN_MS = SMOKE ? 500 : 3_000;
 const dir = mkdtempSync(join(tmpdir(), "capstan-sqlite-bench-"));
 let fileNo = 0;
 const freshDb = () => openDb(join(dir, `audit-${fileNo++}.db`));
+const freshRaw = async () => sqliteHandle(await freshDb());
 
 // What a typical event carries: an agent actor, a command target, a small metadata object.
 const AGENT_ID = "agt_01JB0000000000000000000000";
@@ -26,35 +27,38 @@ const METADATA = { actionName: "restart-worker", type: "ACTION_EXECUTE", duratio
 const METADATA_JSON = JSON.stringify(METADATA);
 const CREATED_AT = new Date().toISOString();
 
-/** Calls `step` in a loop for RUN_MS; returns rows per second. */
-function rate(step) {
+/** Calls `step` in a loop for RUN_MS (awaiting it: the application's writer is async); returns rows per second. */
+async function rate(step) {
   let n = 0;
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < RUN_MS) {
-    for (let i = 0; i < 100; i++) step(n++);
+    for (let i = 0; i < 100; i++) {
+      const r = step(n++);
+      if (typeof r?.then === "function") await r; // the raw sides stay synchronous: no microtask per row
+    }
     t = performance.now();
   }
   return n / ((t - t0) / 1000);
 }
 
-function rawRate() {
-  const db = freshDb();
+async function rawRate() {
+  const db = await freshRaw();
   const insert = db.prepare(`INSERT INTO audit_events (id, created_at, actor_type, actor_id, action, target_type, target_id, result, message, metadata_json, request_id) VALUES (?, ?, 'AGENT', ?, 'command.completed', 'Command', ?, 'SUCCESS', NULL, ?, NULL)`);
   // Autocommit: each statement is its own transaction, like each change in the application.
-  const r = rate((i) => insert.run(`aud_${String(i).padStart(26, "0")}`, CREATED_AT, AGENT_ID, COMMAND_ID, METADATA_JSON));
+  const r = await rate((i) => insert.run(`aud_${String(i).padStart(26, "0")}`, CREATED_AT, AGENT_ID, COMMAND_ID, METADATA_JSON));
   db.close();
   return r;
 }
 
-function rawBatchedRate() {
-  const db = freshDb();
+async function rawBatchedRate() {
+  const db = await freshRaw();
   const insert = db.prepare(`INSERT INTO audit_events (id, created_at, actor_type, actor_id, action, target_type, target_id, result, message, metadata_json, request_id) VALUES (?, ?, 'AGENT', ?, 'command.completed', 'Command', ?, 'SUCCESS', NULL, ?, NULL)`);
   const batch = db.transaction((from) => {
     for (let i = from; i < from + 1000; i++) insert.run(`aud_${String(i).padStart(26, "0")}`, CREATED_AT, AGENT_ID, COMMAND_ID, METADATA_JSON);
   });
   let n = 0;
-  const r = rate(() => {
+  const r = await rate(() => {
     if (n % 1000 === 0) batch(n);
     n++;
   });
@@ -63,46 +67,46 @@ function rawBatchedRate() {
 }
 
 /** The writer 1,000 rows per transaction: its own CPU cost per row, with the commit amortised away. */
-function appBatchedRate() {
-  const db = freshDb();
+async function appBatchedRate() {
+  const db = await freshDb();
   const app = { db, now: () => new Date(), runtime: createRuntime(() => new Date()) };
-  const batch = db.transaction(() => {
+  const batch = () => db.transaction(async () => {
     for (let i = 0; i < 1000; i++) {
-      writeAudit(app, { actor: { type: "AGENT", id: AGENT_ID }, action: "command.completed", target: { type: "Command", id: COMMAND_ID }, metadata: METADATA });
+      await writeAudit(app, { actor: { type: "AGENT", id: AGENT_ID }, action: "command.completed", target: { type: "Command", id: COMMAND_ID }, metadata: METADATA });
     }
   });
   let n = 0;
-  const r = rate(() => {
-    if (n % 1000 === 0) batch();
+  const r = await rate(async () => {
+    if (n % 1000 === 0) await batch();
     n++;
   });
-  db.close();
+  await db.close();
   return r;
 }
 
-function appRate() {
-  const db = freshDb();
+async function appRate() {
+  const db = await freshDb();
   const app = { db, now: () => new Date(), runtime: createRuntime(() => new Date()) };
-  const r = rate(() => db.transaction(() => writeAudit(app, {
+  const r = await rate(() => db.transaction(() => writeAudit(app, {
     actor: { type: "AGENT", id: AGENT_ID }, action: "command.completed", target: { type: "Command", id: COMMAND_ID }, metadata: METADATA,
-  }))());
-  db.close();
+  })));
+  await db.close();
   return r;
 }
 
 try {
   // An untimed pass of each first: JIT, page cache and the file system's first allocations.
-  rawRate();
-  appRate();
+  await rawRate();
+  await appRate();
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     // Alternate which side goes first, so neither always inherits the other's dirty pages.
-    const [raw, app] = r % 2 ? [rawRate(), appRate()] : [appRate(), rawRate()].reverse();
-    const batched = rawBatchedRate();
-    const appBatched = appBatchedRate();
+    const [raw, app] = r % 2 ? [await rawRate(), await appRate()] : [await appRate(), await rawRate()].reverse();
+    const batched = await rawBatchedRate();
+    const appBatched = await appBatchedRate();
     rounds.push({ raw, app, batched, appBatched, ratio: app / raw, batchedRatio: appBatched / batched });
   }
-  console.log(`sqlite audit inserts: ${RUN_MS / 1000} s per run, WAL + synchronous=NORMAL (src/db/open.ts), file in ${tmpdir()}`);
+  console.log(`sqlite audit inserts: ${RUN_MS / 1000} s per run, WAL + synchronous=NORMAL (src/db/sqlite.ts), file in ${tmpdir()}`);
   console.log(table([
     ["round", "raw (1 per txn)", "writeAudit (1 per txn)", "ratio", "raw (1,000 per txn)", "writeAudit (1,000 per txn)", "ratio"],
     ...rounds.map((r, i) => [i + 1, num(r.raw), num(r.app), r.ratio.toFixed(2), num(r.batched), num(r.appBatched), r.batchedRatio.toFixed(2)]),

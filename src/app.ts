@@ -74,10 +74,10 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
       if (match.kind === "bad-param") throw new AppError("REQUEST_ERROR", "malformed path parameter");
       if (!route) throw new AppError("NOT_FOUND", "no such route");
       if (route.sameOrigin) refuseCrossSite(req, app.config);
-      if (route.auth === "agent") ctx.agent = requireAgent(ctx, ctx.params);
+      if (route.auth === "agent") ctx.agent = await requireAgent(ctx, ctx.params);
       else if (route.auth !== "public") {
-        flushContacts(app); // readers see every contact, however recent (domain/contacts.ts)
-        ctx.admin = requireAdmin(ctx, route.auth);
+        await flushContacts(app); // readers see every contact, however recent (domain/contacts.ts)
+        ctx.admin = await requireAdmin(ctx, route.auth);
         if (req.method !== "GET" && req.method !== "HEAD" && !route.noCsrf) {
           let supplied = headerValue(req.headers["x-csrf-token"]);
           if (!supplied && route.page) {

@@ -32,7 +32,7 @@ export const databasePath = (config: Config): string => join(config.dataDir, "ca
 export async function startServer(opts: { config: Config; log: Logger; now?: () => Date; db?: Db; bootstrapOwner?: boolean }): Promise<RunningServer> {
   const { config, log } = opts;
   mkdirSync(config.dataDir, { recursive: true });
-  const db = opts.db ?? openDb(databasePath(config));
+  const db = opts.db ?? await openDb(databasePath(config));
   const capstan = createApp({ db, config, log, now: opts.now ?? (() => new Date()), version: VERSION, renderErrorPage });
   // before listening, so the first request is counted; with metrics off nothing can read them
   if (config.metrics !== "off") {
@@ -74,8 +74,8 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 4_000).unref();
       });
-      flushContacts(capstan.app); // the last second of agent contacts, before the database closes
-      db.close();
+      await flushContacts(capstan.app); // the last second of agent contacts, before the database closes
+      await db.close();
     })());
   return { ...capstan, server, db, url, close, ...(bootstrap ? { bootstrap } : {}) };
 }

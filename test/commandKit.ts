@@ -49,14 +49,14 @@ export interface Kit {
   progress(commandId: string, body: unknown): Promise<ApiResponse>;
   /** Execute + poll: a command the agent now holds as RUNNING. */
   running(name: string, body?: unknown): Promise<string>;
-  audit(action: string, targetId?: string): { action: string; result: string; metadata_json: string | null; actor_type: string }[];
+  audit(action: string, targetId?: string): Promise<{ action: string; result: string; metadata_json: string | null; actor_type: string }[]>;
 }
 
 export async function kit(t: Tap, opts: { env?: Record<string, string>; now?: () => Date } = {}): Promise<Kit> {
   const s = await startTestServer(t, opts);
   const reg = await registerTestAgent(s, { actions: ACTIONS });
   // ActionDefinitionInput has no `enabled`; an action the service disabled is set up directly
-  s.db.prepare(`UPDATE action_definitions SET enabled = 0 WHERE service_id = ? AND name = 'paused'`).run(reg.serviceId);
+  await s.db.run(`UPDATE action_definitions SET enabled = 0 WHERE service_id = ? AND name = 'paused'`, [reg.serviceId]);
   const base = `/api/agents/${reg.agentId}/commands`;
   const k: Kit = {
     s, agentId: reg.agentId, serviceId: reg.serviceId, agent: reg.agent, operator: reg.operator,
@@ -72,10 +72,8 @@ export async function kit(t: Tap, opts: { env?: Record<string, string>; now?: ()
       if (!polled.body.data.some((c: { id: string }) => c.id === id)) throw new Error(`poll did not return ${id}`);
       return id;
     },
-    audit: (action, targetId) =>
-      s.db
-        .prepare(`SELECT action, result, metadata_json, actor_type FROM audit_events WHERE action = ? AND (? IS NULL OR target_id = ?) ORDER BY id`)
-        .all(action, targetId ?? null, targetId ?? null) as ReturnType<Kit["audit"]>,
+    audit: async (action, targetId) =>
+      ((await s.db.all(`SELECT action, result, metadata_json, actor_type FROM audit_events WHERE action = ? AND (? IS NULL OR target_id = ?) ORDER BY id`, [action, targetId ?? null, targetId ?? null])) as Awaited<ReturnType<Kit["audit"]>>),
   };
   return k;
 }

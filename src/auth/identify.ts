@@ -20,26 +20,26 @@ export function bearerToken(ctx: Ctx<unknown>): string | undefined {
 /** The CSRF token of a session: derived from the raw session id, so it is never stored. */
 export const csrfTokenFor = (rawSessionId: string, version: number): string => hmacHex(rawSessionId, `csrf:${version}`).slice(0, 43);
 
-export function identifyAdmin(ctx: Ctx<unknown>): AdminIdentity | undefined {
+export async function identifyAdmin(ctx: Ctx<unknown>): Promise<AdminIdentity | undefined> {
   const { db, now } = ctx.app;
   const nowDate = now();
   const nowIso = nowDate.toISOString();
   const bearer = bearerToken(ctx);
   if (bearer) {
     if (!bearer.startsWith("capstan_pat_")) throw new AppError("UNAUTHORIZED", "agent tokens are not accepted on the admin API");
-    const t = getApiTokenByHash(db, sha256Hex(bearer));
+    const t = await getApiTokenByHash(db, sha256Hex(bearer));
     if (!t || t.revokedAt || (t.expiresAt && t.expiresAt <= nowIso) || t.userStatus !== "ACTIVE") {
       throw new AppError("UNAUTHORIZED", "API token is invalid, expired or revoked");
     }
-    if (!t.lastUsedAt || nowDate.getTime() - Date.parse(t.lastUsedAt) > TOUCH_EVERY_MS) touchApiToken(db, t.id, nowIso);
+    if (!t.lastUsedAt || nowDate.getTime() - Date.parse(t.lastUsedAt) > TOUCH_EVERY_MS) await touchApiToken(db, t.id, nowIso);
     return { userId: t.userId, username: t.username, role: t.role, via: "apiToken" };
   }
   const raw = ctx.cookies[SESSION_COOKIE];
   if (!raw) return undefined;
-  const s = getSessionByHash(db, sha256Hex(raw));
+  const s = await getSessionByHash(db, sha256Hex(raw));
   if (!s || s.userStatus !== "ACTIVE") return undefined;
   if (s.expiresAt <= nowIso) return undefined;
-  if (nowDate.getTime() - Date.parse(s.lastSeenAt) > TOUCH_EVERY_MS) touchSession(db, s.id, nowIso);
+  if (nowDate.getTime() - Date.parse(s.lastSeenAt) > TOUCH_EVERY_MS) await touchSession(db, s.id, nowIso);
   return {
     userId: s.userId, username: s.username, role: s.role, via: "session", sessionId: s.id,
     csrfToken: csrfTokenFor(raw, s.csrfVersion), csrfVersion: s.csrfVersion, sessionExpiresAt: s.expiresAt,
@@ -47,8 +47,8 @@ export function identifyAdmin(ctx: Ctx<unknown>): AdminIdentity | undefined {
 }
 
 /** Admin API and pages: identity + role + (for cookie sessions on state changes) CSRF. */
-export function requireAdmin(ctx: Ctx<unknown>, min: Role): AdminIdentity {
-  const who = identifyAdmin(ctx);
+export async function requireAdmin(ctx: Ctx<unknown>, min: Role): Promise<AdminIdentity> {
+  const who = await identifyAdmin(ctx);
   if (!who) throw new AppError("UNAUTHORIZED", "log in or send an API token");
   if (!roleAtLeast(who.role, min)) throw new AppError("FORBIDDEN", `requires the ${min} role`);
   return who;
@@ -62,10 +62,10 @@ export function checkCsrf(who: AdminIdentity, supplied: string | undefined): voi
 }
 
 /** Agent API: token known -> active -> agent usable -> path agentId is the token's agent. */
-export function requireAgent(ctx: Ctx<unknown>, params: Record<string, string>): AgentIdentity {
+export async function requireAgent(ctx: Ctx<unknown>, params: Record<string, string>): Promise<AgentIdentity> {
   const bearer = bearerToken(ctx);
   if (!bearer || bearer.startsWith("capstan_pat_")) throw new AppError("AGENT_TOKEN_INVALID", "send the agent token as Authorization: Bearer");
-  const t = findAgentToken(ctx.app.db, sha256Hex(bearer));
+  const t = await findAgentToken(ctx.app.db, sha256Hex(bearer));
   if (!t) throw new AppError("AGENT_TOKEN_INVALID", "agent token is not known");
   if (t.tokenStatus !== "ACTIVE") throw new AppError("AGENT_TOKEN_REVOKED", "agent token was revoked; re-register the agent");
   if (t.agentStatus === "REVOKED") throw new AppError("AGENT_REVOKED", "agent is revoked");

@@ -25,8 +25,8 @@ export const apiToken: Command = {
     const name = values.name ?? "cli";
     if (name.length > 200) throw new UsageError("--name is limited to 200 characters");
     const expiresInSeconds = intOption("expires-in", values["expires-in"], 60);
-    const token = await withCliApp(io, values["data-dir"], (app) => {
-      const user = getUserByUsername(app.db, values.user!);
+    const token = await withCliApp(io, values["data-dir"], async (app) => {
+      const user = await getUserByUsername(app.db, values.user!);
       if (!user) throw new AppError("USER_NOT_FOUND", `no user named ${values.user}`);
       return createApiToken(app, CLI_ACTOR, user.id, { name, expiresInSeconds });
     });

@@ -22,14 +22,14 @@ export async function withCliApp<T>(io: CliIo, dataDir: string | undefined, fn: 
   const config = cliConfig(io, dataDir);
   const path = databasePath(config);
   if (!existsSync(path)) throw new CliError(`no database at ${path}; start the server once or run \`capstan migrate\``);
-  const db = openDb(path);
+  const db = await openDb(path);
   const now = () => new Date();
   const log = createLogger({ level: "warn", format: "pretty", write: (line) => io.stderr.write(line + "\n") });
   const app: App = { db, config, log, now, version: VERSION, runtime: createRuntime(now) };
   try {
     return await fn(app);
   } finally {
-    db.close();
+    await db.close();
   }
 }
 

@@ -1,7 +1,7 @@
 // capstan migrate: create or upgrade the database schema without starting the server (upgrades
 // can then be checked before traffic arrives). A database newer than this Capstan is refused.
 import { existsSync, mkdirSync } from "node:fs";
-import { openExisting, schemaVersion } from "../db/file.js";
+import { appliedSchemaVersion, openExisting, schemaVersion } from "../db/file.js";
 import { openDb } from "../db/open.js";
 import { databasePath } from "../server.js";
 import { cliConfig, DATA_DIR_OPTION } from "./context.js";
@@ -22,9 +22,9 @@ export const migrate: Command = {
     mkdirSync(config.dataDir, { recursive: true });
     const path = databasePath(config);
     const from = existsSync(path) ? schemaVersionOf(path) : 0;
-    const db = openDb(path); // applies the ladder, or throws DatabaseTooNewError (exit 1)
-    const to = schemaVersion(db);
-    db.close();
+    const db = await openDb(path); // applies the ladder, or throws DatabaseTooNewError (exit 1)
+    const to = await appliedSchemaVersion(db);
+    await db.close();
     io.stdout.write(from === to ? `${path}: schema version ${to}, up to date\n` : `${path}: schema version ${from} -> ${to}\n`);
     return 0;
   },

@@ -29,7 +29,7 @@ export const restore: Command = {
     mkdirSync(config.dataDir, { recursive: true });
     const target = databasePath(config);
     if (resolve(target) === source) throw new CliError("that file is the live database itself");
-    const result = restoreDatabase(source, target, new Date());
+    const result = await restoreDatabase(source, target, new Date());
     io.stdout.write(`restored ${source} -> ${target} (schema version ${result.schemaVersion})\n`);
     if (result.previous) io.stdout.write(`the previous database was kept as ${result.previous}\n`);
     return 0;

@@ -33,7 +33,7 @@ async function reset(args: string[], io: CliIo): Promise<number> {
   if (!values.username) throw new UsageError("user reset-password needs --username");
   const { password } = ResetPasswordBody.parse({ password: await readPassword(io, values["password-stdin"]) });
   await withCliApp(io, values["data-dir"], async (app) => {
-    const user = getUserByUsername(app.db, values.username!);
+    const user = await getUserByUsername(app.db, values.username!);
     if (!user) throw new AppError("USER_NOT_FOUND", `no user named ${values.username}`);
     await resetPassword(app, CLI_ACTOR, user.id, password);
   });
@@ -43,8 +43,8 @@ async function reset(args: string[], io: CliIo): Promise<number> {
 
 async function list(args: string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs(args, { ...DATA_DIR_OPTION, json: { type: "boolean" } });
-  const rows = await withCliApp(io, values["data-dir"], (app) =>
-    listUsers(app.db, {}, [{ field: "username", desc: false }], 1, 1_000_000).rows.map((u) => ({
+  const rows = await withCliApp(io, values["data-dir"], async (app) =>
+    (await listUsers(app.db, {}, [{ field: "username", desc: false }], 1, 1_000_000)).rows.map((u) => ({
       id: u.id, username: u.username, role: u.role, status: u.status, lastLoginAt: u.lastLoginAt, createdAt: u.createdAt,
     })),
   );

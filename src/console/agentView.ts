@@ -37,12 +37,12 @@ export function agentView(app: App, a: AgentWire) {
 }
 
 /** The detail page: the agent, its services, its latest commands and audit events. */
-export function agentDetailView(app: App, row: AgentRow) {
+export async function agentDetailView(app: App, row: AgentRow) {
   return {
     agent: agentView(app, agentToWire(app, row)),
-    services: servicesOfAgent(app, row).map((s) => serviceRowView(app, s)),
-    commands: commandRowsView(app, listCommandsWire(app, { agentId: [row.id] }, [{ field: "createdAt", desc: true }], 1, 10).data),
-    audit: recentAuditFor(app, { targetId: [row.id] }, 20),
+    services: (await servicesOfAgent(app, row)).map((s) => serviceRowView(app, s)),
+    commands: await commandRowsView(app, (await listCommandsWire(app, { agentId: [row.id] }, [{ field: "createdAt", desc: true }], 1, 10)).data),
+    audit: await recentAuditFor(app, { targetId: [row.id] }, 20),
   };
 }
 

@@ -5,7 +5,7 @@ import { listAudit } from "../domain/auditQueries.js";
 import { badge, prettyJson, when } from "./format.js";
 import { actorRefs, actorView, lookupNames, type Names } from "./names.js";
 
-type WireAudit = ReturnType<typeof listAudit>["rows"][number];
+type WireAudit = Awaited<ReturnType<typeof listAudit>>["rows"][number];
 type AuditFilter = Parameters<typeof listAudit>[1];
 
 const TARGET_PAGES: Record<string, string> = { Agent: "/agents/", CapsuleService: "/services/", Command: "/commands/" };
@@ -31,14 +31,14 @@ export function auditRowView(app: App, r: WireAudit, names: Names) {
 export type AuditRowView = ReturnType<typeof auditRowView>;
 
 /** A page of audit rows, their actors' names fetched in one batch. */
-export function auditRowsView(app: App, rows: readonly WireAudit[]): AuditRowView[] {
-  const names = lookupNames(app, actorRefs(rows));
+export async function auditRowsView(app: App, rows: readonly WireAudit[]): Promise<AuditRowView[]> {
+  const names = await lookupNames(app, actorRefs(rows));
   return rows.map((r) => auditRowView(app, r, names));
 }
 
 /** The latest events about one target (detail pages). */
-export function recentAuditFor(app: App, filter: AuditFilter, limit = 10): AuditRowView[] {
-  return auditRowsView(app, listAudit(app, filter, [{ field: "createdAt", desc: true }], 1, limit).rows);
+export async function recentAuditFor(app: App, filter: AuditFilter, limit = 10): Promise<AuditRowView[]> {
+  return auditRowsView(app, (await listAudit(app, filter, [{ field: "createdAt", desc: true }], 1, limit)).rows);
 }
 
 /** Export links of the audit page: the same filter, every row (no page, no pageSize). */

@@ -142,14 +142,14 @@ export function routeFormView(app: App, r: BusRouteWire | null, form: RouteFormS
 }
 
 /** The events list: rows with the commands they caused; it refreshes itself while one can still change. */
-export function eventRowsView(app: App, rows: readonly BusEventWire[], commands: ReturnType<typeof causedCommands>[]) {
+export function eventRowsView(app: App, rows: readonly BusEventWire[], commands: Awaited<ReturnType<typeof causedCommands>>[]) {
   return { rows: rows.map((e, i) => eventRowView(app, e, commands[i]!)), live: anyCommandLive(commands.flat()) };
 }
 
 /** The events list refreshes itself while a command it shows can still change. */
-export const anyCommandLive = (commands: ReturnType<typeof causedCommands>): boolean => commands.some((c) => !isTerminal(c.status));
+export const anyCommandLive = (commands: Awaited<ReturnType<typeof causedCommands>>): boolean => commands.some((c) => !isTerminal(c.status));
 
-export function eventRowView(app: App, e: BusEventWire, commands: ReturnType<typeof causedCommands>) {
+export function eventRowView(app: App, e: BusEventWire, commands: Awaited<ReturnType<typeof causedCommands>>) {
   const byId = new Map(commands.map((c) => [c.id, c]));
   return {
     id: e.id, href: `/bus/events/${encodeURIComponent(e.id)}`, eventType: e.eventType, source: e.sourceServiceCode,
@@ -165,7 +165,7 @@ export function eventRowView(app: App, e: BusEventWire, commands: ReturnType<typ
   };
 }
 
-export function eventDetailView(app: App, e: BusEventWire, commands: ReturnType<typeof causedCommands>) {
+export function eventDetailView(app: App, e: BusEventWire, commands: Awaited<ReturnType<typeof causedCommands>>) {
   return {
     ...eventRowView(app, e, commands), clientEventId: e.clientEventId ?? "", timestamp: e.timestamp ?? "",
     data: prettyJson(e.data), metadata: prettyJson(e.metadata),

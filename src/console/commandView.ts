@@ -36,11 +36,11 @@ export function commandRowView(app: App, c: CommandWire, names: Names) {
 }
 
 /** Names for a page of commands: services, agents and creators, one batch each. */
-const namesOfCommands = (app: App, rows: readonly CommandWire[]): Names =>
-  lookupNames(app, { services: rows.map((c) => c.serviceId), agents: rows.map((c) => c.agentId), users: rows.map((c) => c.createdByUserId) });
+const namesOfCommands = async (app: App, rows: readonly CommandWire[]): Promise<Names> =>
+  await lookupNames(app, { services: rows.map((c) => c.serviceId), agents: rows.map((c) => c.agentId), users: rows.map((c) => c.createdByUserId) });
 
-export const commandRowsView = (app: App, rows: readonly CommandWire[]) => {
-  const names = namesOfCommands(app, rows);
+export const commandRowsView = async (app: App, rows: readonly CommandWire[]) => {
+  const names = await namesOfCommands(app, rows);
   return rows.map((c) => commandRowView(app, c, names));
 };
 
@@ -120,10 +120,10 @@ export function commandLiveView(app: App, d: CommandDetailWire, logs: { at: stri
 }
 
 /** The live widget's model: status, progress, logs, result, and the controls that still apply. */
-export function commandLiveModel(ctx: Ctx<unknown>, id: string) {
+export async function commandLiveModel(ctx: Ctx<unknown>, id: string) {
   // an admin read: the one-time generatedKey is revealed to the first one and forgotten
-  const detail = getCommandDetail(ctx.app, id, { revealTo: keyReaderOf(ctx.req.method, ctx.admin) });
-  const action = findActionDefinition(ctx.app, detail.serviceId, detail.actionName);
+  const detail = await getCommandDetail(ctx.app, id, { revealTo: keyReaderOf(ctx.req.method, ctx.admin) });
+  const action = await findActionDefinition(ctx.app, detail.serviceId, detail.actionName);
   const flags = roleFlags(ctx);
   const controls = {
     label: action?.label ?? detail.actionName, dangerLevel: action?.dangerLevel ?? null,
@@ -131,18 +131,18 @@ export function commandLiveModel(ctx: Ctx<unknown>, id: string) {
     retryable: flags.canOperate && retryRefusal(detail) === null,
     retryNeedsConfirmation: action ? needsConfirmation(action) : false,
   };
-  return { detail, live: { ...commandLiveView(ctx.app, detail, getCommandLogs(ctx.app, id)), controls, csrf: csrfOf(ctx) } };
+  return { detail, live: { ...commandLiveView(ctx.app, detail, await getCommandLogs(ctx.app, id)), controls, csrf: csrfOf(ctx) } };
 }
 
 /** The detail page around the live widget: what was run where, by whom, with which payload. */
-export function commandPageView(app: App, m: ReturnType<typeof commandLiveModel>) {
+export async function commandPageView(app: App, m: Awaited<ReturnType<typeof commandLiveModel>>) {
   const { detail, live } = m;
   return {
     live,
     command: {
-      ...commandRowView(app, detail, namesOfCommands(app, [detail])), label: live.controls.label, dangerLevel: live.controls.dangerLevel,
+      ...commandRowView(app, detail, await namesOfCommands(app, [detail])), label: live.controls.label, dangerLevel: live.controls.dangerLevel,
       payload: prettyJson(detail.payload), retryOf: detail.retryOf,
     },
-    audit: recentAuditFor(app, { targetId: [detail.id] }, 20),
+    audit: await recentAuditFor(app, { targetId: [detail.id] }, 20),
   };
 }

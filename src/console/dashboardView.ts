@@ -12,15 +12,15 @@ import { serviceRowView } from "./serviceView.js";
 const counts = (c: Record<string, number>) => Object.entries(c).map(([status, n]) => ({ status: badge(status), n }));
 const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
 
-export function dashboardView(app: App) {
-  const s = dashboardSummary(app);
-  const attention = listServicesPage(app, { status: ["UNHEALTHY", "STALE", "OFFLINE"] }, [{ field: "name", desc: false }], 1, 10);
+export async function dashboardView(app: App) {
+  const s = await dashboardSummary(app);
+  const attention = await listServicesPage(app, { status: ["UNHEALTHY", "STALE", "OFFLINE"] }, [{ field: "name", desc: false }], 1, 10);
   return {
     agents: { total: total(s.agentCounts), byStatus: counts(s.agentCounts) },
     services: { total: total(s.serviceCounts), byStatus: counts(s.serviceCounts) },
     attention: { rows: attention.rows.map((r) => serviceRowView(app, r)), more: attention.pagination.total - attention.rows.length },
-    commands: commandRowsView(app, s.recentCommands),
-    audit: auditRowsView(app, s.recentAuditEvents),
-    chart: chartView(last24Hours(app)),
+    commands: await commandRowsView(app, s.recentCommands),
+    audit: await auditRowsView(app, s.recentAuditEvents),
+    chart: chartView(await last24Hours(app)),
   };
 }

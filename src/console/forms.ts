@@ -93,7 +93,7 @@ export interface SubmitOptions {
  * per field and HTTP 422. Anything else goes on to the error page.
  */
 export async function submitForm(
-  values: Record<string, string>, write: () => Reply | Promise<Reply>, rerender: (form: FormState, status: number) => Reply, opts: SubmitOptions = {},
+  values: Record<string, string>, write: () => Reply | Promise<Reply>, rerender: (form: FormState, status: number) => Reply | Promise<Reply>, opts: SubmitOptions = {},
 ): Promise<Reply> {
   try {
     return await write();
@@ -102,7 +102,7 @@ export async function submitForm(
     if (handled) return handled;
     if (opts.accepts && !opts.accepts(err)) throw err;
     const form: FormState = { values, ...fieldErrors(err) };
-    return rerender(opts.adjust ? opts.adjust(err, form) : form, 422);
+    return await rerender(opts.adjust ? opts.adjust(err, form) : form, 422);
   }
 }
 

@@ -64,21 +64,21 @@ export interface ListPage<Q, R> {
  * with the shared query schema (unknown params are a 422), list, then the pager and the filter values
  * to echo back into the form.
  */
-export function listPage<Q extends { page: number; pageSize: number }, R>(
+export async function listPage<Q extends { page: number; pageSize: number }, R>(
   raw: URLSearchParams,
   opts: {
     path: string;
     parse: (query: URLSearchParams) => Q;
-    list: (qy: Q) => Listed<R>;
+    list: (qy: Q) => Promise<Listed<R>>;
     filterKeys?: readonly string[];
     /** Filter keys that are datetime-local inputs. */
     timeKeys?: readonly string[];
   },
-): ListPage<Q, R> {
+): Promise<ListPage<Q, R>> {
   const query = cleanQuery(raw);
   for (const k of opts.timeKeys ?? []) if (query.has(k)) query.set(k, asUtc(query.get(k)!));
   const qy = opts.parse(query);
-  const listed = opts.list(qy);
+  const listed = await opts.list(qy);
   const total = "total" in listed ? listed.total : listed.pagination.total;
   const filters = filterValues(query, opts.filterKeys ?? []);
   for (const k of opts.timeKeys ?? []) if (filters[k] !== undefined) filters[k] = asLocal(filters[k]!);

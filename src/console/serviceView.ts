@@ -7,7 +7,7 @@ import { recentAuditFor } from "./auditView.js";
 import { commandRowsView } from "./commandView.js";
 import { badge, cell, prettyJson, when } from "./format.js";
 
-type Detail = ReturnType<typeof serviceDetail>;
+type Detail = Awaited<ReturnType<typeof serviceDetail>>;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
 
@@ -71,14 +71,14 @@ export function actionViews(d: Detail, canRun: boolean) {
 }
 
 /** The detail page: the header and tabs, plus what the current tab shows. */
-export function serviceTabView(app: App, d: Detail, tab: Tab, canOperate: boolean) {
+export async function serviceTabView(app: App, d: Detail, tab: Tab, canOperate: boolean) {
   const model: Record<string, unknown> = { service: serviceHeaderView(app, d, tab), tab };
   if (tab === "overview") Object.assign(model, { health: healthView(app, d), actions: actionViews(d, canOperate) });
   if (tab === "manifest") model.manifest = prettyJson(d.manifest);
   if (tab === "health") model.health = healthView(app, d);
   if (tab === "configs") model.configs = configViews(d);
   if (tab === "actions") model.actions = actionViews(d, canOperate);
-  if (tab === "commands") model.commands = commandRowsView(app, listCommandsWire(app, { serviceId: [d.id] }, [{ field: "createdAt", desc: true }], 1, 25).data);
-  if (tab === "audit") model.audit = recentAuditFor(app, { targetId: [d.id] }, 50);
+  if (tab === "commands") model.commands = await commandRowsView(app, (await listCommandsWire(app, { serviceId: [d.id] }, [{ field: "createdAt", desc: true }], 1, 25)).data);
+  if (tab === "audit") model.audit = await recentAuditFor(app, { targetId: [d.id] }, 50);
   return model;
 }

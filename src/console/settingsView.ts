@@ -11,12 +11,12 @@ import type { FormState } from "./forms.js";
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 /** The settings page: system facts, intervals, the last maintenance run, your API tokens and their form. */
-export function settingsView(ctx: Ctx<unknown>, tokenForm: FormState) {
+export async function settingsView(ctx: Ctx<unknown>, tokenForm: FormState) {
   const { app } = ctx;
   const now = app.now();
-  const d = diagnostics(app);
-  const health = systemHealth(app);
-  const last = lastMaintenanceRun(app);
+  const d = await diagnostics(app);
+  const health = await systemHealth(app);
+  const last = await lastMaintenanceRun(app);
   const c = app.config;
   return {
     system: [
@@ -38,7 +38,7 @@ export function settingsView(ctx: Ctx<unknown>, tokenForm: FormState) {
       changes: Object.entries(last.changes).filter(([, n]) => n > 0).map(([k, n]) => `${k}: ${n}`).join(", ") || "nothing to do",
       errors: last.errors.map((e) => `${e.task}: ${e.message}`),
     },
-    tokens: listVisibleApiTokens(app, ctx.admin!).map((t) => ({
+    tokens: (await listVisibleApiTokens(app, ctx.admin!)).map((t) => ({
       id: t.id, name: t.name, username: t.username, status: badge(t.status), active: t.status === "ACTIVE",
       created: when(t.createdAt, now), expires: when(t.expiresAt, now), lastUsed: when(t.lastUsedAt, now),
     })),

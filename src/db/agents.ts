@@ -1,6 +1,5 @@
 // agents: embedded agents and their stored status; the effective status is derived from heartbeat age.
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, type SortKey } from "./query.js";
 import { AGENT_STATUSES, type AgentStatus } from "../vocabulary.js";
 
@@ -34,7 +33,7 @@ export const effectiveAgentStatusSql = (a: string): string => `CASE
   WHEN ${a}.last_heartbeat_at IS NULL OR ${a}.last_heartbeat_at < ${a}.registered_at THEN 'PENDING'
   ELSE 'ONLINE' END`;
 
-const sql = statements({
+const sql = {
   // by id
   get: `SELECT ${COLUMNS} FROM agents WHERE id = ?`,
   // registration: identity is the code
@@ -60,7 +59,7 @@ const sql = statements({
   markOffline: `UPDATE agents AS a SET status = 'OFFLINE', updated_at = ? WHERE a.id = ? AND a.status IN ('ONLINE', 'PENDING') AND ${agentContactSql("a")} < ?`,
   // dashboard/metrics counts by effective status
   countByStatus: `SELECT ${effectiveAgentStatusSql("a")} AS status, COUNT(*) AS n FROM agents a GROUP BY 1`,
-});
+};
 
 type RawRow = {
   id: string; code: string; name: string | null; mode: string; runtime: string | null; version: string | null;
@@ -74,56 +73,55 @@ const toRow = (r: RawRow): AgentRow => ({
   registeredAt: r.registered_at, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
-export function getAgent(db: Db, id: string): AgentRow | undefined {
-  const r = sql(db).get.get(id) as RawRow | undefined;
+export async function getAgent(db: Db, id: string): Promise<AgentRow | undefined> {
+  const r = await db.get<RawRow>(sql.get, [id]);
   return r && toRow(r);
 }
 
-export function getAgentByCode(db: Db, code: string): AgentRow | undefined {
-  const r = sql(db).byCode.get(code) as RawRow | undefined;
+export async function getAgentByCode(db: Db, code: string): Promise<AgentRow | undefined> {
+  const r = await db.get<RawRow>(sql.byCode, [code]);
   return r && toRow(r);
 }
 
-export function insertAgent(db: Db, a: AgentRow): void {
-  sql(db).insert.run(a.id, a.code, a.name, a.mode, a.runtime, a.version, a.hostname, a.os, a.arch, a.status,
-    a.lastHeartbeatAt, a.registeredAt, a.createdAt, a.updatedAt);
+export async function insertAgent(db: Db, a: AgentRow): Promise<void> {
+  await db.run(sql.insert, [a.id, a.code, a.name, a.mode, a.runtime, a.version, a.hostname, a.os, a.arch, a.status,
+    a.lastHeartbeatAt, a.registeredAt, a.createdAt, a.updatedAt]);
 }
 
-export function reenrolAgent(db: Db, id: string, f: AgentFacts, status: AgentStatus, nowIso: string): void {
-  sql(db).reenrol.run(f.name, f.mode, f.runtime, f.version, f.hostname, f.os, f.arch, status, nowIso, nowIso, id);
+export async function reenrolAgent(db: Db, id: string, f: AgentFacts, status: AgentStatus, nowIso: string): Promise<void> {
+  await db.run(sql.reenrol, [f.name, f.mode, f.runtime, f.version, f.hostname, f.os, f.arch, status, nowIso, nowIso, id]);
 }
 
-export const setAgentStatus = (db: Db, id: string, status: AgentStatus, nowIso: string): void => {
-  sql(db).setStatus.run(status, nowIso, id);
+export const setAgentStatus = async (db: Db, id: string, status: AgentStatus, nowIso: string): Promise<void> => {
+  await db.run(sql.setStatus, [status, nowIso, id]);
 };
 
 /** Records contact; returns true when the stored status moved PENDING/OFFLINE -> ONLINE. */
-export function recordAgentContact(db: Db, id: string, nowIso: string): boolean {
-  sql(db).contact.run(nowIso, id);
-  return sql(db).online.run(nowIso, id).changes === 1;
+export async function recordAgentContact(db: Db, id: string, nowIso: string): Promise<boolean> {
+  await db.run(sql.contact, [nowIso, id]);
+  return (await db.run(sql.online, [nowIso, id])).changes === 1;
 }
 
 /** Writes buffered last-contact times in one transaction (see domain/contacts.ts). */
-export function writeContacts(db: Db, contacts: Iterable<[string, string]>): void {
-  const stmt = sql(db).contactIfNewer;
-  db.transaction(() => {
-    for (const [id, iso] of contacts) stmt.run(iso, id, iso);
-  })();
+export async function writeContacts(db: Db, contacts: Iterable<[string, string]>): Promise<void> {
+  await db.transaction(async () => {
+    for (const [id, iso] of contacts) await db.run(sql.contactIfNewer, [iso, id, iso]);
+  });
 }
 
 /** True when this call may write the sampled heartbeat audit (none since `windowStartIso`). */
-export const claimHeartbeatAudit = (db: Db, id: string, nowIso: string, windowStartIso: string): boolean =>
-  sql(db).claimAudit.run(nowIso, id, windowStartIso).changes === 1;
+export const claimHeartbeatAudit = async (db: Db, id: string, nowIso: string, windowStartIso: string): Promise<boolean> =>
+  (await db.run(sql.claimAudit, [nowIso, id, windowStartIso])).changes === 1;
 
-export const listAgentsPastCutoff = (db: Db, cutoffIso: string, limit: number): AgentRow[] =>
-  (sql(db).staleOnline.all(cutoffIso, limit) as RawRow[]).map(toRow);
+export const listAgentsPastCutoff = async (db: Db, cutoffIso: string, limit: number): Promise<AgentRow[]> =>
+  (await db.all<RawRow>(sql.staleOnline, [cutoffIso, limit])).map(toRow);
 
-export const markAgentOffline = (db: Db, id: string, cutoffIso: string, nowIso: string): boolean =>
-  sql(db).markOffline.run(nowIso, id, cutoffIso).changes === 1;
+export const markAgentOffline = async (db: Db, id: string, cutoffIso: string, nowIso: string): Promise<boolean> =>
+  (await db.run(sql.markOffline, [nowIso, id, cutoffIso])).changes === 1;
 
-export function countAgentsByStatus(db: Db, offlineCutoffIso: string): Record<AgentStatus, number> {
+export async function countAgentsByStatus(db: Db, offlineCutoffIso: string): Promise<Record<AgentStatus, number>> {
   const out = Object.fromEntries(AGENT_STATUSES.map((s) => [s, 0])) as Record<AgentStatus, number>;
-  for (const r of sql(db).countByStatus.all(offlineCutoffIso) as { status: AgentStatus; n: number }[]) out[r.status] = r.n;
+  for (const r of await db.all<{ status: AgentStatus; n: number }>(sql.countByStatus, [offlineCutoffIso])) out[r.status] = r.n;
   return out;
 }
 
@@ -133,14 +131,12 @@ export interface AgentFilter {
 }
 
 /** Lists agents; the status filter applies to the effective status (offline cutoff bound as a parameter). */
-export function listAgents(
+export async function listAgents(
   db: Db, f: AgentFilter, offlineCutoffIso: string, sort: SortKey[], page: number, pageSize: number,
-): { rows: AgentRow[]; total: number } {
+): Promise<{ rows: AgentRow[]; total: number }> {
   const w = new Where().search(["a.code", "a.name"], f.q);
   if (f.status?.length) w.add(`(${effectiveAgentStatusSql("a")}) IN (${f.status.map(() => "?").join(", ")})`, offlineCutoffIso, ...f.status);
-  const total = (db.prepare(`SELECT COUNT(*) AS n FROM agents a ${w.sql}`).get(...w.params) as { n: number }).n;
-  const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM agents a ${w.sql} ${orderBy(sort, AGENT_SORT)} ${limitOffset(page, pageSize)}`)
-    .all(...w.params) as RawRow[];
+  const total = (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM agents a ${w.sql}`, w.params))!.n;
+  const rows = await db.all<RawRow>(`SELECT ${COLUMNS} FROM agents a ${w.sql} ${orderBy(sort, AGENT_SORT)} ${limitOffset(page, pageSize)}`, w.params);
   return { rows: rows.map(toRow), total };
 }

@@ -2,7 +2,6 @@
 import type { Role } from "../auth/roles.js";
 import type { UserStatus } from "../vocabulary.js";
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 
 export interface ApiTokenRow {
   id: string;
@@ -23,7 +22,7 @@ export interface ApiTokenWithUser extends ApiTokenRow {
 
 const COLUMNS = `t.id, t.user_id, t.name, t.token_hash, t.created_at, t.expires_at, t.last_used_at, t.revoked_at`;
 
-const sql = statements({
+const sql = {
   // create
   insert: `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
   // bearer lookup with the owner
@@ -40,7 +39,7 @@ const sql = statements({
   revokeForUser: `UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL RETURNING id, name`,
   // usage (written at most once a minute per token by the caller)
   touch: `UPDATE api_tokens SET last_used_at = ? WHERE id = ?`,
-});
+};
 
 type Raw = {
   id: string; user_id: string; name: string; token_hash: string; created_at: string; expires_at: string | null;
@@ -52,24 +51,24 @@ const toRow = (r: Raw): ApiTokenWithUser => ({
   lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, username: r.username, role: r.role, userStatus: r.user_status,
 });
 
-export function insertApiToken(db: Db, t: Omit<ApiTokenRow, "lastUsedAt" | "revokedAt">): void {
-  sql(db).insert.run(t.id, t.userId, t.name, t.tokenHash, t.createdAt, t.expiresAt);
+export async function insertApiToken(db: Db, t: Omit<ApiTokenRow, "lastUsedAt" | "revokedAt">): Promise<void> {
+  await db.run(sql.insert, [t.id, t.userId, t.name, t.tokenHash, t.createdAt, t.expiresAt]);
 }
 
-export const getApiTokenByHash = (db: Db, hash: string): ApiTokenWithUser | undefined => {
-  const r = sql(db).byHash.get(hash) as Raw | undefined;
+export const getApiTokenByHash = async (db: Db, hash: string): Promise<ApiTokenWithUser | undefined> => {
+  const r = await db.get<Raw>(sql.byHash, [hash]);
   return r && toRow(r);
 };
 
-export const getApiToken = (db: Db, id: string): ApiTokenWithUser | undefined => {
-  const r = sql(db).get.get(id) as Raw | undefined;
+export const getApiToken = async (db: Db, id: string): Promise<ApiTokenWithUser | undefined> => {
+  const r = await db.get<Raw>(sql.get, [id]);
   return r && toRow(r);
 };
 
-export const listApiTokens = (db: Db, userId: string | null): ApiTokenWithUser[] =>
-  ((userId ? sql(db).listForUser.all(userId) : sql(db).listAll.all()) as Raw[]).map(toRow);
+export const listApiTokens = async (db: Db, userId: string | null): Promise<ApiTokenWithUser[]> =>
+  ((userId ? await db.all(sql.listForUser, [userId]) : await db.all(sql.listAll)) as Raw[]).map(toRow);
 
-export const revokeApiToken = (db: Db, id: string, nowIso: string): boolean => sql(db).revoke.run(nowIso, id).changes > 0;
-export const revokeApiTokensForUser = (db: Db, userId: string, nowIso: string): { id: string; name: string }[] =>
-  sql(db).revokeForUser.all(nowIso, userId) as { id: string; name: string }[];
-export const touchApiToken = (db: Db, id: string, nowIso: string): void => { sql(db).touch.run(nowIso, id); };
+export const revokeApiToken = async (db: Db, id: string, nowIso: string): Promise<boolean> => (await db.run(sql.revoke, [nowIso, id])).changes > 0;
+export const revokeApiTokensForUser = async (db: Db, userId: string, nowIso: string): Promise<{ id: string; name: string }[]> =>
+  await db.all<{ id: string; name: string }>(sql.revokeForUser, [nowIso, userId]);
+export const touchApiToken = async (db: Db, id: string, nowIso: string): Promise<void> => { await db.run(sql.touch, [nowIso, id]); };

@@ -1,6 +1,5 @@
 // audit_events: append-only trail. Inserted only through domain/audit.ts (the one writer).
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 import type { ActorType, AuditResult } from "../vocabulary.js";
 import { Where, orderBy, limitOffset, parseJson, type SortKey } from "./query.js";
 
@@ -33,7 +32,7 @@ export interface AuditFilter {
 const COLUMNS = `id, created_at, actor_type, actor_id, action, target_type, target_id, result, message, metadata_json, request_id`;
 export const AUDIT_SORT: Record<string, string> = { createdAt: "created_at" };
 
-const sql = statements({
+const sql = {
   // one audit event
   insert: `INSERT INTO audit_events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // detail by id
@@ -44,7 +43,7 @@ const sql = statements({
   deleteBefore: `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
   // operational metrics derived from the trail
   countByAction: `SELECT action, COUNT(*) AS n FROM audit_events WHERE action IN ('command.dispatched','command.completed','command.failed','service.action.prepared','command.prepare.failed') GROUP BY action`,
-});
+};
 
 type RawRow = {
   id: string; created_at: string; actor_type: AuditRow["actorType"]; actor_id: string | null; action: string;
@@ -66,15 +65,13 @@ const toRow = (r: RawRow): AuditRow => ({
   requestId: r.request_id,
 });
 
-export function insertAuditEvent(db: Db, e: AuditRow): void {
-  sql(db).insert.run(
-    e.id, e.createdAt, e.actorType, e.actorId, e.action, e.targetType, e.targetId, e.result, e.message,
-    e.metadata ? JSON.stringify(e.metadata) : null, e.requestId,
-  );
+export async function insertAuditEvent(db: Db, e: AuditRow): Promise<void> {
+  await db.run(sql.insert, [e.id, e.createdAt, e.actorType, e.actorId, e.action, e.targetType, e.targetId, e.result, e.message,
+    e.metadata ? JSON.stringify(e.metadata) : null, e.requestId]);
 }
 
-export function getAuditEvent(db: Db, id: string): AuditRow | undefined {
-  const r = sql(db).get.get(id) as RawRow | undefined;
+export async function getAuditEvent(db: Db, id: string): Promise<AuditRow | undefined> {
+  const r = await db.get<RawRow>(sql.get, [id]);
   return r && toRow(r);
 }
 
@@ -92,12 +89,10 @@ function whereOf(f: AuditFilter): Where {
   return w;
 }
 
-export function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], page: number, pageSize: number): { rows: AuditRow[]; total: number } {
+export async function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: AuditRow[]; total: number }> {
   const w = whereOf(f);
-  const total = (db.prepare(`SELECT COUNT(*) AS n FROM audit_events ${w.sql}`).get(...w.params) as { n: number }).n;
-  const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ${orderBy(sort, AUDIT_SORT)} ${limitOffset(page, pageSize)}`)
-    .all(...w.params) as RawRow[];
+  const total = (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM audit_events ${w.sql}`, w.params))!.n;
+  const rows = await db.all<RawRow>(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ${orderBy(sort, AUDIT_SORT)} ${limitOffset(page, pageSize)}`, w.params);
   return { rows: rows.map(toRow), total };
 }
 
@@ -106,27 +101,25 @@ export function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], page: n
  * batch is a complete query: an open iterator would keep the shared connection busy while the
  * response streams, blocking every other request.
  */
-export function auditBatch(db: Db, f: AuditFilter, desc: boolean, after: { createdAt: string; id: string } | null, limit: number): AuditRow[] {
+export async function auditBatch(db: Db, f: AuditFilter, desc: boolean, after: { createdAt: string; id: string } | null, limit: number): Promise<AuditRow[]> {
   const w = whereOf(f);
   if (after) {
     if (desc) w.add("(created_at < ? OR (created_at = ? AND id < ?))", after.createdAt, after.createdAt, after.id);
     else w.add("(created_at > ? OR (created_at = ? AND id > ?))", after.createdAt, after.createdAt, after.id);
   }
   const dir = desc ? "DESC" : "ASC";
-  const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ORDER BY created_at ${dir}, id ${dir} LIMIT ${Math.floor(limit)}`)
-    .all(...w.params) as RawRow[];
+  const rows = await db.all<RawRow>(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ORDER BY created_at ${dir}, id ${dir} LIMIT ${Math.floor(limit)}`, w.params);
   return rows.map(toRow);
 }
 
-export const recentAuditEvents = (db: Db, limit: number): AuditRow[] => (sql(db).recent.all(limit) as RawRow[]).map(toRow);
+export const recentAuditEvents = async (db: Db, limit: number): Promise<AuditRow[]> => (await db.all<RawRow>(sql.recent, [limit])).map(toRow);
 
-export function deleteAuditEventsBefore(db: Db, cutoffIso: string, limit: number): number {
-  return sql(db).deleteBefore.run(cutoffIso, limit).changes;
+export async function deleteAuditEventsBefore(db: Db, cutoffIso: string, limit: number): Promise<number> {
+  return (await db.run(sql.deleteBefore, [cutoffIso, limit])).changes;
 }
 
-export function countAuditActions(db: Db): Record<string, number> {
+export async function countAuditActions(db: Db): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const r of sql(db).countByAction.all() as { action: string; n: number }[]) out[r.action] = r.n;
+  for (const r of await db.all<{ action: string; n: number }>(sql.countByAction)) out[r.action] = r.n;
   return out;
 }

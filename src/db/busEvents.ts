@@ -1,6 +1,5 @@
 // bus_events: every event an agent published while the bus was on, with its outcome and the commands it caused.
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, parseJson, type SortKey } from "./query.js";
 import type { BusEventOutcome, BusMatchOutcome, LiveBusRouteStatus } from "../vocabulary.js";
 
@@ -38,7 +37,7 @@ const COLUMNS = `id, client_event_id, agent_id, source_service_id, source_servic
   outcome, error_code, matches_json, command_ids_json, created_at`;
 export const BUS_EVENT_SORT: Record<string, string> = { createdAt: "created_at", eventType: "event_type" };
 
-const sql = statements({
+const sql = {
   // by id
   get: `SELECT ${COLUMNS} FROM bus_events WHERE id = ?`,
   // an agent re-sending the same eventId gets the first answer (index bus_events_client_id)
@@ -47,7 +46,7 @@ const sql = statements({
   insert: `INSERT INTO bus_events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // retention (maintenance): oldest first, in batches
   deleteBefore: `DELETE FROM bus_events WHERE id IN (SELECT id FROM bus_events WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
-});
+};
 
 type Raw = {
   id: string; client_event_id: string | null; agent_id: string | null; source_service_id: string | null; source_service_code: string;
@@ -62,26 +61,24 @@ const toRow = (r: Raw): BusEventRow => ({
   matches: parseJson<BusMatch[]>(r.matches_json, []), commandIds: parseJson<string[]>(r.command_ids_json, []), createdAt: r.created_at,
 });
 
-export function getBusEvent(db: Db, id: string): BusEventRow | undefined {
-  const r = sql(db).get.get(id) as Raw | undefined;
+export async function getBusEvent(db: Db, id: string): Promise<BusEventRow | undefined> {
+  const r = await db.get<Raw>(sql.get, [id]);
   return r && toRow(r);
 }
 
-export function getBusEventByClientId(db: Db, agentId: string, clientEventId: string): BusEventRow | undefined {
-  const r = sql(db).byClientId.get(agentId, clientEventId) as Raw | undefined;
+export async function getBusEventByClientId(db: Db, agentId: string, clientEventId: string): Promise<BusEventRow | undefined> {
+  const r = await db.get<Raw>(sql.byClientId, [agentId, clientEventId]);
   return r && toRow(r);
 }
 
-export function insertBusEvent(db: Db, e: BusEventRow): void {
-  sql(db).insert.run(
-    e.id, e.clientEventId, e.agentId, e.sourceServiceId, e.sourceServiceCode, e.eventType, e.occurredAt, JSON.stringify(e.data ?? null),
+export async function insertBusEvent(db: Db, e: BusEventRow): Promise<void> {
+  await db.run(sql.insert, [e.id, e.clientEventId, e.agentId, e.sourceServiceId, e.sourceServiceCode, e.eventType, e.occurredAt, JSON.stringify(e.data ?? null),
     e.metadata === null ? null : JSON.stringify(e.metadata), e.outcome, e.errorCode, JSON.stringify(e.matches), JSON.stringify(e.commandIds),
-    e.createdAt,
-  );
+    e.createdAt]);
 }
 
 /** Deletes up to `limit` events older than the cutoff; returns how many went. */
-export const deleteBusEventsBefore = (db: Db, beforeIso: string, limit: number): number => sql(db).deleteBefore.run(beforeIso, limit).changes;
+export const deleteBusEventsBefore = async (db: Db, beforeIso: string, limit: number): Promise<number> => (await db.run(sql.deleteBefore, [beforeIso, limit])).changes;
 
 export interface BusEventFilter {
   eventType?: string[] | undefined;
@@ -91,12 +88,10 @@ export interface BusEventFilter {
   agentId?: string[] | undefined;
 }
 
-export function listBusEvents(db: Db, f: BusEventFilter, sort: SortKey[], page: number, pageSize: number): { rows: BusEventRow[]; total: number } {
+export async function listBusEvents(db: Db, f: BusEventFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: BusEventRow[]; total: number }> {
   const w = new Where()
     .anyOf("event_type", f.eventType).anyOf("source_service_code", f.source).anyOf("outcome", f.outcome).anyOf("agent_id", f.agentId);
-  const total = (db.prepare(`SELECT COUNT(*) AS n FROM bus_events ${w.sql}`).get(...w.params) as { n: number }).n;
-  const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM bus_events ${w.sql} ${orderBy(sort, BUS_EVENT_SORT)} ${limitOffset(page, pageSize)}`)
-    .all(...w.params) as Raw[];
+  const total = (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM bus_events ${w.sql}`, w.params))!.n;
+  const rows = await db.all<Raw>(`SELECT ${COLUMNS} FROM bus_events ${w.sql} ${orderBy(sort, BUS_EVENT_SORT)} ${limitOffset(page, pageSize)}`, w.params);
   return { rows: rows.map(toRow), total };
 }

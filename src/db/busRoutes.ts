@@ -1,6 +1,5 @@
 // bus_routes: Capsule Bus route rules (event type [+ source] -> one action on a target service).
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, parseJson, sqlList, toBool, type SortKey } from "./query.js";
 import { LIVE_BUS_ROUTE_STATUSES, type BusRouteStatus } from "../vocabulary.js";
 
@@ -29,7 +28,7 @@ const COLUMNS = `id, name, description, status, event_type, source_service_code,
   payload_template_json, confirmed, confirmed_by_user_id, confirmed_at, created_by_user_id, last_matched_at, created_at, updated_at`;
 export const BUS_ROUTE_SORT: Record<string, string> = { createdAt: "created_at", updatedAt: "updated_at", name: "name", eventType: "event_type" };
 
-const sql = statements({
+const sql = {
   // by id
   get: `SELECT ${COLUMNS} FROM bus_routes WHERE id = ?`,
   // create
@@ -44,7 +43,7 @@ const sql = statements({
   live: `SELECT ${COLUMNS} FROM bus_routes WHERE event_type = ? AND status IN (${sqlList(LIVE_BUS_ROUTE_STATUSES)}) ORDER BY created_at, id`,
   // a route fired (shown in lists)
   touchMatched: `UPDATE bus_routes SET last_matched_at = ? WHERE id = ?`,
-});
+};
 
 type Raw = {
   id: string; name: string; description: string | null; status: BusRouteStatus; event_type: string; source_service_code: string | null;
@@ -63,32 +62,28 @@ const toRow = (r: Raw): BusRouteRow => ({
 
 const templateJson = (t: Record<string, unknown> | null): string | null => (t === null ? null : JSON.stringify(t));
 
-export function getBusRoute(db: Db, id: string): BusRouteRow | undefined {
-  const r = sql(db).get.get(id) as Raw | undefined;
+export async function getBusRoute(db: Db, id: string): Promise<BusRouteRow | undefined> {
+  const r = await db.get<Raw>(sql.get, [id]);
   return r && toRow(r);
 }
 
-export function insertBusRoute(db: Db, b: BusRouteRow): void {
-  sql(db).insert.run(
-    b.id, b.name, b.description, b.status, b.eventType, b.sourceServiceCode, b.targetServiceCode, b.actionName, templateJson(b.payloadTemplate),
-    b.confirmed ? 1 : 0, b.confirmedByUserId, b.confirmedAt, b.createdByUserId, b.lastMatchedAt, b.createdAt, b.updatedAt,
-  );
+export async function insertBusRoute(db: Db, b: BusRouteRow): Promise<void> {
+  await db.run(sql.insert, [b.id, b.name, b.description, b.status, b.eventType, b.sourceServiceCode, b.targetServiceCode, b.actionName, templateJson(b.payloadTemplate),
+    b.confirmed ? 1 : 0, b.confirmedByUserId, b.confirmedAt, b.createdByUserId, b.lastMatchedAt, b.createdAt, b.updatedAt]);
 }
 
-export function updateBusRoute(db: Db, b: BusRouteRow): void {
-  sql(db).update.run(
-    b.name, b.description, b.status, b.eventType, b.sourceServiceCode, b.targetServiceCode, b.actionName, templateJson(b.payloadTemplate),
-    b.confirmed ? 1 : 0, b.confirmedByUserId, b.confirmedAt, b.updatedAt, b.id,
-  );
+export async function updateBusRoute(db: Db, b: BusRouteRow): Promise<void> {
+  await db.run(sql.update, [b.name, b.description, b.status, b.eventType, b.sourceServiceCode, b.targetServiceCode, b.actionName, templateJson(b.payloadTemplate),
+    b.confirmed ? 1 : 0, b.confirmedByUserId, b.confirmedAt, b.updatedAt, b.id]);
 }
 
-export const deleteBusRoute = (db: Db, id: string): boolean => sql(db).remove.run(id).changes === 1;
+export const deleteBusRoute = async (db: Db, id: string): Promise<boolean> => (await db.run(sql.remove, [id])).changes === 1;
 
 /** Routes in DRY_RUN or ENABLED listening to this event type, oldest first. */
-export const liveRoutesFor = (db: Db, eventType: string): BusRouteRow[] => (sql(db).live.all(eventType) as Raw[]).map(toRow);
+export const liveRoutesFor = async (db: Db, eventType: string): Promise<BusRouteRow[]> => (await db.all<Raw>(sql.live, [eventType])).map(toRow);
 
-export const touchBusRouteMatched = (db: Db, id: string, nowIso: string): void => {
-  sql(db).touchMatched.run(nowIso, id);
+export const touchBusRouteMatched = async (db: Db, id: string, nowIso: string): Promise<void> => {
+  await db.run(sql.touchMatched, [nowIso, id]);
 };
 
 export interface BusRouteFilter {
@@ -98,13 +93,11 @@ export interface BusRouteFilter {
   q?: string | undefined;
 }
 
-export function listBusRoutes(db: Db, f: BusRouteFilter, sort: SortKey[], page: number, pageSize: number): { rows: BusRouteRow[]; total: number } {
+export async function listBusRoutes(db: Db, f: BusRouteFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: BusRouteRow[]; total: number }> {
   const w = new Where()
     .anyOf("status", f.status).anyOf("event_type", f.eventType).anyOf("target_service_code", f.targetServiceCode)
     .search(["name", "event_type", "target_service_code", "action_name"], f.q);
-  const total = (db.prepare(`SELECT COUNT(*) AS n FROM bus_routes ${w.sql}`).get(...w.params) as { n: number }).n;
-  const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM bus_routes ${w.sql} ${orderBy(sort, BUS_ROUTE_SORT)} ${limitOffset(page, pageSize)}`)
-    .all(...w.params) as Raw[];
+  const total = (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM bus_routes ${w.sql}`, w.params))!.n;
+  const rows = await db.all<Raw>(`SELECT ${COLUMNS} FROM bus_routes ${w.sql} ${orderBy(sort, BUS_ROUTE_SORT)} ${limitOffset(page, pageSize)}`, w.params);
   return { rows: rows.map(toRow), total };
 }

@@ -1,6 +1,5 @@
 // command_logs: log lines reported while a command runs, bounded per command (oldest dropped).
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 
 export interface CommandLogRow {
   id: number;
@@ -15,7 +14,7 @@ export interface LogBounds {
   maxBytes: number;
 }
 
-const sql = statements({
+const sql = {
   // one line
   insert: `INSERT INTO command_logs (command_id, at, level, message) VALUES (?, ?, ?, ?)`,
   // running totals kept on the command so the bound check needs no scan
@@ -32,43 +31,42 @@ const sql = statements({
             SELECT l.id FROM command_logs l JOIN commands c ON c.id = l.command_id
             WHERE c.completed_at IS NOT NULL AND c.completed_at < ?
             ORDER BY l.id LIMIT ?)`,
-});
+};
 
-export const pruneCommandLogsBefore = (db: Db, cutoffIso: string, limit: number): number =>
-  sql(db).prune.run(cutoffIso, limit).changes;
+export const pruneCommandLogsBefore = async (db: Db, cutoffIso: string, limit: number): Promise<number> =>
+  (await db.run(sql.prune, [cutoffIso, limit])).changes;
 
 type RawRow = { id: number; command_id: string; at: string; level: string; message: string };
 
 /** Appends lines and drops the oldest until the command is within bounds. Call inside a transaction. */
-export function appendCommandLogs(
+export async function appendCommandLogs(
   db: Db, commandId: string, lines: { at: string; level: string; message: string }[], bounds: LogBounds,
-): { dropped: number } {
-  const s = sql(db);
-  const totals = s.totals.get(commandId) as { count: number; bytes: number } | undefined;
+): Promise<{ dropped: number }> {
+  const totals = await db.get<{ count: number; bytes: number }>(sql.totals, [commandId]);
   if (!totals) return { dropped: 0 };
   let { count, bytes } = totals;
   for (const l of lines) {
-    s.insert.run(commandId, l.at, l.level, l.message);
+    await db.run(sql.insert, [commandId, l.at, l.level, l.message]);
     count++;
     bytes += Buffer.byteLength(l.message);
   }
   let dropped = 0;
   if (count > bounds.maxLines || bytes > bounds.maxBytes) {
     let lastDropped: number | undefined;
-    for (const row of s.sizes.iterate(commandId) as IterableIterator<{ id: number; bytes: number }>) {
+    for (const row of await db.all<{ id: number; bytes: number }>(sql.sizes, [commandId])) {
       if (count <= bounds.maxLines && bytes <= bounds.maxBytes) break;
       lastDropped = row.id;
       count--;
       bytes -= row.bytes;
       dropped++;
     }
-    if (lastDropped !== undefined) s.dropThrough.run(commandId, lastDropped);
+    if (lastDropped !== undefined) await db.run(sql.dropThrough, [commandId, lastDropped]);
   }
-  s.setTotals.run(count, bytes, commandId);
+  await db.run(sql.setTotals, [count, bytes, commandId]);
   return { dropped };
 }
 
-export const listCommandLogs = (db: Db, commandId: string, afterId: number, limit: number): CommandLogRow[] =>
-  (sql(db).list.all(commandId, afterId, limit) as RawRow[]).map((r) => ({
+export const listCommandLogs = async (db: Db, commandId: string, afterId: number, limit: number): Promise<CommandLogRow[]> =>
+  (await db.all<RawRow>(sql.list, [commandId, afterId, limit])).map((r) => ({
     id: r.id, commandId: r.command_id, at: r.at, level: r.level, message: r.message,
   }));

@@ -1,6 +1,5 @@
 // command_results: the one terminal result of a command (agent-reported or synthetic).
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 import { parseJson, toBool } from "./query.js";
 
 export interface CommandResultRow {
@@ -18,12 +17,12 @@ export interface CommandResultRow {
 
 const COLUMNS = `id, command_id, success, message, data_json, error_json, started_at, finished_at, reported_at`;
 
-const sql = statements({
+const sql = {
   // one result per command (command_id is UNIQUE)
   insert: `INSERT INTO command_results (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   // the result of a command
   byCommand: `SELECT ${COLUMNS} FROM command_results WHERE command_id = ?`,
-});
+};
 
 type RawRow = {
   id: string; command_id: string; success: number; message: string | null; data_json: string | null;
@@ -42,14 +41,12 @@ const toRow = (r: RawRow): CommandResultRow => ({
   reportedAt: r.reported_at,
 });
 
-export function insertCommandResult(db: Db, r: CommandResultRow): void {
-  sql(db).insert.run(
-    r.id, r.commandId, r.success ? 1 : 0, r.message, r.data ? JSON.stringify(r.data) : null,
-    r.error ? JSON.stringify(r.error) : null, r.startedAt, r.finishedAt, r.reportedAt,
-  );
+export async function insertCommandResult(db: Db, r: CommandResultRow): Promise<void> {
+  await db.run(sql.insert, [r.id, r.commandId, r.success ? 1 : 0, r.message, r.data ? JSON.stringify(r.data) : null,
+    r.error ? JSON.stringify(r.error) : null, r.startedAt, r.finishedAt, r.reportedAt]);
 }
 
-export const getCommandResult = (db: Db, commandId: string): CommandResultRow | undefined => {
-  const r = sql(db).byCommand.get(commandId) as RawRow | undefined;
+export const getCommandResult = async (db: Db, commandId: string): Promise<CommandResultRow | undefined> => {
+  const r = await db.get<RawRow>(sql.byCommand, [commandId]);
   return r && toRow(r);
 };

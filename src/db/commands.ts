@@ -1,6 +1,5 @@
 // commands: one row per action run (prepare or execute) and its lifecycle.
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, parseJson, type SortKey } from "./query.js";
 import { TERMINAL_COMMAND_STATUSES, type CommandCreator, type CommandStatus, type CommandType } from "../vocabulary.js";
 
@@ -53,7 +52,7 @@ const COLUMNS = `id, agent_id, service_id, type, action_name, status, payload_js
 // finishedAt on the wire is completed_at (the reference calls the finish time completedAt)
 export const COMMAND_SORT: Record<string, string> = { createdAt: "created_at", finishedAt: "completed_at" };
 
-const sql = statements({
+const sql = {
   // create (always PENDING)
   insert: `INSERT INTO commands (id, agent_id, service_id, type, action_name, status, payload_json, secret_fields_json,
     created_by_user_id, created_by_type, retry_of, source_event_id, timeout_seconds, created_at, expires_at)
@@ -72,7 +71,7 @@ const sql = statements({
   progress: `UPDATE commands SET progress_percent = coalesce(?, progress_percent), progress_message = coalesce(?, progress_message) WHERE id = ?`,
   // expiry sweep: PENDING or RUNNING past their deadline, oldest deadline first (index commands_expiry)
   expired: `SELECT ${COLUMNS} FROM commands WHERE status IN ('PENDING', 'RUNNING') AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
-});
+};
 
 type RawRow = {
   id: string; agent_id: string; service_id: string; type: CommandType; action_name: string; status: CommandStatus;
@@ -116,43 +115,41 @@ export type NewCommand = Pick<
   | "retryOf" | "sourceEventId" | "timeoutSeconds" | "createdAt" | "expiresAt"
 >;
 
-export function insertCommand(db: Db, c: NewCommand): void {
-  sql(db).insert.run(
-    c.id, c.agentId, c.serviceId, c.type, c.actionName, JSON.stringify(c.payload),
+export async function insertCommand(db: Db, c: NewCommand): Promise<void> {
+  await db.run(sql.insert, [c.id, c.agentId, c.serviceId, c.type, c.actionName, JSON.stringify(c.payload),
     c.secretFields && c.secretFields.length ? JSON.stringify(c.secretFields) : null,
-    c.createdByUserId, c.createdByType, c.retryOf, c.sourceEventId, c.timeoutSeconds, c.createdAt, c.expiresAt,
-  );
+    c.createdByUserId, c.createdByType, c.retryOf, c.sourceEventId, c.timeoutSeconds, c.createdAt, c.expiresAt]);
 }
 
-export const getCommand = (db: Db, id: string): CommandRow | undefined => {
-  const r = sql(db).get.get(id) as RawRow | undefined;
+export const getCommand = async (db: Db, id: string): Promise<CommandRow | undefined> => {
+  const r = await db.get<RawRow>(sql.get, [id]);
   return r && toRow(r);
 };
 
-export const claimableCommandIds = (db: Db, agentId: string, nowIso: string, limit: number): string[] =>
-  (sql(db).claimable.all(agentId, nowIso, limit) as { id: string }[]).map((r) => r.id);
+export const claimableCommandIds = async (db: Db, agentId: string, nowIso: string, limit: number): Promise<string[]> =>
+  (await db.all<{ id: string }>(sql.claimable, [agentId, nowIso, limit])).map((r) => r.id);
 
 /** PENDING -> RUNNING; false when another poller (or a cancel) got there first. */
-export const claimCommand = (db: Db, id: string, startedAt: string, expiresAt: string): boolean =>
-  sql(db).claim.run(startedAt, expiresAt, id).changes === 1;
+export const claimCommand = async (db: Db, id: string, startedAt: string, expiresAt: string): Promise<boolean> =>
+  (await db.run(sql.claim, [startedAt, expiresAt, id])).changes === 1;
 
 /** `from` -> a terminal status; false when the row is no longer in `from`. */
-export function finishCommand(
+export async function finishCommand(
   db: Db, id: string, from: CommandStatus, to: CommandStatus, completedAt: string,
   error: { code: string; message: string | null } | null = null,
-): boolean {
-  return sql(db).finish.run(to, completedAt, error?.code ?? null, error?.message ?? null, id, from).changes === 1;
+): Promise<boolean> {
+  return (await db.run(sql.finish, [to, completedAt, error?.code ?? null, error?.message ?? null, id, from])).changes === 1;
 }
 
-export const cancelCommand = (db: Db, id: string, from: CommandStatus, nowIso: string): boolean =>
-  sql(db).cancel.run(nowIso, nowIso, id, from).changes === 1;
+export const cancelCommand = async (db: Db, id: string, from: CommandStatus, nowIso: string): Promise<boolean> =>
+  (await db.run(sql.cancel, [nowIso, nowIso, id, from])).changes === 1;
 
-export const setCommandProgress = (db: Db, id: string, percent: number | null, message: string | null): void => {
-  sql(db).progress.run(percent, message, id);
+export const setCommandProgress = async (db: Db, id: string, percent: number | null, message: string | null): Promise<void> => {
+  await db.run(sql.progress, [percent, message, id]);
 };
 
-export const expiredCommands = (db: Db, nowIso: string, limit: number): CommandRow[] =>
-  (sql(db).expired.all(nowIso, limit) as RawRow[]).map(toRow);
+export const expiredCommands = async (db: Db, nowIso: string, limit: number): Promise<CommandRow[]> =>
+  (await db.all<RawRow>(sql.expired, [nowIso, limit])).map(toRow);
 
 function whereOf(f: CommandFilter): Where {
   const w = new Where()
@@ -166,11 +163,9 @@ function whereOf(f: CommandFilter): Where {
   return w;
 }
 
-export function listCommands(db: Db, f: CommandFilter, sort: SortKey[], page: number, pageSize: number): { rows: CommandRow[]; total: number } {
+export async function listCommands(db: Db, f: CommandFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: CommandRow[]; total: number }> {
   const w = whereOf(f);
-  const total = (db.prepare(`SELECT COUNT(*) AS n FROM commands ${w.sql}`).get(...w.params) as { n: number }).n;
-  const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM commands ${w.sql} ${orderBy(sort, COMMAND_SORT)} ${limitOffset(page, pageSize)}`)
-    .all(...w.params) as RawRow[];
+  const total = (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM commands ${w.sql}`, w.params))!.n;
+  const rows = await db.all<RawRow>(`SELECT ${COLUMNS} FROM commands ${w.sql} ${orderBy(sort, COMMAND_SORT)} ${limitOffset(page, pageSize)}`, w.params);
   return { rows: rows.map(toRow), total };
 }

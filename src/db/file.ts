@@ -1,11 +1,15 @@
 // The database file itself, not its tables: every PRAGMA Capstan runs (connection setup, schema
 // version, facts, integrity, checkpoint) and the SQLite online backup copy. Table SQL lives in the
 // per-table modules; the policy around these (file names, audit, restore steps) in domain/backup.ts.
+// These run on the raw better-sqlite3 handle (`Raw`, sync: a pragma is not a query the async engine
+// queues); only ping and appliedSchemaVersion go through the served `Db`.
 import Database from "better-sqlite3";
-import type { Db } from "./open.js";
+import type { Db } from "./engine.js";
+
+type Raw = Database.Database;
 
 /** Connection settings, in a deliberate order. */
-export function configureConnection(db: Db): void {
+export function configureConnection(db: Raw): void {
   // Wait for a competing writer (a backup, the CLI) instead of failing at once with SQLITE_BUSY.
   db.pragma("busy_timeout = 5000");
   // WAL lets readers proceed during writes and makes commits cheap; :memory: ignores it.
@@ -20,25 +24,29 @@ export function configureConnection(db: Db): void {
  * A connection that runs no migrations (backup source, restore checks, `migrate`'s "from" version):
  * such tools must never change the file they inspect. `busyTimeoutMs` > 0 waits for other writers.
  */
-export function openExisting(path: string, busyTimeoutMs = 0): Db {
+export function openExisting(path: string, busyTimeoutMs = 0): Raw {
   const db = new Database(path, { fileMustExist: true });
   if (busyTimeoutMs > 0) db.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   return db;
 }
 
-export const schemaVersion = (db: Db): number => db.pragma("user_version", { simple: true }) as number;
+export const schemaVersion = (db: Raw): number => db.pragma("user_version", { simple: true }) as number;
 
 /** Only inside the migration transaction that brought the schema to `version`. */
-export const setSchemaVersion = (db: Db, version: number): void => {
+export const setSchemaVersion = (db: Raw, version: number): void => {
   db.pragma(`user_version = ${Math.trunc(version)}`);
 };
 
 /** The cheapest round trip through SQLite (health checks). */
-export const ping = (db: Db): void => {
-  db.prepare("SELECT 1").get();
+export const ping = async (db: Db): Promise<void> => {
+  await db.get("SELECT 1");
 };
 
-export const tableNames = (db: Db): Set<string> =>
+/** The applied schema version read through the served connection (waits for an open transaction). */
+export const appliedSchemaVersion = async (db: Db): Promise<number> =>
+  (await db.get<{ user_version: number }>("PRAGMA user_version"))?.user_version ?? 0;
+
+export const tableNames = (db: Raw): Set<string> =>
   new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));
 
 export interface DbFacts {
@@ -50,7 +58,7 @@ export interface DbFacts {
 }
 
 /** Page counts and modes; pragmas are read, never changed. */
-export function dbFacts(db: Db): DbFacts {
+export function dbFacts(db: Raw): DbFacts {
   return {
     pageCount: db.pragma("page_count", { simple: true }) as number,
     pageSize: db.pragma("page_size", { simple: true }) as number,
@@ -61,7 +69,7 @@ export function dbFacts(db: Db): DbFacts {
 }
 
 /** `PRAGMA integrity_check`: ["ok"] for a sound database, else the problems found (first 20). */
-export const integrityCheck = (db: Db): string[] =>
+export const integrityCheck = (db: Raw): string[] =>
   (db.pragma("integrity_check(20)") as { integrity_check: string }[]).map((r) => r.integrity_check);
 
 /** Folds the WAL into the main file so the file is complete on its own (before it is moved aside). */
@@ -79,7 +87,7 @@ export function checkpointFile(path: string): void {
  * (0: all in one step), then makes the copy a single self-contained file (no -wal beside it to forget
  * when copying it off the host) and checks it. Returns the page count and integrity_check's answer.
  */
-export async function copyDatabase(db: Db, dest: string, pagesPerStep: number): Promise<{ pages: number; problems: string[] }> {
+export async function copyDatabase(db: Raw, dest: string, pagesPerStep: number): Promise<{ pages: number; problems: string[] }> {
   const step = pagesPerStep > 0 ? pagesPerStep : ALL_PAGES;
   const progress = await db.backup(dest, { progress: () => step });
   const copy = new Database(dest);

@@ -1,8 +1,7 @@
 // Read-only aggregates for /metrics, the admin metrics JSON and diagnostics.
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 
-const sql = statements({
+const sql = {
   // row counts of the main tables
   totals: `SELECT (SELECT COUNT(*) FROM agents) AS agents,
                   (SELECT COUNT(*) FROM capsule_services) AS capsule_services,
@@ -16,7 +15,7 @@ const sql = statements({
   finishedSince: `SELECT id, type, status, created_at, started_at, completed_at FROM commands
                   WHERE completed_at IS NOT NULL AND (completed_at > ? OR (completed_at = ? AND id > ?))
                   ORDER BY completed_at, id LIMIT ?`,
-});
+};
 
 export interface Totals {
   agents: number;
@@ -27,16 +26,16 @@ export interface Totals {
   registrationTokens: number;
 }
 
-export function tableTotals(db: Db): Totals {
-  const r = sql(db).totals.get() as Record<string, number>;
+export async function tableTotals(db: Db): Promise<Totals> {
+  const r = (await db.get<Record<string, number>>(sql.totals))!;
   return {
     agents: r.agents!, capsuleServices: r.capsule_services!, commands: r.commands!, auditEvents: r.audit_events!,
     users: r.users!, registrationTokens: r.registration_tokens!,
   };
 }
 
-export const commandsByStatusType = (db: Db): { status: string; type: string; n: number }[] =>
-  sql(db).commandsByStatusType.all() as { status: string; type: string; n: number }[];
+export const commandsByStatusType = async (db: Db): Promise<{ status: string; type: string; n: number }[]> =>
+  await db.all<{ status: string; type: string; n: number }>(sql.commandsByStatusType);
 
 export interface FinishedCommand {
   id: string;
@@ -47,9 +46,9 @@ export interface FinishedCommand {
   completedAt: string;
 }
 
-export function commandsFinishedSince(db: Db, after: { completedAt: string; id: string }, limit: number): FinishedCommand[] {
-  const rows = sql(db).finishedSince.all(after.completedAt, after.completedAt, after.id, limit) as {
+export async function commandsFinishedSince(db: Db, after: { completedAt: string; id: string }, limit: number): Promise<FinishedCommand[]> {
+  const rows = await db.all<{
     id: string; type: string; status: string; created_at: string; started_at: string | null; completed_at: string;
-  }[];
+  }>(sql.finishedSince, [after.completedAt, after.completedAt, after.id, limit]);
   return rows.map((r) => ({ id: r.id, type: r.type, status: r.status, createdAt: r.created_at, startedAt: r.started_at, completedAt: r.completed_at }));
 }

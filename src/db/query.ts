@@ -1,10 +1,12 @@
 // Helpers for list queries: WHERE clauses from typed filters and ORDER BY from a whitelist only.
+import type { SqlParam } from "./engine.js";
+
 export class Where {
   readonly clauses: string[] = [];
-  readonly params: unknown[] = [];
+  readonly params: SqlParam[] = [];
 
   /** column = ? or column IN (?, ?) for a repeated filter (values OR, filters AND). */
-  anyOf(column: string, values: readonly unknown[] | undefined): this {
+  anyOf(column: string, values: readonly SqlParam[] | undefined): this {
     if (!values || values.length === 0) return this;
     this.clauses.push(values.length === 1 ? `${column} = ?` : `${column} IN (${values.map(() => "?").join(", ")})`);
     this.params.push(...values);
@@ -12,7 +14,7 @@ export class Where {
   }
 
   /** A raw clause with bound parameters (the clause text itself must be a literal in code). */
-  add(clause: string, ...params: unknown[]): this {
+  add(clause: string, ...params: SqlParam[]): this {
     this.clauses.push(clause);
     this.params.push(...params);
     return this;

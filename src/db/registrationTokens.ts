@@ -1,6 +1,5 @@
 // registration_tokens: enrolment tokens (hash only). ACTIVE past expires_at reads as EXPIRED before the sweep writes it.
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, type SortKey } from "./query.js";
 import type { TokenStatus } from "../vocabulary.js";
 
@@ -18,7 +17,7 @@ export const REGISTRATION_TOKEN_SORT: Record<string, string> = { createdAt: "cre
 /** Effective status as SQL; one bound parameter: now (ISO). */
 export const effectiveTokenStatusSql = `CASE WHEN status = 'ACTIVE' AND expires_at IS NOT NULL AND expires_at <= ? THEN 'EXPIRED' ELSE status END`;
 
-const sql = statements({
+const sql = {
   // by id
   get: `SELECT ${COLUMNS} FROM registration_tokens WHERE id = ?`,
   // registration lookup by the hash of the presented raw token
@@ -35,7 +34,7 @@ const sql = statements({
   expiredActive: `SELECT ${COLUMNS} FROM registration_tokens WHERE status = 'ACTIVE' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
   // sweep write
   expire: `UPDATE registration_tokens SET status = 'EXPIRED', updated_at = ? WHERE id = ? AND status = 'ACTIVE' AND expires_at <= ?`,
-});
+};
 
 type Raw = {
   id: string; name: string; status: TokenStatus; max_uses: number; use_count: number; agent_code: string | null;
@@ -49,47 +48,45 @@ const toRow = (r: Raw): RegistrationTokenRow => ({
   createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
-export function getRegistrationToken(db: Db, id: string): RegistrationTokenRow | undefined {
-  const r = sql(db).get.get(id) as Raw | undefined;
+export async function getRegistrationToken(db: Db, id: string): Promise<RegistrationTokenRow | undefined> {
+  const r = await db.get<Raw>(sql.get, [id]);
   return r && toRow(r);
 }
 
-export function getRegistrationTokenByHash(db: Db, hash: string): RegistrationTokenRow | undefined {
-  const r = sql(db).byHash.get(hash) as Raw | undefined;
+export async function getRegistrationTokenByHash(db: Db, hash: string): Promise<RegistrationTokenRow | undefined> {
+  const r = await db.get<Raw>(sql.byHash, [hash]);
   return r && toRow(r);
 }
 
-export function insertRegistrationToken(db: Db, t: RegistrationTokenRow, hash: string): void {
-  sql(db).insert.run(t.id, t.name, t.status, t.maxUses, t.useCount, t.agentCode, t.expiresAt, t.usedAt, t.revokedAt,
-    t.createdByUserId, t.createdAt, t.updatedAt, hash);
+export async function insertRegistrationToken(db: Db, t: RegistrationTokenRow, hash: string): Promise<void> {
+  await db.run(sql.insert, [t.id, t.name, t.status, t.maxUses, t.useCount, t.agentCode, t.expiresAt, t.usedAt, t.revokedAt,
+    t.createdByUserId, t.createdAt, t.updatedAt, hash]);
 }
 
 /** Consumes one use; false when the token is no longer usable (used up, revoked or expired meanwhile). */
-export const consumeRegistrationToken = (db: Db, id: string, nowIso: string): boolean =>
-  sql(db).consume.run(nowIso, nowIso, id, nowIso).changes === 1;
+export const consumeRegistrationToken = async (db: Db, id: string, nowIso: string): Promise<boolean> =>
+  (await db.run(sql.consume, [nowIso, nowIso, id, nowIso])).changes === 1;
 
-export const revokeRegistrationToken = (db: Db, id: string, nowIso: string): boolean =>
-  sql(db).revoke.run(nowIso, nowIso, id).changes === 1;
+export const revokeRegistrationToken = async (db: Db, id: string, nowIso: string): Promise<boolean> =>
+  (await db.run(sql.revoke, [nowIso, nowIso, id])).changes === 1;
 
-export const listExpiredActiveTokens = (db: Db, nowIso: string, limit: number): RegistrationTokenRow[] =>
-  (sql(db).expiredActive.all(nowIso, limit) as Raw[]).map(toRow);
+export const listExpiredActiveTokens = async (db: Db, nowIso: string, limit: number): Promise<RegistrationTokenRow[]> =>
+  (await db.all<Raw>(sql.expiredActive, [nowIso, limit])).map(toRow);
 
-export const expireRegistrationToken = (db: Db, id: string, nowIso: string): boolean =>
-  sql(db).expire.run(nowIso, id, nowIso).changes === 1;
+export const expireRegistrationToken = async (db: Db, id: string, nowIso: string): Promise<boolean> =>
+  (await db.run(sql.expire, [nowIso, id, nowIso])).changes === 1;
 
 export interface RegistrationTokenFilter {
   status?: string[] | undefined;
 }
 
 /** Lists tokens; the status filter applies to the effective status. */
-export function listRegistrationTokens(
+export async function listRegistrationTokens(
   db: Db, f: RegistrationTokenFilter, nowIso: string, sort: SortKey[], page: number, pageSize: number,
-): { rows: RegistrationTokenRow[]; total: number } {
+): Promise<{ rows: RegistrationTokenRow[]; total: number }> {
   const w = new Where();
   if (f.status?.length) w.add(`(${effectiveTokenStatusSql}) IN (${f.status.map(() => "?").join(", ")})`, nowIso, ...f.status);
-  const total = (db.prepare(`SELECT COUNT(*) AS n FROM registration_tokens ${w.sql}`).get(...w.params) as { n: number }).n;
-  const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM registration_tokens ${w.sql} ${orderBy(sort, REGISTRATION_TOKEN_SORT)} ${limitOffset(page, pageSize)}`)
-    .all(...w.params) as Raw[];
+  const total = (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM registration_tokens ${w.sql}`, w.params))!.n;
+  const rows = await db.all<Raw>(`SELECT ${COLUMNS} FROM registration_tokens ${w.sql} ${orderBy(sort, REGISTRATION_TOKEN_SORT)} ${limitOffset(page, pageSize)}`, w.params);
   return { rows: rows.map(toRow), total };
 }

@@ -1,7 +1,6 @@
 // health_reports, config_items, action_definitions: what a service reports about itself.
 // Configs and actions are replaced as a set per report but keep their ids while their key/name stays.
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 import { parseJson, toBool } from "./query.js";
 import type { DangerLevel, HealthStatus } from "../vocabulary.js";
 
@@ -27,7 +26,7 @@ const ACTION_COLUMNS = `id, service_id, name, label, description, danger_level, 
 const CONFIG_COLUMNS = `id, service_id, key, label, type, source, editable, sensitive, value_preview, default_value, secret_ref`;
 const HEALTH_COLUMNS = `id, service_id, agent_id, status, message, details_json, reported_at`;
 
-const sql = statements({
+const sql = {
   // one action by service and name (prepare/execute)
   action: `SELECT ${ACTION_COLUMNS} FROM action_definitions WHERE service_id = ? AND name = ?`,
   // the action set in reported order
@@ -56,7 +55,7 @@ const sql = statements({
   upsertHealth: `INSERT INTO health_reports (${HEALTH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (service_id) DO UPDATE SET agent_id = excluded.agent_id, status = excluded.status,
                  message = excluded.message, details_json = excluded.details_json, reported_at = excluded.reported_at`,
-});
+};
 
 type RawAction = {
   id: string; service_id: string; name: string; label: string; description: string | null; danger_level: DangerLevel;
@@ -85,41 +84,39 @@ const toHealth = (r: RawHealth): HealthRow => ({
   details: parseJson<Record<string, unknown> | null>(r.details_json, null), reportedAt: r.reported_at,
 });
 
-export function getActionDefinition(db: Db, serviceId: string, name: string): ActionRow | undefined {
-  const r = sql(db).action.get(serviceId, name) as RawAction | undefined;
+export async function getActionDefinition(db: Db, serviceId: string, name: string): Promise<ActionRow | undefined> {
+  const r = await db.get<RawAction>(sql.action, [serviceId, name]);
   return r && toAction(r);
 }
 
-export const listActionDefinitions = (db: Db, serviceId: string): ActionRow[] => (sql(db).actions.all(serviceId) as RawAction[]).map(toAction);
-export const listConfigItems = (db: Db, serviceId: string): ConfigRow[] => (sql(db).configs.all(serviceId) as RawConfig[]).map(toConfig);
+export const listActionDefinitions = async (db: Db, serviceId: string): Promise<ActionRow[]> => (await db.all<RawAction>(sql.actions, [serviceId])).map(toAction);
+export const listConfigItems = async (db: Db, serviceId: string): Promise<ConfigRow[]> => (await db.all<RawConfig>(sql.configs, [serviceId])).map(toConfig);
 
-export function getHealthReport(db: Db, serviceId: string): HealthRow | undefined {
-  const r = sql(db).health.get(serviceId) as RawHealth | undefined;
+export async function getHealthReport(db: Db, serviceId: string): Promise<HealthRow | undefined> {
+  const r = await db.get<RawHealth>(sql.health, [serviceId]);
   return r && toHealth(r);
 }
 
 /** Replaces the action set: upserts in order (ids kept by name), deletes the ones not reported. */
-export function replaceActionDefinitions(db: Db, serviceId: string, actions: ActionRow[]): void {
-  const s = sql(db);
+export async function replaceActionDefinitions(db: Db, serviceId: string, actions: ActionRow[]): Promise<void> {
   const keep = new Set(actions.map((a) => a.name));
-  for (const old of listActionDefinitions(db, serviceId)) if (!keep.has(old.name)) s.deleteAction.run(old.id);
-  actions.forEach((a, i) => {
-    s.upsertAction.run(a.id, serviceId, a.name, a.label, a.description, a.dangerLevel, a.requiresConfirmation ? 1 : 0,
-      a.enabled ? 1 : 0, a.inputSchema === null ? null : JSON.stringify(a.inputSchema), a.timeoutSeconds, i);
-  });
+  for (const old of await listActionDefinitions(db, serviceId)) if (!keep.has(old.name)) await db.run(sql.deleteAction, [old.id]);
+  for (const [i, a] of actions.entries()) {
+    await db.run(sql.upsertAction, [a.id, serviceId, a.name, a.label, a.description, a.dangerLevel, a.requiresConfirmation ? 1 : 0,
+      a.enabled ? 1 : 0, a.inputSchema === null ? null : JSON.stringify(a.inputSchema), a.timeoutSeconds, i]);
+  }
 }
 
 /** Replaces the config set: upserts in order (ids kept by key), deletes the ones not reported. */
-export function replaceConfigItems(db: Db, serviceId: string, configs: ConfigRow[]): void {
-  const s = sql(db);
+export async function replaceConfigItems(db: Db, serviceId: string, configs: ConfigRow[]): Promise<void> {
   const keep = new Set(configs.map((c) => c.key));
-  for (const old of listConfigItems(db, serviceId)) if (!keep.has(old.key)) s.deleteConfig.run(old.id);
-  configs.forEach((c, i) => {
-    s.upsertConfig.run(c.id, serviceId, c.key, c.label, c.type, c.source, c.editable ? 1 : 0, c.sensitive ? 1 : 0,
-      c.valuePreview, c.defaultValue, c.secretRef, i);
-  });
+  for (const old of await listConfigItems(db, serviceId)) if (!keep.has(old.key)) await db.run(sql.deleteConfig, [old.id]);
+  for (const [i, c] of configs.entries()) {
+    await db.run(sql.upsertConfig, [c.id, serviceId, c.key, c.label, c.type, c.source, c.editable ? 1 : 0, c.sensitive ? 1 : 0,
+      c.valuePreview, c.defaultValue, c.secretRef, i]);
+  }
 }
 
-export function upsertHealthReport(db: Db, h: HealthRow): void {
-  sql(db).upsertHealth.run(h.id, h.serviceId, h.agentId, h.status, h.message, h.details === null ? null : JSON.stringify(h.details), h.reportedAt);
+export async function upsertHealthReport(db: Db, h: HealthRow): Promise<void> {
+  await db.run(sql.upsertHealth, [h.id, h.serviceId, h.agentId, h.status, h.message, h.details === null ? null : JSON.stringify(h.details), h.reportedAt]);
 }

@@ -1,7 +1,6 @@
 // capsule_services: identity (code), owner, manifest and the denormalised latest health.
 // Health reports, configs and actions live in serviceParts.ts (imported from there).
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, parseJson, type SortKey } from "./query.js";
 import { agentContactSql } from "./agents.js";
 
@@ -40,7 +39,7 @@ export interface ServiceWrite {
   runtime: string | null; manifestJson: string; nowIso: string;
 }
 
-const sql = statements({
+const sql = {
   // by id
   get: `SELECT ${COLUMNS} FROM capsule_services s WHERE s.id = ?`,
   // report identity: code is unique per workspace
@@ -67,7 +66,7 @@ const sql = statements({
   // dashboard/metrics counts by effective status
   countByStatus: `SELECT ${effectiveServiceStatusSql} AS status, COUNT(*) AS n
                   FROM capsule_services s LEFT JOIN agents a ON a.id = s.agent_id GROUP BY 1`,
-});
+};
 
 type RawList = {
   id: string; agent_id: string | null; code: string; name: string; description: string | null; version: string | null;
@@ -83,31 +82,31 @@ const toListRow = (r: RawList): ServiceListRow => ({
 });
 const toRow = (r: Raw): ServiceRow => ({ ...toListRow(r), manifest: parseJson<Record<string, unknown>>(r.manifest_json, {}) });
 
-export function getService(db: Db, id: string): ServiceRow | undefined {
-  const r = sql(db).get.get(id) as Raw | undefined;
+export async function getService(db: Db, id: string): Promise<ServiceRow | undefined> {
+  const r = await db.get<Raw>(sql.get, [id]);
   return r && toRow(r);
 }
 
-export function getServiceByCode(db: Db, code: string): ServiceRow | undefined {
-  const r = sql(db).byCode.get(code) as Raw | undefined;
+export async function getServiceByCode(db: Db, code: string): Promise<ServiceRow | undefined> {
+  const r = await db.get<Raw>(sql.byCode, [code]);
   return r && toRow(r);
 }
 
-export const listServicesOfAgent = (db: Db, agentId: string): ServiceRow[] => (sql(db).byAgent.all(agentId) as Raw[]).map(toRow);
+export const listServicesOfAgent = async (db: Db, agentId: string): Promise<ServiceRow[]> => (await db.all<Raw>(sql.byAgent, [agentId])).map(toRow);
 
-export function insertService(db: Db, w: ServiceWrite): void {
-  sql(db).insert.run(w.id, w.agentId, w.code, w.name, w.description, w.version, w.runtime, w.manifestJson, w.nowIso, w.nowIso, w.nowIso);
+export async function insertService(db: Db, w: ServiceWrite): Promise<void> {
+  await db.run(sql.insert, [w.id, w.agentId, w.code, w.name, w.description, w.version, w.runtime, w.manifestJson, w.nowIso, w.nowIso, w.nowIso]);
 }
 
-export function updateService(db: Db, w: ServiceWrite): void {
-  sql(db).update.run(w.agentId, w.name, w.description, w.version, w.runtime, w.manifestJson, w.nowIso, w.nowIso, w.id);
+export async function updateService(db: Db, w: ServiceWrite): Promise<void> {
+  await db.run(sql.update, [w.agentId, w.name, w.description, w.version, w.runtime, w.manifestJson, w.nowIso, w.nowIso, w.id]);
 }
 
-export function setServiceHealth(db: Db, id: string, health: HealthStatus, storedStatus: ServiceStatus, nowIso: string): void {
-  sql(db).setHealth.run(health, nowIso, storedStatus, nowIso, id);
+export async function setServiceHealth(db: Db, id: string, health: HealthStatus, storedStatus: ServiceStatus, nowIso: string): Promise<void> {
+  await db.run(sql.setHealth, [health, nowIso, storedStatus, nowIso, id]);
 }
 
-export const releaseService = (db: Db, id: string, nowIso: string): boolean => sql(db).release.run(nowIso, nowIso, id).changes === 1;
+export const releaseService = async (db: Db, id: string, nowIso: string): Promise<boolean> => (await db.run(sql.release, [nowIso, nowIso, id])).changes === 1;
 
 export interface Cutoffs {
   /** Agents whose last contact is before this are past the offline threshold. */
@@ -116,16 +115,16 @@ export interface Cutoffs {
   healthStaleBefore: string;
 }
 
-export const listDriftedServices = (db: Db, c: Cutoffs, limit: number): (ServiceListRow & { effective: ServiceStatus })[] =>
-  (sql(db).drifted.all(c.offlineBefore, c.healthStaleBefore, c.offlineBefore, c.healthStaleBefore, limit) as (RawList & { effective: ServiceStatus })[])
+export const listDriftedServices = async (db: Db, c: Cutoffs, limit: number): Promise<(ServiceListRow & { effective: ServiceStatus })[]> =>
+  (await db.all<(RawList & { effective: ServiceStatus })>(sql.drifted, [c.offlineBefore, c.healthStaleBefore, c.offlineBefore, c.healthStaleBefore, limit]))
     .map((r) => ({ ...toListRow(r), effective: r.effective }));
 
-export const setServiceStoredStatus = (db: Db, id: string, from: string, to: ServiceStatus, nowIso: string): boolean =>
-  sql(db).setStored.run(to, nowIso, id, from).changes === 1;
+export const setServiceStoredStatus = async (db: Db, id: string, from: string, to: ServiceStatus, nowIso: string): Promise<boolean> =>
+  (await db.run(sql.setStored, [to, nowIso, id, from])).changes === 1;
 
-export function countServicesByStatus(db: Db, c: Cutoffs): Record<ServiceStatus, number> {
+export async function countServicesByStatus(db: Db, c: Cutoffs): Promise<Record<ServiceStatus, number>> {
   const out = Object.fromEntries(SERVICE_STATUSES.map((s) => [s, 0])) as Record<ServiceStatus, number>;
-  for (const r of sql(db).countByStatus.all(c.offlineBefore, c.healthStaleBefore) as { status: ServiceStatus; n: number }[]) out[r.status] = r.n;
+  for (const r of await db.all<{ status: ServiceStatus; n: number }>(sql.countByStatus, [c.offlineBefore, c.healthStaleBefore])) out[r.status] = r.n;
   return out;
 }
 
@@ -138,9 +137,9 @@ export interface ServiceFilter {
 }
 
 /** Lists services; `status` filters on the effective status computed in SQL. */
-export function listServices(
+export async function listServices(
   db: Db, f: ServiceFilter, c: Cutoffs, sort: SortKey[], page: number, pageSize: number,
-): { rows: ServiceListRow[]; total: number } {
+): Promise<{ rows: ServiceListRow[]; total: number }> {
   const w = new Where().anyOf("s.health_status", f.healthStatus).anyOf("s.agent_id", f.agentId).search(["s.code", "s.name"], f.q);
   // Exact capability name; manifests list plain strings or {name, ...} objects.
   if (f.capability) {
@@ -151,9 +150,7 @@ export function listServices(
     w.add(`(${effectiveServiceStatusSql}) IN (${f.status.map(() => "?").join(", ")})`, c.offlineBefore, c.healthStaleBefore, ...f.status);
   }
   const from = `FROM capsule_services s LEFT JOIN agents a ON a.id = s.agent_id ${w.sql}`;
-  const total = (db.prepare(`SELECT COUNT(*) AS n ${from}`).get(...w.params) as { n: number }).n;
-  const rows = db
-    .prepare(`SELECT ${LIST_COLUMNS} ${from} ${orderBy(sort, SERVICE_SORT, "s.id")} ${limitOffset(page, pageSize)}`)
-    .all(...w.params) as RawList[];
+  const total = (await db.get<{ n: number }>(`SELECT COUNT(*) AS n ${from}`, w.params))!.n;
+  const rows = await db.all<RawList>(`SELECT ${LIST_COLUMNS} ${from} ${orderBy(sort, SERVICE_SORT, "s.id")} ${limitOffset(page, pageSize)}`, w.params);
   return { rows: rows.map(toListRow), total };
 }

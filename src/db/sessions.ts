@@ -2,7 +2,6 @@
 import type { Role } from "../auth/roles.js";
 import type { UserStatus } from "../vocabulary.js";
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 
 export interface SessionRow {
   id: string;
@@ -22,7 +21,7 @@ export interface SessionWithUser extends SessionRow {
   userStatus: UserStatus;
 }
 
-const sql = statements({
+const sql = {
   // new session
   insert: `INSERT INTO sessions (id, token_hash, user_id, csrf_version, ip, user_agent, created_at, last_seen_at, expires_at)
            VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)`,
@@ -40,19 +39,19 @@ const sql = statements({
   deleteForUser: `DELETE FROM sessions WHERE user_id = ?`,
   // maintenance
   deleteExpired: `DELETE FROM sessions WHERE expires_at < ?`,
-});
+};
 
 type Raw = {
   id: string; token_hash: string; user_id: string; csrf_version: number; ip: string | null; user_agent: string | null;
   created_at: string; last_seen_at: string; expires_at: string; username: string; role: Role; user_status: UserStatus;
 };
 
-export function insertSession(db: Db, s: Omit<SessionRow, "csrfVersion">): void {
-  sql(db).insert.run(s.id, s.tokenHash, s.userId, s.ip, s.userAgent, s.createdAt, s.lastSeenAt, s.expiresAt);
+export async function insertSession(db: Db, s: Omit<SessionRow, "csrfVersion">): Promise<void> {
+  await db.run(sql.insert, [s.id, s.tokenHash, s.userId, s.ip, s.userAgent, s.createdAt, s.lastSeenAt, s.expiresAt]);
 }
 
-export function getSessionByHash(db: Db, hash: string): SessionWithUser | undefined {
-  const r = sql(db).byHash.get(hash) as Raw | undefined;
+export async function getSessionByHash(db: Db, hash: string): Promise<SessionWithUser | undefined> {
+  const r = await db.get<Raw>(sql.byHash, [hash]);
   return r && {
     id: r.id, tokenHash: r.token_hash, userId: r.user_id, csrfVersion: r.csrf_version, ip: r.ip, userAgent: r.user_agent,
     createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at, username: r.username, role: r.role,
@@ -60,8 +59,8 @@ export function getSessionByHash(db: Db, hash: string): SessionWithUser | undefi
   };
 }
 
-export const bumpSessionCsrf = (db: Db, id: string): void => { sql(db).bumpCsrf.run(id); };
-export const touchSession = (db: Db, id: string, nowIso: string): void => { sql(db).touch.run(nowIso, id); };
-export const deleteSession = (db: Db, id: string): void => { sql(db).delete.run(id); };
-export const deleteSessionsForUser = (db: Db, userId: string): number => sql(db).deleteForUser.run(userId).changes;
-export const deleteExpiredSessions = (db: Db, nowIso: string): number => sql(db).deleteExpired.run(nowIso).changes;
+export const bumpSessionCsrf = async (db: Db, id: string): Promise<void> => { await db.run(sql.bumpCsrf, [id]); };
+export const touchSession = async (db: Db, id: string, nowIso: string): Promise<void> => { await db.run(sql.touch, [nowIso, id]); };
+export const deleteSession = async (db: Db, id: string): Promise<void> => { await db.run(sql.delete, [id]); };
+export const deleteSessionsForUser = async (db: Db, userId: string): Promise<number> => (await db.run(sql.deleteForUser, [userId])).changes;
+export const deleteExpiredSessions = async (db: Db, nowIso: string): Promise<number> => (await db.run(sql.deleteExpired, [nowIso])).changes;

@@ -1,18 +1,17 @@
 // settings: small JSON values by key (the maintenance scheduler's last run). The only module that
 // touches the table.
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 
-const sql = statements({
+const sql = {
   // one setting by key (values are JSON text)
   get: `SELECT value, updated_at FROM settings WHERE key = ?`,
   // upsert a setting
   put: `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-});
+};
 
-export function getSetting<T>(db: Db, key: string): { value: T; updatedAt: string } | undefined {
-  const r = sql(db).get.get(key) as { value: string; updated_at: string } | undefined;
+export async function getSetting<T>(db: Db, key: string): Promise<{ value: T; updatedAt: string } | undefined> {
+  const r = await db.get<{ value: string; updated_at: string }>(sql.get, [key]);
   if (!r) return undefined;
   try {
     return { value: JSON.parse(r.value) as T, updatedAt: r.updated_at };
@@ -21,6 +20,6 @@ export function getSetting<T>(db: Db, key: string): { value: T; updatedAt: strin
   }
 }
 
-export function putSetting(db: Db, key: string, value: unknown, nowIso: string): void {
-  sql(db).put.run(key, JSON.stringify(value), nowIso);
+export async function putSetting(db: Db, key: string, value: unknown, nowIso: string): Promise<void> {
+  await db.run(sql.put, [key, JSON.stringify(value), nowIso]);
 }

@@ -2,7 +2,6 @@
 import type { Role } from "../auth/roles.js";
 import type { UserStatus } from "../vocabulary.js";
 import type { Db } from "./open.js";
-import { statements } from "./open.js";
 import { Where, limitOffset, orderBy, type SortKey } from "./query.js";
 
 export interface UserRow {
@@ -20,7 +19,7 @@ export interface UserRow {
 const COLUMNS = `id, username, display_name, role, status, password_hash, last_login_at, created_at, updated_at`;
 export const USER_SORT: Record<string, string> = { createdAt: "created_at", username: "username" };
 
-const sql = statements({
+const sql = {
   // by id
   get: `SELECT ${COLUMNS} FROM users WHERE id = ?`,
   // login lookup; usernames are unique as typed
@@ -37,7 +36,7 @@ const sql = statements({
   countActiveOwners: `SELECT COUNT(*) AS n FROM users WHERE role = 'owner' AND status = 'ACTIVE'`,
   // bootstrap: is this a fresh database?
   countAll: `SELECT COUNT(*) AS n FROM users`,
-});
+};
 
 type RawRow = {
   id: string; username: string; display_name: string | null; role: Role; status: UserRow["status"];
@@ -49,34 +48,34 @@ const toRow = (r: RawRow): UserRow => ({
   passwordHash: r.password_hash, lastLoginAt: r.last_login_at, createdAt: r.created_at, updatedAt: r.updated_at,
 });
 
-export const getUser = (db: Db, id: string): UserRow | undefined => {
-  const r = sql(db).get.get(id) as RawRow | undefined;
+export const getUser = async (db: Db, id: string): Promise<UserRow | undefined> => {
+  const r = await db.get<RawRow>(sql.get, [id]);
   return r && toRow(r);
 };
 
-export const getUserByUsername = (db: Db, username: string): UserRow | undefined => {
-  const r = sql(db).byUsername.get(username) as RawRow | undefined;
+export const getUserByUsername = async (db: Db, username: string): Promise<UserRow | undefined> => {
+  const r = await db.get<RawRow>(sql.byUsername, [username]);
   return r && toRow(r);
 };
 
-export function insertUser(db: Db, u: UserRow): void {
-  sql(db).insert.run(u.id, u.username, u.displayName, u.role, u.status, u.passwordHash, u.lastLoginAt, u.createdAt, u.updatedAt);
+export async function insertUser(db: Db, u: UserRow): Promise<void> {
+  await db.run(sql.insert, [u.id, u.username, u.displayName, u.role, u.status, u.passwordHash, u.lastLoginAt, u.createdAt, u.updatedAt]);
 }
 
-export function updateUser(db: Db, id: string, fields: Pick<UserRow, "displayName" | "role" | "status">, nowIso: string): void {
-  sql(db).update.run(fields.displayName, fields.role, fields.status, nowIso, id);
+export async function updateUser(db: Db, id: string, fields: Pick<UserRow, "displayName" | "role" | "status">, nowIso: string): Promise<void> {
+  await db.run(sql.update, [fields.displayName, fields.role, fields.status, nowIso, id]);
 }
 
-export const setUserPassword = (db: Db, id: string, hash: string, nowIso: string): void => {
-  sql(db).setPassword.run(hash, nowIso, id);
+export const setUserPassword = async (db: Db, id: string, hash: string, nowIso: string): Promise<void> => {
+  await db.run(sql.setPassword, [hash, nowIso, id]);
 };
 
-export const touchUserLogin = (db: Db, id: string, nowIso: string): void => {
-  sql(db).touchLogin.run(nowIso, id);
+export const touchUserLogin = async (db: Db, id: string, nowIso: string): Promise<void> => {
+  await db.run(sql.touchLogin, [nowIso, id]);
 };
 
-export const countActiveOwners = (db: Db): number => (sql(db).countActiveOwners.get() as { n: number }).n;
-export const countUsers = (db: Db): number => (sql(db).countAll.get() as { n: number }).n;
+export const countActiveOwners = async (db: Db): Promise<number> => (await db.get<{ n: number }>(sql.countActiveOwners))!.n;
+export const countUsers = async (db: Db): Promise<number> => (await db.get<{ n: number }>(sql.countAll))!.n;
 
 export interface UserFilter {
   role?: string[] | undefined;
@@ -84,11 +83,9 @@ export interface UserFilter {
   q?: string | undefined;
 }
 
-export function listUsers(db: Db, f: UserFilter, sort: SortKey[], page: number, pageSize: number): { rows: UserRow[]; total: number } {
+export async function listUsers(db: Db, f: UserFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: UserRow[]; total: number }> {
   const w = new Where().anyOf("role", f.role).anyOf("status", f.status).search(["username", "display_name"], f.q);
-  const total = (db.prepare(`SELECT COUNT(*) AS n FROM users ${w.sql}`).get(...w.params) as { n: number }).n;
-  const rows = db
-    .prepare(`SELECT ${COLUMNS} FROM users ${w.sql} ${orderBy(sort, USER_SORT)} ${limitOffset(page, pageSize)}`)
-    .all(...w.params) as RawRow[];
+  const total = (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM users ${w.sql}`, w.params))!.n;
+  const rows = await db.all<RawRow>(`SELECT ${COLUMNS} FROM users ${w.sql} ${orderBy(sort, USER_SORT)} ${limitOffset(page, pageSize)}`, w.params);
   return { rows: rows.map(toRow), total };
 }

@@ -29,30 +29,33 @@ export function agentToWire(app: App, a: AgentRow) {
 export type AgentWire = ReturnType<typeof agentToWire>;
 
 /** Records contact from the agent (heartbeat or poll): lastHeartbeatAt, PENDING/OFFLINE -> ONLINE, sampled audit. */
-export function touchAgent(app: App, agentId: string): void {
+export async function touchAgent(app: App, agentId: string): Promise<void> {
   const now = app.now();
   const nowIso = now.toISOString();
   const lastSample = app.runtime.heartbeatSamples.get(agentId);
   // The steady state: already ONLINE and no audit sample due, so only the timestamp moves (coalesced).
-  if (lastSample !== undefined && now.getTime() - lastSample < HEARTBEAT_AUDIT_WINDOW_MS && getAgent(app.db, agentId)?.status === "ONLINE") {
+  if (lastSample !== undefined && now.getTime() - lastSample < HEARTBEAT_AUDIT_WINDOW_MS && (await getAgent(app.db, agentId))?.status === "ONLINE") {
     bufferContact(app, agentId, nowIso);
     return;
   }
-  app.db.transaction(() => {
-    const before = getAgent(app.db, agentId);
-    if (!before) return;
-    const wentOnline = recordAgentContact(app.db, agentId, nowIso);
-    dropBufferedContact(app, agentId);
+  const found = await app.db.transaction(async () => {
+    const before = await getAgent(app.db, agentId);
+    if (!before) return false;
+    const wentOnline = await recordAgentContact(app.db, agentId, nowIso);
     // One sample per window keeps the trail small; a transition shows in the sample's metadata when they coincide.
     const windowStart = new Date(now.getTime() - HEARTBEAT_AUDIT_WINDOW_MS).toISOString();
-    // Claimed or not, a sample exists within the window now: remember it so the next contacts take the fast path.
-    app.runtime.heartbeatSamples.set(agentId, now.getTime());
-    if (!claimHeartbeatAudit(app.db, agentId, nowIso, windowStart)) return;
-    writeAudit(app, {
+    if (!await claimHeartbeatAudit(app.db, agentId, nowIso, windowStart)) return true;
+    await writeAudit(app, {
       actor: { type: "AGENT", id: agentId }, action: "agent.heartbeat.received", target: { type: "Agent", id: agentId },
       metadata: wentOnline ? { previousStatus: before.status, status: "ONLINE" } : { status: before.status },
     });
-  })();
+    return true;
+  });
+  // Process memory changes only once the transaction committed (a rolled-back or retried one leaves none).
+  if (!found) return;
+  dropBufferedContact(app, agentId);
+  // Claimed or not, a sample exists within the window now: remember it so the next contacts take the fast path.
+  app.runtime.heartbeatSamples.set(agentId, now.getTime());
 }
 
 /** Effective status: usable for new commands? (not DISABLED/REVOKED and not OFFLINE by threshold) */
@@ -67,22 +70,22 @@ export const agentIntervals = (app: App) => ({
 });
 
 /** Heartbeat: contact plus optional health; health without serviceId goes to the agent's only service. */
-export function heartbeat(app: App, agentId: string, body: { serviceId?: string | undefined; health?: HealthInput | undefined }) {
+export async function heartbeat(app: App, agentId: string, body: { serviceId?: string | undefined; health?: HealthInput | undefined }) {
   app.runtime.counters.heartbeatsReceived++;
   // The common heartbeat carries nothing but contact: one transaction instead of a nested savepoint.
   if (body.serviceId === undefined && !body.health) {
-    touchAgent(app, agentId);
+    await touchAgent(app, agentId);
     return agentIntervals(app);
   }
-  app.db.transaction(() => {
+  await app.db.transaction(async () => {
     let serviceId = body.serviceId;
     if (serviceId !== undefined) {
-      const s = getService(app.db, serviceId);
+      const s = await getService(app.db, serviceId);
       if (!s || s.agentId !== agentId) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such service for this agent");
     }
     if (body.health) {
       if (serviceId === undefined) {
-        const own = listServicesOfAgent(app.db, agentId);
+        const own = await listServicesOfAgent(app.db, agentId);
         if (own.length !== 1) {
           throw new AppError("VALIDATION_FAILED", `health without serviceId needs exactly one service; this agent has ${own.length}`, {
             issues: [{ path: "serviceId", message: "required when the agent does not have exactly one service" }],
@@ -90,22 +93,22 @@ export function heartbeat(app: App, agentId: string, body: { serviceId?: string 
         }
         serviceId = own[0]!.id;
       }
-      recordHealth(app, agentId, serviceId, body.health);
+      await recordHealth(app, agentId, serviceId, body.health);
     }
-    touchAgent(app, agentId);
-  })();
+    await touchAgent(app, agentId);
+  });
   return agentIntervals(app);
 }
 
-export function listAgentsPage(
+export async function listAgentsPage(
   app: App, f: AgentFilter, sort: SortKey[], page: number, pageSize: number,
-): { rows: AgentWire[]; pagination: Pagination } {
-  const { rows, total } = listAgents(app.db, f, cutoffs(app).offlineBefore, sort, page, pageSize);
+): Promise<{ rows: AgentWire[]; pagination: Pagination }> {
+  const { rows, total } = await listAgents(app.db, f, cutoffs(app).offlineBefore, sort, page, pageSize);
   return { rows: rows.map((a) => agentToWire(app, a)), pagination: { page, pageSize, total } };
 }
 
-export function requireAgentRow(app: App, id: string): AgentRow {
-  const a = getAgent(app.db, id);
+export async function requireAgentRow(app: App, id: string): Promise<AgentRow> {
+  const a = await getAgent(app.db, id);
   if (!a) throw new AppError("AGENT_NOT_FOUND", "no such agent");
   return a;
 }
@@ -129,11 +132,11 @@ export function allowedAgentTransitions(status: AgentStatus): AgentTransition[] 
 }
 
 /** Operator transitions. A no-op (already in that state) answers the agent unchanged and writes no audit. */
-export function changeAgentState(app: App, actor: Actor, id: string, op: AgentTransition, requestId?: string): AgentRow {
+export async function changeAgentState(app: App, actor: Actor, id: string, op: AgentTransition, requestId?: string): Promise<AgentRow> {
   // a route that passes a URL segment straight through must not reach the "enable" branch below
   if (!TRANSITIONS.has(op)) throw new AppError("NOT_FOUND", `no agent operation ${String(op).slice(0, 40)}`);
-  return app.db.transaction(() => {
-    const a = requireAgentRow(app, id);
+  return await app.db.transaction(async () => {
+    const a = await requireAgentRow(app, id);
     const nowIso = app.now().toISOString();
     if (!allowedAgentTransitions(a.status).includes(op)) {
       // only re-enrolment brings a revoked agent back; anything else not allowed is already done
@@ -141,30 +144,30 @@ export function changeAgentState(app: App, actor: Actor, id: string, op: AgentTr
       return a;
     }
     const next: AgentStatus = op === "revoke" ? "REVOKED" : op === "disable" ? "DISABLED" : resumedStatus(app, a);
-    setAgentStatus(app.db, id, next, nowIso);
-    const revokedCount = op === "revoke" ? revokeAgentTokens(app.db, id, nowIso) : undefined;
-    writeAudit(app, {
+    await setAgentStatus(app.db, id, next, nowIso);
+    const revokedCount = op === "revoke" ? await revokeAgentTokens(app.db, id, nowIso) : undefined;
+    await writeAudit(app, {
       actor, action: `agent.${op}d`, target: { type: "Agent", id }, requestId,
       metadata: { code: a.code, previousStatus: a.status, status: next, ...(revokedCount !== undefined ? { revokedCount } : {}) },
     });
-    return getAgent(app.db, id)!;
-  })();
+    return (await getAgent(app.db, id))!;
+  });
 }
 
 /** Maintenance: stored ONLINE/PENDING agents past the offline threshold become OFFLINE. Returns how many. The runner flushes buffered contacts first. */
-export function markOfflineAgents(app: App, limit: number): number {
+export async function markOfflineAgents(app: App, limit: number): Promise<number> {
   const cutoff = cutoffs(app).offlineBefore;
   const nowIso = app.now().toISOString();
   let n = 0;
-  for (const a of listAgentsPastCutoff(app.db, cutoff, limit)) {
-    app.db.transaction(() => {
-      if (!markAgentOffline(app.db, a.id, cutoff, nowIso)) return;
+  for (const a of await listAgentsPastCutoff(app.db, cutoff, limit)) {
+    await app.db.transaction(async () => {
+      if (!await markAgentOffline(app.db, a.id, cutoff, nowIso)) return;
       n++;
-      writeAudit(app, {
+      await writeAudit(app, {
         actor: { type: "SYSTEM", id: null }, action: "system.agent.offline", target: { type: "Agent", id: a.id },
         metadata: { code: a.code, previousStatus: a.status, lastHeartbeatAt: a.lastHeartbeatAt, thresholdSeconds: app.config.agentOfflineThresholdSeconds },
       });
-    })();
+    });
   }
   return n;
 }

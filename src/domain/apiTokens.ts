@@ -18,34 +18,34 @@ export const apiTokenToWire = (t: ApiTokenWithUser, now: Date) => ({
   revokedAt: t.revokedAt,
 });
 
-export function createApiToken(
+export async function createApiToken(
   app: App, actor: Actor, userId: string, input: { name: string; expiresInSeconds?: number | undefined }, requestId?: string,
 ) {
-  const user = getUser(app.db, userId);
+  const user = await getUser(app.db, userId);
   if (!user) throw new AppError("USER_NOT_FOUND", "no such user");
   const now = app.now();
   const rawToken = newSecret("capstan_pat_");
   const id = newId("apt", now.getTime());
   const expiresAt = input.expiresInSeconds ? new Date(now.getTime() + input.expiresInSeconds * 1000).toISOString() : null;
-  app.db.transaction(() => {
-    insertApiToken(app.db, { id, userId, name: input.name, tokenHash: sha256Hex(rawToken), createdAt: now.toISOString(), expiresAt });
-    writeAudit(app, { actor, action: "api_token.created", target: { type: "ApiToken", id }, metadata: { name: input.name, userId }, requestId });
-  })();
+  await app.db.transaction(async () => {
+    await insertApiToken(app.db, { id, userId, name: input.name, tokenHash: sha256Hex(rawToken), createdAt: now.toISOString(), expiresAt });
+    await writeAudit(app, { actor, action: "api_token.created", target: { type: "ApiToken", id }, metadata: { name: input.name, userId }, requestId });
+  });
   return { id, name: input.name, rawToken, createdAt: now.toISOString(), expiresAt };
 }
 
 /** The caller's tokens; an owner sees everyone's. */
-export function listVisibleApiTokens(app: App, who: AdminIdentity) {
+export async function listVisibleApiTokens(app: App, who: AdminIdentity) {
   const now = app.now();
-  return listApiTokens(app.db, who.role === "owner" ? null : who.userId).map((t) => apiTokenToWire(t, now));
+  return (await listApiTokens(app.db, who.role === "owner" ? null : who.userId)).map((t) => apiTokenToWire(t, now));
 }
 
 /** Anyone may revoke their own token; only an owner may revoke another user's. Unknown and foreign look alike (404). */
-export function revokeVisibleApiToken(app: App, who: AdminIdentity, id: string, requestId?: string): void {
-  app.db.transaction(() => {
-    const t = getApiToken(app.db, id);
+export async function revokeVisibleApiToken(app: App, who: AdminIdentity, id: string, requestId?: string): Promise<void> {
+  await app.db.transaction(async () => {
+    const t = await getApiToken(app.db, id);
     if (!t || (t.userId !== who.userId && who.role !== "owner")) throw new AppError("API_TOKEN_NOT_FOUND", "no such API token");
-    revokeApiToken(app.db, id, app.now().toISOString());
-    writeAudit(app, { actor: { type: "USER", id: who.userId }, action: "api_token.revoked", target: { type: "ApiToken", id }, metadata: { name: t.name, userId: t.userId }, requestId });
-  })();
+    await revokeApiToken(app.db, id, app.now().toISOString());
+    await writeAudit(app, { actor: { type: "USER", id: who.userId }, action: "api_token.revoked", target: { type: "ApiToken", id }, metadata: { name: t.name, userId: t.userId }, requestId });
+  });
 }

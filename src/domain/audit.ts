@@ -15,7 +15,7 @@ export interface AuditInput {
   requestId?: string | undefined;
 }
 
-export function writeAudit(app: Pick<App, "db" | "now" | "runtime">, input: AuditInput): string {
+export async function writeAudit(app: Pick<App, "db" | "now" | "runtime">, input: AuditInput): Promise<string> {
   const now = app.now();
   const id = newId("aud", now.getTime());
   const row: AuditRow = {
@@ -31,7 +31,7 @@ export function writeAudit(app: Pick<App, "db" | "now" | "runtime">, input: Audi
     metadata: input.metadata ? redact(input.metadata) : null,
     requestId: input.requestId ?? null,
   };
-  insertAuditEvent(app.db, row);
+  await insertAuditEvent(app.db, row);
   app.runtime.counters.auditEventsWritten++;
   return id;
 }

@@ -18,13 +18,13 @@ export function checkAuditFilter(f: AuditFilter): AuditFilter {
   return { ...f, from, to };
 }
 
-export function listAudit(app: App, f: AuditFilter, sort: SortKey[], page: number, pageSize: number) {
-  const { rows, total } = listAuditEvents(app.db, checkAuditFilter(f), sort, page, pageSize);
+export async function listAudit(app: App, f: AuditFilter, sort: SortKey[], page: number, pageSize: number) {
+  const { rows, total } = await listAuditEvents(app.db, checkAuditFilter(f), sort, page, pageSize);
   return { rows: rows.map(auditToWire), total };
 }
 
-export function getAudit(app: App, id: string) {
-  const row = getAuditEvent(app.db, id);
+export async function getAudit(app: App, id: string) {
+  const row = await getAuditEvent(app.db, id);
   if (!row) throw new AppError("AUDIT_EVENT_NOT_FOUND", "no such audit event");
   return auditToWire(row);
 }
@@ -33,7 +33,7 @@ export function getAudit(app: App, id: string) {
 async function* rowsOf(app: App, f: AuditFilter, desc: boolean): AsyncGenerator<AuditRow> {
   let after: { createdAt: string; id: string } | null = null;
   for (;;) {
-    const batch = auditBatch(app.db, f, desc, after, EXPORT_BATCH);
+    const batch = await auditBatch(app.db, f, desc, after, EXPORT_BATCH);
     for (const r of batch) yield r;
     if (batch.length < EXPORT_BATCH) return;
     const last = batch[batch.length - 1]!;

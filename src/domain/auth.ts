@@ -27,7 +27,7 @@ export async function login(
   let user: UserRow | undefined;
   let succeeded = false;
   try {
-    user = getUserByUsername(app.db, input.username);
+    user = await getUserByUsername(app.db, input.username);
     app.runtime.counters.loginPasswordChecks++;
     // verify against a dummy hash for unknown users so response time does not reveal which part was wrong
     const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
@@ -39,8 +39,8 @@ export async function login(
     // every failure is counted; per IP only the first few a minute get their own audit row (auth/failures.ts)
     const sample = app.runtime.authFailures.record("login", input.ip);
     if (sample.audit) {
-      app.db.transaction(() => {
-        writeAudit(app, {
+      await app.db.transaction(async () => {
+        await writeAudit(app, {
           actor: { type: "USER", id: user?.id ?? null }, action: "session.login.failed", result: "FAILURE",
           target: { type: "User", id: user?.id ?? null },
           metadata: {
@@ -49,40 +49,40 @@ export async function login(
           },
           requestId: input.requestId,
         });
-      })();
+      });
     }
     throw new AppError("LOGIN_FAILED", "username or password is wrong");
   }
   const now = app.now();
   const rawSessionId = newSecret("");
   const expiresAt = new Date(now.getTime() + app.config.sessionTtlSeconds * 1000).toISOString();
-  app.db.transaction(() => {
+  await app.db.transaction(async () => {
     const id = newId("ses");
-    insertSession(app.db, {
+    await insertSession(app.db, {
       id, tokenHash: sha256Hex(rawSessionId), userId: user.id, ip: input.ip, userAgent: input.userAgent?.slice(0, 300) ?? null,
       createdAt: now.toISOString(), lastSeenAt: now.toISOString(), expiresAt,
     });
-    touchUserLogin(app.db, user.id, now.toISOString());
-    writeAudit(app, { actor: { type: "USER", id: user.id }, action: "session.login.succeeded", target: { type: "User", id: user.id }, metadata: { ip: input.ip }, requestId: input.requestId });
-  })();
+    await touchUserLogin(app.db, user.id, now.toISOString());
+    await writeAudit(app, { actor: { type: "USER", id: user.id }, action: "session.login.succeeded", target: { type: "User", id: user.id }, metadata: { ip: input.ip }, requestId: input.requestId });
+  });
   return { user, rawSessionId, csrfToken: csrfTokenFor(rawSessionId, 1), expiresAt };
 }
 
-export function logout(app: App, who: AdminIdentity, requestId?: string): void {
+export async function logout(app: App, who: AdminIdentity, requestId?: string): Promise<void> {
   if (!who.sessionId) return;
-  app.db.transaction(() => {
-    deleteSession(app.db, who.sessionId!);
-    writeAudit(app, { actor: { type: "USER", id: who.userId }, action: "session.logout", target: { type: "User", id: who.userId }, requestId });
-  })();
+  await app.db.transaction(async () => {
+    await deleteSession(app.db, who.sessionId!);
+    await writeAudit(app, { actor: { type: "USER", id: who.userId }, action: "session.logout", target: { type: "User", id: who.userId }, requestId });
+  });
 }
 
 /** Rotates the session's CSRF token; the old one stops validating. Needs the raw cookie to derive the new one. */
-export function rotateCsrf(app: App, who: AdminIdentity, rawSessionId: string, requestId?: string): string {
+export async function rotateCsrf(app: App, who: AdminIdentity, rawSessionId: string, requestId?: string): Promise<string> {
   if (!who.sessionId || who.csrfVersion === undefined) throw new AppError("REQUEST_ERROR", "CSRF tokens belong to cookie sessions; API tokens need none");
   const version = who.csrfVersion;
-  app.db.transaction(() => {
-    bumpSessionCsrf(app.db, who.sessionId!);
-    writeAudit(app, { actor: { type: "USER", id: who.userId }, action: "session.csrf.refreshed", target: { type: "User", id: who.userId }, requestId });
-  })();
+  await app.db.transaction(async () => {
+    await bumpSessionCsrf(app.db, who.sessionId!);
+    await writeAudit(app, { actor: { type: "USER", id: who.userId }, action: "session.csrf.refreshed", target: { type: "User", id: who.userId }, requestId });
+  });
   return csrfTokenFor(rawSessionId, version + 1);
 }

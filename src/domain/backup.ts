@@ -4,8 +4,9 @@
 import { copyFileSync, createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, type ReadStream } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Actor, App } from "../context.js";
-import { checkpointFile, copyDatabase, integrityCheck, openExisting, schemaVersion, tableNames } from "../db/file.js";
-import { codeSchemaVersion, openDb, type Db } from "../db/open.js";
+import type Database from "better-sqlite3";
+import { appliedSchemaVersion, checkpointFile, copyDatabase, integrityCheck, openExisting, schemaVersion, tableNames } from "../db/file.js";
+import { codeSchemaVersion, openDb, sqliteHandle } from "../db/open.js";
 import { newId } from "../ids.js";
 import { writeAudit } from "./audit.js";
 
@@ -22,7 +23,7 @@ export const backupFileName = (now: Date): string => `capstan-${now.toISOString(
  * interleave with requests); a separate connection copies in a single step so concurrent writers
  * from another process cannot restart it forever.
  */
-export async function backupTo(db: Db, dest: string, sameConnection: boolean): Promise<{ bytes: number; pages: number }> {
+export async function backupTo(db: Database.Database, dest: string, sameConnection: boolean): Promise<{ bytes: number; pages: number }> {
   mkdirSync(dirname(dest), { recursive: true });
   const partial = `${dest}.partial`;
   rmSync(partial, { force: true });
@@ -43,10 +44,10 @@ export async function createSnapshot(app: App, actor: Actor, requestId?: string)
   const fileName = backupFileName(now);
   // unique temp name: two owners may download at the same second
   const path = join(app.config.dataDir, "backups", `.download-${newId("aud").slice(4)}.db`);
-  const { bytes, pages } = await backupTo(app.db, path, true);
-  app.db.transaction(() => {
-    writeAudit(app, { actor, action: "backup.sqlite.created", target: { type: "Backup", id: fileName }, metadata: { fileName, bytes, pages, via: "api" }, requestId });
-  })();
+  const { bytes, pages } = await backupTo(sqliteHandle(app.db), path, true);
+  await app.db.transaction(async () => {
+    await writeAudit(app, { actor, action: "backup.sqlite.created", target: { type: "Backup", id: fileName }, metadata: { fileName, bytes, pages, via: "api" }, requestId });
+  });
   return { path, fileName, bytes };
 }
 
@@ -70,9 +71,9 @@ export interface BackupCheck {
 }
 
 /** Opens a candidate file and checks it is a sound Capstan database this code can run. */
-export function verifyDatabaseFile(path: string): BackupCheck {
+export async function verifyDatabaseFile(path: string): Promise<BackupCheck> {
   if (!existsSync(path)) throw new BackupError(`${path}: no such file`);
-  let db: Db;
+  let db: Database.Database;
   try {
     db = openExisting(path);
   } catch (err) {
@@ -103,13 +104,13 @@ export function verifyDatabaseFile(path: string): BackupCheck {
  * Replaces the database at `target` with a verified copy of `source`. The caller has made sure no
  * server uses `target`. The previous database is kept beside it as `<name>.before-restore-<time>`.
  */
-export function restoreDatabase(source: string, target: string, now: Date): { previous: string | null; schemaVersion: number } {
+export async function restoreDatabase(source: string, target: string, now: Date): Promise<{ previous: string | null; schemaVersion: number }> {
   const staging = `${target}.restoring`;
   rmSync(staging, { force: true });
   copyFileSync(source, staging); // verify the copy we will use, not the original that could still change
   let previous: string | null = null;
   try {
-    verifyDatabaseFile(staging);
+    await verifyDatabaseFile(staging);
     if (existsSync(target)) {
       // fold the WAL into the main file so the kept copy is complete on its own
       checkpointFile(target);
@@ -123,8 +124,8 @@ export function restoreDatabase(source: string, target: string, now: Date): { pr
     throw err;
   }
   // apply newer migrations now, so a problem shows here and not at the next start
-  const db = openDb(target);
-  const version = schemaVersion(db);
-  db.close();
+  const db = await openDb(target);
+  const version = await appliedSchemaVersion(db);
+  await db.close();
   return { previous: previous && basename(previous), schemaVersion: version };
 }

@@ -14,7 +14,7 @@ export function bufferContact(app: App, agentId: string, nowIso: string): void {
   const rt = app.runtime;
   rt.contacts.set(agentId, nowIso);
   if (!rt.contactTimer) {
-    rt.contactTimer = setTimeout(() => flushContacts(app), FLUSH_AFTER_MS);
+    rt.contactTimer = setTimeout(() => void flushContacts(app), FLUSH_AFTER_MS); // flushContacts logs its own failures
     rt.contactTimer.unref();
   }
 }
@@ -24,7 +24,7 @@ export const dropBufferedContact = (app: App, agentId: string): void => {
   app.runtime.contacts.delete(agentId);
 };
 
-export function flushContacts(app: App): void {
+export async function flushContacts(app: App): Promise<void> {
   const rt = app.runtime;
   if (rt.contactTimer) {
     clearTimeout(rt.contactTimer);
@@ -34,7 +34,7 @@ export function flushContacts(app: App): void {
   const batch = [...rt.contacts];
   rt.contacts.clear();
   try {
-    writeContacts(app.db, batch);
+    await writeContacts(app.db, batch);
   } catch (err) {
     // keep what could not be written for the next flush rather than losing it (e.g. SQLITE_BUSY)
     for (const [id, iso] of batch) if (!rt.contacts.has(id)) rt.contacts.set(id, iso);

@@ -10,10 +10,10 @@ import { statusCounts } from "./metrics.js";
 const RECENT = 10;
 const NEWEST_FIRST = [{ field: "createdAt", desc: true }];
 
-export function dashboardSummary(app: App) {
-  const counts = statusCounts(app);
-  const recentCommands = listCommandsWire(app, { type: ["ACTION_EXECUTE"] }, NEWEST_FIRST, 1, RECENT).data;
-  const recentAudit = recentAuditEvents(app.db, RECENT).map(auditToWire);
+export async function dashboardSummary(app: App) {
+  const counts = await statusCounts(app);
+  const recentCommands = (await listCommandsWire(app, { type: ["ACTION_EXECUTE"] }, NEWEST_FIRST, 1, RECENT)).data;
+  const recentAudit = (await recentAuditEvents(app.db, RECENT)).map(auditToWire);
   return { agentCounts: counts.agents, serviceCounts: counts.capsuleServices, commandCounts: counts.commands, recentCommands, recentAuditEvents: recentAudit };
 }
 
@@ -26,7 +26,7 @@ export interface HourPoint {
 }
 
 /** 24 hourly buckets ending with the current hour; missing hours are zero. */
-export function last24Hours(app: App): HourPoint[] {
+export async function last24Hours(app: App): Promise<HourPoint[]> {
   const now = app.now();
   const end = new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000);
   const start = new Date(end.getTime() - 23 * 3_600_000);
@@ -35,13 +35,13 @@ export function last24Hours(app: App): HourPoint[] {
     const hour = new Date(start.getTime() + i * 3_600_000).toISOString().slice(0, 13);
     points.set(hour, { hour, succeeded: 0, failed: 0, agents: 0 });
   }
-  for (const r of commandOutcomesByHour(app.db, start.toISOString())) {
+  for (const r of await commandOutcomesByHour(app.db, start.toISOString())) {
     const p = points.get(r.hour);
     if (!p) continue;
     if (r.status === "SUCCEEDED") p.succeeded += r.n;
     else if (r.status !== "CANCELLED") p.failed += r.n; // FAILED and EXPIRED are both failures to the operator
   }
-  for (const r of activeAgentsByHour(app.db, start.toISOString())) {
+  for (const r of await activeAgentsByHour(app.db, start.toISOString())) {
     const p = points.get(r.hour);
     if (p) p.agents = r.n;
   }

@@ -6,23 +6,46 @@ export class CommandHub {
   private readonly agentWaiters = new Map<string, Set<Waiter>>();
   private readonly commandWaiters = new Map<string, Set<Waiter>>();
   private closed = false;
+  /**
+   * Notifications so far. A caller reads this before the database work that might make waiting
+   * unnecessary and passes it to wait*(): with async database calls a notification can land between
+   * that work and registering the waiter, and must not be missed (the wait then returns at once).
+   */
+  private agentNotes = 0;
+  private commandNotes = 0;
+
+  get agentNotifications(): number {
+    return this.agentNotes;
+  }
+
+  get commandNotifications(): number {
+    return this.commandNotes;
+  }
 
   /** Wake every long poll of this agent (a command was created or became claimable). */
   notifyAgent(agentId: string): void {
+    this.agentNotes++;
     this.wake(this.agentWaiters, agentId);
   }
 
   /** Wake everyone waiting for this command to reach a terminal state. */
   notifyCommand(commandId: string): void {
+    this.commandNotes++;
     this.wake(this.commandWaiters, commandId);
   }
 
-  /** Resolves true when woken, false on timeout, abort or shutdown. */
-  waitForAgent(agentId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  /**
+   * Resolves true when woken, false on timeout, abort or shutdown. With `since` (agentNotifications
+   * read earlier), resolves true at once if any agent was notified since: the caller re-checks.
+   */
+  waitForAgent(agentId: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<boolean> {
+    if (since !== undefined && since !== this.agentNotes && !this.closed) return Promise.resolve(true);
     return this.wait(this.agentWaiters, agentId, timeoutMs, signal);
   }
 
-  waitForCommand(commandId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  /** As waitForAgent, with `since` read from commandNotifications. */
+  waitForCommand(commandId: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<boolean> {
+    if (since !== undefined && since !== this.commandNotes && !this.closed) return Promise.resolve(true);
     return this.wait(this.commandWaiters, commandId, timeoutMs, signal);
   }
 

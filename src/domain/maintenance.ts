@@ -38,7 +38,7 @@ export interface MaintenanceResult {
 /** A task changes at most `limit` rows per call and returns how many it changed. */
 export interface MaintenanceTask {
   name: string;
-  run: (app: App, limit: number) => number;
+  run: (app: App, limit: number) => Promise<number>;
 }
 
 const retentionCutoff = (app: App): string | undefined =>
@@ -54,24 +54,24 @@ const TASKS: MaintenanceTask[] = [
   { name: "registrationTokensExpired", run: expireRegistrationTokens },
   {
     name: "auditEventsDeleted",
-    run: (app, limit) => {
+    run: async (app, limit) => {
       const cutoff = retentionCutoff(app);
-      return cutoff ? deleteAuditEventsBefore(app.db, cutoff, limit) : 0;
+      return cutoff ? await deleteAuditEventsBefore(app.db, cutoff, limit) : 0;
     },
   },
   {
     name: "commandLogsDeleted",
-    run: (app, limit) => {
+    run: async (app, limit) => {
       const cutoff = retentionCutoff(app);
-      return cutoff ? pruneCommandLogsBefore(app.db, cutoff, limit) : 0;
+      return cutoff ? await pruneCommandLogsBefore(app.db, cutoff, limit) : 0;
     },
   },
   // bus events are part of the audit trail of what the bus did: same retention
   {
     name: "busEventsDeleted",
-    run: (app, limit) => {
+    run: async (app, limit) => {
       const cutoff = retentionCutoff(app);
-      return cutoff ? deleteBusEventsBefore(app.db, cutoff, limit) : 0;
+      return cutoff ? await deleteBusEventsBefore(app.db, cutoff, limit) : 0;
     },
   },
   // sessions are few (one per login) and indexed by expiry: one statement is bounded enough
@@ -91,8 +91,8 @@ async function runOnce(app: App, trigger: MaintenanceTrigger, budgetMs: number):
     try {
       for (;;) {
         // the sweeps' one read barrier: a buffered contact counts before an agent or service is judged silent
-        flushContacts(app);
-        const n = task.run(app, MAINTENANCE_BATCH);
+        await flushContacts(app);
+        const n = await task.run(app, MAINTENANCE_BATCH);
         changes[task.name] += n;
         if (n < MAINTENANCE_BATCH) break;
         if (performance.now() - t0 > budgetMs) {
@@ -113,16 +113,16 @@ async function runOnce(app: App, trigger: MaintenanceTrigger, budgetMs: number):
     durationMs: Math.round(performance.now() - t0), changes, complete, errors,
   };
   const total = Object.values(changes).reduce((a, b) => a + b, 0);
-  app.db.transaction(() => {
-    putSetting(app.db, LAST_RUN_KEY, result, finished.toISOString());
+  await app.db.transaction(async () => {
+    await putSetting(app.db, LAST_RUN_KEY, result, finished.toISOString());
     // a run that found nothing to do is not worth an audit row every 30 seconds
     if (total > 0 || errors.length > 0) {
-      writeAudit(app, {
+      await writeAudit(app, {
         actor: { type: "SYSTEM", id: null }, action: "maintenance.run", target: { type: "Workspace", id: null },
         result: errors.length ? "FAILURE" : "SUCCESS", metadata: { trigger, changes, complete, errors: errors.length },
       });
     }
-  })();
+  });
   if (total > 0) app.log.info("maintenance changed state", { trigger, ...changes });
   return result;
 }
@@ -137,13 +137,13 @@ export function runMaintenance(app: App, trigger: MaintenanceTrigger = "manual",
 
 /** An operator's "run now": audited as maintenance.triggered, then a normal run. */
 export async function triggerMaintenance(app: App, actor: Actor, requestId?: string): Promise<MaintenanceResult> {
-  app.db.transaction(() => {
-    writeAudit(app, { actor, action: "maintenance.triggered", target: { type: "Workspace", id: null }, requestId });
-  })();
+  await app.db.transaction(async () => {
+    await writeAudit(app, { actor, action: "maintenance.triggered", target: { type: "Workspace", id: null }, requestId });
+  });
   return runMaintenance(app, "manual");
 }
 
-export const lastMaintenanceRun = (app: App): MaintenanceResult | null => getSetting<MaintenanceResult>(app.db, LAST_RUN_KEY)?.value ?? null;
+export const lastMaintenanceRun = async (app: App): Promise<MaintenanceResult | null> => (await getSetting<MaintenanceResult>(app.db, LAST_RUN_KEY))?.value ?? null;
 
 /**
  * Runs maintenance once now and then every `maintenanceIntervalSeconds` (0: only this once), as a
@@ -155,7 +155,7 @@ export function startMaintenance(app: App): { stop: () => Promise<void> } {
   const intervalMs = app.config.maintenanceIntervalSeconds * 1000;
   const tick = (trigger: MaintenanceTrigger) => {
     if (state.stopped) return;
-    runMaintenance(app, trigger)
+    void runMaintenance(app, trigger)
       .catch((err: unknown) => {
         app.log.error("maintenance run failed", { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
         return undefined;

@@ -7,7 +7,7 @@ import { dbFacts } from "../db/file.js";
 import { countAgentsByStatus } from "../db/agents.js";
 import { commandsByStatusType, tableTotals } from "../db/metrics.js";
 import { countServicesByStatus } from "../db/services.js";
-import { codeSchemaVersion, migrationFiles } from "../db/open.js";
+import { codeSchemaVersion, migrationFiles, sqliteHandle } from "../db/open.js";
 import { lastMaintenanceRun } from "./maintenance.js";
 import { redact } from "./redact.js";
 import { cutoffs } from "./status.js";
@@ -18,26 +18,26 @@ import { AGENT_STATUSES, COMMAND_STATUSES, SERVICE_STATUSES } from "../vocabular
 const complete = (keys: readonly string[], counts: Record<string, number>): Record<string, number> =>
   Object.fromEntries([...keys, ...Object.keys(counts).filter((k) => !keys.includes(k))].map((k) => [k, counts[k] ?? 0]));
 
-export function statusCounts(app: App) {
+export async function statusCounts(app: App) {
   const c = cutoffs(app);
-  const commandRows = commandsByStatusType(app.db);
+  const commandRows = await commandsByStatusType(app.db);
   const commands: Record<string, number> = {};
   for (const r of commandRows) commands[r.status] = (commands[r.status] ?? 0) + r.n;
   return {
-    agents: complete(AGENT_STATUSES, countAgentsByStatus(app.db, c.offlineBefore)),
-    capsuleServices: complete(SERVICE_STATUSES, countServicesByStatus(app.db, c)),
+    agents: complete(AGENT_STATUSES, await countAgentsByStatus(app.db, c.offlineBefore)),
+    capsuleServices: complete(SERVICE_STATUSES, await countServicesByStatus(app.db, c)),
     commands: complete(COMMAND_STATUSES, commands),
     commandsByStatusType: commandRows,
   };
 }
 
 /** GET /api/admin/metrics: reference AdminMetrics {totals, byStatus, operational}. */
-export function adminMetrics(app: App) {
-  const counts = statusCounts(app);
-  const audit = countAuditActions(app.db);
+export async function adminMetrics(app: App) {
+  const counts = await statusCounts(app);
+  const audit = await countAuditActions(app.db);
   const c = app.runtime.counters;
   return {
-    totals: tableTotals(app.db),
+    totals: await tableTotals(app.db),
     byStatus: { agents: counts.agents, capsuleServices: counts.capsuleServices, commands: counts.commands },
     operational: {
       agentCommandPolls: c.agentCommandPolls,
@@ -67,14 +67,15 @@ const fileSize = (path: string): number => {
 
 /** Database size on disk: the main file's pages plus the WAL not yet checkpointed. */
 export function databaseSize(app: App): { sizeBytes: number; walBytes: number } {
-  const f = dbFacts(app.db);
-  return { sizeBytes: f.pageCount * f.pageSize, walBytes: app.db.memory ? 0 : fileSize(`${app.db.name}-wal`) };
+  const raw = sqliteHandle(app.db);
+  const f = dbFacts(raw);
+  return { sizeBytes: f.pageCount * f.pageSize, walBytes: raw.memory ? 0 : fileSize(`${raw.name}-wal`) };
 }
 
 /** GET /api/admin/diagnostics: runtime, memory, config without secrets, maintenance, database, migrations. */
-export function diagnostics(app: App) {
+export async function diagnostics(app: App) {
   const now = app.now();
-  const facts = dbFacts(app.db);
+  const facts = dbFacts(sqliteHandle(app.db));
   const { adminPassword: _secret, ...config } = app.config;
   const applied = facts.userVersion;
   return {
@@ -87,8 +88,8 @@ export function diagnostics(app: App) {
     memory: process.memoryUsage(),
     // adminPassword is dropped outright; redact() is the second net for anything secret-looking
     config: redact(config),
-    maintenance: { intervalSeconds: app.config.maintenanceIntervalSeconds, lastRun: lastMaintenanceRun(app) },
-    database: { path: app.db.name, ...facts, ...databaseSize(app) },
+    maintenance: { intervalSeconds: app.config.maintenanceIntervalSeconds, lastRun: await lastMaintenanceRun(app) },
+    database: { path: sqliteHandle(app.db).name, ...facts, ...databaseSize(app) },
     migrations: {
       databaseVersion: applied,
       codeVersion: codeSchemaVersion(),

@@ -19,10 +19,10 @@ export interface Names {
 
 const distinct = (ids: Ids | undefined): string[] => [...new Set([...(ids ?? [])].filter((x): x is string => !!x))];
 
-export function lookupNames(app: App, refs: NameRefs): Names {
-  const users = usernamesOf(app.db, distinct(refs.users));
-  const agents = agentCodesOf(app.db, distinct(refs.agents));
-  const services = serviceNamesOf(app.db, distinct(refs.services));
+export async function lookupNames(app: App, refs: NameRefs): Promise<Names> {
+  const users = await usernamesOf(app.db, distinct(refs.users));
+  const agents = await agentCodesOf(app.db, distinct(refs.agents));
+  const services = await serviceNamesOf(app.db, distinct(refs.services));
   return {
     user: (id) => (id ? (users.get(id) ?? null) : null),
     agent: (id) => (id ? (agents.get(id) ?? null) : null),

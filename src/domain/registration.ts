@@ -22,7 +22,7 @@ export interface RegisterResult {
 }
 
 /** `ip` is the client's: failures are limited per IP (auth/failures.ts) so a token guesser cannot flood the audit log. */
-export function registerAgent(app: App, input: RegisterAgentInput, requestId: string | undefined, ip: string): RegisterResult {
+export async function registerAgent(app: App, input: RegisterAgentInput, requestId: string | undefined, ip: string): Promise<RegisterResult> {
   const failures = app.runtime.authFailures;
   const wait = failures.retryAfterSeconds("registration", ip, REGISTRATION_FAILURES_PER_MINUTE);
   if (wait > 0) {
@@ -31,32 +31,32 @@ export function registerAgent(app: App, input: RegisterAgentInput, requestId: st
   }
   let tokenId: string | null = null;
   try {
-    return app.db.transaction(() => register(app, input, requestId, (id) => (tokenId = id)))();
+    return await app.db.transaction(async () => register(app, input, requestId, (id) => (tokenId = id)));
   } catch (err) {
     if (err instanceof AppError) {
       // The transaction rolled back; the refusal is recorded on its own (the first few a minute per IP).
       const sample = failures.record("registration", ip);
       if (sample.audit) {
-        app.db.transaction(() => {
-          writeAudit(app, {
+        await app.db.transaction(async () => {
+          await writeAudit(app, {
             actor: { type: "AGENT", id: null }, action: "agent.registered", result: "FAILURE", requestId,
             target: { type: "RegistrationToken", id: tokenId }, message: err.message,
             metadata: { errorCode: err.code, agentCode: input.agent.code, ip, ...(sample.suppressed ? { suppressed: sample.suppressed } : {}) },
           });
-        })();
+        });
       }
     }
     throw err;
   }
 }
 
-function register(app: App, input: RegisterAgentInput, requestId: string | undefined, seenToken: (id: string) => void): RegisterResult {
+async function register(app: App, input: RegisterAgentInput, requestId: string | undefined, seenToken: (id: string) => void): Promise<RegisterResult> {
   const db = app.db;
   const now = app.now();
   const nowIso = now.toISOString();
   const code = input.agent.code;
 
-  const t = getRegistrationTokenByHash(db, sha256Hex(input.registrationToken));
+  const t = await getRegistrationTokenByHash(db, sha256Hex(input.registrationToken));
   if (!t) throw new AppError("REGISTRATION_TOKEN_INVALID", "registration token is not known");
   seenToken(t.id);
   const status = effectiveTokenStatus(app, t);
@@ -66,12 +66,12 @@ function register(app: App, input: RegisterAgentInput, requestId: string | undef
   if (t.agentCode !== null && t.agentCode !== code) {
     throw new AppError("REGISTRATION_TOKEN_INVALID", "registration token is bound to another agent code");
   }
-  const existing = getAgentByCode(db, code);
+  const existing = await getAgentByCode(db, code);
   // Only a token bound to this code may take over an existing agent: no hijacking by any token holder.
   if (existing && t.agentCode === null) {
     throw new AppError("AGENT_CODE_TAKEN", `agent code ${code} is already registered; re-enrol it with a token bound to this code`);
   }
-  if (!consumeRegistrationToken(db, t.id, nowIso)) throw new AppError("REGISTRATION_TOKEN_USED", "registration token was already used");
+  if (!await consumeRegistrationToken(db, t.id, nowIso)) throw new AppError("REGISTRATION_TOKEN_USED", "registration token was already used");
 
   const a = input.agent;
   const facts: AgentFacts = {
@@ -82,42 +82,42 @@ function register(app: App, input: RegisterAgentInput, requestId: string | undef
   const agentActor = { type: "AGENT" as const, id: agentId };
   let rotated = 0;
   if (existing) {
-    rotated = revokeAgentTokens(db, agentId, nowIso);
+    rotated = await revokeAgentTokens(db, agentId, nowIso);
     // Re-enrolment replaces a lost token; it does not lift an operator's DISABLED.
-    reenrolAgent(db, agentId, facts, existing.status === "DISABLED" ? "DISABLED" : "PENDING", nowIso);
+    await reenrolAgent(db, agentId, facts, existing.status === "DISABLED" ? "DISABLED" : "PENDING", nowIso);
   } else {
-    insertAgent(db, { id: agentId, code, ...facts, status: "PENDING", lastHeartbeatAt: null, registeredAt: nowIso, createdAt: nowIso, updatedAt: nowIso });
+    await insertAgent(db, { id: agentId, code, ...facts, status: "PENDING", lastHeartbeatAt: null, registeredAt: nowIso, createdAt: nowIso, updatedAt: nowIso });
   }
 
   const agentToken = newSecret("opstage_agent_");
   const agentTokenId = newId("atk", now.getTime());
-  insertAgentToken(db, agentTokenId, agentId, sha256Hex(agentToken), nowIso);
+  await insertAgentToken(db, agentTokenId, agentId, sha256Hex(agentToken), nowIso);
 
-  writeAudit(app, {
+  await writeAudit(app, {
     actor: agentActor, action: "registration_token.consumed", target: { type: "RegistrationToken", id: t.id }, requestId,
     metadata: { agentCode: code, useCount: t.useCount + 1, maxUses: t.maxUses, bound: t.agentCode !== null },
   });
-  writeAudit(app, {
+  await writeAudit(app, {
     actor: agentActor, action: "agent.registered", target: { type: "Agent", id: agentId }, requestId,
     metadata: { code, reEnrolled: Boolean(existing), previousStatus: existing?.status ?? null, version: facts.version, hostname: facts.hostname, enrolledWith: t.id },
   });
-  writeAudit(app, {
+  await writeAudit(app, {
     actor: { type: "SYSTEM", id: null }, action: "agent_token.issued", target: { type: "AgentToken", id: agentTokenId }, requestId,
     metadata: { agentId },
   });
   if (existing) {
-    writeAudit(app, {
+    await writeAudit(app, {
       actor: agentActor, action: "agent.token.rotated", target: { type: "Agent", id: agentId }, requestId,
       metadata: { revokedCount: rotated, issued: agentTokenId },
     });
   }
   if (existing?.status === "REVOKED") {
-    writeAudit(app, {
+    await writeAudit(app, {
       actor: agentActor, action: "agent.reinstated", target: { type: "Agent", id: agentId }, requestId,
       message: "a revoked agent was re-enrolled with a bound registration token", metadata: { code, enrolledWith: t.id },
     });
   }
 
-  const services = input.service ? reportServicesTx(app, agentId, [input.service], requestId) : undefined;
+  const services = input.service ? await reportServicesTx(app, agentId, [input.service], requestId) : undefined;
   return { agentId, agentToken, ...agentIntervals(app), ...(services ? { services } : {}) };
 }

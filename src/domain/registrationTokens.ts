@@ -24,9 +24,9 @@ export function registrationTokenToWire(app: Pick<App, "now">, t: RegistrationTo
 }
 export type RegistrationTokenWire = ReturnType<typeof registrationTokenToWire>;
 
-export function createRegistrationToken(
+export async function createRegistrationToken(
   app: App, actor: Actor, input: CreateRegistrationTokenInput, requestId?: string,
-): RegistrationTokenWire & { rawToken: string } {
+): Promise<RegistrationTokenWire & { rawToken: string }> {
   const now = app.now();
   const nowIso = now.toISOString();
   const rawToken = newSecret("opstage_reg_");
@@ -36,53 +36,53 @@ export function createRegistrationToken(
     expiresAt: input.expiresInSeconds === undefined ? null : new Date(now.getTime() + input.expiresInSeconds * 1000).toISOString(),
     usedAt: null, revokedAt: null, createdByUserId: actor.type === "USER" ? actor.id : null, createdAt: nowIso, updatedAt: nowIso,
   };
-  app.db.transaction(() => {
-    insertRegistrationToken(app.db, row, sha256Hex(rawToken));
-    writeAudit(app, {
+  await app.db.transaction(async () => {
+    await insertRegistrationToken(app.db, row, sha256Hex(rawToken));
+    await writeAudit(app, {
       actor, action: "registration_token.created", target: { type: "RegistrationToken", id: row.id }, requestId,
       metadata: { name: row.name, maxUses: row.maxUses, agentCode: row.agentCode, expiresAt: row.expiresAt },
     });
-  })();
+  });
   return { ...registrationTokenToWire(app, row), rawToken };
 }
 
-export function listRegistrationTokensPage(
+export async function listRegistrationTokensPage(
   app: App, f: RegistrationTokenFilter, sort: SortKey[], page: number, pageSize: number,
-): { rows: RegistrationTokenWire[]; pagination: Pagination } {
-  const { rows, total } = listRegistrationTokens(app.db, f, app.now().toISOString(), sort, page, pageSize);
+): Promise<{ rows: RegistrationTokenWire[]; pagination: Pagination }> {
+  const { rows, total } = await listRegistrationTokens(app.db, f, app.now().toISOString(), sort, page, pageSize);
   return { rows: rows.map((t) => registrationTokenToWire(app, t)), pagination: { page, pageSize, total } };
 }
 
 /** Revokes a usable token. Revoking twice is a no-op; a used or expired token cannot be revoked (409). */
-export function revokeRegistrationTokenById(app: App, actor: Actor, id: string, requestId?: string): RegistrationTokenWire {
-  return app.db.transaction(() => {
-    const t = getRegistrationToken(app.db, id);
+export async function revokeRegistrationTokenById(app: App, actor: Actor, id: string, requestId?: string): Promise<RegistrationTokenWire> {
+  return await app.db.transaction(async () => {
+    const t = await getRegistrationToken(app.db, id);
     if (!t) throw new AppError("REGISTRATION_TOKEN_NOT_FOUND", "no such registration token");
     const status = effectiveTokenStatus(app, t);
     if (status === "REVOKED") return registrationTokenToWire(app, t);
     if (status !== "ACTIVE") throw new AppError("CONFLICT", `registration token is ${status.toLowerCase()}; nothing to revoke`, { status });
-    revokeRegistrationToken(app.db, id, app.now().toISOString());
-    writeAudit(app, {
+    await revokeRegistrationToken(app.db, id, app.now().toISOString());
+    await writeAudit(app, {
       actor, action: "registration_token.revoked", target: { type: "RegistrationToken", id }, requestId,
       metadata: { name: t.name, useCount: t.useCount },
     });
-    return registrationTokenToWire(app, getRegistrationToken(app.db, id)!);
-  })();
+    return registrationTokenToWire(app, (await getRegistrationToken(app.db, id))!);
+  });
 }
 
 /** Maintenance: ACTIVE tokens past their expiry become EXPIRED. Returns how many. */
-export function expireRegistrationTokens(app: App, limit: number): number {
+export async function expireRegistrationTokens(app: App, limit: number): Promise<number> {
   const nowIso = app.now().toISOString();
   let n = 0;
-  for (const t of listExpiredActiveTokens(app.db, nowIso, limit)) {
-    app.db.transaction(() => {
-      if (!expireRegistrationToken(app.db, t.id, nowIso)) return;
+  for (const t of await listExpiredActiveTokens(app.db, nowIso, limit)) {
+    await app.db.transaction(async () => {
+      if (!await expireRegistrationToken(app.db, t.id, nowIso)) return;
       n++;
-      writeAudit(app, {
+      await writeAudit(app, {
         actor: { type: "SYSTEM", id: null }, action: "system.registration_token.expired", target: { type: "RegistrationToken", id: t.id },
         metadata: { name: t.name, expiresAt: t.expiresAt, useCount: t.useCount },
       });
-    })();
+    });
   }
   return n;
 }

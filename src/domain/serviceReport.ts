@@ -36,18 +36,18 @@ const storedFromHealth = (h: HealthInput["status"]): ServiceStatus =>
   h === "UP" ? "HEALTHY" : h === "DEGRADED" || h === "DOWN" ? "UNHEALTHY" : "UNKNOWN";
 
 /** Stores the latest health of a service (call inside a transaction); a change of status is audited. */
-export function recordHealth(app: App, agentId: string, serviceId: string, h: HealthInput): void {
+export async function recordHealth(app: App, agentId: string, serviceId: string, h: HealthInput): Promise<void> {
   const nowIso = app.now().toISOString();
-  const before = getService(app.db, serviceId);
-  upsertHealthReport(app.db, {
+  const before = await getService(app.db, serviceId);
+  await upsertHealthReport(app.db, {
     id: newId("hlr"), serviceId, agentId, status: h.status,
     message: h.message === undefined ? null : redactString(h.message),
     details: h.details === undefined ? null : scrubSecretValues(h.details), reportedAt: nowIso,
   });
-  setServiceHealth(app.db, serviceId, h.status, storedFromHealth(h.status), nowIso);
+  await setServiceHealth(app.db, serviceId, h.status, storedFromHealth(h.status), nowIso);
   // The first health of a new service is not a transition worth a line in the trail.
   if (before?.lastHealthAt && before.healthStatus !== h.status) {
-    writeAudit(app, {
+    await writeAudit(app, {
       actor: { type: "AGENT", id: agentId }, action: "service.health.changed", target: { type: "CapsuleService", id: serviceId },
       metadata: { from: before.healthStatus, to: h.status },
     });
@@ -124,16 +124,16 @@ function checkActionSchemas(s: ReportedServiceT): void {
 }
 
 /** One reported service; call inside a transaction. */
-function reportOne(app: App, agentId: string, s: ReportedServiceT, requestId?: string): { code: string; serviceId: string } {
+async function reportOne(app: App, agentId: string, s: ReportedServiceT, requestId?: string): Promise<{ code: string; serviceId: string }> {
   checkManifest(app, s);
   checkActionSchemas(s);
   const db = app.db;
   const nowIso = app.now().toISOString();
   const actor = { type: "AGENT" as const, id: agentId };
-  const existing = getServiceByCode(db, s.code);
+  const existing = await getServiceByCode(db, s.code);
   let movedFrom: { agentId: string | null; reason: string } | undefined;
   if (existing && existing.agentId !== agentId) {
-    const owner = existing.agentId ? getAgent(db, existing.agentId) : undefined;
+    const owner = existing.agentId ? await getAgent(db, existing.agentId) : undefined;
     if (owner && owner.status !== "REVOKED" && !existing.releasedAt) {
       throw new AppError("CAPSULE_SERVICE_CODE_TAKEN", `service code ${s.code} belongs to another agent; an operator can release it`, {
         code: s.code, serviceId: existing.id,
@@ -149,44 +149,46 @@ function reportOne(app: App, agentId: string, s: ReportedServiceT, requestId?: s
     version: s.version ?? str(manifest.version), runtime: s.runtime ?? str(manifest.runtime),
     manifestJson: JSON.stringify(manifest), nowIso,
   };
-  if (existing) updateService(db, write);
-  else insertService(db, write);
+  if (existing) await updateService(db, write);
+  else await insertService(db, write);
   const target = { type: "CapsuleService", id: serviceId };
   if (movedFrom) {
-    writeAudit(app, { actor, action: "service.reassigned", target, requestId, metadata: { code: s.code, fromAgentId: movedFrom.agentId, toAgentId: agentId, reason: movedFrom.reason } });
+    await writeAudit(app, { actor, action: "service.reassigned", target, requestId, metadata: { code: s.code, fromAgentId: movedFrom.agentId, toAgentId: agentId, reason: movedFrom.reason } });
   }
   if (!existing || existing.version !== write.version) {
-    writeAudit(app, { actor, action: "service.reported", target, requestId, metadata: { code: s.code, version: write.version, previousVersion: existing?.version ?? null, created: !existing } });
+    await writeAudit(app, { actor, action: "service.reported", target, requestId, metadata: { code: s.code, version: write.version, previousVersion: existing?.version ?? null, created: !existing } });
   }
   const configs = toConfigRows(serviceId, s.configs);
-  const diff = configDiff(existing ? listConfigItems(db, serviceId) : [], configs);
-  replaceConfigItems(db, serviceId, configs);
+  const diff = configDiff(existing ? await listConfigItems(db, serviceId) : [], configs);
+  await replaceConfigItems(db, serviceId, configs);
   if (existing && diff.any) {
-    writeAudit(app, { actor, action: "service.config.changed", target, requestId, metadata: { code: s.code, added: diff.added, removed: diff.removed, changed: diff.changed } });
+    await writeAudit(app, { actor, action: "service.config.changed", target, requestId, metadata: { code: s.code, added: diff.added, removed: diff.removed, changed: diff.changed } });
   }
-  replaceActionDefinitions(db, serviceId, toActionRows(serviceId, s.actions));
-  if (s.health) recordHealth(app, agentId, serviceId, s.health);
+  await replaceActionDefinitions(db, serviceId, toActionRows(serviceId, s.actions));
+  if (s.health) await recordHealth(app, agentId, serviceId, s.health);
   return { code: s.code, serviceId };
 }
 
 /** Reports services inside the caller's transaction (registration uses this). */
-export function reportServicesTx(app: App, agentId: string, services: ReportedServiceT[], requestId?: string): { code: string; serviceId: string }[] {
-  return services.map((s) => reportOne(app, agentId, s, requestId));
+export async function reportServicesTx(app: App, agentId: string, services: ReportedServiceT[], requestId?: string): Promise<{ code: string; serviceId: string }[]> {
+  const out: { code: string; serviceId: string }[] = [];
+  for (const s of services) out.push(await reportOne(app, agentId, s, requestId)); // in order, one at a time: same transaction
+  return out;
 }
 
 /** POST /api/agents/:agentId/services/report: all services or none; a refused takeover is audited. */
-export function reportServices(app: App, agentId: string, services: ReportedServiceT[], requestId?: string): { code: string; serviceId: string }[] {
+export async function reportServices(app: App, agentId: string, services: ReportedServiceT[], requestId?: string): Promise<{ code: string; serviceId: string }[]> {
   try {
-    return app.db.transaction(() => reportServicesTx(app, agentId, services, requestId))();
+    return await app.db.transaction(async () => reportServicesTx(app, agentId, services, requestId));
   } catch (err) {
     if (err instanceof AppError && err.code === "CAPSULE_SERVICE_CODE_TAKEN") {
-      app.db.transaction(() => {
-        writeAudit(app, {
+      await app.db.transaction(async () => {
+        await writeAudit(app, {
           actor: { type: "AGENT", id: agentId }, action: "service.reported", result: "FAILURE", requestId,
           target: { type: "CapsuleService", id: (err.details?.serviceId as string | undefined) ?? null },
           metadata: { errorCode: err.code, code: err.details?.code },
         });
-      })();
+      });
     }
     throw err;
   }

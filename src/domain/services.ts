@@ -43,109 +43,111 @@ export const actionToWire = (a: ActionRow) => ({
   ...(a.timeoutSeconds !== null ? { timeoutSeconds: a.timeoutSeconds } : {}),
 });
 
-export function requireService(app: App, id: string): ServiceRow {
-  const s = getService(app.db, id);
+export async function requireService(app: App, id: string): Promise<ServiceRow> {
+  const s = await getService(app.db, id);
   if (!s) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such capsule service");
   return s;
 }
 
-const ownerOf = (app: App, s: ServiceListRow): AgentRow | undefined => (s.agentId ? getAgent(app.db, s.agentId) : undefined);
+const ownerOf = async (app: App, s: ServiceListRow): Promise<AgentRow | undefined> => (s.agentId ? await getAgent(app.db, s.agentId) : undefined);
 
-export function listServicesPage(
+export async function listServicesPage(
   app: App, f: ServiceFilter, sort: SortKey[], page: number, pageSize: number,
-): { rows: ServiceWire[]; pagination: Pagination } {
-  const { rows, total } = listServices(app.db, f, cutoffs(app), sort, page, pageSize);
+): Promise<{ rows: ServiceWire[]; pagination: Pagination }> {
+  const { rows, total } = await listServices(app.db, f, cutoffs(app), sort, page, pageSize);
   const agents = new Map<string, AgentRow | undefined>();
-  const agentOf = (s: ServiceListRow) => {
+  const agentOf = async (s: ServiceListRow) => {
     if (!s.agentId) return undefined;
-    if (!agents.has(s.agentId)) agents.set(s.agentId, getAgent(app.db, s.agentId));
+    if (!agents.has(s.agentId)) agents.set(s.agentId, await getAgent(app.db, s.agentId));
     return agents.get(s.agentId);
   };
-  return { rows: rows.map((s) => serviceToWire(app, s, agentOf(s))), pagination: { page, pageSize, total } };
+  const wire: ServiceWire[] = [];
+  for (const s of rows) wire.push(serviceToWire(app, s, await agentOf(s)));
+  return { rows: wire, pagination: { page, pageSize, total } };
 }
 
 /** The services an agent reports (agent detail page). */
-export const servicesOfAgent = (app: App, agent: AgentRow): ServiceWire[] =>
-  listServicesOfAgent(app.db, agent.id).map((s) => serviceToWire(app, s, agent));
+export const servicesOfAgent = async (app: App, agent: AgentRow): Promise<ServiceWire[]> =>
+  (await listServicesOfAgent(app.db, agent.id)).map((s) => serviceToWire(app, s, agent));
 
 /** One declared action of a service, as stored (inputSchema, danger level, confirmation). */
-export const findActionDefinition = (app: App, serviceId: string, name: string): ActionRow | undefined => getActionDefinition(app.db, serviceId, name);
+export const findActionDefinition = async (app: App, serviceId: string, name: string): Promise<ActionRow | undefined> => await getActionDefinition(app.db, serviceId, name);
 
-export function requireActionDefinition(app: App, serviceId: string, name: string): ActionRow {
-  const a = findActionDefinition(app, serviceId, name);
+export async function requireActionDefinition(app: App, serviceId: string, name: string): Promise<ActionRow> {
+  const a = await findActionDefinition(app, serviceId, name);
   if (!a) throw new AppError("ACTION_NOT_FOUND", `the service declares no action named ${name}`);
   return a;
 }
 
-export const serviceWire = (app: App, id: string): ServiceWire => {
-  const s = requireService(app, id);
-  return serviceToWire(app, s, ownerOf(app, s));
+export const serviceWire = async (app: App, id: string): Promise<ServiceWire> => {
+  const s = await requireService(app, id);
+  return serviceToWire(app, s, await ownerOf(app, s));
 };
 
-export function serviceDetail(app: App, id: string) {
-  const s = requireService(app, id);
-  const health = getHealthReport(app.db, id);
+export async function serviceDetail(app: App, id: string) {
+  const s = await requireService(app, id);
+  const health = await getHealthReport(app.db, id);
   return {
-    ...serviceToWire(app, s, ownerOf(app, s)),
+    ...serviceToWire(app, s, await ownerOf(app, s)),
     manifest: scrubSecretValues(s.manifest),
     health: health ? healthToWire(health) : null,
-    configs: listConfigItems(app.db, id).map(configToWire),
-    actions: listActionDefinitions(app.db, id).map(actionToWire),
+    configs: (await listConfigItems(app.db, id)).map(configToWire),
+    actions: (await listActionDefinitions(app.db, id)).map(actionToWire),
   };
 }
 
-export const serviceManifest = (app: App, id: string): Record<string, unknown> => scrubSecretValues(requireService(app, id).manifest);
+export const serviceManifest = async (app: App, id: string): Promise<Record<string, unknown>> => scrubSecretValues((await requireService(app, id)).manifest);
 
 /** Latest health, or null when the service never reported any. */
-export function serviceHealth(app: App, id: string) {
-  requireService(app, id);
-  const h = getHealthReport(app.db, id);
+export async function serviceHealth(app: App, id: string) {
+  await requireService(app, id);
+  const h = await getHealthReport(app.db, id);
   return h ? healthToWire(h) : null;
 }
 
-export function serviceConfigs(app: App, id: string) {
-  requireService(app, id);
-  return listConfigItems(app.db, id).map(configToWire);
+export async function serviceConfigs(app: App, id: string) {
+  await requireService(app, id);
+  return (await listConfigItems(app.db, id)).map(configToWire);
 }
 
-export function serviceActions(app: App, id: string) {
-  requireService(app, id);
-  return listActionDefinitions(app.db, id).map(actionToWire);
+export async function serviceActions(app: App, id: string) {
+  await requireService(app, id);
+  return (await listActionDefinitions(app.db, id)).map(actionToWire);
 }
 
 /** Frees the code so another agent may report it. Releasing twice is a no-op without a second audit event. */
-export function releaseServiceById(app: App, actor: Actor, id: string, requestId?: string): ServiceWire {
-  return app.db.transaction(() => {
-    const s = requireService(app, id);
-    if (releaseService(app.db, id, app.now().toISOString())) {
-      writeAudit(app, {
+export async function releaseServiceById(app: App, actor: Actor, id: string, requestId?: string): Promise<ServiceWire> {
+  return await app.db.transaction(async () => {
+    const s = await requireService(app, id);
+    if (await releaseService(app.db, id, app.now().toISOString())) {
+      await writeAudit(app, {
         actor, action: "service.released", target: { type: "CapsuleService", id }, requestId,
         metadata: { code: s.code, agentId: s.agentId },
       });
     }
     return serviceWire(app, id);
-  })();
+  });
 }
 
 /**
  * Maintenance: brings stored_status in step with the effective status. Moves into STALE are audited
  * (system.service.stale); other moves (to OFFLINE, or back after recovery) are bookkeeping only.
  */
-export function markStaleServices(app: App, limit: number): number {
+export async function markStaleServices(app: App, limit: number): Promise<number> {
   const nowIso = app.now().toISOString();
   let n = 0;
-  for (const s of listDriftedServices(app.db, cutoffs(app), limit)) {
-    app.db.transaction(() => {
-      if (!setServiceStoredStatus(app.db, s.id, s.storedStatus, s.effective, nowIso)) return;
+  for (const s of await listDriftedServices(app.db, cutoffs(app), limit)) {
+    await app.db.transaction(async () => {
+      if (!await setServiceStoredStatus(app.db, s.id, s.storedStatus, s.effective, nowIso)) return;
       n++;
       if (s.effective !== "STALE") return;
-      const agent = ownerOf(app, s);
-      writeAudit(app, {
+      const agent = await ownerOf(app, s);
+      await writeAudit(app, {
         actor: { type: "SYSTEM", id: null }, action: "system.service.stale", target: { type: "CapsuleService", id: s.id },
         message: effectiveServiceStatus(app, s, agent).reason,
         metadata: { code: s.code, previousStatus: s.storedStatus, lastHealthAt: s.lastHealthAt, agentId: s.agentId },
       });
-    })();
+    });
   }
   return n;
 }

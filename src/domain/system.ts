@@ -1,14 +1,14 @@
 // System health and version: a cheap DB probe, uptime, build facts.
 import type { App } from "../context.js";
-import { ping, schemaVersion } from "../db/file.js";
+import { appliedSchemaVersion, ping } from "../db/file.js";
 import { codeSchemaVersion } from "../db/open.js";
 import type { SystemHealthStatus } from "../vocabulary.js";
 
-export function systemHealth(app: App) {
+export async function systemHealth(app: App) {
   const t0 = performance.now();
   let dbStatus: SystemHealthStatus = "UP";
   try {
-    ping(app.db);
+    await ping(app.db);
   } catch {
     dbStatus = "DOWN";
   }
@@ -27,9 +27,9 @@ export function systemHealth(app: App) {
 
 export const systemVersion = (app: App) => ({ version: app.version, edition: "ce" as const, schemaVersion: codeSchemaVersion() });
 
-export function isReady(app: App): boolean {
+export async function isReady(app: App): Promise<boolean> {
   try {
-    return schemaVersion(app.db) === codeSchemaVersion();
+    return (await appliedSchemaVersion(app.db)) === codeSchemaVersion();
   } catch {
     return false;
   }

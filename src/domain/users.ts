@@ -21,16 +21,16 @@ export const userToWire = (u: UserRow) => ({
 
 export type UserWire = ReturnType<typeof userToWire>;
 
-export const findUser = (app: App, id: string): UserRow | undefined => getUser(app.db, id);
+export const findUser = async (app: App, id: string): Promise<UserRow | undefined> => await getUser(app.db, id);
 
-export function requireUser(app: App, id: string): UserRow {
-  const u = getUser(app.db, id);
+export async function requireUser(app: App, id: string): Promise<UserRow> {
+  const u = await getUser(app.db, id);
   if (!u) throw new AppError("USER_NOT_FOUND", "no such user");
   return u;
 }
 
-export function listUsersPage(app: App, f: UserFilter, sort: SortKey[], page: number, pageSize: number): { rows: UserWire[]; pagination: Pagination } {
-  const { rows, total } = listUsers(app.db, f, sort, page, pageSize);
+export async function listUsersPage(app: App, f: UserFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: UserWire[]; pagination: Pagination }> {
+  const { rows, total } = await listUsers(app.db, f, sort, page, pageSize);
   return { rows: rows.map(userToWire), pagination: { page, pageSize, total } };
 }
 
@@ -43,21 +43,21 @@ export async function createUser(
     id: newId("usr"), username: input.username, displayName: input.displayName ?? null, role: input.role, status: "ACTIVE",
     passwordHash, lastLoginAt: null, createdAt: nowIso, updatedAt: nowIso,
   };
-  app.db.transaction(() => {
-    if (getUserByUsername(app.db, input.username)) throw new AppError("USER_ALREADY_EXISTS", "a user with this username already exists");
-    insertUser(app.db, user);
-    writeAudit(app, { actor, action: "user.created", target: { type: "User", id: user.id }, metadata: { username: user.username, role: user.role }, requestId });
-  })();
+  await app.db.transaction(async () => {
+    if (await getUserByUsername(app.db, input.username)) throw new AppError("USER_ALREADY_EXISTS", "a user with this username already exists");
+    await insertUser(app.db, user);
+    await writeAudit(app, { actor, action: "user.created", target: { type: "User", id: user.id }, metadata: { username: user.username, role: user.role }, requestId });
+  });
   return user;
 }
 
-export function changeUser(
+export async function changeUser(
   app: App, actor: Actor, id: string,
   patch: { displayName?: string | null | undefined; role?: Role | undefined; status?: UserStatus | undefined },
   requestId?: string,
-): UserRow {
-  return app.db.transaction(() => {
-    const u = getUser(app.db, id);
+): Promise<UserRow> {
+  return await app.db.transaction(async () => {
+    const u = await getUser(app.db, id);
     if (!u) throw new AppError("USER_NOT_FOUND", "no such user");
     const next = {
       displayName: patch.displayName === undefined ? u.displayName : patch.displayName,
@@ -65,28 +65,28 @@ export function changeUser(
       status: patch.status ?? u.status,
     };
     const losesOwner = u.role === "owner" && u.status === "ACTIVE" && (next.role !== "owner" || next.status !== "ACTIVE");
-    if (losesOwner && countActiveOwners(app.db) <= 1) throw new AppError("LAST_OWNER_REQUIRED", "this is the last active owner; promote another owner first");
+    if (losesOwner && await countActiveOwners(app.db) <= 1) throw new AppError("LAST_OWNER_REQUIRED", "this is the last active owner; promote another owner first");
     const nowIso = app.now().toISOString();
-    updateUser(app.db, id, next, nowIso);
-    const ended = next.status === "DISABLED" && u.status !== "DISABLED" ? endCredentials(app, actor, id, "user.disabled", requestId) : undefined;
-    writeAudit(app, {
+    await updateUser(app.db, id, next, nowIso);
+    const ended = next.status === "DISABLED" && u.status !== "DISABLED" ? await endCredentials(app, actor, id, "user.disabled", requestId) : undefined;
+    await writeAudit(app, {
       actor, action: "user.updated", target: { type: "User", id },
       metadata: { before: { role: u.role, status: u.status }, after: { role: next.role, status: next.status }, ...ended }, requestId,
     });
-    return getUser(app.db, id)!;
-  })();
+    return (await getUser(app.db, id))!;
+  });
 }
 
 export async function resetPassword(app: App, actor: Actor, id: string, password: string, requestId?: string): Promise<UserRow> {
   const hash = await hashPassword(password);
-  return app.db.transaction(() => {
-    const u = getUser(app.db, id);
+  return await app.db.transaction(async () => {
+    const u = await getUser(app.db, id);
     if (!u) throw new AppError("USER_NOT_FOUND", "no such user");
-    setUserPassword(app.db, id, hash, app.now().toISOString());
-    const ended = endCredentials(app, actor, id, "user.password.reset", requestId);
-    writeAudit(app, { actor, action: "user.password.reset", target: { type: "User", id }, metadata: ended, requestId });
-    return getUser(app.db, id)!;
-  })();
+    await setUserPassword(app.db, id, hash, app.now().toISOString());
+    const ended = await endCredentials(app, actor, id, "user.password.reset", requestId);
+    await writeAudit(app, { actor, action: "user.password.reset", target: { type: "User", id }, metadata: ended, requestId });
+    return (await getUser(app.db, id))!;
+  });
 }
 
 /**
@@ -94,11 +94,11 @@ export async function resetPassword(app: App, actor: Actor, id: string, password
  * token (each audited as api_token.revoked); re-enabling the user later brings none of them back.
  * Call inside the change's transaction.
  */
-function endCredentials(app: App, actor: Actor, userId: string, reason: string, requestId?: string) {
-  const endedSessions = deleteSessionsForUser(app.db, userId);
-  const tokens = revokeApiTokensForUser(app.db, userId, app.now().toISOString());
+async function endCredentials(app: App, actor: Actor, userId: string, reason: string, requestId?: string) {
+  const endedSessions = await deleteSessionsForUser(app.db, userId);
+  const tokens = await revokeApiTokensForUser(app.db, userId, app.now().toISOString());
   for (const t of tokens) {
-    writeAudit(app, { actor, action: "api_token.revoked", target: { type: "ApiToken", id: t.id }, metadata: { name: t.name, userId, reason }, requestId });
+    await writeAudit(app, { actor, action: "api_token.revoked", target: { type: "ApiToken", id: t.id }, metadata: { name: t.name, userId, reason }, requestId });
   }
   return { endedSessions, revokedApiTokens: tokens.length };
 }
@@ -108,14 +108,14 @@ function endCredentials(app: App, actor: Actor, userId: string, reason: string, 
  * caller prints once. Later starts do nothing. Returns the generated password, if any.
  */
 export async function bootstrapOwner(app: App, env: { username?: string | undefined; password?: string | undefined }): Promise<{ username: string; generatedPassword?: string } | undefined> {
-  if (countUsers(app.db) > 0) return undefined;
+  if (await countUsers(app.db) > 0) return undefined;
   const username = env.username ?? "admin";
   const generated = env.password ? undefined : newSecret("").slice(-24);
   const password = env.password ?? generated!;
   const system: Actor = { type: "SYSTEM", id: null };
   await createUser(app, system, { username, password, displayName: "Owner", role: "owner" });
-  app.db.transaction(() => {
-    writeAudit(app, { actor: system, action: "system.bootstrap.completed", target: { type: "Workspace", id: null }, metadata: { username } });
-  })();
+  await app.db.transaction(async () => {
+    await writeAudit(app, { actor: system, action: "system.bootstrap.completed", target: { type: "Workspace", id: null }, metadata: { username } });
+  });
   return generated ? { username, generatedPassword: generated } : { username };
 }

@@ -47,22 +47,35 @@ export function installMetrics(app: App): Registry {
 
   new Gauge({ name: "capstan_info", help: "Capstan build information.", labelNames: ["version"], registers: [register] }).set({ version: app.version }, 1);
 
+  // One set of count queries per scrape: prom-client collects all metrics concurrently, so the three
+  // gauges share the promise of the scrape in progress instead of one gauge filling the others.
+  let counting: ReturnType<typeof statusCounts> | null = null;
+  const counts = () => (counting ??= statusCounts(app).finally(() => (counting = null)));
   const agents = new Gauge({
     name: "capstan_agents", help: "Agents by effective status.", labelNames: ["status"], registers: [register],
-    collect() {
-      const counts = statusCounts(app);
+    async collect() {
+      const c = await counts();
       agents.reset();
-      for (const [status, n] of Object.entries(counts.agents)) agents.set({ status }, n);
-      services.reset();
-      for (const [status, n] of Object.entries(counts.capsuleServices)) services.set({ status }, n);
-      commands.reset();
-      for (const status of COMMAND_STATUSES) for (const type of COMMAND_TYPES) commands.set({ status, type }, 0);
-      for (const r of counts.commandsByStatusType) commands.set({ status: r.status, type: r.type }, r.n);
+      for (const [status, n] of Object.entries(c.agents)) agents.set({ status }, n);
     },
   });
-  // filled by the agents gauge's collect: one set of queries per scrape
-  const services = new Gauge({ name: "capstan_capsule_services", help: "Capsule Services by effective status.", labelNames: ["status"], registers: [register] });
-  const commands = new Gauge({ name: "capstan_commands", help: "Commands by status and type.", labelNames: ["status", "type"], registers: [register] });
+  const services = new Gauge({
+    name: "capstan_capsule_services", help: "Capsule Services by effective status.", labelNames: ["status"], registers: [register],
+    async collect() {
+      const c = await counts();
+      services.reset();
+      for (const [status, n] of Object.entries(c.capsuleServices)) services.set({ status }, n);
+    },
+  });
+  const commands = new Gauge({
+    name: "capstan_commands", help: "Commands by status and type.", labelNames: ["status", "type"], registers: [register],
+    async collect() {
+      const c = await counts();
+      commands.reset();
+      for (const status of COMMAND_STATUSES) for (const type of COMMAND_TYPES) commands.set({ status, type }, 0);
+      for (const r of c.commandsByStatusType) commands.set({ status: r.status, type: r.type }, r.n);
+    },
+  });
 
   // Durations are observed as commands finish, found by a (completedAt, id) watermark at scrape time:
   // commands finish in several modules, and this way none of them has to know about metrics.
@@ -70,9 +83,9 @@ export function installMetrics(app: App): Registry {
   new Histogram({
     name: "capstan_command_duration_seconds", help: "Command run time, start to finish (creation to finish if never started), for commands finished since start.",
     labelNames: ["type", "status"], buckets: DURATION_BUCKETS, registers: [register],
-    collect() {
+    async collect() {
       for (;;) {
-        const rows = commandsFinishedSince(app.db, watermark, FINISHED_BATCH);
+        const rows = await commandsFinishedSince(app.db, watermark, FINISHED_BATCH);
         for (const r of rows) {
           const seconds = (Date.parse(r.completedAt) - Date.parse(r.startedAt ?? r.createdAt)) / 1000;
           if (Number.isFinite(seconds) && seconds >= 0) this.observe({ type: r.type, status: r.status }, seconds);
@@ -133,8 +146,8 @@ export function installMetrics(app: App): Registry {
   });
   new Gauge({
     name: "capstan_maintenance_last_run_timestamp_seconds", help: "When the last maintenance run finished (0: never).", registers: [register],
-    collect() {
-      const last = lastMaintenanceRun(app);
+    async collect() {
+      const last = await lastMaintenanceRun(app);
       this.set(last ? Date.parse(last.finishedAt) / 1000 : 0);
     },
   });

@@ -28,10 +28,10 @@ t.test("execute creates a PENDING command with its audit pair", async (t) => {
   t.same(c.progress, { percent: null, message: null });
   t.equal(c.cancelRequested, false);
   t.equal(validWire("Command", c), true);
-  const requested = k.audit("service.action.requested", k.serviceId);
+  const requested = await k.audit("service.action.requested", k.serviceId);
   t.equal(requested.length, 1);
   t.equal(requested[0]!.result, "SUCCESS");
-  t.equal(k.audit("command.created", c.id).length, 1);
+  t.equal((await k.audit("command.created", c.id)).length, 1);
 });
 
 t.test("execute checks in the contract's order, each refusal audited", async (t) => {
@@ -51,7 +51,7 @@ t.test("execute checks in the contract's order, each refusal audited", async (t)
     t.equal(r.status, status, name);
     t.equal(r.body.error.code, code, name);
   }
-  const refusals = k.s.db.prepare(`SELECT metadata_json FROM audit_events WHERE action = 'service.action.requested' AND result = 'FAILURE'`).all() as { metadata_json: string }[];
+  const refusals = await k.s.db.all<{ metadata_json: string }>(`SELECT metadata_json FROM audit_events WHERE action = 'service.action.requested' AND result = 'FAILURE'`);
   t.same(refusals.map((r) => JSON.parse(r.metadata_json).errorCode), [
     "CAPSULE_SERVICE_NOT_FOUND", "ACTION_NOT_FOUND", "ACTION_DISABLED", "ACTION_REQUIRES_CONFIRMATION",
     "ACTION_REQUIRES_CONFIRMATION", "ACTION_REQUIRES_CONFIRMATION", "ACTION_DISABLED",
@@ -71,13 +71,12 @@ t.test("payload validation: 422 ACTION_PAYLOAD_INVALID with every failing path",
   const tooLong = await k.execute("echo", { payload: { message: "x".repeat(101) } });
   t.same(tooLong.body.error.details.issues.map((i: { path: string }) => i.path), ["message"]);
   t.match(tooLong.body.error.message, /message: must NOT have more than 100 characters/);
-  const audited = k.audit("service.action.requested").filter((a) => a.result === "FAILURE");
+  const audited = (await k.audit("service.action.requested")).filter((a) => a.result === "FAILURE");
   t.equal(audited.length, 2);
   t.same(JSON.parse(audited[0]!.metadata_json!).issues.length, 4, "the failing paths are in the audit too");
   t.equal((await k.execute("echo", { payload: { message: "ok", mode: "loud" } })).status, 200, "format hints like textarea are tolerated");
 
-  k.s.db.prepare(`UPDATE action_definitions SET input_schema_json = ? WHERE service_id = ? AND name = 'rotateKey'`)
-    .run(JSON.stringify({ type: "object", properties: { n: { type: "no-such-type" } } }), k.serviceId);
+  await k.s.db.run(`UPDATE action_definitions SET input_schema_json = ? WHERE service_id = ? AND name = 'rotateKey'`, [JSON.stringify({ type: "object", properties: { n: { type: "no-such-type" } } }), k.serviceId]);
   const broken = await k.execute("rotateKey", { payload: { n: 1 } });
   t.equal(broken.status, 422, "a service's broken schema is a clear 4xx, never a 500");
   t.equal(broken.body.error.code, "ACTION_PAYLOAD_INVALID");
@@ -144,7 +143,7 @@ t.test("prepare: round trip with an agent loop over HTTP", async (t) => {
   t.equal(d.prepareCommand.result.success, true);
   t.equal(validWire("CommandDetail", d.prepareCommand), true);
   t.same(agent.seen, ["ACTION_PREPARE"]);
-  t.equal(k.audit("service.action.prepared", k.serviceId).length, 1);
+  t.equal((await k.audit("service.action.prepared", k.serviceId)).length, 1);
 
   const list = await k.operator.get(`/api/admin/commands?type=ACTION_PREPARE`);
   t.equal(list.body.pagination.total, 1);
@@ -159,7 +158,7 @@ t.test("prepare: an agent failure is 424 with the command id", async (t) => {
   t.equal(r.body.error.code, "ACTION_PREPARE_FAILED");
   t.equal(r.body.error.message, "state store down");
   t.match(r.body.error.details, { commandId: /^cmd_/, errorCode: "NO_STATE" });
-  t.equal(k.audit("command.prepare.failed", r.body.error.details.commandId).length, 1);
+  t.equal((await k.audit("command.prepare.failed", r.body.error.details.commandId)).length, 1);
 });
 
 t.test("prepare: no answer in time is 408 and the command is ended", async (t) => {
@@ -175,7 +174,7 @@ t.test("prepare: no answer in time is 408 and the command is ended", async (t) =
   t.equal(c.status, "EXPIRED");
   t.equal(c.errorCode, "ACTION_PREPARE_TIMEOUT");
   t.equal(k.s.app.runtime.counters.actionPrepareTimeouts, 1);
-  t.equal(k.audit("command.prepare.timeout", id).length, 1);
+  t.equal((await k.audit("command.prepare.timeout", id)).length, 1);
   t.same((await k.poll()).body.data, [], "the agent never runs the abandoned prepare");
   await sleep(10);
 });

@@ -3,6 +3,7 @@ import { readFileSync, existsSync } from "node:fs";
 import { kit, manualClock } from "../commandKit.js";
 import { dbPath, sleep } from "../helpers.js";
 import { expireCommands } from "../../src/domain/commands/expire.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 t.test("poll claims the oldest pending commands once, as RUNNING with the raw payload", async (t) => {
   const k = await kit(t);
@@ -24,9 +25,9 @@ t.test("poll claims the oldest pending commands once, as RUNNING with the raw pa
   t.ok(c.startedAt);
   t.ok(Date.parse(c.expiresAt) >= Date.parse(c.startedAt) + 360_000 - 5, "running deadline = start + 300 s + 60 s grace");
   t.same((await k.poll()).body.data, [], "a claimed command is not delivered twice");
-  t.equal(k.audit("command.dispatched").length, 2);
+  t.equal((await k.audit("command.dispatched")).length, 2);
   t.equal(k.s.app.runtime.counters.agentCommandPolls, 3);
-  const agentRow = k.s.db.prepare(`SELECT last_heartbeat_at FROM agents WHERE id = ?`).get(k.agentId) as { last_heartbeat_at: string };
+  const agentRow = (await k.s.db.get<{ last_heartbeat_at: string }>(`SELECT last_heartbeat_at FROM agents WHERE id = ?`, [k.agentId]))!;
   t.ok(agentRow.last_heartbeat_at, "a poll counts as contact");
 });
 
@@ -126,10 +127,10 @@ t.test("result: applied once, identical repeat 200, different outcome 409", asyn
   t.ok(detail.completedAt);
   t.equal(detail.result.success, true);
   t.same(detail.result.data, { echoed: "hi" });
-  t.equal(k.audit("command.completed", id).length, 1);
+  t.equal((await k.audit("command.completed", id)).length, 1);
 
   t.equal((await k.result(id, body)).status, 200, "identical repeat is idempotent");
-  t.equal(k.audit("command.completed", id).length, 1, "and not applied twice");
+  t.equal((await k.audit("command.completed", id)).length, 1, "and not applied twice");
   const other = await k.result(id, { success: false, error: { code: "X", message: "no" } });
   t.equal(other.status, 409);
   t.equal(other.body.error.code, "COMMAND_ALREADY_TERMINAL");
@@ -145,7 +146,7 @@ t.test("result: applied once, identical repeat 200, different outcome 409", asyn
   const c = (await k.operator.get(`/api/admin/commands/${coded}`)).body.data;
   t.equal(c.errorCode, "DISK_FULL");
   t.equal(c.errorMessage, "no space");
-  t.equal(k.audit("command.failed", coded)[0]!.result, "FAILURE");
+  t.equal((await k.audit("command.failed", coded))[0]!.result, "FAILURE");
   t.equal((await k.result(coded, { success: false, error: { code: "DISK_FULL" } })).status, 200, "same failure again is idempotent");
   t.equal((await k.result(coded, { success: false, error: { code: "OTHER" } })).status, 409, "another failure code is not");
 });
@@ -212,22 +213,22 @@ t.test("expired commands: not claimed, swept with a synthetic result, a late res
   t.equal(Date.parse(pending.expiresAt) - Date.parse(pending.createdAt), 30_000);
   clock.advance(31);
   t.same((await k.poll()).body.data, [], "an expired pending command is not handed out");
-  t.equal(expireCommands(k.s.app, 100), 1, "the pending one (the running one has its own deadline)");
+  t.equal(await expireCommands(k.s.app, 100), 1, "the pending one (the running one has its own deadline)");
   const p = (await k.operator.get(`/api/admin/commands/${pending.id}`)).body.data;
   t.equal(p.status, "EXPIRED");
   t.equal(p.errorCode, "COMMAND_EXPIRED");
   t.equal(p.result.success, false);
   t.equal(p.result.error.code, "COMMAND_EXPIRED");
-  t.equal(k.audit("system.command.expired", pending.id).length, 1);
-  t.equal(expireCommands(k.s.app, 100), 0, "idempotent");
+  t.equal((await k.audit("system.command.expired", pending.id)).length, 1);
+  t.equal(await expireCommands(k.s.app, 100), 0, "idempotent");
 
   clock.advance(10 + 60); // slow has timeoutSeconds 10, plus the 60 s grace
   const late = await k.result(running, { success: true });
   t.equal(late.status, 410);
   t.equal(late.body.error.code, "COMMAND_EXPIRED");
   t.equal((await k.operator.get(`/api/admin/commands/${running}`)).body.data.status, "EXPIRED");
-  t.equal(k.audit("command.result.late", running).length, 1, "the late result is recorded in audit");
-  t.equal(k.audit("system.command.expired", running).length, 1);
+  t.equal((await k.audit("command.result.late", running)).length, 1, "the late result is recorded in audit");
+  t.equal((await k.audit("system.command.expired", running)).length, 1);
   t.same((await k.progress(running, { percent: 0.9 })).body.data, { cancelRequested: true }, "progress tells the agent to stop");
   t.same((await k.progress(running2, { percent: 0.9 })).body.data, { cancelRequested: true }, "also before the sweep ran");
   t.equal((await k.operator.get(`/api/admin/commands/${running2}`)).body.data.status, "EXPIRED");
@@ -270,7 +271,7 @@ t.test("secret payload fields never reach the database, and are lost on restart"
   const polled = (await k.poll()).body.data[0];
   t.same(polled.payload, { user: "bob", password: secret, nested: { pin } }, "the agent receives the real values");
   t.equal(k.s.app.runtime.secretPayloads.size, 0, "forgotten once the agent has them");
-  k.s.db.pragma("wal_checkpoint(TRUNCATE)");
+  sqliteHandle(k.s.db).pragma("wal_checkpoint(TRUNCATE)");
   for (const f of [dbPath(k.s), `${dbPath(k.s)}-wal`]) {
     if (!existsSync(f)) continue;
     const bytes = readFileSync(f).toString("latin1");
@@ -292,7 +293,7 @@ t.test("generatedKey is stored redacted and shown once to the first admin read",
   const key = "gk_live_0123456789abcdef";
   const id = await k.running("rotateKey");
   t.equal((await k.result(id, { success: true, message: "rotated", data: { generatedKey: key, keyId: "k1" } })).status, 200);
-  k.s.db.pragma("wal_checkpoint(TRUNCATE)");
+  sqliteHandle(k.s.db).pragma("wal_checkpoint(TRUNCATE)");
   t.notOk(readFileSync(dbPath(k.s)).toString("latin1").includes(key), "the database never holds the key");
   const first = (await k.operator.get(`/api/admin/commands/${id}`)).body.data;
   t.same(first.result.data, { generatedKey: key, keyId: "k1" });

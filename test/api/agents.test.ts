@@ -204,8 +204,8 @@ t.test("admin list: effective status filter, search, sort, pagination; offline s
   t.match(offline.body.data[0].statusReason, /no heartbeat for 10\d s/);
   t.same((await viewer.get("/api/admin/agents?status=ONLINE&status=PENDING")).body.data.map((x: any) => x.code), ["beta"]);
 
-  t.equal(markOfflineAgents(s.app, 10), 1);
-  t.equal(markOfflineAgents(s.app, 10), 0, "idempotent");
+  t.equal(await markOfflineAgents(s.app, 10), 1);
+  t.equal(await markOfflineAgents(s.app, 10), 0, "idempotent");
   t.equal((await op.get(`/api/admin/agents/${a.agentId}`)).body.data.storedStatus, "OFFLINE");
   t.equal((await auditOf(s, "system.agent.offline"))[0].targetId, a.agentId);
 

@@ -26,7 +26,7 @@ t.test("audit list filters, detail and export", async (t) => {
   t.equal((await owner.get("/api/admin/audit-events?result=MAYBE")).status, 422);
 
   const { writeAudit } = await import("../../src/domain/audit.js");
-  s.app.db.transaction(() => writeAudit(s.app, { actor: { type: "SYSTEM", id: null }, action: "user.created", message: "=HYPERLINK(\"http://evil\")" }))();
+  await s.app.db.transaction(async () => writeAudit(s.app, { actor: { type: "SYSTEM", id: null }, action: "user.created", message: "=HYPERLINK(\"http://evil\")" }));
   const csv = await owner.get("/api/admin/audit-events/export?format=csv&action=user.created");
   t.equal(csv.status, 200);
   t.match(csv.headers.get("content-type"), /text\/csv/);
@@ -48,9 +48,9 @@ t.test("export streams past one batch in order without holding the database", as
   const s = await startTestServer(t);
   const owner = await s.loginAs("owner");
   const { writeAudit } = await import("../../src/domain/audit.js");
-  s.app.db.transaction(() => {
-    for (let i = 0; i < 2500; i++) writeAudit(s.app, { actor: { type: "SYSTEM", id: null }, action: "test.bulk", metadata: { i } });
-  })();
+  await s.app.db.transaction(async () => {
+    for (let i = 0; i < 2500; i++) await writeAudit(s.app, { actor: { type: "SYSTEM", id: null }, action: "test.bulk", metadata: { i } });
+  });
   const [nd, health] = await Promise.all([owner.get("/api/admin/audit-events/export?format=ndjson&action=test.bulk&sort=createdAt"), owner.get("/api/system/health")]);
   t.equal(health.status, 200);
   const rows = nd.text.trim().split("\n").map((l) => JSON.parse(l));

@@ -88,9 +88,9 @@ t.test("cancel: PENDING at once, RUNNING via progress, terminal refused, late re
   const after = (await k.operator.get(`/api/admin/commands/${running}`)).body.data;
   t.equal(after.status, "CANCELLED", "not applied");
   t.notOk("result" in after);
-  t.equal(k.audit("command.result.late", running).length, 1, "recorded in audit");
-  t.equal(k.audit("command.cancelled").filter((a) => a.result === "SUCCESS").length, 2);
-  t.equal(k.audit("command.cancelled").filter((a) => a.result === "FAILURE").length, 1, "the refused cancel is audited");
+  t.equal((await k.audit("command.result.late", running)).length, 1, "recorded in audit");
+  t.equal((await k.audit("command.cancelled")).filter((a) => a.result === "SUCCESS").length, 2);
+  t.equal((await k.audit("command.cancelled")).filter((a) => a.result === "FAILURE").length, 1, "the refused cancel is audited");
 });
 
 t.test("retry: a copy with retryOf, through every execute check", async (t) => {
@@ -101,8 +101,8 @@ t.test("retry: a copy with retryOf, through every execute check", async (t) => {
   t.equal(r.status, 200);
   t.match(r.body.data, { status: "PENDING", retryOf: first, actionName: "echo", payload: { message: "again", times: 1 } });
   t.not(r.body.data.id, first);
-  t.equal(k.audit("command.retried", first).length, 1);
-  t.equal(k.audit("command.created", r.body.data.id).length, 1);
+  t.equal((await k.audit("command.retried", first)).length, 1);
+  t.equal((await k.audit("command.created", r.body.data.id)).length, 1);
 
   const stillPending = await k.operator.post(`/api/admin/commands/${r.body.data.id}/retry`, {});
   t.equal(stillPending.status, 409);
@@ -139,7 +139,7 @@ t.test("retry: prepare commands are not retryable; a now-disabled action is refu
 
   const done = await k.running("echo", { payload: { message: "x" } });
   await k.result(done, { success: true });
-  k.s.db.prepare(`UPDATE action_definitions SET enabled = 0 WHERE service_id = ? AND name = 'echo'`).run(k.serviceId);
+  await k.s.db.run(`UPDATE action_definitions SET enabled = 0 WHERE service_id = ? AND name = 'echo'`, [k.serviceId]);
   const disabled = await k.operator.post(`/api/admin/commands/${done}/retry`, {});
   t.equal(disabled.status, 403);
   t.equal(disabled.body.error.code, "ACTION_DISABLED");

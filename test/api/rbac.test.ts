@@ -28,7 +28,7 @@ t.test("every route enforces its declared auth", async (t) => {
   const tokens: Record<string, Client> = {};
   for (const role of roles) {
     sessions[role] = await s.loginAs(role);
-    const tok = createApiToken(s.app, { type: "SYSTEM", id: null }, sessions[role]!.userId!, { name: `rbac-${role}` });
+    const tok = await createApiToken(s.app, { type: "SYSTEM", id: null }, sessions[role]!.userId!, { name: `rbac-${role}` });
     tokens[role] = s.clientWith({ token: tok.rawToken });
   }
   const agentLike = s.clientWith({ token: "opstage_agent_0000000000000000000000000000000000000000000" });

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { expireRegistrationTokens } from "../../src/domain/registrationTokens.js";
 import { dbPath, startTestServer } from "../helpers.js";
 import { reportedService } from "../fixtures.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 const register = (s: { anon: { post: (p: string, b?: unknown) => Promise<any> } }, registrationToken: string, code: string) =>
   s.anon.post("/api/agents/register", { registrationToken, agent: { code, mode: "embedded" } });
@@ -31,7 +32,7 @@ t.test("an operator creates a token; the raw value is shown once and stored only
   t.equal(defaults.body.data.name, "Default registration token");
   t.equal(defaults.body.data.expiresAt, null);
 
-  s.db.pragma("wal_checkpoint(TRUNCATE)");
+  sqliteHandle(s.db).pragma("wal_checkpoint(TRUNCATE)");
   const file = readFileSync(dbPath(s)).toString("latin1");
   t.notOk(file.includes(tok.rawToken), "raw token not in the database file");
   t.notOk(s.logs.join("\n").includes(tok.rawToken), "raw token not in the logs");
@@ -121,8 +122,8 @@ t.test("expiry: effective status at once, the sweep writes it, registration refu
   t.equal(reg.status, 401);
   t.equal(reg.body.error.code, "REGISTRATION_TOKEN_EXPIRED");
 
-  t.equal(expireRegistrationTokens(s.app, 100), 1);
-  t.equal(expireRegistrationTokens(s.app, 100), 0, "idempotent");
+  t.equal(await expireRegistrationTokens(s.app, 100), 1);
+  t.equal(await expireRegistrationTokens(s.app, 100), 0, "idempotent");
   const sweepAudit = await op.get("/api/admin/audit-events?action=system.registration_token.expired");
   t.equal(sweepAudit.body.data[0].targetId, short.id);
 

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { markStaleServices } from "../../src/domain/services.js";
 import { dbPath, startTestServer, type TestServer } from "../helpers.js";
 import { registerTestAgent, reportedService } from "../fixtures.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 const clockServer = async (t: Parameters<typeof startTestServer>[0]) => {
   const clock = { now: Date.parse("2026-05-01T12:00:00.000Z") };
@@ -80,7 +81,7 @@ t.test("report: configs and actions replaced as a set, sensitive values dropped,
   t.equal(reported.length, 2, "a new version is reported");
   t.equal(reported[0].metadata.previousVersion, "1.0.0");
 
-  s.db.pragma("wal_checkpoint(TRUNCATE)");
+  sqliteHandle(s.db).pragma("wal_checkpoint(TRUNCATE)");
   t.notOk(readFileSync(dbPath(s)).toString("latin1").includes(SECRET_PREVIEW), "sensitive values never reach the database");
 });
 
@@ -229,8 +230,8 @@ t.test("effective status: stale health, silent agent, offline agent; the sweep k
   t.equal(svc.storedStatus, "HEALTHY");
   t.same((await op.get("/api/admin/capsule-services?status=STALE")).body.data.map((x: any) => x.id), [a.serviceId]);
 
-  t.equal(markStaleServices(s.app, 100), 1);
-  t.equal(markStaleServices(s.app, 100), 0, "idempotent");
+  t.equal(await markStaleServices(s.app, 100), 1);
+  t.equal(await markStaleServices(s.app, 100), 0, "idempotent");
   t.equal((await status()).storedStatus, "STALE");
   t.equal((await auditOf(s, "system.service.stale")).length, 1);
 
@@ -244,10 +245,10 @@ t.test("effective status: stale health, silent agent, offline agent; the sweep k
   t.equal(svc.status, "STALE");
   t.match(svc.statusReason, /agent st has not sent a heartbeat for 95 s/);
   const { markOfflineAgents } = await import("../../src/domain/agents.js");
-  markOfflineAgents(s.app, 10);
+  await markOfflineAgents(s.app, 10);
   svc = await status();
   t.equal(svc.status, "OFFLINE");
   t.match(svc.statusReason, /agent st is offline/);
-  t.equal(markStaleServices(s.app, 100), 1, "stored status follows to OFFLINE");
+  t.equal(await markStaleServices(s.app, 100), 1, "stored status follows to OFFLINE");
   t.equal((await auditOf(s, "system.service.stale")).length, 1, "only moves into STALE are audited");
 });

@@ -21,8 +21,8 @@ export interface BusKit {
   publish(body: unknown, as?: { agentId: string; agent: Client }): Promise<ApiResponse>;
   createRoute(body: Record<string, unknown>): Promise<ApiResponse>;
   /** Audit rows (newest last) for an action. */
-  audit(action: string): { action: string; result: string; actor_type: string; actor_id: string | null; target_id: string | null; metadata: any }[];
-  commandCount(): number;
+  audit(action: string): Promise<{ action: string; result: string; actor_type: string; actor_id: string | null; target_id: string | null; metadata: any }[]>;
+  commandCount(): Promise<number>;
 }
 
 export async function busKit(t: Tap, env: Record<string, string> = {}): Promise<BusKit> {
@@ -36,10 +36,10 @@ export async function busKit(t: Tap, env: Record<string, string> = {}): Promise<
     target: { agentId: tgt.agentId, serviceId: tgt.serviceId, serviceCode: "mailer", agent: tgt.agent },
     publish: (body, as = k.source) => as.agent.post(`/api/agents/${as.agentId}/bus/events`, body),
     createRoute: (body) => tgt.operator.post("/api/admin/bus/routes", body),
-    audit: (action) =>
-      (s.db.prepare(`SELECT action, result, actor_type, actor_id, target_id, metadata_json FROM audit_events WHERE action = ? ORDER BY id`).all(action) as any[])
+    audit: async (action) =>
+      (await s.db.all<any>(`SELECT action, result, actor_type, actor_id, target_id, metadata_json FROM audit_events WHERE action = ? ORDER BY id`, [action]))
         .map((r) => ({ ...r, metadata: r.metadata_json ? JSON.parse(r.metadata_json) : null })),
-    commandCount: () => (s.db.prepare(`SELECT COUNT(*) AS n FROM commands`).get() as { n: number }).n,
+    commandCount: async () => (await s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM commands`))!.n,
   };
   return k;
 }

@@ -26,14 +26,14 @@ t.test("an ENABLED route turns one event into exactly one command that the targe
   const done = await k.target.agent.post(`/api/agents/${k.target.agentId}/commands/${commandIds[0]}/result`, { success: true, message: "Blue mug" });
   t.equal(done.status, 200);
   t.equal((await k.operator.get(`/api/admin/commands/${commandIds[0]}`)).body.data.status, "SUCCEEDED");
-  t.equal(k.commandCount(), 1);
+  t.equal(await k.commandCount(), 1);
 
-  const received = k.audit("bus.event.received");
+  const received = await k.audit("bus.event.received");
   t.match(received, [{ result: "SUCCESS", actor_type: "AGENT", actor_id: k.source.agentId, target_id: eventId }]);
   t.equal(received[0]!.metadata.correlationId, "order-7");
-  t.match(k.audit("bus.route.matched"), [{ actor_type: "SYSTEM", actor_id: route.body.data.id, metadata: { eventId, status: "ENABLED" } }]);
-  t.match(k.audit("bus.command.created"), [{ actor_type: "SYSTEM", actor_id: route.body.data.id, target_id: commandIds[0], metadata: { eventId } }]);
-  t.match(k.audit("command.created").at(-1), { actor_type: "SYSTEM", actor_id: route.body.data.id, metadata: { createdByType: "BUS", sourceEventId: eventId } });
+  t.match(await k.audit("bus.route.matched"), [{ actor_type: "SYSTEM", actor_id: route.body.data.id, metadata: { eventId, status: "ENABLED" } }]);
+  t.match(await k.audit("bus.command.created"), [{ actor_type: "SYSTEM", actor_id: route.body.data.id, target_id: commandIds[0], metadata: { eventId } }]);
+  t.match((await k.audit("command.created")).at(-1), { actor_type: "SYSTEM", actor_id: route.body.data.id, metadata: { createdByType: "BUS", sourceEventId: eventId } });
 
   const ev = (await k.viewer.get(`/api/admin/bus/events/${eventId}`)).body.data;
   t.match(ev, { outcome: "DISPATCHED", sourceServiceCode: "shop", agentId: k.source.agentId, commandIds, metadata: { correlationId: "order-7" } });
@@ -50,15 +50,15 @@ t.test("DRY_RUN only audits, DISABLED does nothing, no match is audited", async 
 
   const a = await k.publish({ eventType: "shop.item.created", data: { name: "Plate" } });
   t.match(a.body.data, { commandIds: [], matchedRoutes: [{ routeId: dry.body.data.id, status: "DRY_RUN", outcome: "DRY_RUN" }] });
-  t.equal(k.commandCount(), 0, "DRY_RUN creates no command");
-  t.match(k.audit("bus.route.matched"), [{ metadata: { status: "DRY_RUN", wouldRun: { actionName: "echo", payload: { message: "Plate" } } } }]);
+  t.equal(await k.commandCount(), 0, "DRY_RUN creates no command");
+  t.match(await k.audit("bus.route.matched"), [{ metadata: { status: "DRY_RUN", wouldRun: { actionName: "echo", payload: { message: "Plate" } } } }]);
 
   const b = await k.publish({ eventType: "shop.item.deleted", data: {} });
   t.same(b.body.data.matchedRoutes, [], "a DISABLED route does not match");
   const c = await k.publish({ eventType: "nobody.listens", data: {} });
   t.same(c.body.data, { eventId: c.body.data.eventId, matchedRoutes: [], commandIds: [] });
-  t.equal(k.commandCount(), 0);
-  t.same(k.audit("bus.route.unmatched").map((r) => r.target_id), [b.body.data.eventId, c.body.data.eventId], "each unmatched event is audited");
+  t.equal(await k.commandCount(), 0);
+  t.same((await k.audit("bus.route.unmatched")).map((r) => r.target_id), [b.body.data.eventId, c.body.data.eventId], "each unmatched event is audited");
 
   const outcomes = (await k.viewer.get("/api/admin/bus/events?sort=createdAt")).body.data.map((e: { outcome: string }) => e.outcome);
   t.same(outcomes, ["DRY_RUN", "UNMATCHED", "UNMATCHED"]);
@@ -85,7 +85,7 @@ t.test("a route whose command is refused records the failure; the event still su
     { routeName: "good", outcome: "COMMAND_CREATED" },
   ]);
   t.equal(res.body.data.commandIds.length, 1);
-  const failed = k.audit("bus.route.failed");
+  const failed = await k.audit("bus.route.failed");
   t.same(failed.map((f) => [f.result, f.metadata.errorCode]), [["FAILURE", "ACTION_PAYLOAD_INVALID"], ["FAILURE", "CAPSULE_SERVICE_NOT_FOUND"]]);
   t.equal((await k.viewer.get(`/api/admin/bus/events/${res.body.data.eventId}`)).body.data.outcome, "PARTIAL");
 });
@@ -100,8 +100,8 @@ t.test("loop guard: an event caused by a bus-created command is refused 422 and 
   t.equal(again.status, 422);
   t.equal(again.body.error.code, "BUS_DEPTH_EXCEEDED");
   t.match(again.body.error.details.eventId, /^bev_/);
-  t.equal(k.commandCount(), 1, "no second command");
-  t.match(k.audit("bus.event.received").at(-1), { result: "FAILURE", actor_id: k.target.agentId, metadata: { errorCode: "BUS_DEPTH_EXCEEDED", causationId: busCommand } });
+  t.equal(await k.commandCount(), 1, "no second command");
+  t.match((await k.audit("bus.event.received")).at(-1), { result: "FAILURE", actor_id: k.target.agentId, metadata: { errorCode: "BUS_DEPTH_EXCEEDED", causationId: busCommand } });
   const refused = (await k.viewer.get("/api/admin/bus/events?outcome=REFUSED")).body.data;
   t.match(refused, [{ errorCode: "BUS_DEPTH_EXCEEDED", sourceServiceCode: "mailer" }]);
   const keyed = { eventId: "loop-1", eventType: "shop.item.created", data: {}, metadata: { causationId: busCommand } };
@@ -129,7 +129,7 @@ t.test("sourceServiceCode comes from the agent's own service, never the body", a
   const other = await k.publish({ eventType: "shop.item.created", serviceCode: "mailer", data: { name: "x" } });
   t.equal(other.status, 403, "naming another agent's service is refused");
   t.equal(other.body.error.code, "CAPSULE_SERVICE_NOT_OWNED");
-  t.match(k.audit("bus.event.received").at(-1), { result: "FAILURE", actor_id: k.source.agentId, metadata: { errorCode: "CAPSULE_SERVICE_NOT_OWNED", serviceCode: "mailer" } });
+  t.match((await k.audit("bus.event.received")).at(-1), { result: "FAILURE", actor_id: k.source.agentId, metadata: { errorCode: "CAPSULE_SERVICE_NOT_OWNED", serviceCode: "mailer" } });
   const own = await k.publish({ eventType: "shop.item.created", serviceCode: "shop", data: { name: "x" } });
   t.equal(own.status, 200, "naming its own service is fine");
 
@@ -179,8 +179,8 @@ t.test("a re-sent eventId gets the first answer and creates nothing new", async 
   const second = await k.publish(body);
   t.equal(second.status, 200);
   t.same(second.body.data, first.body.data);
-  t.equal(k.commandCount(), 1);
-  t.equal(k.audit("bus.event.received").length, 1);
+  t.equal(await k.commandCount(), 1);
+  t.equal((await k.audit("bus.event.received")).length, 1);
   // ids are per agent: another agent may use the same one
   const fromTarget = await k.publish(body, k.target);
   t.not(fromTarget.body.data.eventId, first.body.data.eventId);
@@ -195,7 +195,7 @@ t.test("the per-agent rate limit answers 429 with Retry-After, audited once", as
   t.ok(Number(limited.headers.get("retry-after")) >= 1);
   t.equal((await k.publish({ eventType: "tick", data: {} })).status, 429);
   t.equal((await k.publish({ eventType: "tick", data: {} }, k.target)).status, 200, "the limit is per agent");
-  const refusals = k.audit("bus.event.received").filter((r) => r.result === "FAILURE");
+  const refusals = (await k.audit("bus.event.received")).filter((r) => r.result === "FAILURE");
   t.equal(refusals.length, 1, "only the first refusal in a window is audited");
   t.equal(refusals[0]!.metadata.errorCode, "BUS_RATE_LIMITED");
 });
@@ -213,5 +213,5 @@ t.test("with the bus off the agent endpoint is 404 and the admin API 503", async
     t.equal(r.status, 503, `${method} ${path}`);
     t.equal(r.body.error.code, "BUS_DISABLED");
   }
-  t.equal((s.db.prepare(`SELECT COUNT(*) AS n FROM bus_events`).get() as { n: number }).n, 0);
+  t.equal((await s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM bus_events`))!.n, 0);
 });

@@ -28,14 +28,14 @@ t.test("an amplifying route fails the match instead of writing megabytes", async
   t.equal(enabled.status, 200);
   const dry = await k.createRoute(echoRoute(k, { name: "amplify dry", status: "DRY_RUN", action: { targetServiceCode: "mailer", actionName: "echo", payloadTemplate: amplifying } }));
   t.equal(dry.status, 200);
-  const before = k.commandCount();
+  const before = await k.commandCount();
   const res = await k.publish({ eventType: "shop.item.created", data: { name: "n", big: field } });
   t.equal(res.status, 200, `the event is recorded: ${res.text.slice(0, 300)}`);
   t.equal(res.body.data.matchedRoutes.length, 2, "both routes matched");
   for (const m of res.body.data.matchedRoutes) t.match(m, { outcome: "FAILED", errorCode: "BUS_PAYLOAD_TOO_LARGE" }, `${m.routeName}: failed, BUS_PAYLOAD_TOO_LARGE`);
-  t.equal(k.commandCount(), before, "no command was written");
-  t.equal(k.audit("bus.route.failed").filter((a) => a.metadata.errorCode === "BUS_PAYLOAD_TOO_LARGE").length, 2, "each failure is audited");
-  const size = (k.s.db.prepare(`SELECT SUM(LENGTH(metadata_json)) AS n FROM audit_events`).get() as { n: number }).n;
+  t.equal(await k.commandCount(), before, "no command was written");
+  t.equal((await k.audit("bus.route.failed")).filter((a) => a.metadata.errorCode === "BUS_PAYLOAD_TOO_LARGE").length, 2, "each failure is audited");
+  const size = (await k.s.db.get<{ n: number }>(`SELECT SUM(LENGTH(metadata_json)) AS n FROM audit_events`))!.n;
   t.ok(size < 2_000_000, `the audit trail stays small (${size} bytes)`);
 
   const preview = await k.operator.post("/api/admin/bus/routes/preview", {

@@ -31,14 +31,14 @@ t.test("create, read, list, patch and delete a route, each audited", async (t) =
   const patched = await k.operator.req("PATCH", `/api/admin/bus/routes/${r.id}`, { status: "ENABLED", description: null, trigger: { sourceServiceCode: "shop" } });
   t.equal(patched.status, 200, patched.text);
   t.match(patched.body.data, { status: "ENABLED", description: null, trigger: { eventType: "shop.item.created", sourceServiceCode: "shop" } });
-  t.match(k.audit("bus.route.updated"), [{ actor_type: "USER", target_id: r.id, metadata: { changes: { status: { from: "DISABLED", to: "ENABLED" }, sourceServiceCode: { from: null, to: "shop" } } } }]);
+  t.match(await k.audit("bus.route.updated"), [{ actor_type: "USER", target_id: r.id, metadata: { changes: { status: { from: "DISABLED", to: "ENABLED" }, sourceServiceCode: { from: null, to: "shop" } } } }]);
 
   const deleted = await k.operator.req("DELETE", `/api/admin/bus/routes/${r.id}`);
   t.same(deleted.body, { success: true });
   t.equal((await k.viewer.get(`/api/admin/bus/routes/${r.id}`)).status, 404);
   t.equal((await k.operator.req("DELETE", `/api/admin/bus/routes/${r.id}`)).body.error.code, "BUS_ROUTE_NOT_FOUND");
-  t.same(k.audit("bus.route.created").length, 2);
-  t.match(k.audit("bus.route.deleted"), [{ target_id: r.id, metadata: { name: "Echo new items" } }]);
+  t.same((await k.audit("bus.route.created")).length, 2);
+  t.match(await k.audit("bus.route.deleted"), [{ target_id: r.id, metadata: { name: "Echo new items" } }]);
 });
 
 t.test("validation: bad bodies get 422 with issues, unknown ids 404", async (t) => {
@@ -68,7 +68,7 @@ t.test("validation: bad bodies get 422 with issues, unknown ids 404", async (t) 
   t.equal((await k.operator.req("PATCH", `/api/admin/bus/routes/${id}`, { action: { payloadTemplate: { m: "{{nope}}" } } })).status, 422);
   t.equal((await k.operator.req("PATCH", "/api/admin/bus/routes/brr_01ARZ3NDEKTSV4RRFFQ69G5FAV", { name: "x" })).status, 404);
   t.equal((await k.viewer.get("/api/admin/bus/routes/not-an-id")).status, 404);
-  t.equal(k.audit("bus.route.created").length, 1, "refused creations leave nothing behind");
+  t.equal((await k.audit("bus.route.created")).length, 1, "refused creations leave nothing behind");
 });
 
 t.test("routes to confirm-required or HIGH actions need an explicit, audited confirmation", async (t) => {
@@ -77,13 +77,13 @@ t.test("routes to confirm-required or HIGH actions need an explicit, audited con
   const refused = await k.createRoute(high);
   t.equal(refused.status, 422);
   t.equal(refused.body.error.code, "BUS_ROUTE_CONFIRMATION_REQUIRED");
-  t.match(k.audit("bus.route.updated"), [{ result: "FAILURE", metadata: { errorCode: "BUS_ROUTE_CONFIRMATION_REQUIRED" } }]);
+  t.match(await k.audit("bus.route.updated"), [{ result: "FAILURE", metadata: { errorCode: "BUS_ROUTE_CONFIRMATION_REQUIRED" } }]);
   t.equal((await k.createRoute({ ...high, status: "DRY_RUN" })).status, 200, "DRY_RUN needs no confirmation: it runs nothing");
 
   const ok = await k.createRoute({ ...high, confirmed: true });
   t.equal(ok.status, 200);
   t.match(ok.body.data, { confirmed: true, confirmedByUserId: k.operator.userId, target: { dangerLevel: "HIGH", needsConfirmation: true } });
-  t.match(k.audit("bus.route.created").at(-1), { metadata: { confirmed: true, actionName: "restart" } });
+  t.match((await k.audit("bus.route.created")).at(-1), { metadata: { confirmed: true, actionName: "restart" } });
   const fired = await k.publish({ eventType: "shop.item.created", data: {} });
   t.match(fired.body.data.matchedRoutes.at(-1), { outcome: "COMMAND_CREATED" }, "a confirmed route runs the HIGH action");
 
@@ -95,10 +95,10 @@ t.test("routes to confirm-required or HIGH actions need an explicit, audited con
   t.equal((await k.viewer.get(`/api/admin/bus/routes/${id}`)).body.data.action.actionName, "restart", "refused patch changed nothing");
   const disabled = await k.operator.req("PATCH", `/api/admin/bus/routes/${id}`, { status: "DISABLED", action: { actionName: "confirmMe" } });
   t.match(disabled.body.data, { status: "DISABLED", confirmed: false, confirmedAt: null });
-  t.match(k.audit("bus.route.updated").at(-1), { metadata: { changes: { confirmed: { from: true, to: false } } } });
+  t.match((await k.audit("bus.route.updated")).at(-1), { metadata: { changes: { confirmed: { from: true, to: false } } } });
   const reconfirmed = await k.operator.req("PATCH", `/api/admin/bus/routes/${id}`, { status: "ENABLED", confirmed: true });
   t.match(reconfirmed.body.data, { status: "ENABLED", confirmed: true });
-  t.match(k.audit("bus.route.updated").at(-1), { metadata: { confirmedBy: k.operator.userId } });
+  t.match((await k.audit("bus.route.updated")).at(-1), { metadata: { confirmedBy: k.operator.userId } });
   // renaming keeps it
   t.equal((await k.operator.req("PATCH", `/api/admin/bus/routes/${id}`, { name: "renamed" })).body.data.confirmed, true);
 
@@ -131,8 +131,8 @@ t.test("preview tests a definition against a sample event without saving or runn
   const ghost = await preview({ ...def, action: { targetServiceCode: "ghost", actionName: "x" }, sampleEvent: { eventType: "a", sourceServiceCode: "shop" } });
   t.match(ghost.body.data.problems, [{ code: "CAPSULE_SERVICE_NOT_FOUND" }]);
   t.equal((await preview({ ...def })).status, 422, "sample event required");
-  t.equal(k.commandCount(), 0);
-  t.equal((k.s.db.prepare(`SELECT COUNT(*) AS n FROM bus_routes`).get() as { n: number }).n, 0);
+  t.equal(await k.commandCount(), 0);
+  t.equal((await k.s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM bus_routes`))!.n, 0);
 });
 
 t.test("viewers read, operators manage", async (t) => {

@@ -46,7 +46,7 @@ t.test("the docs example: createItem publishes demo.item.created, the route make
   const echo = await waitTerminal(op, event.commandIds[0]);
   t.match(echo, { actionName: "echo", status: "SUCCEEDED", createdByType: "BUS", sourceEventId: event.id, payload: { message: "Blue mug" } });
   t.equal(echo.result.message, "Blue mug", "the demo ran echo with the item's name");
-  const echoes = s.db.prepare(`SELECT COUNT(*) AS n FROM commands WHERE action_name = 'echo'`).get() as { n: number };
+  const echoes = (await s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM commands WHERE action_name = 'echo'`))!;
   t.equal(echoes.n, 1);
 });
 
@@ -76,8 +76,8 @@ t.test("a handler publishing the event its route listens to does not loop", asyn
   // give a loop the chance to show itself: nothing more happens
   await new Promise((r) => setTimeout(r, 300));
   t.equal((await eventsOf(s)).length, 2);
-  const copies = s.db.prepare(`SELECT COUNT(*) AS n FROM commands WHERE action_name = 'createItem'`).get() as { n: number };
+  const copies = (await s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM commands WHERE action_name = 'createItem'`))!;
   t.equal(copies.n, 2, "the operator's command and one bus copy");
-  const refusals = s.db.prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE action = 'bus.event.received' AND result = 'FAILURE'`).get() as { n: number };
+  const refusals = (await s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM audit_events WHERE action = 'bus.event.received' AND result = 'FAILURE'`))!;
   t.equal(refusals.n, 1, "the refusal is audited");
 });

@@ -6,6 +6,7 @@ import { sha256Hex } from "../../src/ids.js";
 import { reportedService } from "../fixtures.js";
 import { startTestServer } from "../helpers.js";
 import { runCli } from "./_run.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 t.test("user create, list, reset-password", async (t) => {
   const s = await startTestServer(t);
@@ -48,7 +49,7 @@ t.test("user create, list, reset-password", async (t) => {
   const newPassword = "carol-reset-password-2";
   const reset = await runCli(["user", "reset-password", "--username", "carol", "--password-stdin", "--data-dir", dataDir], { input: newPassword });
   t.equal(reset.status, 0, reset.stderr);
-  const hash = s.db.prepare(`SELECT password_hash FROM users WHERE username = 'carol'`).pluck().get() as string;
+  const hash = sqliteHandle(s.db).prepare(`SELECT password_hash FROM users WHERE username = 'carol'`).pluck().get() as string;
   t.ok(await verifyPassword(hash, newPassword), "the new password is set");
   t.notOk(await verifyPassword(hash, password), "the old one no longer works");
   t.equal((await session.get("/api/admin/auth/me")).status, 200, "other users' sessions are untouched");
@@ -56,7 +57,7 @@ t.test("user create, list, reset-password", async (t) => {
   t.equal(missing.status, 1);
   t.match(missing.stderr, /no user named nobody/);
 
-  const audit = s.db.prepare(`SELECT action, actor_type FROM audit_events WHERE action IN ('user.created', 'user.password.reset') AND target_id IN (SELECT id FROM users WHERE username IN ('carol', 'dave')) ORDER BY id`).all();
+  const audit = await s.db.all(`SELECT action, actor_type FROM audit_events WHERE action IN ('user.created', 'user.password.reset') AND target_id IN (SELECT id FROM users WHERE username IN ('carol', 'dave')) ORDER BY id`);
   t.same(audit, [
     { action: "user.created", actor_type: "SYSTEM" }, { action: "user.created", actor_type: "SYSTEM" }, { action: "user.password.reset", actor_type: "SYSTEM" },
   ], "CLI changes are audited");
@@ -79,11 +80,11 @@ t.test("token create prints a registration token an agent can use", async (t) =>
   const raw = r.stdout.trim();
   t.match(raw, /^opstage_reg_[0-9A-Za-z]{43}$/, "only the token on stdout");
   t.match(r.stderr, /edge fleet.*2 use/);
-  const row = s.db.prepare(`SELECT name, max_uses, status, expires_at FROM registration_tokens WHERE token_hash = ?`).get(sha256Hex(raw)) as Record<string, unknown>;
+  const row = (await s.db.get<Record<string, unknown>>(`SELECT name, max_uses, status, expires_at FROM registration_tokens WHERE token_hash = ?`, [sha256Hex(raw)]))!;
   t.equal(row.name, "edge fleet");
   t.equal(row.max_uses, 2);
   t.ok(row.expires_at);
-  t.notOk(s.db.prepare(`SELECT 1 FROM registration_tokens WHERE token_hash = ?`).get(raw), "never stored raw");
+  t.notOk(await s.db.get(`SELECT 1 FROM registration_tokens WHERE token_hash = ?`, [raw]), "never stored raw");
   const reg = await s.anon.post("/api/agents/register", { registrationToken: raw, agent: { code: "cli-agent", mode: "embedded" }, service: reportedService("cli-svc") });
   t.equal(reg.status, 200, "an agent registers with it");
 
@@ -104,7 +105,7 @@ t.test("api-token create prints a personal token that works on the admin API", a
   t.equal(me.status, 200);
   t.equal(me.body.data.user.username, "vera");
   t.equal(me.body.data.via, "apiToken");
-  t.ok(s.db.prepare(`SELECT 1 FROM api_tokens WHERE token_hash = ? AND name = 'grafana' AND expires_at IS NOT NULL`).get(sha256Hex(raw)));
+  t.ok(await s.db.get(`SELECT 1 FROM api_tokens WHERE token_hash = ? AND name = 'grafana' AND expires_at IS NOT NULL`, [sha256Hex(raw)]));
 
   t.equal((await runCli(["api-token", "create", "--data-dir", s.config.dataDir])).status, 2, "--user is required");
   const unknown = await runCli(["api-token", "create", "--user", "nobody", "--data-dir", s.config.dataDir]);

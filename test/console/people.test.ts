@@ -4,10 +4,11 @@ import t from "tap";
 import { registerTestAgent } from "../fixtures.js";
 import { startTestServer, type TestServer } from "../helpers.js";
 import { loginBrowser, type Browser } from "./_browser.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 /** Statement executions (all/get/run/iterate) while one page is fetched: the server runs in this process. */
 async function queriesFor(s: TestServer, b: Browser, path: string): Promise<number> {
-  const proto = Object.getPrototypeOf(s.app.db.prepare("SELECT 1")) as Record<string, (...a: unknown[]) => unknown>;
+  const proto = Object.getPrototypeOf(sqliteHandle(s.app.db).prepare("SELECT 1")) as Record<string, (...a: unknown[]) => unknown>;
   const methods = ["all", "get", "run", "iterate"] as const;
   const originals = methods.map((m) => proto[m]!);
   let n = 0;

@@ -21,36 +21,36 @@ const agent = (code: string, over: Partial<AgentRow> = {}): AgentRow => ({
 });
 
 t.test("insert, get by id and code, re-enrol, status", async (t) => {
-  const db = openDb(":memory:");
+  const db = await openDb(":memory:");
   const a = agent("a1");
-  insertAgent(db, a);
-  t.same(getAgent(db, a.id), a);
-  t.same(getAgentByCode(db, "a1"), a);
-  t.equal(getAgent(db, "agt_missing"), undefined);
-  reenrolAgent(db, a.id, { name: "New", mode: "embedded", runtime: null, version: "2", hostname: "h2", os: null, arch: null }, "DISABLED", at(5));
-  t.match(getAgent(db, a.id), { name: "New", version: "2", hostname: "h2", runtime: null, status: "DISABLED", registeredAt: at(5), createdAt: at(0) });
-  setAgentStatus(db, a.id, "REVOKED", at(6));
-  t.equal(getAgent(db, a.id)!.status, "REVOKED");
-  t.throws(() => insertAgent(db, agent("a1")), { code: "SQLITE_CONSTRAINT_UNIQUE" });
+  await insertAgent(db, a);
+  t.same(await getAgent(db, a.id), a);
+  t.same(await getAgentByCode(db, "a1"), a);
+  t.equal(await getAgent(db, "agt_missing"), undefined);
+  await reenrolAgent(db, a.id, { name: "New", mode: "embedded", runtime: null, version: "2", hostname: "h2", os: null, arch: null }, "DISABLED", at(5));
+  t.match(await getAgent(db, a.id), { name: "New", version: "2", hostname: "h2", runtime: null, status: "DISABLED", registeredAt: at(5), createdAt: at(0) });
+  await setAgentStatus(db, a.id, "REVOKED", at(6));
+  t.equal((await getAgent(db, a.id))!.status, "REVOKED");
+  await t.rejects(() => insertAgent(db, agent("a1")), { code: "SQLITE_CONSTRAINT_UNIQUE" });
 });
 
 t.test("contact, transition and the heartbeat audit sample", async (t) => {
-  const db = openDb(":memory:");
+  const db = await openDb(":memory:");
   const a = agent("a1");
-  insertAgent(db, a);
-  t.equal(recordAgentContact(db, a.id, at(1)), true, "PENDING -> ONLINE");
-  t.equal(recordAgentContact(db, a.id, at(2)), false, "no write when already ONLINE");
-  t.equal(getAgent(db, a.id)!.lastHeartbeatAt, at(2));
-  t.equal(getAgent(db, a.id)!.updatedAt, at(1), "status written only on the transition");
-  t.equal(claimHeartbeatAudit(db, a.id, at(2), at(-300)), true);
-  t.equal(claimHeartbeatAudit(db, a.id, at(3), at(-297)), false, "inside the window");
-  t.equal(claimHeartbeatAudit(db, a.id, at(303), at(3)), true, "window passed");
-  setAgentStatus(db, a.id, "DISABLED", at(4));
-  t.equal(recordAgentContact(db, a.id, at(5)), false, "DISABLED is not lifted by contact");
+  await insertAgent(db, a);
+  t.equal(await recordAgentContact(db, a.id, at(1)), true, "PENDING -> ONLINE");
+  t.equal(await recordAgentContact(db, a.id, at(2)), false, "no write when already ONLINE");
+  t.equal((await getAgent(db, a.id))!.lastHeartbeatAt, at(2));
+  t.equal((await getAgent(db, a.id))!.updatedAt, at(1), "status written only on the transition");
+  t.equal(await claimHeartbeatAudit(db, a.id, at(2), at(-300)), true);
+  t.equal(await claimHeartbeatAudit(db, a.id, at(3), at(-297)), false, "inside the window");
+  t.equal(await claimHeartbeatAudit(db, a.id, at(303), at(3)), true, "window passed");
+  await setAgentStatus(db, a.id, "DISABLED", at(4));
+  t.equal(await recordAgentContact(db, a.id, at(5)), false, "DISABLED is not lifted by contact");
 });
 
 t.test("effective status: SQL CASE and TypeScript agree on every case", async (t) => {
-  const db = openDb(":memory:");
+  const db = await openDb(":memory:");
   // now = 200 s; offline threshold 90 s -> cutoff at 110 s
   const rows = [
     agent("fresh-pending", { registeredAt: at(150) }),
@@ -62,7 +62,7 @@ t.test("effective status: SQL CASE and TypeScript agree on every case", async (t
     agent("disabled", { status: "DISABLED", lastHeartbeatAt: at(199) }),
     agent("revoked", { status: "REVOKED", lastHeartbeatAt: at(199) }),
   ];
-  for (const r of rows) insertAgent(db, r);
+  for (const r of rows) await insertAgent(db, r);
   const app = appAt(200);
   const expected: Record<string, string> = {
     "fresh-pending": "PENDING", "old-pending": "OFFLINE", online: "ONLINE", silent: "OFFLINE", "stored-offline-back": "ONLINE",
@@ -70,56 +70,56 @@ t.test("effective status: SQL CASE and TypeScript agree on every case", async (t
   };
   const cutoff = cutoffs(app).offlineBefore;
   for (const status of AGENT_STATUSES) {
-    const viaSql = listAgents(db, { status: [status] }, cutoff, [{ field: "name", desc: false }], 1, 100).rows.map((r) => r.code).sort();
+    const viaSql = (await listAgents(db, { status: [status] }, cutoff, [{ field: "name", desc: false }], 1, 100)).rows.map((r) => r.code).sort();
     const viaTs = rows.filter((r) => effectiveAgentStatus(app, r).status === status).map((r) => r.code).sort();
     t.same(viaSql, viaTs, status);
     t.same(viaTs, Object.keys(expected).filter((k) => expected[k] === status).sort(), `${status} as designed`);
   }
-  t.same(countAgentsByStatus(db, cutoff), { PENDING: 2, ONLINE: 2, OFFLINE: 2, DISABLED: 1, REVOKED: 1 });
+  t.same(await countAgentsByStatus(db, cutoff), { PENDING: 2, ONLINE: 2, OFFLINE: 2, DISABLED: 1, REVOKED: 1 });
 });
 
 t.test("list: search, sort whitelist, pagination", async (t) => {
-  const db = openDb(":memory:");
-  insertAgent(db, agent("b-agent", { createdAt: at(1), lastHeartbeatAt: at(9) }));
-  insertAgent(db, agent("a-agent", { createdAt: at(2), lastHeartbeatAt: at(5) }));
-  insertAgent(db, agent("c_x", { createdAt: at(3) }));
+  const db = await openDb(":memory:");
+  await insertAgent(db, agent("b-agent", { createdAt: at(1), lastHeartbeatAt: at(9) }));
+  await insertAgent(db, agent("a-agent", { createdAt: at(2), lastHeartbeatAt: at(5) }));
+  await insertAgent(db, agent("c_x", { createdAt: at(3) }));
   const cutoff = at(-1000);
-  const codes = (f: object, sort: { field: string; desc: boolean }[], page = 1, size = 10) =>
-    listAgents(db, f, cutoff, sort, page, size).rows.map((r) => r.code);
-  t.same(codes({}, [{ field: "createdAt", desc: true }]), ["c_x", "a-agent", "b-agent"]);
-  t.same(codes({}, [{ field: "name", desc: false }]), ["a-agent", "b-agent", "c_x"]);
-  t.same(codes({}, [{ field: "lastSeenAt", desc: true }]), ["b-agent", "a-agent", "c_x"]);
-  t.same(codes({ q: "_" }, [{ field: "name", desc: false }]), ["c_x"], "_ matches literally");
-  t.same(codes({}, [{ field: "name", desc: false }], 2, 2), ["c_x"]);
-  t.equal(listAgents(db, {}, cutoff, [], 2, 2).total, 3);
-  t.throws(() => listAgents(db, {}, cutoff, [{ field: "status", desc: false }], 1, 10), /not whitelisted/);
+  const codes = async (f: object, sort: { field: string; desc: boolean }[], page = 1, size = 10) =>
+    (await listAgents(db, f, cutoff, sort, page, size)).rows.map((r) => r.code);
+  t.same(await codes({}, [{ field: "createdAt", desc: true }]), ["c_x", "a-agent", "b-agent"]);
+  t.same(await codes({}, [{ field: "name", desc: false }]), ["a-agent", "b-agent", "c_x"]);
+  t.same(await codes({}, [{ field: "lastSeenAt", desc: true }]), ["b-agent", "a-agent", "c_x"]);
+  t.same(await codes({ q: "_" }, [{ field: "name", desc: false }]), ["c_x"], "_ matches literally");
+  t.same(await codes({}, [{ field: "name", desc: false }], 2, 2), ["c_x"]);
+  t.equal((await listAgents(db, {}, cutoff, [], 2, 2)).total, 3);
+  await t.rejects(() => listAgents(db, {}, cutoff, [{ field: "status", desc: false }], 1, 10), /not whitelisted/);
 });
 
 t.test("offline sweep candidates and the guarded write", async (t) => {
-  const db = openDb(":memory:");
+  const db = await openDb(":memory:");
   const silent = agent("silent", { status: "ONLINE", lastHeartbeatAt: at(10) });
   const never = agent("never", { registeredAt: at(5) });
   const live = agent("live", { status: "ONLINE", lastHeartbeatAt: at(150) });
   const disabled = agent("disabled", { status: "DISABLED", lastHeartbeatAt: at(1) });
-  for (const r of [silent, never, live, disabled]) insertAgent(db, r);
+  for (const r of [silent, never, live, disabled]) await insertAgent(db, r);
   const cutoff = at(110);
-  t.same(listAgentsPastCutoff(db, cutoff, 10).map((r) => r.code).sort(), ["never", "silent"]);
-  t.same(listAgentsPastCutoff(db, cutoff, 1).length, 1, "batch-bounded");
-  recordAgentContact(db, silent.id, at(199)); // a heartbeat races the sweep
-  t.equal(markAgentOffline(db, silent.id, cutoff, at(200)), false, "the heartbeat wins");
-  t.equal(markAgentOffline(db, never.id, cutoff, at(200)), true);
-  t.equal(getAgent(db, never.id)!.status, "OFFLINE");
+  t.same((await listAgentsPastCutoff(db, cutoff, 10)).map((r) => r.code).sort(), ["never", "silent"]);
+  t.same((await listAgentsPastCutoff(db, cutoff, 1)).length, 1, "batch-bounded");
+  await recordAgentContact(db, silent.id, at(199)); // a heartbeat races the sweep
+  t.equal(await markAgentOffline(db, silent.id, cutoff, at(200)), false, "the heartbeat wins");
+  t.equal(await markAgentOffline(db, never.id, cutoff, at(200)), true);
+  t.equal((await getAgent(db, never.id))!.status, "OFFLINE");
 });
 
 t.test("agent tokens: issue, look up, revoke all", async (t) => {
-  const db = openDb(":memory:");
+  const db = await openDb(":memory:");
   const a = agent("a1");
-  insertAgent(db, a);
-  insertAgentToken(db, newId("atk"), a.id, "hash-1", at(0));
-  insertAgentToken(db, newId("atk"), a.id, "hash-2", at(1));
-  t.match(findAgentToken(db, "hash-1"), { tokenStatus: "ACTIVE", agentId: a.id, agentCode: "a1", agentStatus: "PENDING" });
-  t.equal(revokeAgentTokens(db, a.id, at(2)), 2);
-  t.equal(revokeAgentTokens(db, a.id, at(3)), 0);
-  t.equal(findAgentToken(db, "hash-2")!.tokenStatus, "REVOKED");
-  t.equal(findAgentToken(db, "nope"), undefined);
+  await insertAgent(db, a);
+  await insertAgentToken(db, newId("atk"), a.id, "hash-1", at(0));
+  await insertAgentToken(db, newId("atk"), a.id, "hash-2", at(1));
+  t.match(await findAgentToken(db, "hash-1"), { tokenStatus: "ACTIVE", agentId: a.id, agentCode: "a1", agentStatus: "PENDING" });
+  t.equal(await revokeAgentTokens(db, a.id, at(2)), 2);
+  t.equal(await revokeAgentTokens(db, a.id, at(3)), 0);
+  t.equal((await findAgentToken(db, "hash-2"))!.tokenStatus, "REVOKED");
+  t.equal(await findAgentToken(db, "nope"), undefined);
 });

@@ -4,23 +4,23 @@ import { commandsByStatusType, commandsFinishedSince, tableTotals } from "../../
 import { addAgentService, addCommand, addUser, at, fileDb } from "./_seed.js";
 
 t.test("table totals count every main table", async (t) => {
-  const db = fileDb(t);
-  t.same(tableTotals(db), { agents: 0, capsuleServices: 0, commands: 0, auditEvents: 0, users: 0, registrationTokens: 0 });
-  const o = addAgentService(db);
-  addAgentService(db);
-  addCommand(db, o);
-  addUser(db, "u1");
-  t.same(tableTotals(db), { agents: 2, capsuleServices: 2, commands: 1, auditEvents: 0, users: 1, registrationTokens: 0 });
+  const db = await fileDb(t);
+  t.same(await tableTotals(db), { agents: 0, capsuleServices: 0, commands: 0, auditEvents: 0, users: 0, registrationTokens: 0 });
+  const o = await addAgentService(db);
+  await addAgentService(db);
+  await addCommand(db, o);
+  await addUser(db, "u1");
+  t.same(await tableTotals(db), { agents: 2, capsuleServices: 2, commands: 1, auditEvents: 0, users: 1, registrationTokens: 0 });
 });
 
 t.test("commands by status and type", async (t) => {
-  const db = fileDb(t);
-  const o = addAgentService(db);
-  addCommand(db, o);
-  addCommand(db, o);
-  addCommand(db, o, { type: "ACTION_PREPARE" });
-  addCommand(db, o, {}, { status: "FAILED", at: at(5) });
-  const rows = commandsByStatusType(db).sort((a, b) => `${a.status}${a.type}`.localeCompare(`${b.status}${b.type}`));
+  const db = await fileDb(t);
+  const o = await addAgentService(db);
+  await addCommand(db, o);
+  await addCommand(db, o);
+  await addCommand(db, o, { type: "ACTION_PREPARE" });
+  await addCommand(db, o, {}, { status: "FAILED", at: at(5) });
+  const rows = (await commandsByStatusType(db)).sort((a, b) => `${a.status}${a.type}`.localeCompare(`${b.status}${b.type}`));
   t.same(rows, [
     { status: "FAILED", type: "ACTION_EXECUTE", n: 1 },
     { status: "PENDING", type: "ACTION_EXECUTE", n: 2 },
@@ -29,16 +29,16 @@ t.test("commands by status and type", async (t) => {
 });
 
 t.test("finished since a watermark: oldest first, ties by id, bounded, unfinished left out", async (t) => {
-  const db = fileDb(t);
-  const o = addAgentService(db);
-  const first = addCommand(db, o, {}, { status: "SUCCEEDED", at: at(10) });
-  const tieA = addCommand(db, o, {}, { status: "FAILED", at: at(20) });
-  const tieB = addCommand(db, o, {}, { status: "EXPIRED", at: at(20) });
-  addCommand(db, o); // pending
+  const db = await fileDb(t);
+  const o = await addAgentService(db);
+  const first = await addCommand(db, o, {}, { status: "SUCCEEDED", at: at(10) });
+  const tieA = await addCommand(db, o, {}, { status: "FAILED", at: at(20) });
+  const tieB = await addCommand(db, o, {}, { status: "EXPIRED", at: at(20) });
+  await addCommand(db, o); // pending
   const [lo, hi] = [tieA, tieB].sort();
-  const all = commandsFinishedSince(db, { completedAt: "", id: "" }, 10);
+  const all = await commandsFinishedSince(db, { completedAt: "", id: "" }, 10);
   t.same(all.map((c) => c.id), [first, lo, hi]);
   t.match(all[0], { type: "ACTION_EXECUTE", status: "SUCCEEDED", createdAt: at(0), startedAt: at(0), completedAt: at(10) });
-  t.same(commandsFinishedSince(db, { completedAt: at(20), id: lo! }, 10).map((c) => c.id), [hi], "after the watermark row only");
-  t.same(commandsFinishedSince(db, { completedAt: "", id: "" }, 1).map((c) => c.id), [first], "bounded");
+  t.same((await commandsFinishedSince(db, { completedAt: at(20), id: lo! }, 10)).map((c) => c.id), [hi], "after the watermark row only");
+  t.same((await commandsFinishedSince(db, { completedAt: "", id: "" }, 1)).map((c) => c.id), [first], "bounded");
 });

@@ -4,15 +4,15 @@ import { agentCodesOf, serviceNamesOf, usernamesOf } from "../../src/db/names.js
 import { addAgentService, addUser, fileDb } from "./_seed.js";
 
 t.test("usernames, agent codes and service names by id; unknown and empty id lists", async (t) => {
-  const db = fileDb(t);
-  const alice = addUser(db, "alice");
-  const bob = addUser(db, "bob");
-  const a = addAgentService(db);
-  const users = usernamesOf(db, [alice.id, bob.id, "usr_missing"]);
+  const db = await fileDb(t);
+  const alice = await addUser(db, "alice");
+  const bob = await addUser(db, "bob");
+  const a = await addAgentService(db);
+  const users = await usernamesOf(db, [alice.id, bob.id, "usr_missing"]);
   t.same([...users.entries()].sort(), [[alice.id, "alice"], [bob.id, "bob"]].sort());
-  t.same([...agentCodesOf(db, [a.agentId, "agt_missing"]).entries()], [[a.agentId, a.agentId]]);
-  const svc = serviceNamesOf(db, [a.serviceId]);
+  t.same([...(await agentCodesOf(db, [a.agentId, "agt_missing"])).entries()], [[a.agentId, a.agentId]]);
+  const svc = await serviceNamesOf(db, [a.serviceId]);
   t.same(svc.get(a.serviceId), { id: a.serviceId, code: a.serviceId.toLowerCase(), name: "S" });
-  t.equal(usernamesOf(db, []).size, 0, "no ids, no query result");
-  t.equal(usernamesOf(db, ["x' OR 1=1 --"]).size, 0, "ids are bound values, never SQL");
+  t.equal((await usernamesOf(db, [])).size, 0, "no ids, no query result");
+  t.equal((await usernamesOf(db, ["x' OR 1=1 --"])).size, 0, "ids are bound values, never SQL");
 });

@@ -2,23 +2,24 @@
 import t from "tap";
 import { Where, limitOffset, orderBy, parseJson, sqlList, toBool } from "../../src/db/query.js";
 import { fileDb } from "./_seed.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 t.test("Where builds clauses that select what they say", async (t) => {
-  const db = fileDb(t);
-  db.exec(`CREATE TABLE items (id TEXT PRIMARY KEY, kind TEXT, label TEXT)`);
-  const insert = db.prepare(`INSERT INTO items VALUES (?, ?, ?)`);
+  const db = await fileDb(t);
+  await db.exec(`CREATE TABLE items (id TEXT PRIMARY KEY, kind TEXT, label TEXT)`);
+  const insert = sqliteHandle(db).prepare(`INSERT INTO items VALUES (?, ?, ?)`);
   for (const [id, kind, label] of [["1", "a", "50% off"], ["2", "b", "5000 off"], ["3", "a", "under_score"], ["4", "c", "underXscore"], ["5", "b", "back\\slash"]]) insert.run(id, kind, label);
-  const select = (w: Where) => (db.prepare(`SELECT id FROM items ${w.sql} ORDER BY id`).all(...w.params) as { id: string }[]).map((r) => r.id);
+  const select = async (w: Where) => (await db.all<{ id: string }>(`SELECT id FROM items ${w.sql} ORDER BY id`, w.params)).map((r) => r.id);
   t.equal(new Where().sql, "", "no filters, no WHERE");
   t.equal(new Where().anyOf("kind", []).anyOf("kind", undefined).sql, "", "empty filters add nothing");
-  t.same(select(new Where().anyOf("kind", ["a"])), ["1", "3"]);
-  t.same(select(new Where().anyOf("kind", ["a", "c"])), ["1", "3", "4"]);
-  t.same(select(new Where().anyOf("kind", ["a", "b"]).add("id > ?", "1")), ["2", "3", "5"], "clauses AND");
-  t.same(select(new Where().search(["label"], "50%")), ["1"], "% is literal");
-  t.same(select(new Where().search(["label"], "under_")), ["3"], "_ is literal");
-  t.same(select(new Where().search(["label"], "k\\s")), ["5"], "backslash is literal");
-  t.same(select(new Where().search(["kind", "label"], "a")), ["1", "3", "5"], "any listed column (1, 3 by kind, 5 by label)");
-  t.same(select(new Where().search(["label"], "x' OR 1=1 --")), [], "input is bound, never SQL");
+  t.same(await select(new Where().anyOf("kind", ["a"])), ["1", "3"]);
+  t.same(await select(new Where().anyOf("kind", ["a", "c"])), ["1", "3", "4"]);
+  t.same(await select(new Where().anyOf("kind", ["a", "b"]).add("id > ?", "1")), ["2", "3", "5"], "clauses AND");
+  t.same(await select(new Where().search(["label"], "50%")), ["1"], "% is literal");
+  t.same(await select(new Where().search(["label"], "under_")), ["3"], "_ is literal");
+  t.same(await select(new Where().search(["label"], "k\\s")), ["5"], "backslash is literal");
+  t.same(await select(new Where().search(["kind", "label"], "a")), ["1", "3", "5"], "any listed column (1, 3 by kind, 5 by label)");
+  t.same(await select(new Where().search(["label"], "x' OR 1=1 --")), [], "input is bound, never SQL");
 });
 
 t.test("orderBy: whitelist only, stable tiebreak", async (t) => {

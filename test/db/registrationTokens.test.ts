@@ -14,60 +14,60 @@ const token = (name: string, over: Partial<RegistrationTokenRow> = {}): Registra
 });
 
 t.test("insert, lookups, consumption up to maxUses", async (t) => {
-  const db = openDb(":memory:");
+  const db = await openDb(":memory:");
   const one = token("one");
   const three = token("three", { maxUses: 3, expiresAt: at(600), agentCode: "edge" });
-  insertRegistrationToken(db, one, "h1");
-  insertRegistrationToken(db, three, "h3");
-  t.same(getRegistrationToken(db, one.id), one);
-  t.same(getRegistrationTokenByHash(db, "h3"), three);
-  t.equal(getRegistrationTokenByHash(db, "nope"), undefined);
+  await insertRegistrationToken(db, one, "h1");
+  await insertRegistrationToken(db, three, "h3");
+  t.same(await getRegistrationToken(db, one.id), one);
+  t.same(await getRegistrationTokenByHash(db, "h3"), three);
+  t.equal(await getRegistrationTokenByHash(db, "nope"), undefined);
 
-  t.equal(consumeRegistrationToken(db, one.id, at(1)), true);
-  t.match(getRegistrationToken(db, one.id), { status: "USED", useCount: 1, usedAt: at(1) });
-  t.equal(consumeRegistrationToken(db, one.id, at(2)), false, "used up");
+  t.equal(await consumeRegistrationToken(db, one.id, at(1)), true);
+  t.match(await getRegistrationToken(db, one.id), { status: "USED", useCount: 1, usedAt: at(1) });
+  t.equal(await consumeRegistrationToken(db, one.id, at(2)), false, "used up");
 
-  t.equal(consumeRegistrationToken(db, three.id, at(1)), true);
-  t.equal(consumeRegistrationToken(db, three.id, at(2)), true);
-  t.equal(getRegistrationToken(db, three.id)!.status, "ACTIVE");
-  t.equal(consumeRegistrationToken(db, three.id, at(601)), false, "expired meanwhile");
-  t.equal(consumeRegistrationToken(db, three.id, at(3)), true);
-  t.match(getRegistrationToken(db, three.id), { status: "USED", useCount: 3 });
+  t.equal(await consumeRegistrationToken(db, three.id, at(1)), true);
+  t.equal(await consumeRegistrationToken(db, three.id, at(2)), true);
+  t.equal((await getRegistrationToken(db, three.id))!.status, "ACTIVE");
+  t.equal(await consumeRegistrationToken(db, three.id, at(601)), false, "expired meanwhile");
+  t.equal(await consumeRegistrationToken(db, three.id, at(3)), true);
+  t.match(await getRegistrationToken(db, three.id), { status: "USED", useCount: 3 });
 });
 
 t.test("revoke and expire are guarded transitions from ACTIVE", async (t) => {
-  const db = openDb(":memory:");
+  const db = await openDb(":memory:");
   const a = token("a", { expiresAt: at(60) });
   const b = token("b", { expiresAt: at(120) });
   const c = token("c");
-  for (const [x, h] of [[a, "ha"], [b, "hb"], [c, "hc"]] as const) insertRegistrationToken(db, x, h);
-  t.equal(revokeRegistrationToken(db, c.id, at(1)), true);
-  t.equal(revokeRegistrationToken(db, c.id, at(2)), false);
-  t.match(getRegistrationToken(db, c.id), { status: "REVOKED", revokedAt: at(1) });
-  t.equal(consumeRegistrationToken(db, c.id, at(3)), false, "revoked tokens are not consumable");
+  for (const [x, h] of [[a, "ha"], [b, "hb"], [c, "hc"]] as const) await insertRegistrationToken(db, x, h);
+  t.equal(await revokeRegistrationToken(db, c.id, at(1)), true);
+  t.equal(await revokeRegistrationToken(db, c.id, at(2)), false);
+  t.match(await getRegistrationToken(db, c.id), { status: "REVOKED", revokedAt: at(1) });
+  t.equal(await consumeRegistrationToken(db, c.id, at(3)), false, "revoked tokens are not consumable");
 
-  t.same(listExpiredActiveTokens(db, at(100), 10).map((x) => x.name), ["a"]);
-  t.same(listExpiredActiveTokens(db, at(200), 1).map((x) => x.name), ["a"], "batch-bounded, soonest first");
-  t.equal(expireRegistrationToken(db, b.id, at(100)), false, "not yet expired");
-  t.equal(expireRegistrationToken(db, a.id, at(100)), true);
-  t.equal(expireRegistrationToken(db, a.id, at(100)), false);
-  t.equal(getRegistrationToken(db, a.id)!.status, "EXPIRED");
+  t.same((await listExpiredActiveTokens(db, at(100), 10)).map((x) => x.name), ["a"]);
+  t.same((await listExpiredActiveTokens(db, at(200), 1)).map((x) => x.name), ["a"], "batch-bounded, soonest first");
+  t.equal(await expireRegistrationToken(db, b.id, at(100)), false, "not yet expired");
+  t.equal(await expireRegistrationToken(db, a.id, at(100)), true);
+  t.equal(await expireRegistrationToken(db, a.id, at(100)), false);
+  t.equal((await getRegistrationToken(db, a.id))!.status, "EXPIRED");
 });
 
 t.test("list: effective status filter, sort, pagination", async (t) => {
-  const db = openDb(":memory:");
-  insertRegistrationToken(db, token("late", { expiresAt: at(50), createdAt: at(1) }), "h1");
-  insertRegistrationToken(db, token("never", { createdAt: at(2) }), "h2");
-  insertRegistrationToken(db, token("used", { status: "USED", createdAt: at(3), expiresAt: at(10) }), "h3");
-  const names = (f: object, now: number, sort = [{ field: "createdAt", desc: true }]) =>
-    listRegistrationTokens(db, f, at(now), sort, 1, 10).rows.map((r) => r.name);
-  t.same(names({}, 0), ["used", "never", "late"]);
-  t.same(names({ status: ["ACTIVE"] }, 0), ["never", "late"]);
-  t.same(names({ status: ["ACTIVE"] }, 60), ["never"]);
-  t.same(names({ status: ["EXPIRED"] }, 60), ["late"], "ACTIVE past expiry reads as EXPIRED");
-  t.same(names({ status: ["EXPIRED", "USED"] }, 60), ["used", "late"], "a USED token stays USED after its expiry");
-  t.same(names({}, 0, [{ field: "expiresAt", desc: false }]), ["never", "used", "late"], "NULLs sort first ascending");
-  const page = listRegistrationTokens(db, {}, at(0), [{ field: "createdAt", desc: false }], 2, 2);
+  const db = await openDb(":memory:");
+  await insertRegistrationToken(db, token("late", { expiresAt: at(50), createdAt: at(1) }), "h1");
+  await insertRegistrationToken(db, token("never", { createdAt: at(2) }), "h2");
+  await insertRegistrationToken(db, token("used", { status: "USED", createdAt: at(3), expiresAt: at(10) }), "h3");
+  const names = async (f: object, now: number, sort = [{ field: "createdAt", desc: true }]) =>
+    (await listRegistrationTokens(db, f, at(now), sort, 1, 10)).rows.map((r) => r.name);
+  t.same(await names({}, 0), ["used", "never", "late"]);
+  t.same(await names({ status: ["ACTIVE"] }, 0), ["never", "late"]);
+  t.same(await names({ status: ["ACTIVE"] }, 60), ["never"]);
+  t.same(await names({ status: ["EXPIRED"] }, 60), ["late"], "ACTIVE past expiry reads as EXPIRED");
+  t.same(await names({ status: ["EXPIRED", "USED"] }, 60), ["used", "late"], "a USED token stays USED after its expiry");
+  t.same(await names({}, 0, [{ field: "expiresAt", desc: false }]), ["never", "used", "late"], "NULLs sort first ascending");
+  const page = await listRegistrationTokens(db, {}, at(0), [{ field: "createdAt", desc: false }], 2, 2);
   t.same(page.rows.map((r) => r.name), ["used"]);
   t.equal(page.total, 3);
 });

@@ -28,10 +28,10 @@ const EXPECTED: Record<string, readonly string[]> = {
 };
 
 /** Every `CHECK (column IN ('A', 'B'))` of the migrated schema, keyed "table.column". */
-function checkLists(): Record<string, string[]> {
-  const db = openDb(":memory:");
-  const tables = db.prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL`).all() as { name: string; sql: string }[];
-  db.close();
+async function checkLists(): Promise<Record<string, string[]>> {
+  const db = await openDb(":memory:");
+  const tables = await db.all<{ name: string; sql: string }>(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL`);
+  await db.close();
   const out: Record<string, string[]> = {};
   for (const { name, sql } of tables) {
     for (const m of sql.matchAll(/CHECK\s*\(\s*(\w+)\s+IN\s*\(([^)]*)\)\s*\)/gi)) {
@@ -42,17 +42,16 @@ function checkLists(): Record<string, string[]> {
 }
 
 t.test("every CHECK list of the schema equals its vocabulary list", async (t) => {
-  const actual = checkLists();
+  const actual = await checkLists();
   t.same(Object.keys(actual).sort(), Object.keys(EXPECTED).sort(), "every CHECK list is mapped to a vocabulary list (and every mapping exists)");
   for (const [key, list] of Object.entries(EXPECTED)) t.same(actual[key], [...list], `${key} CHECK equals the vocabulary`);
 });
 
 t.test("the database refuses a value outside the vocabulary", async (t) => {
-  const db = openDb(":memory:");
+  const db = await openDb(":memory:");
   t.teardown(() => db.close());
-  const insert = (status: string) =>
-    db.prepare(`INSERT INTO users (id, username, password_hash, role, status, created_at, updated_at) VALUES (?, ?, 'x', 'viewer', ?, 'now', 'now')`)
-      .run(`usr_${status}`, `u-${status}`, status);
-  for (const s of USER_STATUSES) t.doesNotThrow(() => insert(s), `${s} is stored`);
-  t.throws(() => insert("SUSPENDED"), { code: "SQLITE_CONSTRAINT_CHECK" });
+  const insert = async (status: string) =>
+    await db.run(`INSERT INTO users (id, username, password_hash, role, status, created_at, updated_at) VALUES (?, ?, 'x', 'viewer', ?, 'now', 'now')`, [`usr_${status}`, `u-${status}`, status]);
+  for (const s of USER_STATUSES) await t.resolves(() => insert(s), `${s} is stored`);
+  await t.rejects(() => insert("SUSPENDED"), { code: "SQLITE_CONSTRAINT_CHECK" });
 });

@@ -6,6 +6,7 @@ import t from "tap";
 import { registerTestAgent } from "../fixtures.js";
 import { sleep, startTestServer, type Client, type Tap, type TestServer } from "../helpers.js";
 import { runCli } from "../cli/_run.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 const integrity = (path: string): string => {
   const db = new Database(path, { readonly: true });
@@ -44,7 +45,7 @@ t.test("an owner downloads a consistent, verified snapshot; the download is audi
   t.teardown(() => copy.close());
   t.ok(copy.prepare(`SELECT 1 FROM users WHERE username = 'owner-user'`).get(), "holds the data");
   t.equal(copy.pragma("journal_mode", { simple: true }), "delete", "a single self-contained file");
-  const audit = s.db.prepare(`SELECT actor_type, actor_id, target_type FROM audit_events WHERE action = 'backup.sqlite.created'`).all() as Record<string, string>[];
+  const audit = await s.db.all<Record<string, string>>(`SELECT actor_type, actor_id, target_type FROM audit_events WHERE action = 'backup.sqlite.created'`);
   t.same(audit, [{ actor_type: "USER", actor_id: owner.userId, target_type: "Backup" }]);
   await sleep(50);
   const left = existsSync(join(s.config.dataDir, "backups")) ? readdirSync(join(s.config.dataDir, "backups")) : [];
@@ -61,7 +62,7 @@ t.test("backup refusals", async (t) => {
   const owner = await s.loginAs("owner");
   const bad = await owner.post("/api/admin/backup", { path: "/etc/passwd" });
   t.equal(bad.status, 422, "no parameters accepted");
-  t.equal(s.db.prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE action = 'backup.sqlite.created'`).pluck().get(), 0);
+  t.equal(sqliteHandle(s.db).prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE action = 'backup.sqlite.created'`).pluck().get(), 0);
 });
 
 t.test("backups under load: 50 agents heartbeat and commands run", async (t) => {

@@ -2,6 +2,7 @@ import t from "tap";
 import { manualClock } from "../commandKit.js";
 import { registerTestAgent } from "../fixtures.js";
 import { sleep, startTestServer, type TestServer } from "../helpers.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 // Short thresholds: an agent is offline after 10 s of silence, health is stale after 5 s. The clock is
 // moved by hand, so nothing sleeps; the timer is off so only the runs this test asks for happen.
@@ -12,13 +13,13 @@ const SHORT = {
   CAPSTAN_MAINTENANCE_INTERVAL_SECONDS: "0",
 };
 
-const auditCount = (s: TestServer, action: string): number =>
-  (s.db.prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE action = ?`).get(action) as { n: number }).n;
+const auditCount = async (s: TestServer, action: string): Promise<number> =>
+  (await s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM audit_events WHERE action = ?`, [action]))!.n;
 
 /** Waits for the run every server makes at start, so it cannot interleave with the test's own. */
 async function startRunDone(s: TestServer): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if (s.db.prepare(`SELECT 1 FROM settings WHERE key = 'maintenance.lastRun'`).get()) return;
+    if (await s.db.get(`SELECT 1 FROM settings WHERE key = 'maintenance.lastRun'`)) return;
     await sleep(20);
   }
   throw new Error("the start-up maintenance run did not record itself");
@@ -55,7 +56,7 @@ t.test("a service walks HEALTHY -> STALE -> OFFLINE as its agent stops, and back
   t.equal(first.changes.servicesStale, 1, "the sweep stored STALE");
   t.equal(first.changes.agentsOffline, 0, "the agent is not offline yet");
   t.equal((await service()).storedStatus, "STALE");
-  t.equal(auditCount(s, "system.service.stale"), 1);
+  t.equal(await auditCount(s, "system.service.stale"), 1);
 
   // 11 s of silence: past the offline threshold; the sweep marks the agent and the service follows
   clock.advance(5);
@@ -70,13 +71,13 @@ t.test("a service walks HEALTHY -> STALE -> OFFLINE as its agent stops, and back
   t.match(off.statusReason, /offline/i, "with a reason");
   const agentRes = await operator.get(`/api/admin/agents?status=OFFLINE`);
   t.ok(agentRes.body.data.some((a: { id: string }) => a.id === agentId), "agent listed as OFFLINE");
-  t.equal(auditCount(s, "system.agent.offline"), 1);
+  t.equal(await auditCount(s, "system.agent.offline"), 1);
 
   // idempotent: nothing left to change, and no audit row for a run that changed nothing
-  const runsBefore = auditCount(s, "maintenance.run");
+  const runsBefore = await auditCount(s, "maintenance.run");
   const idle = await runNow();
   t.same(Object.values(idle.changes).filter((n) => n !== 0), [], "a second run changes nothing");
-  t.equal(auditCount(s, "maintenance.run"), runsBefore, "no maintenance.run audit for an idle run");
+  t.equal(await auditCount(s, "maintenance.run"), runsBefore, "no maintenance.run audit for an idle run");
 
   // the agent resumes
   t.equal((await beat()).status, 200);
@@ -95,22 +96,22 @@ t.test("retention, command-log pruning, expired sessions; batch-bounded and idem
   const recent = new Date(Date.now() - 10 * 86_400_000).toISOString();
 
   // 1,203 old audit events: more than two batches of 500
-  const insertAudit = s.db.prepare(`INSERT INTO audit_events (id, created_at, actor_type, action, result) VALUES (?, ?, 'SYSTEM', ?, 'SUCCESS')`);
-  s.db.transaction(() => {
+  const insertAudit = sqliteHandle(s.db).prepare(`INSERT INTO audit_events (id, created_at, actor_type, action, result) VALUES (?, ?, 'SYSTEM', ?, 'SUCCESS')`);
+  await s.db.transaction(async () => {
     for (let i = 0; i < 1203; i++) insertAudit.run(`aud_OLD${String(i).padStart(23, "0")}`, old, "test.old");
     insertAudit.run("aud_RECENT00000000000000000000", recent, "test.recent");
-  })();
+  });
   // an old finished command with logs, and a recent one whose logs stay
-  const insertCommand = s.db.prepare(`INSERT INTO commands (id, agent_id, service_id, type, action_name, status, created_at, completed_at, expires_at)
+  const insertCommand = sqliteHandle(s.db).prepare(`INSERT INTO commands (id, agent_id, service_id, type, action_name, status, created_at, completed_at, expires_at)
                                       VALUES (?, ?, ?, 'ACTION_EXECUTE', 'echo', 'SUCCEEDED', ?, ?, ?)`);
-  const insertLog = s.db.prepare(`INSERT INTO command_logs (command_id, at, level, message) VALUES (?, ?, 'info', 'line')`);
+  const insertLog = sqliteHandle(s.db).prepare(`INSERT INTO command_logs (command_id, at, level, message) VALUES (?, ?, 'info', 'line')`);
   for (const [id, at] of [["cmd_OLD00000000000000000000000", old], ["cmd_RECENT0000000000000000000", recent]] as const) {
     insertCommand.run(id, agentId, serviceId, at, at, at);
     for (let i = 0; i < 3; i++) insertLog.run(id, at);
   }
   // an expired session (logged in long ago)
   await s.loginAs("viewer");
-  s.db.prepare(`UPDATE sessions SET expires_at = ? WHERE user_id = (SELECT id FROM users WHERE username = 'viewer-user')`).run(old);
+  await s.db.run(`UPDATE sessions SET expires_at = ? WHERE user_id = (SELECT id FROM users WHERE username = 'viewer-user')`, [old]);
 
   const res = await operator.post("/api/admin/maintenance/run", {});
   t.equal(res.status, 200);
@@ -121,17 +122,17 @@ t.test("retention, command-log pruning, expired sessions; batch-bounded and idem
   t.equal(r.changes.auditEventsDeleted, 1203, "every old audit event, across batches");
   t.equal(r.changes.commandLogsDeleted, 3, "only the old command's logs");
   t.equal(r.changes.sessionsDeleted, 1, "the expired session");
-  const count = (q: string) => (s.db.prepare(q).get() as { n: number }).n;
-  t.equal(count(`SELECT COUNT(*) AS n FROM audit_events WHERE action = 'test.old'`), 0);
-  t.equal(count(`SELECT COUNT(*) AS n FROM audit_events WHERE id = 'aud_RECENT00000000000000000000'`), 1, "recent events kept");
-  t.equal(count(`SELECT COUNT(*) AS n FROM command_logs WHERE command_id = 'cmd_RECENT0000000000000000000'`), 3, "recent logs kept");
-  t.equal(count(`SELECT COUNT(*) AS n FROM commands`), 2, "commands themselves are kept");
+  const count = async (q: string) => (await s.db.get<{ n: number }>(q))!.n;
+  t.equal(await count(`SELECT COUNT(*) AS n FROM audit_events WHERE action = 'test.old'`), 0);
+  t.equal(await count(`SELECT COUNT(*) AS n FROM audit_events WHERE id = 'aud_RECENT00000000000000000000'`), 1, "recent events kept");
+  t.equal(await count(`SELECT COUNT(*) AS n FROM command_logs WHERE command_id = 'cmd_RECENT0000000000000000000'`), 3, "recent logs kept");
+  t.equal(await count(`SELECT COUNT(*) AS n FROM commands`), 2, "commands themselves are kept");
 
-  const triggered = s.db.prepare(`SELECT actor_type, actor_id FROM audit_events WHERE action = 'maintenance.triggered'`).all() as { actor_type: string; actor_id: string }[];
+  const triggered = await s.db.all<{ actor_type: string; actor_id: string }>(`SELECT actor_type, actor_id FROM audit_events WHERE action = 'maintenance.triggered'`);
   t.equal(triggered.length, 1, "manual run audited as maintenance.triggered");
   t.equal(triggered[0]!.actor_type, "USER");
   t.equal(triggered[0]!.actor_id, operator.userId);
-  const run = s.db.prepare(`SELECT actor_type, metadata_json FROM audit_events WHERE action = 'maintenance.run' ORDER BY id DESC`).get() as { actor_type: string; metadata_json: string };
+  const run = (await s.db.get<{ actor_type: string; metadata_json: string }>(`SELECT actor_type, metadata_json FROM audit_events WHERE action = 'maintenance.run' ORDER BY id DESC`))!;
   t.equal(run.actor_type, "SYSTEM");
   t.equal(JSON.parse(run.metadata_json).changes.auditEventsDeleted, 1203);
 
@@ -145,11 +146,11 @@ t.test("retention, command-log pruning, expired sessions; batch-bounded and idem
 t.test("retention 0 keeps audit events forever", async (t) => {
   const s = await startTestServer(t, { env: { ...SHORT, CAPSTAN_AUDIT_RETENTION_DAYS: "0" } });
   await startRunDone(s);
-  s.db.prepare(`INSERT INTO audit_events (id, created_at, actor_type, action, result) VALUES ('aud_ANCIENT000000000000000000', '2000-01-01T00:00:00.000Z', 'SYSTEM', 'test.old', 'SUCCESS')`).run();
+  await s.db.run(`INSERT INTO audit_events (id, created_at, actor_type, action, result) VALUES ('aud_ANCIENT000000000000000000', '2000-01-01T00:00:00.000Z', 'SYSTEM', 'test.old', 'SUCCESS')`);
   const operator = await s.loginAs("operator");
   const r = (await operator.post("/api/admin/maintenance/run", {})).body.data;
   t.equal(r.changes.auditEventsDeleted, 0);
-  t.ok(s.db.prepare(`SELECT 1 FROM audit_events WHERE id = 'aud_ANCIENT000000000000000000'`).get());
+  t.ok(await s.db.get(`SELECT 1 FROM audit_events WHERE id = 'aud_ANCIENT000000000000000000'`));
 });
 
 t.test("maintenance/run refusals", async (t) => {
@@ -169,16 +170,16 @@ t.test("maintenance/run refusals", async (t) => {
 
 t.test("the scheduler runs at start and then on its timer", async (t) => {
   const s = await startTestServer(t, { env: { ...SHORT, CAPSTAN_MAINTENANCE_INTERVAL_SECONDS: "1" } });
-  const lastRun = () => {
-    const row = s.db.prepare(`SELECT value FROM settings WHERE key = 'maintenance.lastRun'`).get() as { value: string } | undefined;
+  const lastRun = async () => {
+    const row = await s.db.get<{ value: string }>(`SELECT value FROM settings WHERE key = 'maintenance.lastRun'`);
     return row && (JSON.parse(row.value) as { trigger: string; finishedAt: string });
   };
   await startRunDone(s);
-  const first = lastRun()!;
+  const first = (await lastRun())!;
   let timed: { trigger: string } | undefined;
   for (let i = 0; i < 60 && timed?.trigger !== "timer"; i++) {
     await sleep(50);
-    timed = lastRun();
+    timed = await lastRun();
   }
   t.ok(["start", "timer"].includes(first.trigger), "ran at start");
   t.equal(timed?.trigger, "timer", "ran again on the timer");

@@ -3,6 +3,7 @@ import t from "tap";
 import { createApiToken } from "../../src/domain/apiTokens.js";
 import { kit } from "../commandKit.js";
 import { startTestServer, type TestServer } from "../helpers.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 interface Family {
   name: string;
@@ -95,7 +96,7 @@ t.test("public /metrics parses as Prometheus text and moves with heartbeats and 
   t.equal(before.families.get("capstan_command_duration_seconds")!.type, "HISTOGRAM");
   t.equal(before.families.get("capstan_http_requests_total")!.type, "COUNTER");
   t.equal(value(before, "capstan_agents", { status: "ONLINE" }), 1, "the kit's agent is ONLINE");
-  const pages = (s.db.pragma("page_count", { simple: true }) as number) * (s.db.pragma("page_size", { simple: true }) as number);
+  const pages = (sqliteHandle(s.db).pragma("page_count", { simple: true }) as number) * (sqliteHandle(s.db).pragma("page_size", { simple: true }) as number);
   t.equal(value(before, "capstan_db_size_bytes", { file: "main" }), pages, "database size is page_count x page_size");
 
   for (let i = 0; i < 3; i++) t.equal((await k.agent.post(`/api/agents/${k.agentId}/heartbeat`, {})).status, 200);
@@ -127,7 +128,7 @@ t.test("CAPSTAN_METRICS=token needs an API token of any role", async (t) => {
   t.equal((await viewer.get("/metrics")).status, 401, "a session cookie is not a scrape credential");
   t.equal((await s.clientWith({ token: "capstan_pat_notarealtoken000000000000000000000" }).get("/metrics")).status, 401, "unknown token");
   t.equal((await s.clientWith({ token: "opstage_agent_notarealtoken00000000000000000000" }).get("/metrics")).status, 401, "agent token");
-  const tok = createApiToken(s.app, { type: "SYSTEM", id: null }, viewer.userId!, { name: "prometheus" });
+  const tok = await createApiToken(s.app, { type: "SYSTEM", id: null }, viewer.userId!, { name: "prometheus" });
   const ok = await s.clientWith({ token: tok.rawToken }).get("/metrics");
   t.equal(ok.status, 200);
   t.match(ok.text, /capstan_agents\{status="ONLINE"\} 0/);
@@ -176,7 +177,7 @@ t.test("diagnostics: runtime, memory, config without secrets, database, migratio
   // the server runs in this process, so its figures are this process's and this database's
   const rss = process.memoryUsage().rss;
   t.ok(Math.abs(d.memory.rss - rss) < rss / 2, `rss ${d.memory.rss} is this process's (${rss})`);
-  t.equal(d.database.pageCount, s.db.pragma("page_count", { simple: true }), "pageCount is the database's");
+  t.equal(d.database.pageCount, sqliteHandle(s.db).pragma("page_count", { simple: true }), "pageCount is the database's");
   t.equal(d.database.journalMode, "wal");
   t.equal(d.migrations.databaseVersion, d.migrations.codeVersion, "fully migrated");
   t.ok(d.migrations.files.every((f: { applied: boolean }) => f.applied));

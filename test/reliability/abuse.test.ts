@@ -36,7 +36,7 @@ t.test("1,000 wrong logins are throttled; the owner still logs in from another I
   t.same(statuses.slice(0, 5), [401, 401, 401, 401, 401], "the first 5 wrong passwords are checked (401 LOGIN_FAILED)");
   t.equal(statuses.filter((x) => x === 429).length, 995, "every attempt after the 5th is refused with 429");
   t.ok(retryAfter.every((x) => x > 0 && x <= 30), `Retry-After is given in seconds (${Math.min(...retryAfter)}..${Math.max(...retryAfter)})`);
-  const failedAudits = (s.db.prepare(`SELECT count(*) AS n FROM audit_events WHERE action = 'session.login.failed'`).get() as { n: number }).n;
+  const failedAudits = (await s.db.get<{ n: number }>(`SELECT count(*) AS n FROM audit_events WHERE action = 'session.login.failed'`))!.n;
   t.equal(failedAudits, 5, "only the 5 checked attempts were audited; refused ones cost no password hash");
 
   const right = await login(s.url, "owner-user", "owner-user-password-123", ATTACKER);

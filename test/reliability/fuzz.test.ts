@@ -12,6 +12,7 @@ import { createRegistrationToken, registerTestAgent, reportedService } from "../
 import { dbPath, startTestServer } from "../helpers.js";
 import { bodyArb, CONTENT_TYPES, credArb, evilInputArb, hostileSchemaArb, paramArb, queryArb, type BodySpec, type CredKind } from "./_fuzzArbs.js";
 import { integrityCheck, rawRequest } from "./_kit.js";
+import { sqliteHandle } from "../../src/db/open.js";
 
 const WORKERS = 4;
 const RUNS_PER_WORKER = 2_600; // 4 x 2,600 = 10,400 requests
@@ -80,7 +81,7 @@ t.test("10,000 generated hostile requests: no 5xx, no hang, no leak, intact data
   const s = await startTestServer(t, { env: { CAPSTAN_PREPARE_TIMEOUT_SECONDS: "0.1", CAPSTAN_METRICS: "token", CAPSTAN_MAINTENANCE_INTERVAL_SECONDS: "2", CAPSTAN_BUS_ENABLED: "true" } });
   const owner = await s.loginAs("owner");
   const viewer = await s.loginAs("viewer"); // its user and API token are what admin routes may change
-  const pat = createApiToken(s.app, { type: "SYSTEM", id: null }, owner.userId!, { name: "fuzz" }).rawToken;
+  const pat = (await createApiToken(s.app, { type: "SYSTEM", id: null }, owner.userId!, { name: "fuzz" })).rawToken;
   const spareToken = (await viewer.post("/api/admin/api-tokens", { name: "spare" })).body.data.id as string;
   const a = await registerTestAgent(s, { code: "fuzz-agent-a", serviceCode: "fuzz-service-a", actions: ACTIONS });
   const b = await registerTestAgent(s, { code: "fuzz-agent-b", serviceCode: "fuzz-service-b" });
@@ -216,8 +217,8 @@ t.test("10,000 generated hostile requests: no 5xx, no hang, no leak, intact data
   t.equal((await a.agent.post(`/api/agents/${a.agentId}/heartbeat`, {})).status, 200, "agent A still works");
   const errors = s.logs.filter((l) => JSON.parse(l).level === "error");
   t.same(errors.map((l) => l.slice(0, 1500)), [], "no request failed unexpectedly (nothing logged at error level)");
-  t.equal((s.db.pragma("integrity_check") as { integrity_check: string }[])[0]!.integrity_check, "ok", "integrity_check on the live database");
-  t.equal((s.db.pragma("foreign_key_check") as unknown[]).length, 0, "no dangling references");
+  t.equal((sqliteHandle(s.db).pragma("integrity_check") as { integrity_check: string }[])[0]!.integrity_check, "ok", "integrity_check on the live database");
+  t.equal((sqliteHandle(s.db).pragma("foreign_key_check") as unknown[]).length, 0, "no dangling references");
   await s.close();
   t.equal(integrityCheck(dbPath(s)), "ok", "integrity_check on the closed file");
 });

@@ -118,8 +118,8 @@ t.test("the SDK rides out down, 500, slow and cut connections: each command runs
 
   for (const id of commands) {
     t.equal(runs.get(id), 1, `${id}: the handler ran once`);
-    const rows = s.db.prepare(`SELECT (SELECT count(*) FROM command_results WHERE command_id = ?) AS results,
-      (SELECT count(*) FROM audit_events WHERE target_id = ? AND action = 'command.completed') AS completed`).get(id, id) as { results: number; completed: number };
+    const rows = (await s.db.get<{ results: number; completed: number }>(`SELECT (SELECT count(*) FROM command_results WHERE command_id = ?) AS results,
+      (SELECT count(*) FROM audit_events WHERE target_id = ? AND action = 'command.completed') AS completed`, [id, id]))!;
     t.same(rows, { results: 1, completed: 1 }, `${id}: one result, one completion event`);
   }
   t.same(unhandled, [], "no unhandled rejection reached the host");

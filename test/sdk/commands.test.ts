@@ -73,7 +73,7 @@ t.test("rotateKey needs confirmation and returns its key once", async (t) => {
   t.equal(refused.status, 422);
   t.equal(refused.body.error.code, "ACTION_REQUIRES_CONFIRMATION");
   const cmd = await execute(op, sid, "rotateKey", { confirmation: true });
-  await waitFor(async () => (await s.db.prepare("SELECT status FROM commands WHERE id = ?").get(cmd.id) as { status: string }).status === "SUCCEEDED", 3000, "rotateKey");
+  await waitFor(async () => (await await s.db.get("SELECT status FROM commands WHERE id = ?", [cmd.id]) as { status: string }).status === "SUCCEEDED", 3000, "rotateKey");
   const first = await op.get(`/api/admin/commands/${cmd.id}`);
   t.match(first.body.data.result.data.generatedKey, /^demo_/, "shown on the first read");
   const second = await op.get(`/api/admin/commands/${cmd.id}`);
@@ -157,7 +157,7 @@ t.test("createItem publishes demo.item.created with the command as its causation
   const done = await waitTerminal(op, cmd.id);
   t.equal(done.status, "SUCCEEDED");
   t.equal(done.result.data.eventPublished, true);
-  const row = s.db.prepare("SELECT event_type, source_service_code, client_event_id, metadata_json, data_json FROM bus_events").get() as Record<string, string>;
+  const row = (await s.db.get<Record<string, string>>("SELECT event_type, source_service_code, client_event_id, metadata_json, data_json FROM bus_events"))!;
   t.equal(row.event_type, "demo.item.created");
   t.equal(row.source_service_code, "demo-capsule-service");
   t.match(row.client_event_id, /^[0-9a-f-]{36}$/, "the SDK sent an idempotency key");
@@ -166,7 +166,7 @@ t.test("createItem publishes demo.item.created with the command as its causation
 
   const outside = await demo.agent.publishEvent({ eventType: "demo.ping", data: {} });
   t.equal(outside.ok, true);
-  const last = s.db.prepare("SELECT metadata_json FROM bus_events WHERE event_type = 'demo.ping'").get() as { metadata_json: string | null };
+  const last = (await s.db.get<{ metadata_json: string | null }>("SELECT metadata_json FROM bus_events WHERE event_type = 'demo.ping'"))!;
   t.notOk(last.metadata_json && JSON.parse(last.metadata_json).causationId, "no causation outside a handler");
   const invalid = await demo.agent.publishEvent({ eventType: "" });
   t.equal(invalid.ok, false, "bad input resolves ok:false instead of throwing");

@@ -78,7 +78,7 @@ t.test("a 20 s outage: the result produced meanwhile is delivered once after the
   t.equal(done.status, "SUCCEEDED");
   t.equal(done.result.data.run, 1);
   t.equal(acceptedResults, 1, "delivered exactly once");
-  const audits = server.db.prepare("SELECT count(*) AS n FROM audit_events WHERE action = 'command.completed' AND target_id = ?").get(cmd.id) as { n: number };
+  const audits = (await server.db.get<{ n: number }>("SELECT count(*) AS n FROM audit_events WHERE action = 'command.completed' AND target_id = ?", [cmd.id]))!;
   t.equal(audits.n, 1, "one completion in the audit log");
   t.equal(runs, 1, "the handler ran once");
 

@@ -23,8 +23,8 @@ async function metric(s: TestServer, name: string, kind: string): Promise<number
   return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
 }
 
-const auditRows = (s: TestServer, action: string) =>
-  (s.db.prepare(`SELECT metadata_json FROM audit_events WHERE action = ? AND result = 'FAILURE' ORDER BY id`).all(action) as { metadata_json: string }[])
+const auditRows = async (s: TestServer, action: string) =>
+  (await s.db.all<{ metadata_json: string }>(`SELECT metadata_json FROM audit_events WHERE action = ? AND result = 'FAILURE' ORDER BY id`, [action]))
     .map((r) => JSON.parse(r.metadata_json) as { suppressed?: number; ip?: string; errorCode: string });
 
 t.test(`${N} bad registrations from one IP: 20 checked, the rest 429; 5 audit rows; the metric counts ${N}`, async (t) => {
@@ -42,7 +42,7 @@ t.test(`${N} bad registrations from one IP: 20 checked, the rest 429; 5 audit ro
   t.equal(statuses.filter((x) => x === 429).length, N - 20, "every later one is refused with 429");
   t.ok(retryAfterOk, "each 429 is the RATE_LIMITED envelope with Retry-After");
 
-  const rows = auditRows(s, "agent.registered");
+  const rows = await auditRows(s, "agent.registered");
   t.equal(rows.length, 5, `${N} failures wrote 5 audit rows (< 100)`);
   t.ok(rows.every((r) => r.ip === ATTACKER && r.errorCode === "REGISTRATION_TOKEN_INVALID"), "each names the IP and the error");
   t.equal(await metric(s, "capstan_auth_failures_total", "registration"), N, `capstan_auth_failures_total{kind="registration"} is exactly ${N}`);
@@ -57,7 +57,7 @@ t.test(`${N} bad registrations from one IP: 20 checked, the rest 429; 5 audit ro
   // a minute later the IP may try again; its next audited failure carries the folded count
   clock.advance(61);
   t.equal((await post(s, "/api/agents/register", registration("bad-agent-late"))).status, 401, "checked again after the minute");
-  const after = auditRows(s, "agent.registered");
+  const after = await auditRows(s, "agent.registered");
   t.equal(after.length, 6);
   t.equal(after[5]!.suppressed, N + 1 - 5, "the new row carries every failure that had no row of its own");
   t.equal(5 + after.reduce((n, r) => n + (r.suppressed ?? 0), 0) + 1, N + 2, "rows + suppressed add up to every failure");
@@ -72,7 +72,7 @@ t.test(`${N} bad logins from one IP: 5 checked, at most 5 audit rows; the metric
   }
   t.equal(statuses.filter((x) => x === 401).length, 5, "the per-IP login throttle lets 5 through");
   t.equal(statuses.filter((x) => x === 429).length, N - 5);
-  t.ok(auditRows(s, "session.login.failed").length <= 5, "at most 5 audit rows");
+  t.ok((await auditRows(s, "session.login.failed")).length <= 5, "at most 5 audit rows");
   t.equal(await metric(s, "capstan_auth_failures_total", "login"), N, `capstan_auth_failures_total{kind="login"} is exactly ${N}`);
   t.equal(await metric(s, "capstan_auth_throttled_total", "login"), N - 5);
   t.equal(await metric(s, "capstan_auth_failures_total", "registration"), 0, "kinds are kept apart");
@@ -86,15 +86,15 @@ t.test("a checked login failure past 5 a minute from one IP is folded into the n
   t.equal((await login(5)).status, 429, "locked for 30 s");
   clock.advance(31);
   t.equal((await login(6)).status, 401, "the lock ran out: checked again, within the same minute");
-  t.equal(auditRows(s, "session.login.failed").length, 5, "but no sixth row this minute");
+  t.equal((await auditRows(s, "session.login.failed")).length, 5, "but no sixth row this minute");
   clock.advance(61);
   t.equal((await login(7)).status, 401, "a minute later (the 60 s lock ran out)");
-  const rows = auditRows(s, "session.login.failed");
+  const rows = await auditRows(s, "session.login.failed");
   t.equal(rows.length, 6);
   t.equal(rows[5]!.suppressed, 2, "the new row carries the 429 and the unaudited failure");
   t.equal(await metric(s, "capstan_auth_failures_total", "login"), 8, "all 8 counted");
   t.equal(await metric(s, "capstan_auth_throttled_total", "login"), 1);
   // another IP has its own allowance
   t.equal((await post(s, "/api/admin/auth/login", JSON.stringify({ username: "mallory", password: "x-wrong-password" }), "127.0.0.9")).status, 401);
-  t.equal(auditRows(s, "session.login.failed").length, 7, "audited in full");
+  t.equal((await auditRows(s, "session.login.failed")).length, 7, "audited in full");
 });

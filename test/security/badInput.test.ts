@@ -9,7 +9,7 @@ import { startTestServer, type Client } from "../helpers.js";
 t.test("every route answers bad input with a 4xx envelope", async (t) => {
   const s = await startTestServer(t, { env: { CAPSTAN_PREPARE_TIMEOUT_SECONDS: "0.2", CAPSTAN_METRICS: "token", CAPSTAN_BUS_ENABLED: "true" } });
   const owner = await s.loginAs("owner");
-  const pat = s.clientWith({ token: createApiToken(s.app, { type: "SYSTEM", id: null }, owner.userId!, { name: "fuzz" }).rawToken });
+  const pat = s.clientWith({ token: (await createApiToken(s.app, { type: "SYSTEM", id: null }, owner.userId!, { name: "fuzz" })).rawToken });
   const fx = await registerTestAgent(s);
   const ids: Record<string, string> = { agentId: fx.agentId, serviceId: fx.serviceId, userId: owner.userId!, actionName: "echo" };
   const pathOf = (r: AnyRoute) => r.path.replace(/:(\w+)/g, (_m: string, n: string) => ids[n] ?? "zzz");

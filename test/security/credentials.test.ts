@@ -6,24 +6,24 @@ import { loginBrowser } from "../console/_browser.js";
 import { startTestServer, type Client, type TestServer } from "../helpers.js";
 
 /** A fresh API token of `userId` (created as the test fixture, not through the route under test). */
-const tokenFor = (s: TestServer, userId: string, name: string): Client =>
-  s.clientWith({ token: createApiToken(s.app, { type: "SYSTEM", id: null }, userId, { name }).rawToken });
+const tokenFor = async (s: TestServer, userId: string, name: string): Promise<Client> =>
+  s.clientWith({ token: (await createApiToken(s.app, { type: "SYSTEM", id: null }, userId, { name })).rawToken });
 
 const me = async (c: Client): Promise<number> => (await c.get("/api/admin/auth/me")).status;
 
-const revocations = (s: TestServer, userId: string) =>
-  (s.db.prepare(`SELECT target_id, metadata_json FROM audit_events WHERE action = 'api_token.revoked' ORDER BY id`).all() as { target_id: string; metadata_json: string }[])
+const revocations = async (s: TestServer, userId: string) =>
+  (await s.db.all<{ target_id: string; metadata_json: string }>(`SELECT target_id, metadata_json FROM audit_events WHERE action = 'api_token.revoked' ORDER BY id`))
     .map((r) => ({ id: r.target_id, ...(JSON.parse(r.metadata_json) as { userId: string; reason: string }) }))
     .filter((r) => r.userId === userId);
 
-const lastAudit = (s: TestServer, action: string, userId: string) =>
-  JSON.parse((s.db.prepare(`SELECT metadata_json FROM audit_events WHERE action = ? AND target_id = ? ORDER BY id DESC LIMIT 1`).get(action, userId) as { metadata_json: string }).metadata_json);
+const lastAudit = async (s: TestServer, action: string, userId: string) =>
+  JSON.parse((await s.db.get<{ metadata_json: string }>(`SELECT metadata_json FROM audit_events WHERE action = ? AND target_id = ? ORDER BY id DESC LIMIT 1`, [action, userId]))!.metadata_json);
 
 t.test("admin API: a password reset revokes the user's API tokens and sessions", async (t) => {
   const s = await startTestServer(t);
   const owner = await s.loginAs("owner");
   const user = await s.loginAs("operator", "ursula");
-  const tokens = [tokenFor(s, user.userId!, "ci"), tokenFor(s, user.userId!, "laptop")];
+  const tokens = [await tokenFor(s, user.userId!, "ci"), await tokenFor(s, user.userId!, "laptop")];
   for (const c of [user, ...tokens]) t.equal(await me(c), 200, "works before");
 
   const reset = await owner.post(`/api/admin/users/${user.userId}/reset-password`, { password: "a-brand-new-password-1" });
@@ -32,17 +32,17 @@ t.test("admin API: a password reset revokes the user's API tokens and sessions",
   t.equal(await me(user), 401, "the session is gone");
   const listed = (await owner.get("/api/admin/api-tokens")).body.data.filter((x: { userId: string }) => x.userId === user.userId);
   t.same(listed.map((x: { status: string }) => x.status), ["REVOKED", "REVOKED"], "listed as REVOKED");
-  const audited = revocations(s, user.userId!);
+  const audited = await revocations(s, user.userId!);
   t.equal(audited.length, 2, "each revocation is audited");
   t.ok(audited.every((r) => r.reason === "user.password.reset"), "with the reason");
-  t.match(lastAudit(s, "user.password.reset", user.userId!), { endedSessions: 1, revokedApiTokens: 2 }, "the reset's audit event counts what it ended");
+  t.match(await lastAudit(s, "user.password.reset", user.userId!), { endedSessions: 1, revokedApiTokens: 2 }, "the reset's audit event counts what it ended");
 });
 
 t.test("admin API: disabling revokes tokens; re-enabling does not bring them back", async (t) => {
   const s = await startTestServer(t);
   const owner = await s.loginAs("owner");
   const user = await s.loginAs("operator", "dora");
-  const token = tokenFor(s, user.userId!, "script");
+  const token = await tokenFor(s, user.userId!, "script");
   t.equal(await me(token), 200);
 
   t.equal((await owner.req("PATCH", `/api/admin/users/${user.userId}`, { status: "DISABLED" })).status, 200);
@@ -50,13 +50,13 @@ t.test("admin API: disabling revokes tokens; re-enabling does not bring them bac
   t.equal((await owner.req("PATCH", `/api/admin/users/${user.userId}`, { status: "ACTIVE" })).status, 200);
   t.equal(await me(token), 401, "still refused after re-enabling: the token was revoked, not paused");
   t.equal(await me(user), 401, "the old session is not back either");
-  t.same(revocations(s, user.userId!).map((r) => r.reason), ["user.disabled"], "audited once, as a disable");
-  t.match(lastAudit(s, "user.updated", user.userId!), { after: { status: "ACTIVE" } });
+  t.same((await revocations(s, user.userId!)).map((r) => r.reason), ["user.disabled"], "audited once, as a disable");
+  t.match(await lastAudit(s, "user.updated", user.userId!), { after: { status: "ACTIVE" } });
 
   // the user logs in again and makes a new token: that one works
   const login = await s.anon.post("/api/admin/auth/login", { username: "dora", password: "dora-password-123" });
   t.equal(login.status, 200, "the user can log in again");
-  t.equal(await me(tokenFor(s, user.userId!, "new")), 200, "a new token works");
+  t.equal(await me(await tokenFor(s, user.userId!, "new")), 200, "a new token works");
 });
 
 t.test("console: resetting a password and disabling a user revoke their API tokens", async (t) => {
@@ -64,8 +64,8 @@ t.test("console: resetting a password and disabling a user revoke their API toke
   const owner = await loginBrowser(s, "owner", "oscar");
   const reset = await s.loginAs("operator", "rita");
   const disabled = await s.loginAs("viewer", "dave");
-  const ritaToken = tokenFor(s, reset.userId!, "rita-ci");
-  const daveToken = tokenFor(s, disabled.userId!, "dave-ci");
+  const ritaToken = await tokenFor(s, reset.userId!, "rita-ci");
+  const daveToken = await tokenFor(s, disabled.userId!, "dave-ci");
 
   const r1 = await owner.post(`/users/${reset.userId}/password`, { password: "console-new-password-1" });
   t.equal(r1.status, 303);
@@ -78,6 +78,6 @@ t.test("console: resetting a password and disabling a user revoke their API toke
   t.equal(await me(daveToken), 401, "disable in the console revokes the token");
   t.equal((await owner.post(`/users/${disabled.userId}`, { role: "viewer", status: "ACTIVE" })).status, 303);
   t.equal(await me(daveToken), 401, "re-enabling in the console does not bring it back");
-  t.equal(revocations(s, reset.userId!)[0]?.reason, "user.password.reset");
-  t.equal(revocations(s, disabled.userId!)[0]?.reason, "user.disabled");
+  t.equal((await revocations(s, reset.userId!))[0]?.reason, "user.password.reset");
+  t.equal((await revocations(s, disabled.userId!))[0]?.reason, "user.disabled");
 });

@@ -8,7 +8,7 @@ import { registerTestAgent } from "../fixtures.js";
 import { startTestServer, type TestServer } from "../helpers.js";
 import { loginBrowser } from "../console/_browser.js";
 
-const commandCount = (s: TestServer): number => (s.db.prepare("SELECT COUNT(*) AS n FROM commands").get() as { n: number }).n;
+const commandCount = async (s: TestServer): Promise<number> => (await s.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM commands"))!.n;
 const REFUSED: Record<string, string>[] = [
   { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }, { origin: "http://evil.example" }, { origin: "null" },
   { "sec-fetch-site": "same-origin", origin: "https://evil.example" },
@@ -23,14 +23,14 @@ t.test("GETs that create a command or rotate the CSRF token refuse cross-site re
   const self = new URL(s.url).origin;
 
   for (const headers of REFUSED) {
-    const before = commandCount(s);
+    const before = await commandCount(s);
     const page = await b.get(pagePath, { headers });
     t.equal(page.status, 403, `console prepare ${JSON.stringify(headers)}: 403`);
     t.match(page.text, /<!doctype html>[\s\S]*another site/i, "an HTML error page");
     const api = await fx.operator.req("GET", apiPath, undefined, headers);
     t.equal(api.status, 403, `API prepare ${JSON.stringify(headers)}: 403`);
     t.same([api.body.success, api.body.error.code], [false, "FORBIDDEN"], "the error envelope");
-    t.equal(commandCount(s), before, "no command was created");
+    t.equal(await commandCount(s), before, "no command was created");
     const me = (await fx.operator.get("/api/admin/auth/me")).body.data.csrfToken;
     const rotate = await fx.operator.req("GET", "/api/admin/auth/csrf", undefined, headers);
     t.equal(rotate.status, 403, `csrf rotation ${JSON.stringify(headers)}: 403`);
@@ -38,9 +38,9 @@ t.test("GETs that create a command or rotate the CSRF token refuse cross-site re
   }
   const allowed: Record<string, string>[] = [{}, { "sec-fetch-site": "none" }, { "sec-fetch-site": "same-origin", origin: self }];
   for (const headers of allowed) {
-    const before = commandCount(s);
+    const before = await commandCount(s);
     t.equal((await b.get(pagePath, { headers })).status, 200, `console prepare ${JSON.stringify(headers)}: 200`);
-    t.equal(commandCount(s), before + 1, "the prepare command was created");
+    t.equal(await commandCount(s), before + 1, "the prepare command was created");
     const api = await fx.operator.req("GET", apiPath, undefined, headers);
     t.not(api.status, 403, `API prepare ${JSON.stringify(headers)}: not refused (${api.status})`);
     t.equal((await fx.operator.req("GET", "/api/admin/auth/csrf", undefined, headers)).status, 200, `csrf rotation ${JSON.stringify(headers)}: 200`);

@@ -42,7 +42,7 @@ t.test("agent operations: prototype names are 4xx and change nothing (console an
 
   // the domain refuses an unknown transition whoever calls it
   for (const name of PROTO_NAMES) {
-    const err = t.throws(() => changeAgentState(s.app, { type: "SYSTEM", id: null }, fx.agentId, name as "enable")) as unknown;
+    const err = await t.rejects(() => changeAgentState(s.app, { type: "SYSTEM", id: null }, fx.agentId, name as "enable")) as unknown;
     t.ok(err instanceof AppError && err.code === "NOT_FOUND", `changeAgentState(${name}) is refused`);
   }
   t.equal((await fx.operator.get(`/api/admin/agents/${fx.agentId}`)).body.data.status, "DISABLED");

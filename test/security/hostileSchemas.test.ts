@@ -118,7 +118,7 @@ t.test("hostile inputSchemas: refused at report time or run in linear time", asy
     t.match(res.body.error?.message, `action ${name} of mailer`, `${name}: the message names the action`);
     t.match(JSON.stringify(res.body.error), text, `${name}: the message names the limit (${text})`);
   }
-  const stored = k.s.db.prepare(`SELECT name FROM action_definitions WHERE name IN (${REFUSED.map(() => "?").join(",")})`).all(...REFUSED.map((r) => r[0]));
+  const stored = await k.s.db.all(`SELECT name FROM action_definitions WHERE name IN (${REFUSED.map(() => "?").join(",")})`, REFUSED.map((r) => r[0]));
   t.same(stored, [], "no refused schema was stored");
 
   const ok = await report(k, SAFE_BUT_HOSTILE.map((a) => ({ ...a, label: a.name })));
@@ -165,8 +165,7 @@ t.test("hostile inputSchemas: refused at report time or run in linear time", asy
 t.test("a schema stored before the limits existed is refused when run, before compiling", async (t) => {
   const k = await busKit(t);
   // what an older version may have stored: straight into the table, past the report-time check
-  k.s.db.prepare(`UPDATE action_definitions SET input_schema_json = ? WHERE service_id = ? AND name = 'echo'`)
-    .run(JSON.stringify({ type: "object", properties: { x: { type: "string", pattern: "(a)\\1" } } }), k.target.serviceId);
+  await k.s.db.run(`UPDATE action_definitions SET input_schema_json = ? WHERE service_id = ? AND name = 'echo'`, [JSON.stringify({ type: "object", properties: { x: { type: "string", pattern: "(a)\\1" } } }), k.target.serviceId]);
   const res = await k.operator.post(`/api/admin/capsule-services/${k.target.serviceId}/actions/echo`, { payload: { x: "aa" } });
   t.equal(res.status, 422);
   t.equal(res.body.error.code, "ACTION_PAYLOAD_INVALID");

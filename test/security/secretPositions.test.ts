@@ -72,7 +72,7 @@ t.test("secrets in every position stay out of storage and reach the agent in pla
     t.equal(res.status, 200, `${path} answers`);
     t.same(SECRETS.filter((s) => res.text.includes(s)), [], `${path} shows no secret value`);
   }
-  const audit = k.audit("service.action.requested").map((a) => JSON.stringify(a.metadata)).join("\n");
+  const audit = (await k.audit("service.action.requested")).map((a) => JSON.stringify(a.metadata)).join("\n");
   t.ok(audit.includes("visible-note"), "the audit metadata does carry the payload");
   t.same(SECRETS.filter((s) => audit.includes(s)), [], "but none of its secrets");
 
@@ -87,7 +87,7 @@ t.test("secrets in every position stay out of storage and reach the agent in pla
   });
   t.equal(route.status, 200);
   t.equal((await k.publish({ eventType: "shop.login", data: { v: S("bus") } })).status, 200);
-  const dry = JSON.stringify(k.audit("bus.route.matched").map((a) => a.metadata));
+  const dry = JSON.stringify((await k.audit("bus.route.matched")).map((a) => a.metadata));
   t.ok(dry.includes("wouldRun"), "the dry run is audited");
   t.notOk(dry.includes(S("bus")), "without the value of the secret field");
 

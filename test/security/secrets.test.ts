@@ -15,7 +15,7 @@ t.test("no raw secret reaches the database or the logs", async (t) => {
   // a failed login with a password-looking value
   await s.anon.post("/api/admin/auth/login", { username: "owner-user", password: "typo-password-9876" });
   secrets.push("typo-password-9876");
-  const pat = createApiToken(s.app, { type: "SYSTEM", id: null }, owner.userId!, { name: "scan" });
+  const pat = await createApiToken(s.app, { type: "SYSTEM", id: null }, owner.userId!, { name: "scan" });
   secrets.push(pat.rawToken);
   const api = s.clientWith({ token: pat.rawToken });
 

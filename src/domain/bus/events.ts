@@ -16,25 +16,28 @@ export function busEventToWire(e: BusEventRow) {
 }
 export type BusEventWire = ReturnType<typeof busEventToWire>;
 
-export function listBusEventsPage(app: App, f: BusEventFilter, sort: SortKey[], page: number, pageSize: number): { rows: BusEventWire[]; pagination: Pagination } {
-  const { rows, total } = listBusEvents(app.db, f, sort, page, pageSize);
+export async function listBusEventsPage(app: App, f: BusEventFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: BusEventWire[]; pagination: Pagination }> {
+  const { rows, total } = await listBusEvents(app.db, f, sort, page, pageSize);
   return { rows: rows.map(busEventToWire), pagination: { page, pageSize, total } };
 }
 
-export function requireBusEvent(app: App, id: string): BusEventRow {
-  const e = getBusEvent(app.db, id);
+export async function requireBusEvent(app: App, id: string): Promise<BusEventRow> {
+  const e = await getBusEvent(app.db, id);
   if (!e) throw new AppError("NOT_FOUND", "no such bus event");
   return e;
 }
 
 /** The commands an event caused, as they are now (one deleted since is left out). */
-export const causedCommands = (app: App, commandIds: readonly string[]) =>
-  commandIds.flatMap((cid) => {
-    const c = getCommand(app.db, cid);
-    return c ? [commandToWire(c)] : [];
-  });
+export async function causedCommands(app: App, commandIds: readonly string[]) {
+  const out: ReturnType<typeof commandToWire>[] = [];
+  for (const cid of commandIds) {
+    const c = await getCommand(app.db, cid);
+    if (c) out.push(commandToWire(c));
+  }
+  return out;
+}
 
-export function busEventDetail(app: App, id: string) {
-  const e = requireBusEvent(app, id);
-  return { ...busEventToWire(e), commands: causedCommands(app, e.commandIds) };
+export async function busEventDetail(app: App, id: string) {
+  const e = await requireBusEvent(app, id);
+  return { ...busEventToWire(e), commands: await causedCommands(app, e.commandIds) };
 }

@@ -32,8 +32,8 @@ export interface IngestResult {
  * The publishing service is always one of the agent's own (not released) services: with one, that one;
  * with several, the body must name one of them. A body can never make an event come from elsewhere.
  */
-export function sourceServiceOf(app: App, agentId: string, serviceCode: string | undefined): ServiceRow {
-  const own = listServicesOfAgent(app.db, agentId).filter((s) => s.releasedAt === null);
+export async function sourceServiceOf(app: App, agentId: string, serviceCode: string | undefined): Promise<ServiceRow> {
+  const own = (await listServicesOfAgent(app.db, agentId)).filter((s) => s.releasedAt === null);
   if (serviceCode !== undefined) {
     const named = own.find((s) => s.code === serviceCode);
     if (!named) throw new AppError("CAPSULE_SERVICE_NOT_OWNED", "serviceCode must name one of this agent's own services");
@@ -67,43 +67,43 @@ function rendered(app: App, route: BusRouteRow, event: TemplateEvent): Record<st
 }
 
 /** The payload as audit metadata may show it: fields the target action marks secret replaced. */
-function auditable(app: App, route: BusRouteRow, payload: Record<string, unknown>): Record<string, unknown> {
-  const service = getServiceByCode(app.db, route.targetServiceCode);
-  const action = service ? getActionDefinition(app.db, service.id, route.actionName) : undefined;
+async function auditable(app: App, route: BusRouteRow, payload: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const service = await getServiceByCode(app.db, route.targetServiceCode);
+  const action = service ? await getActionDefinition(app.db, service.id, route.actionName) : undefined;
   return withoutSecrets(action?.inputSchema ?? null, payload);
 }
 
 /** One matching route: DRY_RUN audits what it would run; ENABLED creates the command through every execute check. */
-function fire(app: App, route: BusRouteRow, event: TemplateEvent, requestId: string | undefined): BusMatch {
+async function fire(app: App, route: BusRouteRow, event: TemplateEvent, requestId: string | undefined): Promise<BusMatch> {
   const routeActor: Actor = { type: "SYSTEM", id: route.id };
   const base = { routeId: route.id, routeName: route.name, status: route.status as LiveBusRouteStatus };
   const payload = rendered(app, route, event);
   const wouldRun = {
     targetServiceCode: route.targetServiceCode, actionName: route.actionName,
-    ...(payload instanceof AppError ? {} : { payload: auditable(app, route, payload) }),
+    ...(payload instanceof AppError ? {} : { payload: await auditable(app, route, payload) }),
   };
-  writeAudit(app, {
+  await writeAudit(app, {
     actor: routeActor, action: "bus.route.matched", target: { type: ROUTE_TARGET, id: route.id }, requestId,
     metadata: { eventId: event.eventId, eventType: event.eventType, sourceServiceCode: event.sourceServiceCode, status: route.status, ...(route.status === "DRY_RUN" ? { wouldRun } : {}) },
   });
-  touchBusRouteMatched(app.db, route.id, app.now().toISOString());
+  await touchBusRouteMatched(app.db, route.id, app.now().toISOString());
   try {
     if (payload instanceof AppError) throw payload;
     if (route.status === "DRY_RUN") return { ...base, outcome: "DRY_RUN" };
-    const service = getServiceByCode(app.db, route.targetServiceCode);
+    const service = await getServiceByCode(app.db, route.targetServiceCode);
     if (!service) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", `no capsule service with code ${route.targetServiceCode}`);
-    const command = executeAction(app, {
+    const command = await executeAction(app, {
       serviceId: service.id, actionName: route.actionName, payload, confirmation: route.confirmed,
       actor: routeActor, createdByType: "BUS", sourceEventId: event.eventId, requestId,
     });
-    writeAudit(app, {
+    await writeAudit(app, {
       actor: routeActor, action: "bus.command.created", target: { type: "Command", id: command.id }, requestId,
       metadata: { routeId: route.id, eventId: event.eventId, eventType: event.eventType, serviceId: service.id, actionName: route.actionName },
     });
     return { ...base, outcome: "COMMAND_CREATED", commandId: command.id };
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
-    writeAudit(app, {
+    await writeAudit(app, {
       actor: routeActor, action: "bus.route.failed", target: { type: ROUTE_TARGET, id: route.id }, result: "FAILURE", requestId,
       metadata: { eventId: event.eventId, eventType: event.eventType, errorCode: err.code, message: err.message, ...wouldRun },
     });
@@ -111,15 +111,15 @@ function fire(app: App, route: BusRouteRow, event: TemplateEvent, requestId: str
   }
 }
 
-export function ingestEvent(app: App, agentId: string, body: PublishEventInput, requestId?: string): IngestResult {
+export async function ingestEvent(app: App, agentId: string, body: PublishEventInput, requestId?: string): Promise<IngestResult> {
   const agentActor: Actor = { type: "AGENT", id: agentId };
   let source: ServiceRow;
   try {
-    source = sourceServiceOf(app, agentId, body.serviceCode);
+    source = await sourceServiceOf(app, agentId, body.serviceCode);
   } catch (err) {
     // naming a service that is not the agent's own is worth a trace: it may be an attempt to impersonate it
     if (err instanceof AppError && err.code === "CAPSULE_SERVICE_NOT_OWNED") {
-      auditRefusal(app, agentActor, "bus.event.received", { type: "Agent", id: agentId }, err.code, { eventType: body.eventType, serviceCode: body.serviceCode });
+      await auditRefusal(app, agentActor, "bus.event.received", { type: "Agent", id: agentId }, err.code, { eventType: body.eventType, serviceCode: body.serviceCode });
     }
     throw err;
   }
@@ -138,34 +138,35 @@ export function ingestEvent(app: App, agentId: string, body: PublishEventInput, 
 
   // Loop guard: an event caused by a command the bus created is refused, whatever its type.
   const causationId = body.metadata?.causationId;
-  const cause = causationId ? getCommand(app.db, causationId) : undefined;
+  const cause = causationId ? await getCommand(app.db, causationId) : undefined;
 
-  const outcome = app.db.transaction((): IngestResult | AppError => {
-    const prior = row.clientEventId ? getBusEventByClientId(app.db, agentId, row.clientEventId) : undefined;
+  const outcome = await app.db.transaction(async (): Promise<IngestResult | AppError> => {
+    const prior = row.clientEventId ? await getBusEventByClientId(app.db, agentId, row.clientEventId) : undefined;
     if (prior) return prior.outcome === "REFUSED" ? depthError(prior.id, causationId) : resultOf(prior);
     if (cause?.createdByType === "BUS") {
-      insertBusEvent(app.db, { ...row, outcome: "REFUSED", errorCode: "BUS_DEPTH_EXCEEDED" });
-      writeAudit(app, {
+      await insertBusEvent(app.db, { ...row, outcome: "REFUSED", errorCode: "BUS_DEPTH_EXCEEDED" });
+      await writeAudit(app, {
         actor: agentActor, action: "bus.event.received", target: { type: EVENT_TARGET, id: row.id }, result: "FAILURE", requestId,
         metadata: { ...received, errorCode: "BUS_DEPTH_EXCEEDED", causeSourceEventId: cause.sourceEventId },
       });
       return depthError(row.id, causationId);
     }
-    writeAudit(app, { actor: agentActor, action: "bus.event.received", target: { type: EVENT_TARGET, id: row.id }, metadata: received, requestId });
+    await writeAudit(app, { actor: agentActor, action: "bus.event.received", target: { type: EVENT_TARGET, id: row.id }, metadata: received, requestId });
     const event: TemplateEvent = { eventId: row.id, eventType: row.eventType, sourceServiceCode: row.sourceServiceCode, data: body.data ?? null };
-    const matches = liveRoutesFor(app.db, row.eventType)
-      .filter((route) => triggerMismatches(route, row).length === 0)
-      .map((route) => fire(app, route, event, requestId));
+    const matches: BusMatch[] = [];
+    for (const route of await liveRoutesFor(app.db, row.eventType)) {
+      if (triggerMismatches(route, row).length === 0) matches.push(await fire(app, route, event, requestId)); // in order: same transaction
+    }
     if (matches.length === 0) {
-      writeAudit(app, {
+      await writeAudit(app, {
         actor: { type: "SYSTEM", id: null }, action: "bus.route.unmatched", target: { type: EVENT_TARGET, id: row.id }, requestId,
         metadata: { eventType: row.eventType, sourceServiceCode: row.sourceServiceCode },
       });
     }
     const done: BusEventRow = { ...row, matches, outcome: outcomeOf(matches), commandIds: matches.flatMap((m) => (m.commandId ? [m.commandId] : [])) };
-    insertBusEvent(app.db, done);
+    await insertBusEvent(app.db, done);
     return resultOf(done);
-  })();
+  });
   // the refusal is committed (event + audit) before it is thrown
   if (outcome instanceof AppError) throw outcome;
   return outcome;

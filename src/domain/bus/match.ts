@@ -36,7 +36,7 @@ export interface Preview {
   wouldCreateCommand: boolean;
 }
 
-export function previewRoute(app: App, input: PreviewBusRouteInput): Preview {
+export async function previewRoute(app: App, input: PreviewBusRouteInput): Promise<Preview> {
   assertTemplate(input.action.payloadTemplate);
   const sample = input.sampleEvent;
   const reasons = triggerMismatches(input.trigger, sample);
@@ -44,9 +44,9 @@ export function previewRoute(app: App, input: PreviewBusRouteInput): Preview {
     eventId: "bev_PREVIEW", eventType: sample.eventType, sourceServiceCode: sample.sourceServiceCode, data: sample.data ?? null,
   }, app.config.bodyLimitBytes);
   const problems: Preview["problems"] = [];
-  const service = getServiceByCode(app.db, input.action.targetServiceCode);
-  const action = service ? getActionDefinition(app.db, service.id, input.action.actionName) : undefined;
-  const agent = service?.agentId ? getAgent(app.db, service.agentId) : undefined;
+  const service = await getServiceByCode(app.db, input.action.targetServiceCode);
+  const action = service ? await getActionDefinition(app.db, service.id, input.action.actionName) : undefined;
+  const agent = service?.agentId ? await getAgent(app.db, service.agentId) : undefined;
   if (!service) problems.push({ code: "CAPSULE_SERVICE_NOT_FOUND", message: `no service with code ${input.action.targetServiceCode} has reported yet` });
   else if (!action) problems.push({ code: "ACTION_NOT_FOUND", message: `${input.action.targetServiceCode} declares no action ${input.action.actionName}` });
   else {

@@ -19,7 +19,7 @@ export interface IngestWindow {
  * BUS_RATE_LIMITED with Retry-After. Only the first refusal of a window is audited, so a flood cannot
  * flood the audit log as well.
  */
-export function takeIngestSlot(app: App, agentId: string, requestId?: string): void {
+export async function takeIngestSlot(app: App, agentId: string, requestId?: string): Promise<void> {
   const windows = app.runtime.busIngestWindows;
   const nowMs = app.now().getTime();
   let w = windows.get(agentId);
@@ -38,7 +38,7 @@ export function takeIngestSlot(app: App, agentId: string, requestId?: string): v
   const retryAfter = Math.max(1, Math.ceil((w.startMs + WINDOW_MS - nowMs) / 1000));
   if (!w.refusalAudited) {
     w.refusalAudited = true;
-    auditRefusal(app, { type: "AGENT", id: agentId }, "bus.event.received", { type: "Agent", id: agentId }, "BUS_RATE_LIMITED", {
+    await auditRefusal(app, { type: "AGENT", id: agentId }, "bus.event.received", { type: "Agent", id: agentId }, "BUS_RATE_LIMITED", {
       limitPerMinute: limit, message: "further events from this agent are refused until the window ends (only the first refusal is audited)",
     }, requestId);
   }

@@ -21,9 +21,9 @@ export { BUS_ROUTE_STATUSES } from "../../vocabulary.js";
 export const ROUTE_TARGET = "BusRoute";
 
 /** What the route's target currently is; null fields when the service or action is not known (yet). */
-export function describeTarget(app: App, r: Pick<BusRouteRow, "targetServiceCode" | "actionName">) {
-  const service = getServiceByCode(app.db, r.targetServiceCode);
-  const action = service ? getActionDefinition(app.db, service.id, r.actionName) : undefined;
+export async function describeTarget(app: App, r: Pick<BusRouteRow, "targetServiceCode" | "actionName">) {
+  const service = await getServiceByCode(app.db, r.targetServiceCode);
+  const action = service ? await getActionDefinition(app.db, service.id, r.actionName) : undefined;
   return {
     serviceId: service?.id ?? null,
     actionFound: action !== undefined,
@@ -32,29 +32,31 @@ export function describeTarget(app: App, r: Pick<BusRouteRow, "targetServiceCode
     needsConfirmation: action ? needsConfirmation(action) : null,
   };
 }
-export type TargetInfo = ReturnType<typeof describeTarget>;
+export type TargetInfo = Awaited<ReturnType<typeof describeTarget>>;
 
-export function busRouteToWire(app: App, r: BusRouteRow) {
+export async function busRouteToWire(app: App, r: BusRouteRow) {
   return {
     id: r.id, name: r.name, description: r.description, status: r.status,
     trigger: { eventType: r.eventType, sourceServiceCode: r.sourceServiceCode },
     action: { targetServiceCode: r.targetServiceCode, actionName: r.actionName, payloadTemplate: r.payloadTemplate },
     confirmed: r.confirmed, confirmedAt: r.confirmedAt, confirmedByUserId: r.confirmedByUserId,
-    target: describeTarget(app, r),
+    target: await describeTarget(app, r),
     createdByUserId: r.createdByUserId, lastMatchedAt: r.lastMatchedAt, createdAt: r.createdAt, updatedAt: r.updatedAt,
   };
 }
-export type BusRouteWire = ReturnType<typeof busRouteToWire>;
+export type BusRouteWire = Awaited<ReturnType<typeof busRouteToWire>>;
 
-export function requireBusRoute(app: App, id: string): BusRouteRow {
-  const r = getBusRoute(app.db, id);
+export async function requireBusRoute(app: App, id: string): Promise<BusRouteRow> {
+  const r = await getBusRoute(app.db, id);
   if (!r) throw new AppError("BUS_ROUTE_NOT_FOUND", "no such bus route");
   return r;
 }
 
-export function listBusRoutesPage(app: App, f: BusRouteFilter, sort: SortKey[], page: number, pageSize: number): { rows: BusRouteWire[]; pagination: Pagination } {
-  const { rows, total } = listBusRoutes(app.db, f, sort, page, pageSize);
-  return { rows: rows.map((r) => busRouteToWire(app, r)), pagination: { page, pageSize, total } };
+export async function listBusRoutesPage(app: App, f: BusRouteFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: BusRouteWire[]; pagination: Pagination }> {
+  const { rows, total } = await listBusRoutes(app.db, f, sort, page, pageSize);
+  const wire: BusRouteWire[] = [];
+  for (const r of rows) wire.push(await busRouteToWire(app, r));
+  return { rows: wire, pagination: { page, pageSize, total } };
 }
 
 export function assertTemplate(template: unknown): void {
@@ -66,12 +68,12 @@ export function assertTemplate(template: unknown): void {
  * An ENABLED route whose target needs confirmation must carry `confirmed`. A target that is not
  * known yet cannot be judged here; executeAction checks again every time the route fires.
  */
-function assertConfirmed(app: App, actor: Actor, r: BusRouteRow, requestId?: string): void {
+async function assertConfirmed(app: App, actor: Actor, r: BusRouteRow, requestId?: string): Promise<void> {
   if (r.status !== "ENABLED" || r.confirmed) return;
-  const target = describeTarget(app, r);
+  const target = await describeTarget(app, r);
   if (!target.needsConfirmation) return;
   const message = `${r.actionName} on ${r.targetServiceCode} (${target.dangerLevel}) needs confirmation: enable the route with confirmed: true`;
-  auditRefusal(app, actor, "bus.route.updated", { type: ROUTE_TARGET, id: r.id }, "BUS_ROUTE_CONFIRMATION_REQUIRED", {
+  await auditRefusal(app, actor, "bus.route.updated", { type: ROUTE_TARGET, id: r.id }, "BUS_ROUTE_CONFIRMATION_REQUIRED", {
     actionName: r.actionName, targetServiceCode: r.targetServiceCode, dangerLevel: target.dangerLevel, message,
   }, requestId);
   throw new AppError("BUS_ROUTE_CONFIRMATION_REQUIRED", message, { dangerLevel: target.dangerLevel, actionName: r.actionName, targetServiceCode: r.targetServiceCode });
@@ -82,7 +84,7 @@ const summary = (r: BusRouteRow) => ({
   targetServiceCode: r.targetServiceCode, actionName: r.actionName, payloadTemplate: r.payloadTemplate, confirmed: r.confirmed,
 });
 
-export function createBusRoute(app: App, actor: Actor, input: CreateBusRouteInput, requestId?: string): BusRouteRow {
+export async function createBusRoute(app: App, actor: Actor, input: CreateBusRouteInput, requestId?: string): Promise<BusRouteRow> {
   assertTemplate(input.action.payloadTemplate);
   const nowIso = app.now().toISOString();
   const userId = actor.type === "USER" ? actor.id : null;
@@ -93,11 +95,11 @@ export function createBusRoute(app: App, actor: Actor, input: CreateBusRouteInpu
     confirmed: input.confirmed, confirmedByUserId: input.confirmed ? userId : null, confirmedAt: input.confirmed ? nowIso : null,
     createdByUserId: userId, lastMatchedAt: null, createdAt: nowIso, updatedAt: nowIso,
   };
-  assertConfirmed(app, actor, r, requestId);
-  app.db.transaction(() => {
-    insertBusRoute(app.db, r);
-    writeAudit(app, { actor, action: "bus.route.created", target: { type: ROUTE_TARGET, id: r.id }, metadata: summary(r), requestId });
-  })();
+  await assertConfirmed(app, actor, r, requestId);
+  await app.db.transaction(async () => {
+    await insertBusRoute(app.db, r);
+    await writeAudit(app, { actor, action: "bus.route.created", target: { type: ROUTE_TARGET, id: r.id }, metadata: summary(r), requestId });
+  });
   return r;
 }
 
@@ -124,30 +126,30 @@ function merge(before: BusRouteRow, p: UpdateBusRouteInput, userId: string | nul
   return next;
 }
 
-export function changeBusRoute(app: App, actor: Actor, id: string, patch: UpdateBusRouteInput, requestId?: string): BusRouteRow {
+export async function changeBusRoute(app: App, actor: Actor, id: string, patch: UpdateBusRouteInput, requestId?: string): Promise<BusRouteRow> {
   if (patch.action?.payloadTemplate) assertTemplate(patch.action.payloadTemplate);
-  const before = requireBusRoute(app, id);
+  const before = await requireBusRoute(app, id);
   const next = merge(before, patch, actor.type === "USER" ? actor.id : null, app.now().toISOString());
-  assertConfirmed(app, actor, next, requestId);
+  await assertConfirmed(app, actor, next, requestId);
   const changes: Record<string, { from: unknown; to: unknown }> = {};
   const a = summary(before);
   const b = summary(next);
   for (const key of Object.keys(b) as (keyof typeof b)[]) if (!sameJson(a[key], b[key])) changes[key] = { from: a[key], to: b[key] };
   if (before.description !== next.description) changes.description = { from: before.description, to: next.description };
-  app.db.transaction(() => {
-    updateBusRoute(app.db, next);
-    writeAudit(app, {
+  await app.db.transaction(async () => {
+    await updateBusRoute(app.db, next);
+    await writeAudit(app, {
       actor, action: "bus.route.updated", target: { type: ROUTE_TARGET, id }, requestId,
       metadata: { name: next.name, changes, ...(patch.confirmed === true ? { confirmedBy: next.confirmedByUserId } : {}) },
     });
-  })();
+  });
   return next;
 }
 
-export function removeBusRoute(app: App, actor: Actor, id: string, requestId?: string): void {
-  app.db.transaction(() => {
-    const r = requireBusRoute(app, id);
-    deleteBusRoute(app.db, id);
-    writeAudit(app, { actor, action: "bus.route.deleted", target: { type: ROUTE_TARGET, id }, metadata: summary(r), requestId });
-  })();
+export async function removeBusRoute(app: App, actor: Actor, id: string, requestId?: string): Promise<void> {
+  await app.db.transaction(async () => {
+    const r = await requireBusRoute(app, id);
+    await deleteBusRoute(app.db, id);
+    await writeAudit(app, { actor, action: "bus.route.deleted", target: { type: ROUTE_TARGET, id }, metadata: summary(r), requestId });
+  });
 }

@@ -9,28 +9,28 @@ import { afterTerminal, auditRefusal, COMMAND_TARGET } from "./lifecycle.js";
 /** Only a command that has not finished can be cancelled (the console offers Cancel exactly then). */
 export const isCancellable = (status: CommandRow["status"]): boolean => !isTerminal(status);
 
-export function cancelCommandById(app: App, actor: Actor, commandId: string, requestId?: string): CommandRow {
+export async function cancelCommandById(app: App, actor: Actor, commandId: string, requestId?: string): Promise<CommandRow> {
   try {
-    const c = app.db.transaction(() => {
-      const c = getCommand(app.db, commandId);
+    const c = await app.db.transaction(async () => {
+      const c = await getCommand(app.db, commandId);
       if (!c) throw new AppError("COMMAND_NOT_FOUND", "no such command");
       if (!isCancellable(c.status)) {
         throw new AppError("COMMAND_NOT_CANCELLABLE", `the command is already ${c.status}`, { status: c.status });
       }
-      if (!cancelCommand(app.db, c.id, c.status, app.now().toISOString())) {
+      if (!await cancelCommand(app.db, c.id, c.status, app.now().toISOString())) {
         throw new AppError("COMMAND_NOT_CANCELLABLE", "the command changed state meanwhile; reload it");
       }
-      writeAudit(app, {
+      await writeAudit(app, {
         actor, action: "command.cancelled", target: { type: COMMAND_TARGET, id: c.id }, requestId,
         metadata: { from: c.status, actionName: c.actionName, type: c.type, agentId: c.agentId },
       });
-      return getCommand(app.db, c.id)!;
-    })();
+      return (await getCommand(app.db, c.id))!;
+    });
     afterTerminal(app, c.id);
     return c;
   } catch (err) {
     if (err instanceof AppError && err.code !== "COMMAND_NOT_FOUND") {
-      auditRefusal(app, actor, "command.cancelled", { type: COMMAND_TARGET, id: commandId }, err.code, { message: err.message }, requestId);
+      await auditRefusal(app, actor, "command.cancelled", { type: COMMAND_TARGET, id: commandId }, err.code, { message: err.message }, requestId);
     }
     throw err;
   }

@@ -17,16 +17,16 @@ export interface ActionTarget {
 }
 
 /** Service 404 -> agent usable 409 -> action 404 -> enabled 403 (shared by execute, prepare and retry). */
-export function resolveActionTarget(app: App, serviceId: string, actionName: string): ActionTarget {
-  const service = getService(app.db, serviceId);
+export async function resolveActionTarget(app: App, serviceId: string, actionName: string): Promise<ActionTarget> {
+  const service = await getService(app.db, serviceId);
   if (!service) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such capsule service");
-  const agent = service.agentId ? getAgent(app.db, service.agentId) : undefined;
+  const agent = service.agentId ? await getAgent(app.db, service.agentId) : undefined;
   if (!agent || !isAgentAvailable(app, agent)) {
     throw new AppError("AGENT_NOT_AVAILABLE", "the service's agent is offline, disabled or revoked; it cannot receive commands now", {
       agentId: service.agentId, agentStatus: agent?.status ?? null,
     });
   }
-  const action = getActionDefinition(app.db, service.id, actionName);
+  const action = await getActionDefinition(app.db, service.id, actionName);
   if (!action) throw new AppError("ACTION_NOT_FOUND", `the service declares no action named ${actionName}`);
   if (!action.enabled) throw new AppError("ACTION_DISABLED", "this action is disabled by the service");
   return { service, agent, action };
@@ -49,17 +49,17 @@ export interface ExecuteInput {
   requestId?: string | undefined;
 }
 
-export function executeAction(app: App, input: ExecuteInput): CommandRow {
+export async function executeAction(app: App, input: ExecuteInput): Promise<CommandRow> {
   const { actor, requestId } = input;
   try {
-    const { service, agent, action } = resolveActionTarget(app, input.serviceId, input.actionName);
+    const { service, agent, action } = await resolveActionTarget(app, input.serviceId, input.actionName);
     if (needsConfirmation(action) && input.confirmation !== true) {
       throw new AppError("ACTION_REQUIRES_CONFIRMATION", `${action.label} (${action.dangerLevel}) must be confirmed: send confirmation: true`, {
         dangerLevel: action.dangerLevel, requiresConfirmation: action.requiresConfirmation,
       });
     }
     const checked = checkPayload(action.inputSchema, input.payload ?? {});
-    return createCommand(app, {
+    return await createCommand(app, {
       command: {
         agentId: agent.id, serviceId: service.id, type: "ACTION_EXECUTE", actionName: action.name, payload: checked.stored,
         secretFields: null, createdByUserId: actor.type === "USER" ? actor.id : null, createdByType: input.createdByType ?? "USER",
@@ -73,7 +73,7 @@ export function executeAction(app: App, input: ExecuteInput): CommandRow {
     });
   } catch (err) {
     if (err instanceof AppError) {
-      auditRefusal(app, actor, "service.action.requested", { type: SERVICE_TARGET, id: input.serviceId }, err.code, {
+      await auditRefusal(app, actor, "service.action.requested", { type: SERVICE_TARGET, id: input.serviceId }, err.code, {
         actionName: input.actionName, message: err.message, ...(input.retryOf ? { retryOf: input.retryOf } : {}),
         ...(err.details?.issues ? { issues: err.details.issues } : {}),
       }, requestId);

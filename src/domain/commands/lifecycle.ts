@@ -10,12 +10,12 @@ export const COMMAND_TARGET = "Command";
 export const SERVICE_TARGET = "CapsuleService";
 
 /** Ends a command without an agent result (expiry, prepare timeout, lost secret). Call inside a transaction. */
-export function endWithSyntheticFailure(
+export async function endWithSyntheticFailure(
   app: App, c: CommandRow, to: CommandStatus, error: { code: string; message: string },
-): boolean {
+): Promise<boolean> {
   const nowIso = app.now().toISOString();
-  if (!finishCommand(app.db, c.id, c.status, to, nowIso, error)) return false;
-  insertCommandResult(app.db, {
+  if (!await finishCommand(app.db, c.id, c.status, to, nowIso, error)) return false;
+  await insertCommandResult(app.db, {
     id: newId("crs"), commandId: c.id, success: false, message: error.message, data: null,
     error: { code: error.code, message: error.message }, startedAt: c.startedAt, finishedAt: nowIso, reportedAt: nowIso,
   });
@@ -39,7 +39,7 @@ export interface CreateSpec {
 }
 
 /** Inserts a PENDING command with its audit pair in one transaction, then wakes the agent's long polls. */
-export function createCommand(app: App, spec: CreateSpec): CommandRow {
+export async function createCommand(app: App, spec: CreateSpec): Promise<CommandRow> {
   const now = app.now();
   const c: NewCommand = {
     ...spec.command,
@@ -48,14 +48,30 @@ export function createCommand(app: App, spec: CreateSpec): CommandRow {
     expiresAt: new Date(now.getTime() + app.config.commandTtlSeconds * 1000).toISOString(),
     secretFields: Object.keys(spec.secrets),
   };
+  // Secrets go to memory before the commit: a poll queued behind this transaction may claim the command
+  // the moment it commits, before this function resumes. A failed transaction takes them back out.
+  const hasSecrets = Object.keys(spec.secrets).length > 0;
+  if (hasSecrets) app.runtime.secretPayloads.set(c.id, spec.secrets);
+  try {
+    await insertCommandTx(app, c, spec);
+  } catch (err) {
+    if (hasSecrets) app.runtime.secretPayloads.delete(c.id);
+    throw err;
+  }
+  app.runtime.hub.notifyAgent(c.agentId);
+  return (await getCommand(app.db, c.id))!;
+}
+
+/** The command row and its audit events, committed together. */
+async function insertCommandTx(app: App, c: NewCommand, spec: CreateSpec): Promise<void> {
   const { actor, requestId } = spec;
-  app.db.transaction(() => {
-    insertCommand(app.db, c);
-    writeAudit(app, {
+  await app.db.transaction(async () => {
+    await insertCommand(app.db, c);
+    await writeAudit(app, {
       actor, action: spec.requestAction, target: { type: SERVICE_TARGET, id: c.serviceId }, requestId,
       metadata: { commandId: c.id, actionName: c.actionName, ...spec.requestMetadata },
     });
-    writeAudit(app, {
+    await writeAudit(app, {
       actor, action: "command.created", target: { type: COMMAND_TARGET, id: c.id }, requestId,
       metadata: {
         type: c.type, actionName: c.actionName, serviceId: c.serviceId, agentId: c.agentId, createdByType: c.createdByType,
@@ -63,21 +79,17 @@ export function createCommand(app: App, spec: CreateSpec): CommandRow {
       },
     });
     if (c.retryOf) {
-      writeAudit(app, { actor, action: "command.retried", target: { type: COMMAND_TARGET, id: c.retryOf }, requestId, metadata: { newCommandId: c.id } });
+      await writeAudit(app, { actor, action: "command.retried", target: { type: COMMAND_TARGET, id: c.retryOf }, requestId, metadata: { newCommandId: c.id } });
     }
-  })();
-  // set after the commit: nothing can claim the command before this synchronous code returns
-  if (Object.keys(spec.secrets).length) app.runtime.secretPayloads.set(c.id, spec.secrets);
-  app.runtime.hub.notifyAgent(c.agentId);
-  return getCommand(app.db, c.id)!;
+  });
 }
 
 /** Audits a refused request (result FAILURE, metadata.errorCode) in its own transaction. */
-export function auditRefusal(
+export async function auditRefusal(
   app: App, actor: Actor, action: string, target: { type: string; id: string | null }, errorCode: string,
   metadata: Record<string, unknown>, requestId?: string,
-): void {
-  app.db.transaction(() => {
-    writeAudit(app, { actor, action, target, result: "FAILURE", requestId, metadata: { errorCode, ...metadata } });
-  })();
+): Promise<void> {
+  await app.db.transaction(async () => {
+    await writeAudit(app, { actor, action, target, result: "FAILURE", requestId, metadata: { errorCode, ...metadata } });
+  });
 }

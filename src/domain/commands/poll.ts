@@ -17,40 +17,40 @@ export const MAX_WAIT_SECONDS = 30;
 type AgentCommand = ReturnType<typeof agentCommandToWire>;
 
 /** One claim pass in one transaction. Commands whose secrets were lost (restart) fail instead of being sent. */
-export function claimCommands(app: App, agentId: string, limit: number, requestId?: string): AgentCommand[] {
+export async function claimCommands(app: App, agentId: string, limit: number, requestId?: string): Promise<AgentCommand[]> {
   const actor: Actor = { type: "AGENT", id: agentId };
   const out: AgentCommand[] = [];
   const ended: string[] = [];
   const claimedSecrets: string[] = [];
-  app.db.transaction(() => {
+  await app.db.transaction(async () => {
     const now = app.now();
     const nowIso = now.toISOString();
-    for (const id of claimableCommandIds(app.db, agentId, nowIso, limit)) {
-      const c = getCommand(app.db, id)!;
+    for (const id of await claimableCommandIds(app.db, agentId, nowIso, limit)) {
+      const c = (await getCommand(app.db, id))!;
       if (c.secretFields?.length && !app.runtime.secretPayloads.has(id)) {
-        loseSecrets(app, c, requestId);
+        await loseSecrets(app, c, requestId);
         ended.push(id);
         continue;
       }
       const runSeconds = (c.timeoutSeconds ?? DEFAULT_RUN_SECONDS) + RUN_GRACE_SECONDS;
-      if (!claimCommand(app.db, id, nowIso, new Date(now.getTime() + runSeconds * 1000).toISOString())) continue;
-      writeAudit(app, { actor, action: "command.dispatched", target: { type: COMMAND_TARGET, id }, requestId, metadata: { actionName: c.actionName, type: c.type } });
-      const claimed = getCommand(app.db, id)!;
+      if (!await claimCommand(app.db, id, nowIso, new Date(now.getTime() + runSeconds * 1000).toISOString())) continue;
+      await writeAudit(app, { actor, action: "command.dispatched", target: { type: COMMAND_TARGET, id }, requestId, metadata: { actionName: c.actionName, type: c.type } });
+      const claimed = (await getCommand(app.db, id))!;
       const secrets = app.runtime.secretPayloads.get(id);
       if (secrets) claimedSecrets.push(id);
       out.push(agentCommandToWire(claimed, secrets ? mergeSecrets(claimed.payload, secrets) : claimed.payload));
     }
-  })();
+  });
   // the agent now holds the values; the server forgets them
   for (const id of claimedSecrets) app.runtime.secretPayloads.delete(id);
   for (const id of ended) afterTerminal(app, id);
   return out;
 }
 
-function loseSecrets(app: App, c: CommandRow, requestId?: string): void {
+async function loseSecrets(app: App, c: CommandRow, requestId?: string): Promise<void> {
   const message = "secret payload fields were lost when the server restarted; run the action again and enter the value";
-  if (!endWithSyntheticFailure(app, c, "FAILED", { code: "SECRET_UNAVAILABLE", message })) return;
-  writeAudit(app, {
+  if (!await endWithSyntheticFailure(app, c, "FAILED", { code: "SECRET_UNAVAILABLE", message })) return;
+  await writeAudit(app, {
     actor: { type: "SYSTEM", id: null }, action: "command.failed", target: { type: COMMAND_TARGET, id: c.id }, result: "FAILURE",
     requestId, message, metadata: { errorCode: "SECRET_UNAVAILABLE", secretFields: c.secretFields },
   });
@@ -70,11 +70,12 @@ export async function pollCommands(app: App, input: PollInput): Promise<AgentCom
   const limit = Math.min(10, Math.max(1, Math.floor(input.limit)));
   const waitMs = Math.min(MAX_WAIT_SECONDS, Math.max(0, input.waitSeconds)) * 1000;
   app.runtime.counters.agentCommandPolls++;
-  touchAgent(app, agentId);
-  let claimed = claimCommands(app, agentId, limit, requestId);
+  await touchAgent(app, agentId);
+  const hub = app.runtime.hub;
+  let seen = hub.agentNotifications;
+  let claimed = await claimCommands(app, agentId, limit, requestId);
   if (claimed.length || waitMs === 0) return claimed;
 
-  const hub = app.runtime.hub;
   if (hub.openLongPolls(agentId) >= app.config.maxLongPollsPerAgent) {
     throw new AppError("RATE_LIMITED", `at most ${app.config.maxLongPollsPerAgent} concurrent long polls per agent`, {
       maxLongPollsPerAgent: app.config.maxLongPollsPerAgent,
@@ -84,13 +85,14 @@ export async function pollCommands(app: App, input: PollInput): Promise<AgentCom
   const deadline = Date.now() + waitMs;
   for (;;) {
     const remaining = deadline - Date.now();
-    // Registering the waiter happens synchronously after the empty claim above, so a command
-    // created in between cannot be missed: both run on the one event loop without an await between.
-    const woken = await hub.waitForAgent(agentId, remaining, input.signal);
+    // A command created between the empty claim and this registration is not missed: `seen` was read
+    // before the claim, and any notification since makes the wait return at once (and claim again).
+    const woken = await hub.waitForAgent(agentId, remaining, input.signal, seen);
     if (!woken || input.signal.aborted) return [];
-    claimed = claimCommands(app, agentId, limit, requestId);
+    seen = hub.agentNotifications;
+    claimed = await claimCommands(app, agentId, limit, requestId);
     if (claimed.length) {
-      touchAgent(app, agentId);
+      await touchAgent(app, agentId);
       return claimed;
     }
     // another poller of the same agent took it; keep waiting for the rest of the window

@@ -2,7 +2,7 @@
 // current state. The request waits on the command hub (no polling) up to the prepare timeout.
 import type { Actor, App } from "../../context.js";
 import { getCommandResult } from "../../db/commandResults.js";
-import { getCommand, type CommandRow } from "../../db/commands.js";
+import { getCommand, isTerminal, type CommandRow } from "../../db/commands.js";
 import type { ActionRow } from "../../db/serviceParts.js";
 import { AppError } from "../../errors.js";
 import { writeAudit } from "../audit.js";
@@ -28,10 +28,12 @@ export async function prepareAction(app: App, input: PrepareInput) {
   const { actor, requestId } = input;
   let command: CommandRow;
   let action: ActionRow;
+  let seen: number;
   try {
-    const target = resolveActionTarget(app, input.serviceId, input.actionName);
+    const target = await resolveActionTarget(app, input.serviceId, input.actionName);
     action = target.action;
-    command = createCommand(app, {
+    seen = app.runtime.hub.commandNotifications; // a fast agent may finish before the wait below registers
+    command = await createCommand(app, {
       command: {
         agentId: target.agent.id, serviceId: target.service.id, type: "ACTION_PREPARE", actionName: action.name, payload: {},
         secretFields: null, createdByUserId: actor.type === "USER" ? actor.id : null, createdByType: "USER",
@@ -41,16 +43,23 @@ export async function prepareAction(app: App, input: PrepareInput) {
     });
   } catch (err) {
     if (err instanceof AppError) {
-      auditRefusal(app, actor, "service.action.prepared", { type: SERVICE_TARGET, id: input.serviceId }, err.code, { actionName: input.actionName, message: err.message }, requestId);
+      await auditRefusal(app, actor, "service.action.prepared", { type: SERVICE_TARGET, id: input.serviceId }, err.code, { actionName: input.actionName, message: err.message }, requestId);
     }
     throw err;
   }
 
   const timeoutMs = (input.timeoutSeconds ?? app.config.prepareTimeoutSeconds) * 1000;
-  await app.runtime.hub.waitForCommand(command.id, timeoutMs, input.signal);
-  // Woken or not, the stored state decides: a result may have landed just as the wait ended.
-  const done = getCommand(app.db, command.id)!;
-  const result = getCommandResult(app.db, done.id);
+  const deadline = Date.now() + timeoutMs;
+  let done: CommandRow;
+  for (;;) {
+    const woken = await app.runtime.hub.waitForCommand(command.id, deadline - Date.now(), input.signal, seen);
+    seen = app.runtime.hub.commandNotifications;
+    // Woken or not, the stored state decides: a result may have landed just as the wait ended.
+    done = (await getCommand(app.db, command.id))!;
+    // woken for another command (see CommandHub.commandNotifications): wait out the rest of the window
+    if (!woken || isTerminal(done.status)) break;
+  }
+  const result = await getCommandResult(app.db, done.id);
   if (done.status === "SUCCEEDED" && result) {
     const data = isObj(result.data) ? result.data : {};
     const inputSchema = isObj(data.inputSchema) ? data.inputSchema : action.inputSchema;
@@ -62,33 +71,33 @@ export async function prepareAction(app: App, input: PrepareInput) {
       prepareCommand: commandDetailToWire(done, result),
     };
   }
-  if (done.status === "PENDING" || done.status === "RUNNING") timeOut(app, done, actor, requestId);
-  const failed = getCommand(app.db, command.id)!;
+  if (done.status === "PENDING" || done.status === "RUNNING") await timeOut(app, done, actor, requestId);
+  const failed = (await getCommand(app.db, command.id))!;
   if (failed.errorCode === "ACTION_PREPARE_TIMEOUT") {
     throw new AppError("ACTION_PREPARE_TIMEOUT", `the agent did not answer the prepare request within ${timeoutMs / 1000} s`, { commandId: failed.id });
   }
-  app.db.transaction(() => {
-    writeAudit(app, {
+  await app.db.transaction(async () => {
+    await writeAudit(app, {
       actor, action: "command.prepare.failed", target: { type: COMMAND_TARGET, id: failed.id }, result: "FAILURE", requestId,
       metadata: { actionName: failed.actionName, status: failed.status, errorCode: failed.errorCode ?? "ACTION_PREPARE_FAILED" },
     });
-  })();
+  });
   throw new AppError("ACTION_PREPARE_FAILED", failed.errorMessage ?? `the agent could not prepare the action (${failed.status})`, {
     commandId: failed.id, status: failed.status, errorCode: failed.errorCode,
   });
 }
 
 /** Nobody will read a late prepare answer: end the command so the agent does not run it later. */
-function timeOut(app: App, c: CommandRow, actor: Actor, requestId?: string): void {
+async function timeOut(app: App, c: CommandRow, actor: Actor, requestId?: string): Promise<void> {
   const message = "the agent did not answer the prepare request in time";
-  const ended = app.db.transaction(() => {
-    if (!endWithSyntheticFailure(app, c, "EXPIRED", { code: "ACTION_PREPARE_TIMEOUT", message })) return false;
-    writeAudit(app, {
+  const ended = await app.db.transaction(async () => {
+    if (!await endWithSyntheticFailure(app, c, "EXPIRED", { code: "ACTION_PREPARE_TIMEOUT", message })) return false;
+    await writeAudit(app, {
       actor, action: "command.prepare.timeout", target: { type: COMMAND_TARGET, id: c.id }, result: "FAILURE", requestId, message,
       metadata: { actionName: c.actionName, from: c.status, errorCode: "ACTION_PREPARE_TIMEOUT" },
     });
     return true;
-  })();
+  });
   if (ended) {
     app.runtime.counters.actionPrepareTimeouts++;
     afterTerminal(app, c.id);

@@ -20,25 +20,25 @@ export interface ProgressInput {
   logs?: { at?: string | undefined; level: string; message: string }[] | undefined;
 }
 
-export function reportProgress(app: App, input: ProgressInput): { cancelRequested: boolean } {
-  ownCommand(app, input.agentId, input.commandId);
+export async function reportProgress(app: App, input: ProgressInput): Promise<{ cancelRequested: boolean }> {
+  await ownCommand(app, input.agentId, input.commandId);
   let expiredNow = false;
-  const answer = app.db.transaction(() => {
-    let c = getCommand(app.db, input.commandId)!;
+  const answer = await app.db.transaction(async () => {
+    let c = (await getCommand(app.db, input.commandId))!;
     if (c.status === "RUNNING" && c.expiresAt <= app.now().toISOString()) {
       // past its deadline but not yet swept: the result would be refused, so stop the handler now
-      expiredNow = expireOne(app, c);
-      c = getCommand(app.db, c.id)!;
+      expiredNow = await expireOne(app, c);
+      c = (await getCommand(app.db, c.id))!;
     }
     switch (c.status) {
       case "RUNNING": {
         if (input.percent !== undefined || input.message !== undefined) {
-          setCommandProgress(app.db, c.id, input.percent ?? null, input.message === undefined ? null : redactString(input.message));
+          await setCommandProgress(app.db, c.id, input.percent ?? null, input.message === undefined ? null : redactString(input.message));
         }
         if (input.logs?.length) {
           const nowIso = app.now().toISOString();
           const lines = input.logs.map((l) => ({ at: l.at ?? nowIso, level: l.level, message: redactString(l.message) }));
-          appendCommandLogs(app.db, c.id, lines, LOG_BOUNDS);
+          await appendCommandLogs(app.db, c.id, lines, LOG_BOUNDS);
         }
         return { cancelRequested: c.cancelRequestedAt !== null };
       }
@@ -52,7 +52,7 @@ export function reportProgress(app: App, input: ProgressInput): { cancelRequeste
       case "PENDING":
         throw new AppError("COMMAND_INVALID_TRANSITION", "the command was never dispatched to this agent; poll for it first");
     }
-  })();
+  });
   if (expiredNow) afterTerminal(app, input.commandId);
   return answer;
 }

@@ -15,8 +15,8 @@ export { isTerminal } from "../../db/commands.js";
 export type CommandWire = ReturnType<typeof commandToWire>;
 export type CommandDetailWire = ReturnType<typeof commandDetailToWire>;
 
-export function listCommandsWire(app: App, filter: CommandFilter, sort: SortKey[], page: number, pageSize: number) {
-  const { rows, total } = listCommands(app.db, filter, sort, page, pageSize);
+export async function listCommandsWire(app: App, filter: CommandFilter, sort: SortKey[], page: number, pageSize: number) {
+  const { rows, total } = await listCommands(app.db, filter, sort, page, pageSize);
   return { data: rows.map(commandToWire), pagination: { page, pageSize, total } };
 }
 
@@ -25,10 +25,10 @@ export function listCommandsWire(app: App, filter: CommandFilter, sort: SortKey[
  * shown in result.data.generatedKey and forgotten, if that reader ran the command or is an owner; everyone
  * else, and everyone after, sees "[REDACTED]".
  */
-export function getCommandDetail(app: App, id: string, opts: { revealTo?: KeyReader | undefined } = {}): CommandDetailWire {
-  const c = getCommand(app.db, id);
+export async function getCommandDetail(app: App, id: string, opts: { revealTo?: KeyReader | undefined } = {}): Promise<CommandDetailWire> {
+  const c = await getCommand(app.db, id);
   if (!c) throw new AppError("COMMAND_NOT_FOUND", "no such command");
-  const result = getCommandResult(app.db, id);
+  const result = await getCommandResult(app.db, id);
   let revealed: string | undefined;
   if (opts.revealTo && result) revealed = app.runtime.generatedKeys.take(id, opts.revealTo, app.now().getTime());
   return commandDetailToWire(c, result, revealed);
@@ -41,7 +41,7 @@ export const keyReaderOf = (method: string | undefined, admin: KeyReader | undef
 export const MAX_LOG_LINES = 1000;
 
 /** Log lines after `afterId` (0 = from the start), oldest first: a live view passes the last id it has. */
-export function getCommandLogs(app: App, id: string, afterId = 0, limit = MAX_LOG_LINES) {
-  if (!getCommand(app.db, id)) throw new AppError("COMMAND_NOT_FOUND", "no such command");
-  return listCommandLogs(app.db, id, afterId, Math.min(MAX_LOG_LINES, Math.max(1, limit))).map(logToWire);
+export async function getCommandLogs(app: App, id: string, afterId = 0, limit = MAX_LOG_LINES) {
+  if (!await getCommand(app.db, id)) throw new AppError("COMMAND_NOT_FOUND", "no such command");
+  return (await listCommandLogs(app.db, id, afterId, Math.min(MAX_LOG_LINES, Math.max(1, limit)))).map(logToWire);
 }

@@ -29,16 +29,16 @@ export type ResultOutcome = { applied: boolean; idempotent?: true; ignored?: "CA
 const byteSize = (v: unknown): number => (v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v)));
 
 /** The one command of this agent; another agent's command is indistinguishable from a missing one. */
-export function ownCommand(app: App, agentId: string, commandId: string): CommandRow {
-  const c = getCommand(app.db, commandId);
+export async function ownCommand(app: App, agentId: string, commandId: string): Promise<CommandRow> {
+  const c = await getCommand(app.db, commandId);
   if (!c || c.agentId !== agentId) throw new AppError("COMMAND_NOT_FOUND", "no such command for this agent");
   return c;
 }
 
-export function reportResult(app: App, input: ResultInput): ResultOutcome {
+export async function reportResult(app: App, input: ResultInput): Promise<ResultOutcome> {
   const { requestId } = input;
   const actor: Actor = { type: "AGENT", id: input.agentId };
-  ownCommand(app, input.agentId, input.commandId);
+  await ownCommand(app, input.agentId, input.commandId);
   const size = byteSize(input.message) + byteSize(input.data) + byteSize(input.error);
   if (size > app.config.commandResultMaxBytes) {
     app.runtime.counters.oversizedCommandResultsRejected++;
@@ -58,30 +58,30 @@ export function reportResult(app: App, input: ResultInput): ResultOutcome {
   let generatedKey: { value: string; createdByUserId: string | null } | undefined;
   let expiredNow = false;
 
-  const outcome = app.db.transaction((): ResultOutcome | "EXPIRED" => {
-    let c = getCommand(app.db, input.commandId)!;
+  const outcome = await app.db.transaction(async (): Promise<ResultOutcome | "EXPIRED"> => {
+    let c = (await getCommand(app.db, input.commandId))!;
     const nowIso = app.now().toISOString();
     if (c.status === "RUNNING" && c.expiresAt <= nowIso) {
       // the deadline passed before the sweep ran: expire now so the answer does not depend on sweep timing
-      expiredNow = expireOne(app, c, requestId);
-      c = getCommand(app.db, c.id)!;
+      expiredNow = await expireOne(app, c, requestId);
+      c = (await getCommand(app.db, c.id))!;
     }
     switch (c.status) {
       case "RUNNING": {
         const to = input.success ? "SUCCEEDED" : "FAILED";
         const errorMessage = input.success ? null : (input.error?.message ?? input.message ?? null);
-        finishCommand(app.db, c.id, "RUNNING", to, nowIso, failureCode ? { code: failureCode, message: errorMessage } : null);
+        await finishCommand(app.db, c.id, "RUNNING", to, nowIso, failureCode ? { code: failureCode, message: errorMessage } : null);
         let data = input.data ? redact(input.data) : null;
         if (data && keyText !== undefined) {
           generatedKey = { value: keyText, createdByUserId: c.createdByUserId };
           data = { ...data, generatedKey: REDACTED };
         }
         const error = input.error ? redact({ ...input.error, code: failureCode ?? input.error.code }) : failureCode ? { code: failureCode, message: errorMessage } : null;
-        insertCommandResult(app.db, {
+        await insertCommandResult(app.db, {
           id: newId("crs"), commandId: c.id, success: input.success, message: input.message ?? null, data, error,
           startedAt: input.startedAt ?? c.startedAt, finishedAt: input.finishedAt ?? nowIso, reportedAt: nowIso,
         });
-        writeAudit(app, {
+        await writeAudit(app, {
           actor, action: input.success ? "command.completed" : "command.failed", target: { type: COMMAND_TARGET, id: c.id },
           result: input.success ? "SUCCESS" : "FAILURE", requestId, message: input.message,
           metadata: { actionName: c.actionName, type: c.type, ...(failureCode ? { errorCode: failureCode } : {}) },
@@ -90,14 +90,14 @@ export function reportResult(app: App, input: ResultInput): ResultOutcome {
       }
       case "SUCCEEDED":
       case "FAILED": {
-        const prior = getCommandResult(app.db, c.id);
+        const prior = await getCommandResult(app.db, c.id);
         const same = prior && prior.success === input.success && (input.success || c.errorCode === failureCode);
         if (same) return { applied: false, idempotent: true };
         throw new AppError("COMMAND_ALREADY_TERMINAL", `the command already ${c.status === "SUCCEEDED" ? "succeeded" : "failed"} with a different outcome`, { status: c.status });
       }
       case "EXPIRED":
       case "CANCELLED":
-        writeAudit(app, {
+        await writeAudit(app, {
           actor, action: "command.result.late", target: { type: COMMAND_TARGET, id: c.id }, result: "FAILURE", requestId,
           message: `result arrived after the command was ${c.status.toLowerCase()}; not applied`,
           metadata: { status: c.status, reportedSuccess: input.success, ...(failureCode ? { reportedErrorCode: failureCode } : {}) },
@@ -106,7 +106,7 @@ export function reportResult(app: App, input: ResultInput): ResultOutcome {
       case "PENDING":
         throw new AppError("COMMAND_INVALID_TRANSITION", "the command was never dispatched to this agent; poll for it first");
     }
-  })();
+  });
 
   if (expiredNow) afterTerminal(app, input.commandId);
   if (outcome === "EXPIRED") throw new AppError("COMMAND_EXPIRED", "the command expired before its result arrived; the result was recorded in the audit log only");

@@ -22,13 +22,13 @@ export function retryRefusal(c: Retryable): { message: string; details: Record<s
   return null;
 }
 
-export function retryCommand(app: App, actor: Actor, commandId: string, confirmation: boolean | undefined, requestId?: string): CommandRow {
-  const original = getCommand(app.db, commandId);
+export async function retryCommand(app: App, actor: Actor, commandId: string, confirmation: boolean | undefined, requestId?: string): Promise<CommandRow> {
+  const original = await getCommand(app.db, commandId);
   if (!original) throw new AppError("COMMAND_NOT_FOUND", "no such command");
   const refusal = retryRefusal(original);
   if (refusal) {
     const err = new AppError("COMMAND_NOT_RETRYABLE", refusal.message, refusal.details);
-    auditRefusal(app, actor, "command.retried", { type: COMMAND_TARGET, id: commandId }, err.code, { message: refusal.message, ...refusal.details }, requestId);
+    await auditRefusal(app, actor, "command.retried", { type: COMMAND_TARGET, id: commandId }, err.code, { message: refusal.message, ...refusal.details }, requestId);
     throw err;
   }
   return executeAction(app, {

@@ -15,9 +15,9 @@ export const agentBusRoutes = [
     handler: async (ctx) => {
       const agentId = ctx.agent!.agentId;
       // counted before validation: a publisher sending garbage in a loop is throttled too
-      takeIngestSlot(ctx.app, agentId, ctx.requestId);
+      await takeIngestSlot(ctx.app, agentId, ctx.requestId);
       const body = parseBody(PublishEventBody, await ctx.body());
-      const { eventId, matchedRoutes, commandIds } = ingestEvent(ctx.app, agentId, body, ctx.requestId);
+      const { eventId, matchedRoutes, commandIds } = await ingestEvent(ctx.app, agentId, body, ctx.requestId);
       return ok({ eventId, matchedRoutes, commandIds });
     },
   }),

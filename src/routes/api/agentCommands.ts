@@ -26,7 +26,7 @@ export const agentCommandRoutes = [
     method: "POST", path: "/api/agents/:agentId/commands/:commandId/progress", auth: "agent", name: "reportProgress",
     handler: async (ctx) => {
       const body = parseBody(ProgressBody, await ctx.body());
-      return ok(reportProgress(ctx.app, { agentId: ctx.agent!.agentId, commandId: ctx.params.commandId, ...body }));
+      return ok(await reportProgress(ctx.app, { agentId: ctx.agent!.agentId, commandId: ctx.params.commandId, ...body }));
     },
   }),
   route({
@@ -34,7 +34,7 @@ export const agentCommandRoutes = [
     bodyLimit: RESULT_BODY_LIMIT,
     handler: async (ctx) => {
       const body = parseBody(ResultBody, await ctx.body());
-      const outcome = reportResult(ctx.app, { agentId: ctx.agent!.agentId, commandId: ctx.params.commandId, requestId: ctx.requestId, ...body });
+      const outcome = await reportResult(ctx.app, { agentId: ctx.agent!.agentId, commandId: ctx.params.commandId, requestId: ctx.requestId, ...body });
       // a late result for a cancelled command is acknowledged (so the agent stops retrying) but says it was ignored
       return ok(outcome.ignored ? { ignored: true, reason: "COMMAND_CANCELLED" } : {});
     },

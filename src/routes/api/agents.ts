@@ -11,17 +11,17 @@ import { HeartbeatBody, ServiceReportBody } from "../../schemas/services.js";
 export const agentRoutes = [
   route({
     method: "POST", path: "/api/agents/register", auth: "public", name: "registerAgent",
-    handler: async (ctx) => ok(registerAgent(ctx.app, parseBody(RegisterAgentBody, await ctx.body()), ctx.requestId, ctx.ip)),
+    handler: async (ctx) => ok(await registerAgent(ctx.app, parseBody(RegisterAgentBody, await ctx.body()), ctx.requestId, ctx.ip)),
   }),
   route({
     method: "POST", path: "/api/agents/:agentId/heartbeat", auth: "agent", name: "sendHeartbeat",
-    handler: async (ctx) => ok(heartbeat(ctx.app, ctx.agent!.agentId, parseBody(HeartbeatBody, await ctx.body()))),
+    handler: async (ctx) => ok(await heartbeat(ctx.app, ctx.agent!.agentId, parseBody(HeartbeatBody, await ctx.body()))),
   }),
   route({
     method: "POST", path: "/api/agents/:agentId/services/report", auth: "agent", name: "reportServices",
     handler: async (ctx) => {
       const body = parseBody(ServiceReportBody, await ctx.body());
-      return ok({ services: reportServices(ctx.app, ctx.agent!.agentId, body.services, ctx.requestId) });
+      return ok({ services: await reportServices(ctx.app, ctx.agent!.agentId, body.services, ctx.requestId) });
     },
   }),
 ];

@@ -15,7 +15,7 @@ export const metricsRoutes = [
       if (mode === "token") {
         const token = bearerToken(ctx);
         if (!token?.startsWith("capstan_pat_")) throw new AppError("UNAUTHORIZED", "send an API token as Authorization: Bearer capstan_pat_...");
-        identifyAdmin(ctx); // throws UNAUTHORIZED for an unknown, expired or revoked token
+        await identifyAdmin(ctx); // throws UNAUTHORIZED for an unknown, expired or revoked token
       }
       const { body, contentType } = await renderMetrics(ctx.app);
       return text(body, contentType);

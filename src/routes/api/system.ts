@@ -7,8 +7,8 @@ import { AppError } from "../../errors.js";
 export const systemRoutes = [
   route({
     method: "GET", path: "/api/system/health", auth: "public", name: "getSystemHealth",
-    handler: ({ app }) => {
-      const health = systemHealth(app);
+    handler: async ({ app }) => {
+      const health = await systemHealth(app);
       return { kind: "json", status: health.status === "DOWN" ? 503 : 200, body: { success: true, data: health } };
     },
   }),
@@ -16,8 +16,8 @@ export const systemRoutes = [
   route({ method: "GET", path: "/healthz", auth: "public", name: "liveness", handler: () => text("ok\n") }),
   route({
     method: "GET", path: "/readyz", auth: "public", name: "readiness",
-    handler: ({ app }) => {
-      if (!isReady(app)) throw new AppError("SERVICE_UNAVAILABLE", "database not ready");
+    handler: async ({ app }) => {
+      if (!(await isReady(app))) throw new AppError("SERVICE_UNAVAILABLE", "database not ready");
       return text("ready\n");
     },
   }),

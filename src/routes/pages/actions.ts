@@ -16,11 +16,11 @@ import { isHtmx, page, VARY } from "../../console/view.js";
 type Obj = Record<string, unknown>;
 const actorOf = (ctx: Ctx<unknown>) => ({ type: "USER" as const, id: ctx.admin!.userId });
 
-function target(ctx: Ctx<{ serviceId: string; actionName: string }>): { service: ServiceWire; action: ActionRow } {
+async function target(ctx: Ctx<{ serviceId: string; actionName: string }>): Promise<{ service: ServiceWire; action: ActionRow }> {
   const id = idOf("svc").safeParse(ctx.params.serviceId);
   if (!id.success) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such capsule service");
-  const service = serviceWire(ctx.app, id.data);
-  return { service, action: requireActionDefinition(ctx.app, service.id, ctx.params.actionName) };
+  const service = await serviceWire(ctx.app, id.data);
+  return { service, action: await requireActionDefinition(ctx.app, service.id, ctx.params.actionName) };
 }
 
 function runPage(ctx: Ctx<unknown>, service: ServiceWire, action: ActionRow, m: RunModel, status = 200): Reply {
@@ -31,7 +31,7 @@ export const actionPages = [
   route({
     method: "GET", path: "/services/:serviceId/actions/:actionName", auth: "operator", page: true, name: "prepareActionPage", query: true, sameOrigin: true,
     handler: async (ctx) => {
-      const { service, action } = target(ctx);
+      const { service, action } = await target(ctx);
       try {
         const p = await prepareAction(ctx.app, { serviceId: service.id, actionName: action.name, actor: actorOf(ctx), signal: ctx.signal, requestId: ctx.requestId });
         return runPage(ctx, service, action, {
@@ -51,7 +51,7 @@ export const actionPages = [
   route({
     method: "POST", path: "/services/:serviceId/actions/:actionName", auth: "operator", page: true, name: "runActionPage",
     handler: async (ctx) => {
-      const { service, action } = target(ctx);
+      const { service, action } = await target(ctx);
       const form = await readForm(ctx);
       const { payload, errors, typed } = payloadFromForm(action.inputSchema, form);
       const again = (f: { errors: Record<string, string>; message: string | null }, status: number) =>
@@ -62,8 +62,8 @@ export const actionPages = [
       if (needsConfirmation(action) && !confirmed) {
         return page(ctx, "actions/confirm", confirmView(service, action, payload, form), { title: `Confirm ${action.label}`, nav: "services", fragment: "actions/_confirm" });
       }
-      return submitForm({}, () => {
-        const c = executeAction(ctx.app, {
+      return submitForm({}, async () => {
+        const c = await executeAction(ctx.app, {
           serviceId: service.id, actionName: action.name, payload, confirmation: confirmed, actor: actorOf(ctx), requestId: ctx.requestId,
         });
         const to = `/commands/${encodeURIComponent(c.id)}`;

@@ -25,8 +25,8 @@ function agentId(raw: string): string {
 export const agentPages = [
   route({
     method: "GET", path: "/agents", auth: "viewer", page: true, name: "listAgentsPage", query: true,
-    handler: (ctx) => {
-      const l = listPage(ctx.query, {
+    handler: async (ctx) => {
+      const l = await listPage(ctx.query, {
         path: "/agents", filterKeys: ["q", "status", "sort"],
         parse: (q) => parseQuery(q, ListAgentsQuery, LIST_AGENTS_ARRAYS),
         list: (qy) => listAgentsPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
@@ -38,25 +38,25 @@ export const agentPages = [
   }),
   route({
     method: "GET", path: "/agents/:agentId", auth: "viewer", page: true, name: "showAgentPage",
-    handler: (ctx) => {
-      const row = requireAgentRow(ctx.app, agentId(ctx.params.agentId));
-      return page(ctx, "agents/show", agentDetailView(ctx.app, row), { title: `Agent ${row.code}`, nav: "agents" });
+    handler: async (ctx) => {
+      const row = await requireAgentRow(ctx.app, agentId(ctx.params.agentId));
+      return page(ctx, "agents/show", await agentDetailView(ctx.app, row), { title: `Agent ${row.code}`, nav: "agents" });
     },
   }),
   route({
     method: "GET", path: "/agents/:agentId/:op", auth: "operator", page: true, name: "confirmAgentChangePage",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const op = agentOpOf(ctx.params.op);
-      const a = agentToWire(ctx.app, requireAgentRow(ctx.app, agentId(ctx.params.agentId)));
+      const a = agentToWire(ctx.app, await requireAgentRow(ctx.app, agentId(ctx.params.agentId)));
       return page(ctx, "agents/confirm", agentConfirmView(a, op), { title: `${AGENT_OPS[op]} agent ${a.code}`, nav: "agents", fragment: "agents/_confirm" });
     },
   }),
   route({
     method: "POST", path: "/agents/:agentId/reenrol", auth: "operator", page: true, name: "reenrolAgentPage",
-    handler: (ctx) => {
-      const a = requireAgentRow(ctx.app, agentId(ctx.params.agentId));
+    handler: async (ctx) => {
+      const a = await requireAgentRow(ctx.app, agentId(ctx.params.agentId));
       const input = CreateRegistrationTokenBody.parse({ name: `Re-enrol ${a.code}`, agentCode: a.code, expiresInSeconds: 86_400 });
-      const t = createRegistrationToken(ctx.app, actorOf(ctx), input, ctx.requestId);
+      const t = await createRegistrationToken(ctx.app, actorOf(ctx), input, ctx.requestId);
       setFlash(ctx.app, ctx.admin!.sessionId, {
         kind: "success", message: `Re-enrol token for ${a.code} created (valid 24 h, one use). Give it to the service; its old agent token is revoked when it registers.`,
         secret: { label: "Registration token", value: t.rawToken, snippet: envSnippet(ctx, t.rawToken, a.code) },
@@ -66,9 +66,9 @@ export const agentPages = [
   }),
   route({
     method: "POST", path: "/agents/:agentId/:op", auth: "operator", page: true, name: "changeAgentPage",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const op = agentOpOf(ctx.params.op);
-      const a = changeAgentState(ctx.app, actorOf(ctx), agentId(ctx.params.agentId), op, ctx.requestId);
+      const a = await changeAgentState(ctx.app, actorOf(ctx), agentId(ctx.params.agentId), op, ctx.requestId);
       setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `Agent ${a.code} is now ${a.status}.` });
       return redirect(`/agents/${encodeURIComponent(a.id)}`);
     },

@@ -10,14 +10,14 @@ import { page } from "../../console/view.js";
 export const auditPages = [
   route({
     method: "GET", path: "/audit", auth: "viewer", page: true, name: "listAuditPage", query: true,
-    handler: (ctx) => {
-      const l = listPage(ctx.query, {
+    handler: async (ctx) => {
+      const l = await listPage(ctx.query, {
         path: "/audit", filterKeys: ["q", "actorType", "action", "targetType", "targetId", "result", "from", "to"], timeKeys: ["from", "to"],
         parse: (q) => parseQuery(q, ListAuditQuery, AUDIT_QUERY_ARRAYS),
         list: (qy) => listAudit(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
       });
       return page(ctx, "audit/index", {
-        rows: auditRowsView(ctx.app, l.rows), pager: l.pager, filters: l.filters, exports: auditExportLinks(l.query), filtered: l.filtered,
+        rows: await auditRowsView(ctx.app, l.rows), pager: l.pager, filters: l.filters, exports: auditExportLinks(l.query), filtered: l.filtered,
       }, { title: "Audit", nav: "audit", fragment: "audit/_rows" });
     },
   }),

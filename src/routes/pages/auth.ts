@@ -19,10 +19,10 @@ function loginPage(ctx: Ctx<unknown>, model: { next: string; username: string; e
 export const authPages = [
   route({
     method: "GET", path: "/login", auth: "public", page: true, name: "showLogin", query: true,
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const next = safeNext(ctx.query.get("next") ?? undefined);
       // already logged in: a bookmark of /login should not ask again
-      if (identifyAdmin(ctx)) return redirect(next);
+      if (await identifyAdmin(ctx)) return redirect(next);
       return loginPage(ctx, { next, username: "", error: null });
     },
   }),
@@ -52,8 +52,8 @@ export const authPages = [
   }),
   route({
     method: "POST", path: "/logout", auth: "viewer", page: true, name: "submitLogout",
-    handler: (ctx) => {
-      logout(ctx.app, ctx.admin!, ctx.requestId);
+    handler: async (ctx) => {
+      await logout(ctx.app, ctx.admin!, ctx.requestId);
       return redirect("/login", { "Set-Cookie": serializeCookie(SESSION_COOKIE, "", { maxAgeSeconds: 0 }) });
     },
   }),

@@ -30,15 +30,16 @@ function routeIdOf(raw: string): string {
 }
 
 /** The form page: new (no routeId) or edit, optionally with errors or a preview to show. */
-function formPage(ctx: Ctx<unknown>, routeId: string | null, form: RouteFormState, status = 200): Reply {
-  const r = routeId ? busRouteToWire(ctx.app, requireBusRoute(ctx.app, routeId)) : null;
+async function formPage(ctx: Ctx<unknown>, routeId: string | null, form: RouteFormState, status = 200): Promise<Reply> {
+  const r = routeId ? await busRouteToWire(ctx.app, await requireBusRoute(ctx.app, routeId)) : null;
   return page(ctx, "bus/routes/form", routeFormView(ctx.app, r, form), { title: r ? `Bus route ${r.name}` : "New bus route", nav: "bus", status });
 }
 
 /** Runs a write; 422s come back as the form with messages, anything else goes to the error page. */
-async function submit(ctx: Ctx<unknown>, routeId: string | null, write: (v: Record<string, string>) => string): Promise<Reply> {
+async function submit(ctx: Ctx<unknown>, routeId: string | null, write: (v: Record<string, string>) => Promise<string>): Promise<Reply> {
   const values = formValues(await readForm(ctx));
-  return submitForm(values, () => redirect(routeHref(write(values))), (form, status) => formPage(ctx, routeId, form, status), {
+  // the write is awaited inside submitForm's try: a refused write re-renders the form (422), not a 500
+  return submitForm(values, async () => redirect(routeHref(await write(values))), (form, status) => formPage(ctx, routeId, form, status), {
     adjust: (err, form) => {
       if (err instanceof AppError && err.code === "BUS_ROUTE_CONFIRMATION_REQUIRED") form.errors.confirmed = "tick this to allow the route to run this action";
       return form;
@@ -49,8 +50,8 @@ async function submit(ctx: Ctx<unknown>, routeId: string | null, write: (v: Reco
 export const busPages = [
   route({
     method: "GET", path: "/bus/routes", auth: "viewer", feature: "bus", page: true, name: "listBusRoutesPage", query: true,
-    handler: (ctx) => {
-      const l = listPage(ctx.query, {
+    handler: async (ctx) => {
+      const l = await listPage(ctx.query, {
         path: "/bus/routes", filterKeys: ["status", "q"],
         parse: (q) => parseQuery(q, ListBusRoutesQuery, LIST_BUS_ROUTES_ARRAYS),
         list: (qy) => listBusRoutesPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
@@ -68,8 +69,8 @@ export const busPages = [
   }),
   route({
     method: "POST", path: "/bus/routes", auth: "operator", feature: "bus", page: true, name: "createBusRoutePage",
-    handler: (ctx) => submit(ctx, null, (v) => {
-      const r = createBusRoute(ctx.app, actorOf(ctx), CreateBusRouteBody.parse(createBody(v)), ctx.requestId);
+    handler: (ctx) => submit(ctx, null, async (v) => {
+      const r = await createBusRoute(ctx.app, actorOf(ctx), CreateBusRouteBody.parse(createBody(v)), ctx.requestId);
       setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `Route "${r.name}" created (${r.status}).` });
       return r.id;
     }),
@@ -82,7 +83,7 @@ export const busPages = [
       const routeId = typeof form.routeId === "string" && form.routeId ? routeIdOf(form.routeId) : null;
       let state: RouteFormState = blankForm(values);
       try {
-        state.preview = previewView(previewRoute(ctx.app, PreviewBusRouteBody.parse(previewBody(values))));
+        state.preview = previewView(await previewRoute(ctx.app, PreviewBusRouteBody.parse(previewBody(values))));
       } catch (err) {
         const { errors, message } = fieldErrors(err);
         state = { ...state, errors, previewError: `${message} ${Object.entries(formErrors(errors)).map(([k, m]) => `${k}: ${m}`).join("; ")}`.trim() };
@@ -94,17 +95,17 @@ export const busPages = [
   }),
   route({
     method: "GET", path: "/bus/routes/:routeId", auth: "viewer", feature: "bus", page: true, name: "showBusRoutePage",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const id = routeIdOf(ctx.params.routeId);
-      return formPage(ctx, id, blankForm(routeFormValues(busRouteToWire(ctx.app, requireBusRoute(ctx.app, id)))));
+      return formPage(ctx, id, blankForm(routeFormValues(await busRouteToWire(ctx.app, await requireBusRoute(ctx.app, id)))));
     },
   }),
   route({
     method: "POST", path: "/bus/routes/:routeId", auth: "operator", feature: "bus", page: true, name: "updateBusRoutePage",
     handler: (ctx) => {
       const id = routeIdOf(ctx.params.routeId);
-      return submit(ctx, id, (v) => {
-        const r = changeBusRoute(ctx.app, actorOf(ctx), id, UpdateBusRouteBody.parse(patchBody(v)), ctx.requestId);
+      return submit(ctx, id, async (v) => {
+        const r = await changeBusRoute(ctx.app, actorOf(ctx), id, UpdateBusRouteBody.parse(patchBody(v)), ctx.requestId);
         setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `Route "${r.name}" saved (${r.status}).` });
         return r.id;
       });
@@ -117,7 +118,7 @@ export const busPages = [
       const form = await readForm(ctx);
       const status = UpdateBusRouteBody.parse({ status: form.status }).status!;
       try {
-        const r = changeBusRoute(ctx.app, actorOf(ctx), id, { status }, ctx.requestId);
+        const r = await changeBusRoute(ctx.app, actorOf(ctx), id, { status }, ctx.requestId);
         setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `Route "${r.name}" is now ${r.status}.` });
       } catch (err) {
         if (!(err instanceof AppError) || err.code !== "BUS_ROUTE_CONFIRMATION_REQUIRED") throw err;
@@ -129,34 +130,36 @@ export const busPages = [
   }),
   route({
     method: "POST", path: "/bus/routes/:routeId/delete", auth: "operator", feature: "bus", page: true, name: "deleteBusRoutePage",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const id = routeIdOf(ctx.params.routeId);
-      const name = requireBusRoute(ctx.app, id).name;
-      removeBusRoute(ctx.app, actorOf(ctx), id, ctx.requestId);
+      const name = (await requireBusRoute(ctx.app, id)).name;
+      await removeBusRoute(ctx.app, actorOf(ctx), id, ctx.requestId);
       setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `Route "${name}" deleted.` });
       return redirect("/bus/routes");
     },
   }),
   route({
     method: "GET", path: "/bus/events", auth: "viewer", feature: "bus", page: true, name: "listBusEventsPage", query: true,
-    handler: (ctx) => {
-      const l = listPage(ctx.query, {
+    handler: async (ctx) => {
+      const l = await listPage(ctx.query, {
         path: "/bus/events", filterKeys: ["eventType", "source", "outcome"],
         parse: (q) => parseQuery(q, ListBusEventsQuery, LIST_BUS_EVENTS_ARRAYS),
         list: (qy) => listBusEventsPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
       });
+      const commands: Awaited<ReturnType<typeof causedCommands>>[] = [];
+      for (const e of l.rows) commands.push(await causedCommands(ctx.app, e.commandIds));
       return page(ctx, "bus/events/index", {
-        ...eventRowsView(ctx.app, l.rows, l.rows.map((e) => causedCommands(ctx.app, e.commandIds))),
+        ...eventRowsView(ctx.app, l.rows, commands),
         selfHref: `/bus/events${l.query.size ? `?${l.query}` : ""}`, pager: l.pager, filters: l.filters, filtered: l.filtered,
       }, { title: "Bus events", nav: "bus", fragment: "bus/events/_rows" });
     },
   }),
   route({
     method: "GET", path: "/bus/events/:eventId", auth: "viewer", feature: "bus", page: true, name: "showBusEventPage",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const id = idOf("bev").safeParse(ctx.params.eventId);
       if (!id.success) throw new AppError("NOT_FOUND", "no such bus event");
-      const e = busEventDetail(ctx.app, id.data);
+      const e = await busEventDetail(ctx.app, id.data);
       return page(ctx, "bus/events/show", { event: eventDetailView(ctx.app, e, e.commands) }, { title: `Bus event ${e.eventType}`, nav: "bus" });
     },
   }),

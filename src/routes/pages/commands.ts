@@ -25,34 +25,34 @@ function commandId(raw: string): string {
 export const commandPages = [
   route({
     method: "GET", path: "/commands", auth: "viewer", page: true, name: "listCommandsPage", query: true,
-    handler: (ctx) => {
-      const l = listPage(ctx.query, {
+    handler: async (ctx) => {
+      const l = await listPage(ctx.query, {
         path: "/commands", filterKeys: ["status", "type", "actionName", "serviceId", "agentId", "from", "to"], timeKeys: ["from", "to"],
         parse: parseListCommandsQuery,
-        list: (qy) => {
-          const { data, pagination } = listCommandsWire(ctx.app, qy, qy.sort, qy.page, qy.pageSize);
+        list: async (qy) => {
+          const { data, pagination } = await listCommandsWire(ctx.app, qy, qy.sort, qy.page, qy.pageSize);
           return { rows: data, pagination };
         },
       });
       return page(ctx, "commands/index", {
-        rows: commandRowsView(ctx.app, l.rows), pager: l.pager, filters: l.filters, filtered: l.filtered,
+        rows: await commandRowsView(ctx.app, l.rows), pager: l.pager, filters: l.filters, filtered: l.filtered,
       }, { title: "Commands", nav: "commands", fragment: "commands/_rows" });
     },
   }),
   route({
     method: "GET", path: "/commands/:commandId", auth: "viewer", page: true, name: "showCommandPage",
-    handler: (ctx) => {
-      const m = commandLiveModel(ctx, commandId(ctx.params.commandId));
+    handler: async (ctx) => {
+      const m = await commandLiveModel(ctx, commandId(ctx.params.commandId));
       // the self-polling widget asks for its own fragment; everything else gets the page
       if (isHtmx(ctx)) return fragment("commands/_live", m.live);
-      return page(ctx, "commands/show", commandPageView(ctx.app, m), { title: `Command ${m.detail.actionName}`, nav: "commands", fragment: "commands/_live" });
+      return page(ctx, "commands/show", await commandPageView(ctx.app, m), { title: `Command ${m.detail.actionName}`, nav: "commands", fragment: "commands/_live" });
     },
   }),
   route({
     method: "POST", path: "/commands/:commandId/cancel", auth: "operator", page: true, name: "cancelCommandPage",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const id = commandId(ctx.params.commandId);
-      const c = cancelCommandById(ctx.app, actorOf(ctx), id, ctx.requestId);
+      const c = await cancelCommandById(ctx.app, actorOf(ctx), id, ctx.requestId);
       setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: c.status === "CANCELLED" ? "Command cancelled; a running handler is told to stop." : `Command is ${c.status}.` });
       return redirect(`/commands/${encodeURIComponent(id)}`);
     },
@@ -62,7 +62,7 @@ export const commandPages = [
     handler: async (ctx) => {
       const id = commandId(ctx.params.commandId);
       const form = await readForm(ctx);
-      const c = retryCommand(ctx.app, actorOf(ctx), id, field(form, "confirmation") === "true", ctx.requestId);
+      const c = await retryCommand(ctx.app, actorOf(ctx), id, field(form, "confirmation") === "true", ctx.requestId);
       setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: "Retry created." });
       return redirect(`/commands/${encodeURIComponent(c.id)}`);
     },

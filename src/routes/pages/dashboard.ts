@@ -7,6 +7,6 @@ import { page } from "../../console/view.js";
 export const dashboardPages = [
   route({
     method: "GET", path: "/", auth: "viewer", page: true, name: "showDashboard",
-    handler: (ctx) => page(ctx, "dashboard/index", dashboardView(ctx.app), { title: "Dashboard", nav: "dashboard", fragment: "dashboard/_body" }),
+    handler: async (ctx) => page(ctx, "dashboard/index", await dashboardView(ctx.app), { title: "Dashboard", nav: "dashboard", fragment: "dashboard/_body" }),
   }),
 ];

@@ -16,17 +16,17 @@ function serviceId(raw: string): string {
   return id.data;
 }
 
-function showService(ctx: Ctx<unknown>, rawId: string, tab: Tab): Reply {
-  const d = serviceDetail(ctx.app, serviceId(rawId));
-  const model = serviceTabView(ctx.app, d, tab, roleFlags(ctx).canOperate);
+async function showService(ctx: Ctx<unknown>, rawId: string, tab: Tab): Promise<Reply> {
+  const d = await serviceDetail(ctx.app, serviceId(rawId));
+  const model = await serviceTabView(ctx.app, d, tab, roleFlags(ctx).canOperate);
   return page(ctx, "services/show", model, { title: `${d.name} (${tab})`, nav: "services", fragment: "services/_tab" });
 }
 
 export const servicePages = [
   route({
     method: "GET", path: "/services", auth: "viewer", page: true, name: "listServicesPage", query: true,
-    handler: (ctx) => {
-      const l = listPage(ctx.query, {
+    handler: async (ctx) => {
+      const l = await listPage(ctx.query, {
         path: "/services", filterKeys: ["q", "status", "healthStatus", "agentId", "sort"],
         parse: (q) => parseQuery(q, ListServicesQuery, LIST_SERVICES_ARRAYS),
         list: (qy) => listServicesPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
@@ -50,8 +50,8 @@ export const servicePages = [
   }),
   route({
     method: "POST", path: "/services/:serviceId/release", auth: "operator", page: true, name: "releaseServicePage",
-    handler: (ctx) => {
-      const s = releaseServiceById(ctx.app, { type: "USER", id: ctx.admin!.userId }, serviceId(ctx.params.serviceId), ctx.requestId);
+    handler: async (ctx) => {
+      const s = await releaseServiceById(ctx.app, { type: "USER", id: ctx.admin!.userId }, serviceId(ctx.params.serviceId), ctx.requestId);
       setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `Service code ${s.code} released: another agent may now report it.` });
       return redirect(`/services/${encodeURIComponent(s.id)}`);
     },

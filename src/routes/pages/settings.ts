@@ -15,8 +15,8 @@ import { page } from "../../console/view.js";
 
 const actorOf = (ctx: Ctx<unknown>) => ({ type: "USER" as const, id: ctx.admin!.userId });
 
-function settingsPage(ctx: Ctx<unknown>, tokenForm: FormState, status = 200): Reply {
-  return page(ctx, "settings/index", settingsView(ctx, tokenForm), { title: "Settings", nav: "settings", status });
+async function settingsPage(ctx: Ctx<unknown>, tokenForm: FormState, status = 200): Promise<Reply> {
+  return page(ctx, "settings/index", await settingsView(ctx, tokenForm), { title: "Settings", nav: "settings", status });
 }
 
 export const settingsPages = [
@@ -48,9 +48,9 @@ export const settingsPages = [
     method: "POST", path: "/settings/api-tokens", auth: "viewer", page: true, name: "createApiTokenPage",
     handler: async (ctx) => {
       const values = pick(await readForm(ctx), ["name", "expiresInSeconds"]);
-      return submitForm(values, () => {
+      return submitForm(values, async () => {
         const body = CreateApiTokenBody.omit({ userId: true }).parse(values);
-        const t = createApiToken(ctx.app, actorOf(ctx), ctx.admin!.userId, body, ctx.requestId);
+        const t = await createApiToken(ctx.app, actorOf(ctx), ctx.admin!.userId, body, ctx.requestId);
         setFlash(ctx.app, ctx.admin!.sessionId, {
           kind: "success", message: `API token "${t.name}" created. It acts with your role (${ctx.admin!.role}).`,
           secret: { label: "API token", value: t.rawToken, snippet: `curl -H "Authorization: Bearer ${t.rawToken}" ${ctx.app.config.publicUrl ?? ""}/api/admin/auth/me` },
@@ -61,10 +61,10 @@ export const settingsPages = [
   }),
   route({
     method: "POST", path: "/settings/api-tokens/:tokenId/revoke", auth: "viewer", page: true, name: "revokeApiTokenPage",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const id = idOf("apt").safeParse(ctx.params.tokenId);
       if (!id.success) throw new AppError("API_TOKEN_NOT_FOUND", "no such API token");
-      revokeVisibleApiToken(ctx.app, ctx.admin!, id.data, ctx.requestId);
+      await revokeVisibleApiToken(ctx.app, ctx.admin!, id.data, ctx.requestId);
       setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: "API token revoked." });
       return redirect("/settings");
     },

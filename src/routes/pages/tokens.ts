@@ -13,8 +13,8 @@ import { page } from "../../console/view.js";
 
 const actorOf = (ctx: Ctx<unknown>) => ({ type: "USER" as const, id: ctx.admin!.userId });
 
-function tokensPage(ctx: Ctx<unknown>, form: FormState, status = 200): Reply {
-  const l = listPage(ctx.query, {
+async function tokensPage(ctx: Ctx<unknown>, form: FormState, status = 200): Promise<Reply> {
+  const l = await listPage(ctx.query, {
     path: "/tokens", filterKeys: ["status"],
     parse: (q) => parseQuery(q, ListRegistrationTokensQuery, LIST_REGISTRATION_TOKENS_ARRAYS),
     list: (qy) => listRegistrationTokensPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
@@ -33,8 +33,8 @@ export const tokenPages = [
     method: "POST", path: "/tokens", auth: "operator", page: true, name: "createTokenPage",
     handler: async (ctx) => {
       const values = pick(await readForm(ctx), ["name", "expiresInSeconds", "maxUses", "agentCode"]);
-      return submitForm(values, () => {
-        const t = createRegistrationToken(ctx.app, actorOf(ctx), CreateRegistrationTokenBody.parse(tokenInput(values)), ctx.requestId);
+      return submitForm(values, async () => {
+        const t = await createRegistrationToken(ctx.app, actorOf(ctx), CreateRegistrationTokenBody.parse(tokenInput(values)), ctx.requestId);
         setFlash(ctx.app, ctx.admin!.sessionId, {
           kind: "success", message: `Registration token "${t.name}" created. Start the service with these settings; its agent appears under Agents.`,
           secret: { label: "Registration token", value: t.rawToken, snippet: envSnippet(ctx, t.rawToken, t.agentCode) },
@@ -45,10 +45,10 @@ export const tokenPages = [
   }),
   route({
     method: "POST", path: "/tokens/:tokenId/revoke", auth: "operator", page: true, name: "revokeTokenPage",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const id = idOf("tok").safeParse(ctx.params.tokenId);
       if (!id.success) throw new AppError("REGISTRATION_TOKEN_NOT_FOUND", "no such registration token");
-      const t = revokeRegistrationTokenById(ctx.app, actorOf(ctx), id.data, ctx.requestId);
+      const t = await revokeRegistrationTokenById(ctx.app, actorOf(ctx), id.data, ctx.requestId);
       setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `Registration token "${t.name}" revoked.` });
       return redirect("/tokens");
     },

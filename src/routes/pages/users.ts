@@ -19,8 +19,8 @@ function userId(raw: string): string {
   return id.data;
 }
 
-function usersPage(ctx: Ctx<unknown>, form: FormState, status = 200): Reply {
-  const l = listPage(ctx.query, {
+async function usersPage(ctx: Ctx<unknown>, form: FormState, status = 200): Promise<Reply> {
+  const l = await listPage(ctx.query, {
     path: "/users",
     parse: (q) => parseQuery(q, ListUsersQuery, USER_QUERY_ARRAYS),
     list: (qy) => listUsersPage(ctx.app, qy, qy.sort, qy.page, qy.pageSize),
@@ -59,7 +59,7 @@ export const userPages = [
       const id = userId(ctx.params.userId);
       const patch = UpdateUserBody.parse(pick(await readForm(ctx), ["role", "status"]));
       try {
-        const u = changeUser(ctx.app, actorOf(ctx), id, patch, ctx.requestId);
+        const u = await changeUser(ctx.app, actorOf(ctx), id, patch, ctx.requestId);
         setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: `${u.username} is now ${u.role}, ${u.status.toLowerCase()}.` });
         return redirect("/users");
       } catch (err) {

@@ -1,6 +1,6 @@
 // The PostgreSQL migration ladder: same versions as SQLite's, idempotent, safe for nodes starting at once.
 import t from "tap";
-import { codeSchemaVersion, DatabaseTooNewError, migrationFiles, openDb } from "../../../src/db/open.js";
+import { codeSchemaVersion, DatabaseTooNewError, migrationFiles, openDb, sqliteHandle } from "../../../src/db/open.js";
 import { migratePostgres, postgresCodeSchemaVersion, postgresMigrationFiles, postgresSchemaVersion } from "../../../src/db/pgMigrate.js";
 import { openPostgres } from "../../../src/db/postgres.js";
 import { emptyDatabase, freshDatabase } from "../../pgKit.js";
@@ -74,20 +74,20 @@ t.test("the PostgreSQL schema has the SQLite schema's tables, columns (in order,
   const { url } = await freshDatabase(t);
   const db = await openPostgres(url, { poolSize: 2 });
   t.teardown(() => db.close());
-  const lite = openDb(":memory:");
-  const liteTables = (lite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+  const lite = await openDb(":memory:");
+  const liteTables = (await lite.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")).map((r) => r.name);
   t.same(await tablesOf(db), [...liteTables, "schema_version"].sort());
   for (const table of liteTables) {
-    const liteCols = (lite.pragma(`table_info(${table})`) as { name: string; notnull: number; pk: number }[])
+    const liteCols = (sqliteHandle(lite).pragma(`table_info(${table})`) as { name: string; notnull: number; pk: number }[])
       .map((c) => `${c.name}${c.notnull || c.pk ? " NOT NULL" : ""}`);
     const pgCols = (await db.all<{ c: string }>(`SELECT column_name || CASE WHEN is_nullable = 'NO' THEN ' NOT NULL' ELSE '' END AS c
       FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ? ORDER BY ordinal_position`, [table])).map((r) => r.c);
     t.same(pgCols, liteCols, `columns of ${table}`);
   }
-  const liteIdx = (lite.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name").all() as { name: string }[])
+  const liteIdx = (await lite.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name"))
     .map((r) => r.name);
   const pgIdx = (await db.all<{ i: string }>(`SELECT indexname AS i FROM pg_indexes WHERE schemaname = 'public'
     AND indexname NOT LIKE '%\\_pkey' AND indexname NOT LIKE '%\\_key' ORDER BY 1`)).map((r) => r.i);
   t.same(pgIdx, liteIdx);
-  lite.close();
+  await lite.close();
 });

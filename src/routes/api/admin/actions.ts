@@ -23,7 +23,7 @@ export const actionRoutes = [
     method: "POST", path: "/api/admin/capsule-services/:serviceId/actions/:actionName", auth: "operator", name: "runAction",
     handler: async (ctx) => {
       const body = parseBody(ExecuteBody, await ctx.body());
-      const command = executeAction(ctx.app, {
+      const command = await executeAction(ctx.app, {
         serviceId: ctx.params.serviceId, actionName: ctx.params.actionName, payload: body.payload, confirmation: body.confirmation,
         actor: { type: "USER", id: ctx.admin!.userId }, requestId: ctx.requestId,
       });

@@ -9,9 +9,9 @@ import { idOf, parseQuery } from "../../../schemas/common.js";
 export const apiTokenRoutes = [
   route({
     method: "GET", path: "/api/admin/api-tokens", auth: "viewer", name: "listApiTokens", query: true,
-    handler: (ctx) => {
+    handler: async (ctx) => {
       parseQuery(ctx.query, {});
-      return ok(listVisibleApiTokens(ctx.app, ctx.admin!));
+      return ok(await listVisibleApiTokens(ctx.app, ctx.admin!));
     },
   }),
   route({
@@ -20,15 +20,15 @@ export const apiTokenRoutes = [
       const body = CreateApiTokenBody.parse((await ctx.body()) ?? {});
       const who = ctx.admin!;
       if (body.userId && body.userId !== who.userId && who.role !== "owner") throw new AppError("FORBIDDEN", "only an owner may create tokens for other users");
-      return ok(createApiToken(ctx.app, { type: "USER", id: who.userId }, body.userId ?? who.userId, body, ctx.requestId));
+      return ok(await createApiToken(ctx.app, { type: "USER", id: who.userId }, body.userId ?? who.userId, body, ctx.requestId));
     },
   }),
   route({
     method: "DELETE", path: "/api/admin/api-tokens/:tokenId", auth: "viewer", name: "revokeApiToken",
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const id = idOf("apt").safeParse(ctx.params.tokenId);
       if (!id.success) throw new AppError("API_TOKEN_NOT_FOUND", "no such API token");
-      revokeVisibleApiToken(ctx.app, ctx.admin!, id.data, ctx.requestId);
+      await revokeVisibleApiToken(ctx.app, ctx.admin!, id.data, ctx.requestId);
       return okEmpty();
     },
   }),

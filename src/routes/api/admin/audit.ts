@@ -11,9 +11,9 @@ const CONTENT_TYPES = { csv: "text/csv; charset=utf-8", json: "application/json;
 export const auditRoutes = [
   route({
     method: "GET", path: "/api/admin/audit-events", auth: "viewer", name: "listAuditEvents", query: true,
-    handler: ({ app, query }) => {
+    handler: async ({ app, query }) => {
       const qy = parseQuery(query, ListAuditQuery, AUDIT_QUERY_ARRAYS);
-      const { rows, total } = listAudit(app, qy, qy.sort, qy.page, qy.pageSize);
+      const { rows, total } = await listAudit(app, qy, qy.sort, qy.page, qy.pageSize);
       return okList(rows, { page: qy.page, pageSize: qy.pageSize, total });
     },
   }),
@@ -30,10 +30,10 @@ export const auditRoutes = [
   }),
   route({
     method: "GET", path: "/api/admin/audit-events/:auditEventId", auth: "viewer", name: "getAuditEvent",
-    handler: ({ app, params }) => {
+    handler: async ({ app, params }) => {
       const id = idOf("aud").safeParse(params.auditEventId);
       if (!id.success) throw new AppError("AUDIT_EVENT_NOT_FOUND", "no such audit event");
-      return ok(getAudit(app, id.data));
+      return ok(await getAudit(app, id.data));
     },
   }),
 ];

@@ -27,21 +27,21 @@ export const authRoutes = [
   }),
   route({
     method: "POST", path: "/api/admin/auth/logout", auth: "viewer", name: "adminLogout",
-    handler: (ctx) => {
-      logout(ctx.app, ctx.admin!, ctx.requestId);
+    handler: async (ctx) => {
+      await logout(ctx.app, ctx.admin!, ctx.requestId);
       return { ...okEmpty(), headers: { "Set-Cookie": serializeCookie(SESSION_COOKIE, "", { maxAgeSeconds: 0 }) } };
     },
   }),
   route({
     method: "GET", path: "/api/admin/auth/me", auth: "viewer", name: "adminMe",
-    handler: (ctx) => {
-      const user = findUser(ctx.app, ctx.admin!.userId);
+    handler: async (ctx) => {
+      const user = await findUser(ctx.app, ctx.admin!.userId);
       if (!user) throw new AppError("UNAUTHORIZED", "user no longer exists");
       return ok({ user: userToWire(user), csrfToken: ctx.admin!.csrfToken ?? null, expiresAt: ctx.admin!.sessionExpiresAt ?? null, via: ctx.admin!.via });
     },
   }),
   route({
     method: "GET", path: "/api/admin/auth/csrf", auth: "viewer", name: "adminCsrf", sameOrigin: true,
-    handler: (ctx) => ok({ csrfToken: rotateCsrf(ctx.app, ctx.admin!, ctx.cookies[SESSION_COOKIE] ?? "", ctx.requestId) }),
+    handler: async (ctx) => ok({ csrfToken: await rotateCsrf(ctx.app, ctx.admin!, ctx.cookies[SESSION_COOKIE] ?? "", ctx.requestId) }),
   }),
 ];

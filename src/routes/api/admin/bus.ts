@@ -15,9 +15,9 @@ const actorOf = (ctx: Ctx<unknown>) => ({ type: "USER" as const, id: ctx.admin!.
 export const adminBusRoutes = [
   route({
     method: "GET", path: `${BASE}/routes`, auth: "viewer", feature: "bus", name: "listBusRoutes", query: true,
-    handler: ({ app, query }) => {
+    handler: async ({ app, query }) => {
       const { page, pageSize, sort, ...filter } = parseQuery(query, ListBusRoutesQuery, LIST_BUS_ROUTES_ARRAYS);
-      const { rows, pagination } = listBusRoutesPage(app, filter, sort, page, pageSize);
+      const { rows, pagination } = await listBusRoutesPage(app, filter, sort, page, pageSize);
       return okList(rows, pagination);
     },
   }),
@@ -25,47 +25,47 @@ export const adminBusRoutes = [
     method: "POST", path: `${BASE}/routes`, auth: "operator", feature: "bus", name: "createBusRoute",
     handler: async (ctx) => {
       const input = parseBody(CreateBusRouteBody, await ctx.body());
-      return ok(busRouteToWire(ctx.app, createBusRoute(ctx.app, actorOf(ctx), input, ctx.requestId)));
+      return ok(await busRouteToWire(ctx.app, await createBusRoute(ctx.app, actorOf(ctx), input, ctx.requestId)));
     },
   }),
   route({
     method: "POST", path: `${BASE}/routes/preview`, auth: "operator", feature: "bus", name: "previewBusRoute",
     handler: async (ctx) => {
-      return ok(previewRoute(ctx.app, parseBody(PreviewBusRouteBody, await ctx.body())));
+      return ok(await previewRoute(ctx.app, parseBody(PreviewBusRouteBody, await ctx.body())));
     },
   }),
   route({
     method: "GET", path: `${BASE}/routes/:routeId`, auth: "viewer", feature: "bus", name: "showBusRoute",
-    handler: ({ app, params }) => {
-      return ok(busRouteToWire(app, requireBusRoute(app, params.routeId)));
+    handler: async ({ app, params }) => {
+      return ok(await busRouteToWire(app, await requireBusRoute(app, params.routeId)));
     },
   }),
   route({
     method: "PATCH", path: `${BASE}/routes/:routeId`, auth: "operator", feature: "bus", name: "updateBusRoute",
     handler: async (ctx) => {
       const patch = parseBody(UpdateBusRouteBody, await ctx.body());
-      return ok(busRouteToWire(ctx.app, changeBusRoute(ctx.app, actorOf(ctx), ctx.params.routeId, patch, ctx.requestId)));
+      return ok(await busRouteToWire(ctx.app, await changeBusRoute(ctx.app, actorOf(ctx), ctx.params.routeId, patch, ctx.requestId)));
     },
   }),
   route({
     method: "DELETE", path: `${BASE}/routes/:routeId`, auth: "operator", feature: "bus", name: "deleteBusRoute",
-    handler: (ctx) => {
-      removeBusRoute(ctx.app, actorOf(ctx), ctx.params.routeId, ctx.requestId);
+    handler: async (ctx) => {
+      await removeBusRoute(ctx.app, actorOf(ctx), ctx.params.routeId, ctx.requestId);
       return okEmpty();
     },
   }),
   route({
     method: "GET", path: `${BASE}/events`, auth: "viewer", feature: "bus", name: "listBusEvents", query: true,
-    handler: ({ app, query }) => {
+    handler: async ({ app, query }) => {
       const { page, pageSize, sort, ...filter } = parseQuery(query, ListBusEventsQuery, LIST_BUS_EVENTS_ARRAYS);
-      const { rows, pagination } = listBusEventsPage(app, filter, sort, page, pageSize);
+      const { rows, pagination } = await listBusEventsPage(app, filter, sort, page, pageSize);
       return okList(rows, pagination);
     },
   }),
   route({
     method: "GET", path: `${BASE}/events/:eventId`, auth: "viewer", feature: "bus", name: "showBusEvent",
-    handler: ({ app, params }) => {
-      return ok(busEventDetail(app, params.eventId));
+    handler: async ({ app, params }) => {
+      return ok(await busEventDetail(app, params.eventId));
     },
   }),
 ];

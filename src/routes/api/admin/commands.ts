@@ -11,31 +11,31 @@ import { CancelBody, LogsQuery, parseListCommandsQuery, RetryBody } from "../../
 export const commandRoutes = [
   route({
     method: "GET", path: "/api/admin/commands", auth: "viewer", name: "listCommands", query: true,
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const q = parseListCommandsQuery(ctx.query);
-      const { data, pagination } = listCommandsWire(ctx.app, q, q.sort, q.page, q.pageSize);
+      const { data, pagination } = await listCommandsWire(ctx.app, q, q.sort, q.page, q.pageSize);
       return okList(data, pagination);
     },
   }),
   route({
     method: "GET", path: "/api/admin/commands/:commandId", auth: "viewer", name: "showCommand", query: true,
-    handler: (ctx) => {
+    handler: async (ctx) => {
       parseQuery(ctx.query, {});
-      return ok(getCommandDetail(ctx.app, ctx.params.commandId, { revealTo: keyReaderOf(ctx.req.method, ctx.admin) }));
+      return ok(await getCommandDetail(ctx.app, ctx.params.commandId, { revealTo: keyReaderOf(ctx.req.method, ctx.admin) }));
     },
   }),
   route({
     method: "GET", path: "/api/admin/commands/:commandId/logs", auth: "viewer", name: "showCommandLogs", query: true,
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const q = parseQuery(ctx.query, LogsQuery);
-      return ok(getCommandLogs(ctx.app, ctx.params.commandId, q.afterId, q.limit));
+      return ok(await getCommandLogs(ctx.app, ctx.params.commandId, q.afterId, q.limit));
     },
   }),
   route({
     method: "POST", path: "/api/admin/commands/:commandId/cancel", auth: "operator", name: "cancelCommand",
     handler: async (ctx) => {
       parseBody(CancelBody, await ctx.body());
-      const c = cancelCommandById(ctx.app, { type: "USER", id: ctx.admin!.userId }, ctx.params.commandId, ctx.requestId);
+      const c = await cancelCommandById(ctx.app, { type: "USER", id: ctx.admin!.userId }, ctx.params.commandId, ctx.requestId);
       return ok(commandToWire(c));
     },
   }),
@@ -43,7 +43,7 @@ export const commandRoutes = [
     method: "POST", path: "/api/admin/commands/:commandId/retry", auth: "operator", name: "retryCommand",
     handler: async (ctx) => {
       const body = parseBody(RetryBody, await ctx.body());
-      const c = retryCommand(ctx.app, { type: "USER", id: ctx.admin!.userId }, ctx.params.commandId, body.confirmation, ctx.requestId);
+      const c = await retryCommand(ctx.app, { type: "USER", id: ctx.admin!.userId }, ctx.params.commandId, body.confirmation, ctx.requestId);
       return ok(commandToWire(c));
     },
   }),

@@ -7,9 +7,9 @@ import { parseQuery } from "../../../schemas/common.js";
 export const dashboardRoutes = [
   route({
     method: "GET", path: "/api/admin/dashboard/summary", auth: "viewer", name: "getDashboardSummary", query: true,
-    handler: ({ app, query }) => {
+    handler: async ({ app, query }) => {
       parseQuery(query, {});
-      return ok({ ...dashboardSummary(app), last24Hours: last24Hours(app) });
+      return ok({ ...await dashboardSummary(app), last24Hours: await last24Hours(app) });
     },
   }),
 ];

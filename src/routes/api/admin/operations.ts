@@ -29,10 +29,10 @@ export const operationsRoutes = [
   }),
   route({
     method: "GET", path: "/api/admin/metrics", auth: "viewer", name: "getAdminMetrics",
-    handler: (ctx) => ok(adminMetrics(ctx.app)),
+    handler: async (ctx) => ok(await adminMetrics(ctx.app)),
   }),
   route({
     method: "GET", path: "/api/admin/diagnostics", auth: "viewer", name: "getDiagnostics",
-    handler: (ctx) => ok(diagnostics(ctx.app)),
+    handler: async (ctx) => ok(await diagnostics(ctx.app)),
   }),
 ];

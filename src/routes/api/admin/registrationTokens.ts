@@ -12,19 +12,19 @@ export const registrationTokenRoutes = [
     method: "POST", path: "/api/admin/registration-tokens", auth: "operator", name: "createRegistrationToken",
     handler: async (ctx) => {
       const body = parseBody(CreateRegistrationTokenBody, await ctx.body());
-      return ok(createRegistrationToken(ctx.app, { type: "USER", id: ctx.admin!.userId }, body, ctx.requestId));
+      return ok(await createRegistrationToken(ctx.app, { type: "USER", id: ctx.admin!.userId }, body, ctx.requestId));
     },
   }),
   route({
     method: "GET", path: "/api/admin/registration-tokens", auth: "viewer", name: "listRegistrationTokens", query: true,
-    handler: ({ app, query }) => {
+    handler: async ({ app, query }) => {
       const qy = parseQuery(query, ListRegistrationTokensQuery, LIST_REGISTRATION_TOKENS_ARRAYS);
-      const { rows, pagination } = listRegistrationTokensPage(app, { status: qy.status }, qy.sort, qy.page, qy.pageSize);
+      const { rows, pagination } = await listRegistrationTokensPage(app, { status: qy.status }, qy.sort, qy.page, qy.pageSize);
       return okList(rows, pagination);
     },
   }),
   route({
     method: "POST", path: "/api/admin/registration-tokens/:tokenId/revoke", auth: "operator", name: "revokeRegistrationToken",
-    handler: (ctx) => ok(revokeRegistrationTokenById(ctx.app, { type: "USER", id: ctx.admin!.userId }, ctx.params.tokenId, ctx.requestId)),
+    handler: async (ctx) => ok(await revokeRegistrationTokenById(ctx.app, { type: "USER", id: ctx.admin!.userId }, ctx.params.tokenId, ctx.requestId)),
   }),
 ];

@@ -15,9 +15,9 @@ const userId = (raw: string): string => {
 export const userRoutes = [
   route({
     method: "GET", path: "/api/admin/users", auth: "owner", name: "listUsers", query: true,
-    handler: ({ app, query }) => {
+    handler: async ({ app, query }) => {
       const qy = parseQuery(query, ListUsersQuery, USER_QUERY_ARRAYS);
-      const { rows, pagination } = listUsersPage(app, qy, qy.sort, qy.page, qy.pageSize);
+      const { rows, pagination } = await listUsersPage(app, qy, qy.sort, qy.page, qy.pageSize);
       return okList(rows, pagination);
     },
   }),
@@ -30,14 +30,14 @@ export const userRoutes = [
   }),
   route({
     method: "GET", path: "/api/admin/users/:userId", auth: "owner", name: "getUser",
-    handler: (ctx) => ok(userToWire(requireUser(ctx.app, userId(ctx.params.userId)))),
+    handler: async (ctx) => ok(userToWire(await requireUser(ctx.app, userId(ctx.params.userId)))),
   }),
   route({
     method: "PATCH", path: "/api/admin/users/:userId", auth: "owner", name: "updateUser",
     handler: async (ctx) => {
       const id = userId(ctx.params.userId);
       const body = UpdateUserBody.parse(await ctx.body());
-      return ok(userToWire(changeUser(ctx.app, { type: "USER", id: ctx.admin!.userId }, id, body, ctx.requestId)));
+      return ok(userToWire(await changeUser(ctx.app, { type: "USER", id: ctx.admin!.userId }, id, body, ctx.requestId)));
     },
   }),
   route({

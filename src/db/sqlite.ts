@@ -1,0 +1,156 @@
+// The SQLite engine: better-sqlite3 behind the async `Db` interface. One connection, so async
+// transactions are serialised by a queue, and statements outside a transaction wait while one is open
+// (they must neither read its uncommitted rows nor write into it).
+import { AsyncLocalStorage } from "node:async_hooks";
+import { readdirSync, readFileSync } from "node:fs";
+import Database from "better-sqlite3";
+import { rootPath } from "../paths.js";
+import type { Db, RunResult, SqlParam } from "./engine.js";
+import { configureConnection, schemaVersion, setSchemaVersion } from "./file.js";
+
+export class DatabaseTooNewError extends Error {}
+
+/** The schema version this code knows: 1 (schema.sql) + one per file in migrations/. */
+export function migrationFiles(): { version: number; file: string }[] {
+  return readdirSync(rootPath("migrations"))
+    .filter((f) => /^\d{3}-.+\.sql$/.test(f))
+    .sort()
+    .map((file) => ({ version: Number(file.slice(0, 3)), file }));
+}
+
+export const codeSchemaVersion = (): number => Math.max(1, ...migrationFiles().map((m) => m.version));
+
+/** Dynamic list queries make distinct SQL texts; the cache keeps the most recently used ones. */
+const STATEMENT_CACHE = 500;
+
+// better-sqlite3 binds no booleans; the portable dialect stores them as 0/1.
+const bindable = (params: readonly SqlParam[]): unknown[] =>
+  params.some((p) => typeof p === "boolean") ? params.map((p) => (typeof p === "boolean" ? Number(p) : p)) : (params as unknown[]);
+
+export class SqliteDb implements Db {
+  readonly kind = "sqlite" as const;
+  private readonly cache = new Map<string, Database.Statement>();
+  /** Marks the async context of the open transaction: calls made inside it run in it directly. */
+  private readonly context = new AsyncLocalStorage<object>();
+  private current: object | null = null;
+  /** Settles when the open transaction and every one queued behind it have finished; null when idle. */
+  private tail: Promise<void> | null = null;
+
+  /** The raw handle, for backup and pragma code only (sync, bypasses the transaction queue). */
+  constructor(readonly sqlite: Database.Database) {}
+
+  private statement(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (s) {
+      this.cache.delete(sql); // re-insert: Map order is the LRU order
+    } else {
+      s = this.sqlite.prepare(sql);
+      if (this.cache.size >= STATEMENT_CACHE) this.cache.delete(this.cache.keys().next().value!);
+    }
+    this.cache.set(sql, s);
+    return s;
+  }
+
+  /** Outside a transaction, wait until none is open or queued; inside one, run at once. */
+  private async turn(): Promise<void> {
+    if (this.current && this.context.getStore() === this.current) return;
+    while (this.tail) await this.tail;
+  }
+
+  async get<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<T | undefined> {
+    if (this.tail) await this.turn();
+    return this.statement(sql).get(...bindable(params)) as T | undefined;
+  }
+
+  async all<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
+    if (this.tail) await this.turn();
+    return this.statement(sql).all(...bindable(params)) as T[];
+  }
+
+  async run(sql: string, params: readonly SqlParam[] = []): Promise<RunResult> {
+    if (this.tail) await this.turn();
+    return { changes: this.statement(sql).run(...bindable(params)).changes };
+  }
+
+  async exec(sql: string): Promise<void> {
+    if (this.tail) await this.turn();
+    this.sqlite.exec(sql);
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.current && this.context.getStore() === this.current) return fn(); // nested: join the open one
+    const before = this.tail;
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail: Promise<void> = before ? before.then(() => mine) : mine;
+    this.tail = tail;
+    if (before) await before;
+    const marker = {};
+    this.current = marker;
+    try {
+      this.sqlite.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await this.context.run(marker, fn);
+        this.sqlite.exec("COMMIT");
+        return result;
+      } catch (err) {
+        if (this.sqlite.inTransaction) this.sqlite.exec("ROLLBACK");
+        throw err;
+      }
+    } finally {
+      this.current = null;
+      if (this.tail === tail) this.tail = null;
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    while (this.tail) await this.tail;
+    this.sqlite.close();
+  }
+}
+
+/** The raw better-sqlite3 handle of a SQLite `Db` (backup, pragmas); refuses other engines. */
+export function sqliteHandle(db: Db): Database.Database {
+  if (!(db instanceof SqliteDb)) throw new Error(`the ${db.kind} engine has no SQLite handle`);
+  return db.sqlite;
+}
+
+/** Opens a SQLite file: connection settings (db/file.ts), then the migration ladder. */
+export async function openSqlite(path: string): Promise<SqliteDb> {
+  const db = new Database(path);
+  try {
+    configureConnection(db);
+    migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  return new SqliteDb(db);
+}
+
+/** Applies schema.sql to an empty database and then every newer numbered migration, each in a transaction. */
+export function migrate(db: Database.Database): { from: number; to: number } {
+  const from = schemaVersion(db);
+  const target = codeSchemaVersion();
+  if (from > target) {
+    throw new DatabaseTooNewError(
+      `database schema version ${from} is newer than this Capstan (knows ${target}); upgrade Capstan or restore an older backup`,
+    );
+  }
+  if (from === 0) {
+    db.transaction(() => {
+      db.exec(readFileSync(rootPath("schema.sql"), "utf8"));
+      setSchemaVersion(db, 1);
+    })();
+  }
+  for (const m of migrationFiles()) {
+    const current = schemaVersion(db);
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(readFileSync(rootPath("migrations", m.file), "utf8"));
+      setSchemaVersion(db, m.version);
+    })();
+  }
+  return { from, to: schemaVersion(db) };
+}
