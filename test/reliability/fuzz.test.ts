@@ -14,6 +14,10 @@ import { bodyArb, CONTENT_TYPES, credArb, evilInputArb, hostileSchemaArb, paramA
 import { integrityCheck, rawRequest } from "./_kit.js";
 import { sqliteHandle } from "../../src/db/open.js";
 
+// the file as a whole, not only its subtests: 10,000 requests plus hostile schemas take longer than tap's
+// 120 s per-file limit on a loaded 2-core machine
+t.setTimeout(360_000);
+
 const WORKERS = 4;
 const RUNS_PER_WORKER = 2_600; // 4 x 2,600 = 10,400 requests
 /** A safety stop, far above the ~35 s a run takes: a pathological slowdown fails clearly instead of hanging CI. */
