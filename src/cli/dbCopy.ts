@@ -47,7 +47,7 @@ function parseTargets(from: string | undefined, to: string | undefined): { file:
 export const formatCounts = (rows: readonly TableCopy[]): string => {
   const w = Math.max(5, ...rows.map((r) => r.table.length));
   const line = (a: string, b: string, c: string, d: string, e: string) =>
-    `${a.padEnd(w)}  ${b.padStart(8)}  ${c.padStart(8)}  ${d.padStart(10)}  ${e}`;
+    `${a.padEnd(w)}  ${b.padStart(8)}  ${c.padStart(8)}  ${d.padStart(10)}  ${e}`.trimEnd();
   return [line("table", "copied", "sqlite", "postgres", ""), ...rows.map((r) =>
     line(r.table, String(r.copied), String(r.source), String(r.target), r.ok ? "ok" : "MISSING ROWS"))].join("\n") + "\n";
 };
