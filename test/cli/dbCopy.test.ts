@@ -14,6 +14,10 @@ import { emptyDatabase, freshDatabase } from "../pgKit.js";
 import { dbPath } from "../helpers.js";
 import { runCli } from "./_run.js";
 
+// a real server fills the source and every case spawns the built CLI: more than tap's 120 s per file on a
+// loaded 2-core machine
+t.setTimeout(300_000);
+
 /** Fills a SQLite database through the real server, closes the server, returns the file. */
 async function filledDatabase(): Promise<string> {
   const k = await busKit(t);
