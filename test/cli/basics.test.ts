@@ -6,7 +6,7 @@ import t from "tap";
 import { rootPath } from "../../src/paths.js";
 import { runCli } from "./_run.js";
 
-const COMMANDS = ["serve", "user", "token", "api-token", "backup", "restore", "migrate", "version"];
+const COMMANDS = ["serve", "user", "token", "api-token", "backup", "restore", "migrate", "db", "version"];
 
 t.test("top-level help lists every command; unknown commands are usage errors", async (t) => {
   const help = await runCli(["--help"]);
@@ -20,7 +20,7 @@ t.test("top-level help lists every command; unknown commands are usage errors", 
 
 t.test("every command has --help (exit 0) and refuses unknown options (exit 2)", async (t) => {
   for (const c of COMMANDS) {
-    const sub = c === "user" ? ["user", "create"] : c === "token" || c === "api-token" ? [c, "create"] : [c];
+    const sub = c === "user" ? ["user", "create"] : c === "token" || c === "api-token" ? [c, "create"] : c === "db" ? ["db", "copy"] : [c];
     const help = await runCli([...sub, "--help"]);
     t.equal(help.status, 0, `${c} --help`);
     t.match(help.stdout, new RegExp(`usage:[\\s\\S]*capstan ${c}`), `${c} --help shows its usage`);
