@@ -4,6 +4,7 @@ import { createApiToken } from "../../src/domain/apiTokens.js";
 import { kit } from "../commandKit.js";
 import { startTestServer, type TestServer } from "../helpers.js";
 import { sqliteHandle } from "../../src/db/open.js";
+import { databaseEnv, onPostgres } from "../testDb.js";
 
 interface Family {
   name: string;
@@ -177,9 +178,31 @@ t.test("diagnostics: runtime, memory, config without secrets, database, migratio
   // the server runs in this process, so its figures are this process's and this database's
   const rss = process.memoryUsage().rss;
   t.ok(Math.abs(d.memory.rss - rss) < rss / 2, `rss ${d.memory.rss} is this process's (${rss})`);
-  t.equal(d.database.pageCount, sqliteHandle(s.db).pragma("page_count", { simple: true }), "pageCount is the database's");
-  t.equal(d.database.journalMode, "wal");
+  t.equal(d.database.kind, s.db.kind);
+  if (s.db.kind === "sqlite") {
+    t.equal(d.database.pageCount, sqliteHandle(s.db).pragma("page_count", { simple: true }), "pageCount is the database's");
+    t.equal(d.database.journalMode, "wal");
+  } else {
+    t.ok(d.database.sizeBytes > 0);
+    t.match(d.database.serverVersion, /^\d+/);
+    t.equal(d.database.database, new URL(s.config.databaseUrl!).pathname.slice(1));
+  }
   t.equal(d.migrations.databaseVersion, d.migrations.codeVersion, "fully migrated");
   t.ok(d.migrations.files.every((f: { applied: boolean }) => f.applied));
   t.equal((await viewer.get("/api/admin/diagnostics?verbose=1")).status, 422);
+});
+
+t.test("diagnostics never show the password of CAPSTAN_DATABASE_URL", { skip: onPostgres ? false : "PostgreSQL only (CAPSTAN_TEST_DATABASE=postgres)" }, async (t) => {
+  // the throwaway cluster trusts local connections, so a URL with a password still connects
+  const dbEnv = await databaseEnv(t);
+  const u = new URL(dbEnv.CAPSTAN_DATABASE_URL!);
+  u.password = "db-url-password-31337";
+  const s = await startTestServer(t, { env: { CAPSTAN_DATABASE_URL: u.toString() } });
+  const viewer = await s.loginAs("viewer");
+  const res = await viewer.get("/api/admin/diagnostics");
+  t.equal(res.status, 200);
+  t.notOk(res.text.includes("db-url-password-31337"), "the password is not in diagnostics");
+  t.match(res.body.data.config.databaseUrl, /\*\*\*@/, "the URL is shown with the password masked");
+  const page = await viewer.get("/settings");
+  t.notOk(page.text.includes("db-url-password-31337"), "nor on the settings page");
 });
