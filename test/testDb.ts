@@ -74,3 +74,6 @@ export function pgDumpBin(): string {
   const dirs = execFileSync("bash", ["-c", "ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1"], { encoding: "utf8" }).trim();
   return dirs && existsSync(join(dirs, "pg_dump")) ? join(dirs, "pg_dump") : "pg_dump";
 }
+
+/** The error code of a unique-constraint violation on the engine under test. */
+export const UNIQUE_VIOLATION = onPostgres ? "23505" : "SQLITE_CONSTRAINT_UNIQUE";

@@ -6,7 +6,7 @@ import {
   recordAgentContact, reenrolAgent, setAgentStatus, type AgentRow,
 } from "../../src/db/agents.js";
 import { findAgentToken, insertAgentToken, revokeAgentTokens } from "../../src/db/agentTokens.js";
-import { openTestDb } from "../testDb.js";
+import { openTestDb, UNIQUE_VIOLATION } from "../testDb.js";
 import { cutoffs, effectiveAgentStatus } from "../../src/domain/status.js";
 import { newId } from "../../src/ids.js";
 import { AGENT_STATUSES } from "../../src/vocabulary.js";
@@ -31,7 +31,7 @@ t.test("insert, get by id and code, re-enrol, status", async (t) => {
   t.match(await getAgent(db, a.id), { name: "New", version: "2", hostname: "h2", runtime: null, status: "DISABLED", registeredAt: at(5), createdAt: at(0) });
   await setAgentStatus(db, a.id, "REVOKED", at(6));
   t.equal((await getAgent(db, a.id))!.status, "REVOKED");
-  await t.rejects(() => insertAgent(db, agent("a1")), { code: "SQLITE_CONSTRAINT_UNIQUE" });
+  await t.rejects(() => insertAgent(db, agent("a1")), { code: UNIQUE_VIOLATION });
 });
 
 t.test("contact, transition and the heartbeat audit sample", async (t) => {

@@ -3,7 +3,7 @@ import { loadConfig } from "../../src/config.js";
 import type { App } from "../../src/context.js";
 import { insertAgent, type AgentRow } from "../../src/db/agents.js";
 import type { Db } from "../../src/db/open.js";
-import { openTestDb } from "../testDb.js";
+import { openTestDb, UNIQUE_VIOLATION } from "../testDb.js";
 import { countServicesByStatus, getService, getServiceByCode, insertService, listDriftedServices, listServices, listServicesOfAgent, releaseService, setServiceHealth, setServiceStoredStatus, updateService, type ServiceWrite } from "../../src/db/services.js";
 import { getActionDefinition, getHealthReport, listActionDefinitions, listConfigItems, replaceActionDefinitions, replaceConfigItems, upsertHealthReport, type ActionRow, type ConfigRow } from "../../src/db/serviceParts.js";
 import { cutoffs, effectiveServiceStatus } from "../../src/domain/status.js";
@@ -47,7 +47,7 @@ t.test("insert, update, get by id and code, release", async (t) => {
   await updateService(db, { ...w, agentId: b.id, name: "Moved", nowIso: at(3) });
   t.match(await getService(db, w.id), { agentId: b.id, name: "Moved", releasedAt: null, lastReportedAt: at(3) });
   t.same((await listServicesOfAgent(db, b.id)).map((s) => s.id), [w.id]);
-  await t.rejects(() => insertService(db, write(a.id, "svc-a")), { code: "SQLITE_CONSTRAINT_UNIQUE" });
+  await t.rejects(() => insertService(db, write(a.id, "svc-a")), { code: UNIQUE_VIOLATION });
 });
 
 t.test("actions and configs: replaced as a set, ids kept by name/key, order kept", async (t) => {
