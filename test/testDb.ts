@@ -7,7 +7,7 @@ import { join } from "node:path";
 import tap from "tap";
 import type { Db } from "../src/db/engine.js";
 import { openDb, sqliteHandle } from "../src/db/open.js";
-import { freshDatabase, freshEngine, type Tap } from "./pgKit.js";
+import { emptyDatabase, freshDatabase, freshEngine, type Tap } from "./pgKit.js";
 
 export const TEST_ENGINE: "sqlite" | "postgres" = process.env.CAPSTAN_TEST_DATABASE === "postgres" ? "postgres" : "sqlite";
 export const onPostgres = TEST_ENGINE === "postgres";
@@ -28,13 +28,13 @@ const byDataDir = new Map<string, Promise<string>>();
 
 /**
  * The same, keyed by data dir: every CLI run and server start on one data dir shares one database (as
- * they share one SQLite file). Dropped when the test file ends.
+ * they share one SQLite file), created empty as a new data dir is. Dropped when the test file ends.
  */
 export async function databaseEnvFor(dataDir: string | undefined): Promise<Record<string, string>> {
   if (!onPostgres || !dataDir) return {};
   let url = byDataDir.get(dataDir);
   if (!url) {
-    url = freshDatabase(tap).then((d) => d.url);
+    url = emptyDatabase(tap).then((d) => d.url); // empty, like a new data dir: the CLI or server migrates it
     byDataDir.set(dataDir, url);
   }
   return { CAPSTAN_DATABASE_URL: await url };

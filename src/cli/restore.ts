@@ -22,10 +22,10 @@ export const restore: Command = {
     const { values, positionals } = parseCommandArgs(args, { ...DATA_DIR_OPTION }, 1);
     const file = positionals[0];
     if (!file) throw new UsageError("restore needs the backup FILE");
-    const source = resolve(file);
-    if (!existsSync(source)) throw new CliError(`${source}: no such file`);
     const config = cliConfig(io, values["data-dir"]);
     if (config.databaseUrl) throw new CliError(postgresBackupAdvice(config.databaseUrl));
+    const source = resolve(file);
+    if (!existsSync(source)) throw new CliError(`${source}: no such file`);
     const live = await liveServer(config.dataDir);
     if (live) throw new CliError(`a Capstan server (pid ${live.pid}, ${live.url}) is using ${config.dataDir}; stop it before restoring`);
     mkdirSync(config.dataDir, { recursive: true });
