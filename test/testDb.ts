@@ -77,3 +77,7 @@ export function pgDumpBin(): string {
 
 /** The error code of a unique-constraint violation on the engine under test. */
 export const UNIQUE_VIOLATION = onPostgres ? "23505" : "SQLITE_CONSTRAINT_UNIQUE";
+/** The error code of a CHECK-constraint violation on the engine under test. */
+export const CHECK_VIOLATION = onPostgres ? "23514" : "SQLITE_CONSTRAINT_CHECK";
+/** The error code of a foreign-key violation on the engine under test. */
+export const FOREIGN_KEY_VIOLATION = onPostgres ? "23503" : "SQLITE_CONSTRAINT_FOREIGNKEY";

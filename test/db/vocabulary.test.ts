@@ -1,7 +1,7 @@
 // schema.sql and the migrations keep their CHECK (col IN (...)) lists as SQL; this test keeps them
 // equal to src/vocabulary.ts so the database and the code cannot drift apart.
 import t from "tap";
-import { openTestDb } from "../testDb.js";
+import { CHECK_VIOLATION, openTestDb } from "../testDb.js";
 import type { Tap } from "../pgKit.js";
 import {
   ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, AGENT_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_CREATORS,
@@ -62,5 +62,5 @@ t.test("the database refuses a value outside the vocabulary", async (t) => {
   const insert = async (status: string) =>
     await db.run(`INSERT INTO users (id, username, password_hash, role, status, created_at, updated_at) VALUES (?, ?, 'x', 'viewer', ?, 'now', 'now')`, [`usr_${status}`, `u-${status}`, status]);
   for (const s of USER_STATUSES) await t.resolves(() => insert(s), `${s} is stored`);
-  await t.rejects(() => insert("SUSPENDED"), { code: db.kind === "postgres" ? "23514" : "SQLITE_CONSTRAINT_CHECK" });
+  await t.rejects(() => insert("SUSPENDED"), { code: CHECK_VIOLATION });
 });
