@@ -8,6 +8,8 @@ const EnvSchema = z.object({
   CAPSTAN_HOST: z.string().min(1).default("127.0.0.1"),
   CAPSTAN_PORT: int(0, 65535).default(8080),
   CAPSTAN_DATA_DIR: z.string().min(1).default("./data"),
+  // unset: the embedded SQLite file in CAPSTAN_DATA_DIR; set: several nodes share one PostgreSQL database
+  CAPSTAN_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL").optional(),
   CAPSTAN_PUBLIC_URL: z.url().optional(),
   CAPSTAN_TRUST_PROXY: bool.default(false),
   CAPSTAN_HEARTBEAT_INTERVAL_SECONDS: int(1, 3600).default(30),
@@ -34,6 +36,8 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** postgres://… when the database is PostgreSQL; undefined = SQLite at <dataDir>/capstan.db. */
+  databaseUrl: string | undefined;
   publicUrl: string | undefined;
   trustProxy: boolean;
   heartbeatIntervalSeconds: number;
@@ -79,6 +83,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     host: e.CAPSTAN_HOST,
     port: e.CAPSTAN_PORT,
     dataDir: e.CAPSTAN_DATA_DIR,
+    databaseUrl: e.CAPSTAN_DATABASE_URL,
     publicUrl: e.CAPSTAN_PUBLIC_URL?.replace(/\/+$/, ""),
     trustProxy: e.CAPSTAN_TRUST_PROXY,
     heartbeatIntervalSeconds: e.CAPSTAN_HEARTBEAT_INTERVAL_SECONDS,

@@ -1,4 +1,4 @@
-// Starts a Capstan server on a database file: used by `capstan serve`, the demo and tests that need
+// Starts a Capstan server on its database (SQLite file or CAPSTAN_DATABASE_URL): used by `capstan serve`, the demo and tests that need
 // the whole lifecycle (graceful close included). Signal handling stays in bin/.
 import { mkdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -8,7 +8,7 @@ import { createApp, type CapstanApp } from "./app.js";
 import { renderErrorPage } from "./console/errors.js";
 import { answerClientError } from "./http/clientError.js";
 import type { Config } from "./config.js";
-import { openDb, type Db } from "./db/open.js";
+import { openConfiguredDb, type Db } from "./db/open.js";
 import { flushContacts } from "./domain/contacts.js";
 import { bootstrapOwner } from "./domain/users.js";
 import type { Logger } from "./log.js";
@@ -32,7 +32,7 @@ export const databasePath = (config: Config): string => join(config.dataDir, "ca
 export async function startServer(opts: { config: Config; log: Logger; now?: () => Date; db?: Db; bootstrapOwner?: boolean }): Promise<RunningServer> {
   const { config, log } = opts;
   mkdirSync(config.dataDir, { recursive: true });
-  const db = opts.db ?? await openDb(databasePath(config));
+  const db = opts.db ?? await openConfiguredDb(config, databasePath(config));
   const capstan = createApp({ db, config, log, now: opts.now ?? (() => new Date()), version: VERSION, renderErrorPage });
   // before listening, so the first request is counted; with metrics off nothing can read them
   if (config.metrics !== "off") {

@@ -73,7 +73,7 @@ export async function kit(t: Tap, opts: { env?: Record<string, string>; now?: ()
       return id;
     },
     audit: async (action, targetId) =>
-      ((await s.db.all(`SELECT action, result, metadata_json, actor_type FROM audit_events WHERE action = ? AND (? IS NULL OR target_id = ?) ORDER BY id`, [action, targetId ?? null, targetId ?? null])) as Awaited<ReturnType<Kit["audit"]>>),
+      ((await s.db.all(`SELECT action, result, metadata_json, actor_type FROM audit_events WHERE action = ? AND (CAST(? AS TEXT) IS NULL OR target_id = ?) ORDER BY id`, [action, targetId ?? null, targetId ?? null])) as Awaited<ReturnType<Kit["audit"]>>),
   };
   return k;
 }

@@ -1,10 +1,12 @@
-// Test helpers: a real server on 127.0.0.1:0 over a real SQLite file in a tap testdir.
+// Test helpers: a real server on 127.0.0.1:0 over a real SQLite file in a tap testdir (or a fresh
+// PostgreSQL database with CAPSTAN_TEST_DATABASE=postgres, see testDb.ts).
 import { join } from "node:path";
 import { loadConfig, type Config } from "../src/config.js";
 import { createUser } from "../src/domain/users.js";
 import type { Role } from "../src/auth/roles.js";
 import { createLogger, type Logger } from "../src/log.js";
 import { startServer, type RunningServer } from "../src/server.js";
+import { databaseEnv, useDatabaseFor } from "./testDb.js";
 
 export interface Tap {
   testdir(): string;
@@ -46,11 +48,18 @@ export const OWNER_PASSWORD = "owner-password-for-tests-1";
 
 export async function startTestServer(t: Tap, opts: { env?: Record<string, string>; now?: () => Date } = {}): Promise<TestServer> {
   const dir = t.testdir();
-  const config = loadConfig({ CAPSTAN_PORT: "0", CAPSTAN_DATA_DIR: dir, CAPSTAN_LOG_LEVEL: "debug", ...opts.env });
+  // CAPSTAN_TEST_DATABASE=postgres: a fresh database per server, dropped after the server closed
+  const drops: (() => unknown)[] = [];
+  const dbEnv = await databaseEnv({ teardown: (fn) => drops.push(fn) });
+  useDatabaseFor(dir, dbEnv); // a CLI run on this data dir (test/cli/_run.ts) uses the same database
+  const config = loadConfig({ CAPSTAN_PORT: "0", CAPSTAN_DATA_DIR: dir, CAPSTAN_LOG_LEVEL: "debug", ...dbEnv, ...opts.env });
   const logs: string[] = [];
   const log: Logger = createLogger({ level: "debug", format: "json", write: (line) => logs.push(line) });
   const running = await startServer({ config, log, ...(opts.now ? { now: opts.now } : {}) });
-  t.teardown(() => running.close());
+  t.teardown(async () => {
+    await running.close();
+    for (const drop of drops) await drop();
+  });
   const passwords: string[] = [];
   const users = new Map<string, Client>();
 

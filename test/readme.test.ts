@@ -5,6 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { rootPath } from "../src/paths.js";
+import { databaseEnv } from "./testDb.js";
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -21,8 +22,9 @@ t.test("README walkthrough", async (t) => {
   const port = await freePort();
   const dataDir = t.testdir();
   const password = "readme-owner-password";
+  const dbEnv = await databaseEnv(t);
   const server = spawn(process.execPath, [rootPath("dist/capstan.js"), "serve"], {
-    env: { ...process.env, CAPSTAN_PORT: String(port), CAPSTAN_DATA_DIR: dataDir, CAPSTAN_ADMIN_PASSWORD: password, CAPSTAN_LOG_LEVEL: "warn" },
+    env: { ...process.env, ...dbEnv, CAPSTAN_PORT: String(port), CAPSTAN_DATA_DIR: dataDir, CAPSTAN_ADMIN_PASSWORD: password, CAPSTAN_LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   t.teardown(() => { server.kill("SIGTERM"); });

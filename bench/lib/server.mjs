@@ -59,6 +59,35 @@ function stopper(child, cleanup) {
   };
 }
 
+const pgDatabases = new Map();
+
+/**
+ * CAPSTAN_TEST_DATABASE=postgres (the test suite's switch, with CAPSTAN_TEST_PG_URL): each data dir
+ * gets its own empty PostgreSQL database (the server migrates it), shared by restarts on that dir; a
+ * data dir that already holds a seeded capstan.db stays on SQLite. The databases go with the
+ * throwaway test cluster.
+ */
+async function databaseEnvFor(dir) {
+  const base = process.env.CAPSTAN_TEST_PG_URL;
+  if (process.env.CAPSTAN_TEST_DATABASE !== "postgres" || !base || existsSync(join(dir, "capstan.db"))) return {};
+  if (!pgDatabases.has(dir)) {
+    const { default: pg } = await import("pg");
+    const name = `capstan_bench_${process.pid}_${pgDatabases.size}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    try {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    const u = new URL(base);
+    u.pathname = `/${name}`;
+    pgDatabases.set(dir, u.toString());
+  }
+  return { CAPSTAN_DATABASE_URL: pgDatabases.get(dir) };
+}
+
 /**
  * Capstan from dist/capstan.js on a temporary (or given) data dir. `logs: "capture"` collects
  * stderr lines (the JSON access log) in `logLines`; otherwise they are discarded.
@@ -69,6 +98,7 @@ export async function startCapstan({ env = {}, dataDir, logs = "discard", nodeAr
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "capstan-bench-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const dbEnv = await databaseEnvFor(dir);
   const t0 = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, CAPSTAN_BIN, "serve"], {
     stdio: ["ignore", "pipe", logs === "capture" ? "pipe" : "ignore"],
@@ -77,7 +107,7 @@ export async function startCapstan({ env = {}, dataDir, logs = "discard", nodeAr
       CAPSTAN_HOST: "127.0.0.1", CAPSTAN_PORT: String(port), CAPSTAN_DATA_DIR: dir,
       CAPSTAN_ADMIN_USERNAME: ADMIN.username, CAPSTAN_ADMIN_PASSWORD: ADMIN.password,
       CAPSTAN_LOG_LEVEL: "info", CAPSTAN_LOG_FORMAT: "json",
-      ...env,
+      ...dbEnv, ...env,
     },
   });
   const logLines = [];

@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import type { App } from "../context.js";
 import { createRuntime } from "../runtime.js";
 import { loadConfig, type Config } from "../config.js";
-import { openDb } from "../db/open.js";
+import { openConfiguredDb } from "../db/open.js";
 import { createLogger } from "../log.js";
 import { databasePath, VERSION } from "../server.js";
 import { CliError, type CliIo } from "./io.js";
@@ -21,8 +21,8 @@ export const cliConfig = (io: CliIo, dataDir: string | undefined): Config =>
 export async function withCliApp<T>(io: CliIo, dataDir: string | undefined, fn: (app: App) => Promise<T> | T): Promise<T> {
   const config = cliConfig(io, dataDir);
   const path = databasePath(config);
-  if (!existsSync(path)) throw new CliError(`no database at ${path}; start the server once or run \`capstan migrate\``);
-  const db = await openDb(path);
+  if (!config.databaseUrl && !existsSync(path)) throw new CliError(`no database at ${path}; start the server once or run \`capstan migrate\``);
+  const db = await openConfiguredDb(config, path);
   const now = () => new Date();
   const log = createLogger({ level: "warn", format: "pretty", write: (line) => io.stderr.write(line + "\n") });
   const app: App = { db, config, log, now, version: VERSION, runtime: createRuntime(now) };

@@ -1,8 +1,10 @@
 // capstan migrate: create or upgrade the database schema without starting the server (upgrades
 // can then be checked before traffic arrives). A database newer than this Capstan is refused.
 import { existsSync, mkdirSync } from "node:fs";
-import { appliedSchemaVersion, openExisting, schemaVersion } from "../db/file.js";
-import { openDb } from "../db/open.js";
+import { openExisting, schemaVersion } from "../db/file.js";
+import { appliedSchemaVersion, redactedUrl } from "../db/facts.js";
+import { openConfiguredDb } from "../db/open.js";
+import { openPostgres } from "../db/postgres.js";
 import { databasePath } from "../server.js";
 import { cliConfig, DATA_DIR_OPTION } from "./context.js";
 import { parseCommandArgs, type Command } from "./io.js";
@@ -19,10 +21,20 @@ export const migrate: Command = {
   async run(args, io) {
     const { values } = parseCommandArgs(args, { ...DATA_DIR_OPTION });
     const config = cliConfig(io, values["data-dir"]);
-    mkdirSync(config.dataDir, { recursive: true });
-    const path = databasePath(config);
-    const from = existsSync(path) ? schemaVersionOf(path) : 0;
-    const db = await openDb(path); // applies the ladder, or throws DatabaseTooNewError (exit 1)
+    const path = config.databaseUrl ? redactedUrl(config.databaseUrl) : databasePath(config);
+    let from: number;
+    if (config.databaseUrl) {
+      const probe = await openPostgres(config.databaseUrl, { poolSize: 1 }); // read the version before the ladder runs
+      try {
+        from = await appliedSchemaVersion(probe);
+      } finally {
+        await probe.close();
+      }
+    } else {
+      mkdirSync(config.dataDir, { recursive: true });
+      from = existsSync(path) ? schemaVersionOf(path) : 0;
+    }
+    const db = await openConfiguredDb(config, path); // applies the ladder, or throws DatabaseTooNewError (exit 1)
     const to = await appliedSchemaVersion(db);
     await db.close();
     io.stdout.write(from === to ? `${path}: schema version ${to}, up to date\n` : `${path}: schema version ${from} -> ${to}\n`);

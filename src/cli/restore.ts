@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { restoreDatabase } from "../domain/backup.js";
+import { postgresBackupAdvice } from "../db/facts.js";
 import { databasePath } from "../server.js";
 import { cliConfig, DATA_DIR_OPTION } from "./context.js";
 import { CliError, UsageError, parseCommandArgs, type Command } from "./io.js";
@@ -21,9 +22,10 @@ export const restore: Command = {
     const { values, positionals } = parseCommandArgs(args, { ...DATA_DIR_OPTION }, 1);
     const file = positionals[0];
     if (!file) throw new UsageError("restore needs the backup FILE");
+    const config = cliConfig(io, values["data-dir"]);
+    if (config.databaseUrl) throw new CliError(postgresBackupAdvice(config.databaseUrl));
     const source = resolve(file);
     if (!existsSync(source)) throw new CliError(`${source}: no such file`);
-    const config = cliConfig(io, values["data-dir"]);
     const live = await liveServer(config.dataDir);
     if (live) throw new CliError(`a Capstan server (pid ${live.pid}, ${live.url}) is using ${config.dataDir}; stop it before restoring`);
     mkdirSync(config.dataDir, { recursive: true });

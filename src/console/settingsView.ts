@@ -21,8 +21,11 @@ export async function settingsView(ctx: Ctx<unknown>, tokenForm: FormState) {
   return {
     system: [
       ["Version", `${d.runtime.version} (${d.runtime.edition})`], ["Node.js", d.runtime.node], ["Uptime", `${d.runtime.uptimeSeconds} s`],
-      ["Database", `${health.database.status} · SQLite · ${health.database.latencyMs} ms`], ["Database file", String(d.database.path)],
-      ["Database size", `${mib(d.database.sizeBytes)} + WAL ${mib(d.database.walBytes)}`],
+      ...(d.database.kind === "postgres"
+        ? [["Database", `${health.database.status} · PostgreSQL ${String(d.database.serverVersion)} · ${health.database.latencyMs} ms`],
+          ["Database", `${String(d.database.database)} (${String(d.database.url)})`], ["Database size", mib(Number(d.database.sizeBytes))]]
+        : [["Database", `${health.database.status} · SQLite · ${health.database.latencyMs} ms`], ["Database file", String(d.database.path)],
+          ["Database size", `${mib(Number(d.database.sizeBytes))} + WAL ${mib(Number(d.database.walBytes))}`]]),
       ["Schema version", `${d.migrations.databaseVersion} (code ${d.migrations.codeVersion})`],
       ["Memory (RSS)", mib(d.memory.rss)], ["Open long polls", String(d.runtime.longPollsOpen)],
     ],

@@ -1,6 +1,6 @@
 // agents: embedded agents and their stored status; the effective status is derived from heartbeat age.
 import type { Db } from "./open.js";
-import { Where, limitOffset, orderBy, type SortKey } from "./query.js";
+import { Where, limitOffset, nullable, orderBy, type SortColumn, type SortKey } from "./query.js";
 import { AGENT_STATUSES, type AgentStatus } from "../vocabulary.js";
 
 export type { AgentStatus } from "../vocabulary.js";
@@ -18,10 +18,12 @@ export interface AgentFacts {
 }
 
 const COLUMNS = `id, code, name, mode, runtime, version, hostname, os, arch, status, last_heartbeat_at, registered_at, created_at, updated_at`;
-export const AGENT_SORT: Record<string, string> = { createdAt: "created_at", lastSeenAt: "last_heartbeat_at", name: "name" };
+export const AGENT_SORT: Record<string, SortColumn> = { createdAt: "created_at", lastSeenAt: nullable("last_heartbeat_at"), name: nullable("name") };
 
 /** Last contact: registration counts too, so a freshly (re-)enrolled agent is not OFFLINE before its first heartbeat. */
-export const agentContactSql = (a: string): string => `MAX(${a}.registered_at, COALESCE(${a}.last_heartbeat_at, ${a}.registered_at))`;
+// (CASE, not scalar MAX(a, b): PostgreSQL has no two-argument MAX and SQLite no GREATEST; a NULL heartbeat falls to ELSE)
+export const agentContactSql = (a: string): string =>
+  `CASE WHEN ${a}.last_heartbeat_at > ${a}.registered_at THEN ${a}.last_heartbeat_at ELSE ${a}.registered_at END`;
 
 /**
  * Effective agent status as SQL (one bound parameter: the offline cutoff ISO time). Must agree with

@@ -17,11 +17,12 @@ export interface LogBounds {
 const sql = {
   // one line
   insert: `INSERT INTO command_logs (command_id, at, level, message) VALUES (?, ?, ?, ?)`,
-  // running totals kept on the command so the bound check needs no scan
-  totals: `SELECT log_count AS count, log_bytes AS bytes FROM commands WHERE id = ?`,
-  setTotals: `UPDATE commands SET log_count = ?, log_bytes = ? WHERE id = ?`,
-  // sizes oldest first, to find how many lines to drop
-  sizes: `SELECT id, length(CAST(message AS BLOB)) AS bytes FROM command_logs WHERE command_id = ? ORDER BY id`,
+  // running totals kept on the command so the bound check needs no scan; added in place (not read-modify-write:
+  // that loses updates under PostgreSQL's READ COMMITTED; the UPDATE's row lock serialises two appenders)
+  addTotals: `UPDATE commands SET log_count = log_count + ?, log_bytes = log_bytes + ? WHERE id = ?
+              RETURNING log_count AS count, log_bytes AS bytes`,
+  // sizes oldest first, to find how many lines to drop (octet_length: bytes of the UTF-8 text on both engines)
+  sizes: `SELECT id, octet_length(message) AS bytes FROM command_logs WHERE command_id = ? ORDER BY id`,
   // drop the oldest lines up to and including an id
   dropThrough: `DELETE FROM command_logs WHERE command_id = ? AND id <= ?`,
   // read lines in order, optionally after the last one a reader has seen (live tail)
@@ -42,15 +43,13 @@ type RawRow = { id: number; command_id: string; at: string; level: string; messa
 export async function appendCommandLogs(
   db: Db, commandId: string, lines: { at: string; level: string; message: string }[], bounds: LogBounds,
 ): Promise<{ dropped: number }> {
-  const totals = await db.get<{ count: number; bytes: number }>(sql.totals, [commandId]);
+  const added = lines.reduce((n, l) => n + Buffer.byteLength(l.message), 0);
+  const totals = await db.get<{ count: number; bytes: number }>(sql.addTotals, [lines.length, added, commandId]);
   if (!totals) return { dropped: 0 };
   let { count, bytes } = totals;
-  for (const l of lines) {
-    await db.run(sql.insert, [commandId, l.at, l.level, l.message]);
-    count++;
-    bytes += Buffer.byteLength(l.message);
-  }
+  for (const l of lines) await db.run(sql.insert, [commandId, l.at, l.level, l.message]);
   let dropped = 0;
+  let droppedBytes = 0;
   if (count > bounds.maxLines || bytes > bounds.maxBytes) {
     let lastDropped: number | undefined;
     for (const row of await db.all<{ id: number; bytes: number }>(sql.sizes, [commandId])) {
@@ -58,11 +57,12 @@ export async function appendCommandLogs(
       lastDropped = row.id;
       count--;
       bytes -= row.bytes;
+      droppedBytes += row.bytes;
       dropped++;
     }
     if (lastDropped !== undefined) await db.run(sql.dropThrough, [commandId, lastDropped]);
   }
-  await db.run(sql.setTotals, [count, bytes, commandId]);
+  if (dropped) await db.get(sql.addTotals, [-dropped, -droppedBytes, commandId]);
   return { dropped };
 }
 

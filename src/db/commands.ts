@@ -1,6 +1,7 @@
 // commands: one row per action run (prepare or execute) and its lifecycle.
 import type { Db } from "./open.js";
-import { Where, limitOffset, orderBy, parseJson, type SortKey } from "./query.js";
+import { skipLocked } from "./dialect.js";
+import { Where, limitOffset, nullable, orderBy, parseJson, type SortColumn, type SortKey } from "./query.js";
 import { TERMINAL_COMMAND_STATUSES, type CommandCreator, type CommandStatus, type CommandType } from "../vocabulary.js";
 
 export type { CommandCreator, CommandStatus, CommandType } from "../vocabulary.js";
@@ -50,7 +51,7 @@ const COLUMNS = `id, agent_id, service_id, type, action_name, status, payload_js
   created_by_type, retry_of, source_event_id, timeout_seconds, error_code, error_message, progress_percent, progress_message,
   log_count, log_bytes, cancel_requested_at, created_at, started_at, completed_at, expires_at`;
 // finishedAt on the wire is completed_at (the reference calls the finish time completedAt)
-export const COMMAND_SORT: Record<string, string> = { createdAt: "created_at", finishedAt: "completed_at" };
+export const COMMAND_SORT: Record<string, SortColumn> = { createdAt: "created_at", finishedAt: nullable("completed_at") };
 
 const sql = {
   // create (always PENDING)
@@ -126,8 +127,9 @@ export const getCommand = async (db: Db, id: string): Promise<CommandRow | undef
   return r && toRow(r);
 };
 
+/** Run inside the claim's transaction: on PostgreSQL the rows stay locked until it ends, and another node skips them. */
 export const claimableCommandIds = async (db: Db, agentId: string, nowIso: string, limit: number): Promise<string[]> =>
-  (await db.all<{ id: string }>(sql.claimable, [agentId, nowIso, limit])).map((r) => r.id);
+  (await db.all<{ id: string }>(sql.claimable + skipLocked(db.kind), [agentId, nowIso, limit])).map((r) => r.id);
 
 /** PENDING -> RUNNING; false when another poller (or a cancel) got there first. */
 export const claimCommand = async (db: Db, id: string, startedAt: string, expiresAt: string): Promise<boolean> =>

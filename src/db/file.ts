@@ -2,7 +2,7 @@
 // version, facts, integrity, checkpoint) and the SQLite online backup copy. Table SQL lives in the
 // per-table modules; the policy around these (file names, audit, restore steps) in domain/backup.ts.
 // These run on the raw better-sqlite3 handle (`Raw`, sync: a pragma is not a query the async engine
-// queues); only ping and appliedSchemaVersion go through the served `Db`.
+// queues); only ping goes through the served `Db`. What branches on the engine (SQLite or PostgreSQL) is in db/facts.ts.
 import Database from "better-sqlite3";
 import type { Db } from "./engine.js";
 
@@ -41,10 +41,6 @@ export const setSchemaVersion = (db: Raw, version: number): void => {
 export const ping = async (db: Db): Promise<void> => {
   await db.get("SELECT 1");
 };
-
-/** The applied schema version read through the served connection (waits for an open transaction). */
-export const appliedSchemaVersion = async (db: Db): Promise<number> =>
-  (await db.get<{ user_version: number }>("PRAGMA user_version"))?.user_version ?? 0;
 
 export const tableNames = (db: Raw): Set<string> =>
   new Set((db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as { name: string }[]).map((r) => r.name));

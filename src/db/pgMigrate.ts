@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { rootPath } from "../paths.js";
 import type { Db } from "./engine.js";
-import { DatabaseTooNewError } from "./open.js";
+import { DatabaseTooNewError } from "./sqlite.js";
 
 /** pg_advisory_xact_lock key of the ladder (any constant unique to Capstan's locks). */
 export const MIGRATION_LOCK_KEY = 0x43617073; // "Caps"

@@ -24,7 +24,9 @@ export class Where {
   search(columns: string[], q: string | undefined): this {
     if (!q) return this;
     const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    this.clauses.push(`(${columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(" OR ")})`);
+    // lower() on both sides: SQLite's LIKE folds ASCII case, PostgreSQL's does not (columns are COLLATE "C",
+    // so lower() folds ASCII only there too)
+    this.clauses.push(`(${columns.map((c) => `lower(${c}) LIKE lower(?) ESCAPE '\\'`).join(" OR ")})`);
     for (let i = 0; i < columns.length; i++) this.params.push(pattern);
     return this;
   }
@@ -39,11 +41,17 @@ export interface SortKey {
   desc: boolean;
 }
 
+/** A sort whitelist entry: a column, or a nullable one (sorted with NULLs first ascending on both engines). */
+export type SortColumn = string | { nullable: string };
+/** Marks a nullable sort column: SQLite puts NULLs first ascending, PostgreSQL last; spelled out, both agree. */
+export const nullable = (column: string): SortColumn => ({ nullable: column });
+
 /** ORDER BY from parsed sort keys; fields map to columns through the whitelist only. A unique tiebreak keeps pages stable. */
-export function orderBy(sort: SortKey[], columns: Record<string, string>, tiebreak = "id"): string {
+export function orderBy(sort: SortKey[], columns: Record<string, SortColumn>, tiebreak = "id"): string {
   const parts = sort.map((s) => {
     const column = Object.hasOwn(columns, s.field) ? columns[s.field] : undefined;
     if (!column) throw new Error(`sort field ${s.field} is not whitelisted`);
+    if (typeof column !== "string") return `${column.nullable} ${s.desc ? "DESC NULLS LAST" : "ASC NULLS FIRST"}`;
     return `${column} ${s.desc ? "DESC" : "ASC"}`;
   });
   const lastDesc = sort.length ? sort[sort.length - 1]!.desc : true;

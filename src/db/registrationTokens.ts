@@ -1,6 +1,6 @@
 // registration_tokens: enrolment tokens (hash only). ACTIVE past expires_at reads as EXPIRED before the sweep writes it.
 import type { Db } from "./open.js";
-import { Where, limitOffset, orderBy, type SortKey } from "./query.js";
+import { Where, limitOffset, nullable, orderBy, type SortColumn, type SortKey } from "./query.js";
 import type { TokenStatus } from "../vocabulary.js";
 
 export type { TokenStatus } from "../vocabulary.js";
@@ -12,7 +12,7 @@ export interface RegistrationTokenRow {
 }
 
 const COLUMNS = `id, name, status, max_uses, use_count, agent_code, expires_at, used_at, revoked_at, created_by_user_id, created_at, updated_at`;
-export const REGISTRATION_TOKEN_SORT: Record<string, string> = { createdAt: "created_at", expiresAt: "expires_at" };
+export const REGISTRATION_TOKEN_SORT: Record<string, SortColumn> = { createdAt: "created_at", expiresAt: nullable("expires_at") };
 
 /** Effective status as SQL; one bound parameter: now (ISO). */
 export const effectiveTokenStatusSql = `CASE WHEN status = 'ACTIVE' AND expires_at IS NOT NULL AND expires_at <= ? THEN 'EXPIRED' ELSE status END`;

@@ -1,8 +1,9 @@
 // capsule_services: identity (code), owner, manifest and the denormalised latest health.
 // Health reports, configs and actions live in serviceParts.ts (imported from there).
 import type { Db } from "./open.js";
-import { Where, limitOffset, orderBy, parseJson, type SortKey } from "./query.js";
+import { Where, limitOffset, nullable, orderBy, parseJson, type SortColumn, type SortKey } from "./query.js";
 import { agentContactSql } from "./agents.js";
+import { capabilityFilterSql } from "./dialect.js";
 
 import { SERVICE_STATUSES, type HealthStatus, type ServiceStatus } from "../vocabulary.js";
 
@@ -20,7 +21,7 @@ export type ServiceListRow = Omit<ServiceRow, "manifest">;
 const LIST_COLUMNS = `s.id, s.agent_id, s.code, s.name, s.description, s.version, s.runtime, s.stored_status, s.health_status,
   s.last_reported_at, s.last_health_at, s.released_at, s.created_at, s.updated_at`;
 const COLUMNS = `${LIST_COLUMNS}, s.manifest_json`;
-export const SERVICE_SORT: Record<string, string> = { createdAt: "s.created_at", lastReportedAt: "s.last_reported_at", code: "s.code", name: "s.name" };
+export const SERVICE_SORT: Record<string, SortColumn> = { createdAt: "s.created_at", lastReportedAt: nullable("s.last_reported_at"), code: "s.code", name: "s.name" };
 
 /**
  * Effective service status as SQL over `s` joined LEFT with its agent `a`; two bound parameters:
@@ -143,8 +144,7 @@ export async function listServices(
   const w = new Where().anyOf("s.health_status", f.healthStatus).anyOf("s.agent_id", f.agentId).search(["s.code", "s.name"], f.q);
   // Exact capability name; manifests list plain strings or {name, ...} objects.
   if (f.capability) {
-    w.add(`EXISTS (SELECT 1 FROM json_each(s.manifest_json, '$.capabilities') c
-      WHERE (c.type = 'text' AND c.value = ?) OR (c.type = 'object' AND json_extract(c.value, '$.name') = ?))`, f.capability, f.capability);
+    w.add(capabilityFilterSql(db.kind, "s.manifest_json"), f.capability, f.capability);
   }
   if (f.status?.length) {
     w.add(`(${effectiveServiceStatusSql}) IN (${f.status.map(() => "?").join(", ")})`, c.offlineBefore, c.healthStaleBefore, ...f.status);

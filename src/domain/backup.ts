@@ -5,7 +5,9 @@ import { copyFileSync, createReadStream, existsSync, mkdirSync, renameSync, rmSy
 import { basename, dirname, join } from "node:path";
 import type { Actor, App } from "../context.js";
 import type Database from "better-sqlite3";
-import { appliedSchemaVersion, checkpointFile, copyDatabase, integrityCheck, openExisting, schemaVersion, tableNames } from "../db/file.js";
+import { checkpointFile, copyDatabase, integrityCheck, openExisting, schemaVersion, tableNames } from "../db/file.js";
+import { appliedSchemaVersion, postgresBackupAdvice } from "../db/facts.js";
+import { AppError } from "../errors.js";
 import { codeSchemaVersion, openDb, sqliteHandle } from "../db/open.js";
 import { newId } from "../ids.js";
 import { writeAudit } from "./audit.js";
@@ -40,6 +42,7 @@ export async function backupTo(db: Database.Database, dest: string, sameConnecti
 
 /** POST /api/admin/backup: a verified snapshot in the data dir's backups/ folder, audited. The caller streams and deletes it. */
 export async function createSnapshot(app: App, actor: Actor, requestId?: string): Promise<{ path: string; fileName: string; bytes: number }> {
+  if (app.db.kind !== "sqlite") throw new AppError("BACKUP_NOT_AVAILABLE", postgresBackupAdvice(undefined));
   const now = app.now();
   const fileName = backupFileName(now);
   // unique temp name: two owners may download at the same second

@@ -1,13 +1,11 @@
 // Metrics and diagnostics as data: status counts by *effective* status (status.ts's SQL twins, so they
 // never lag behind the maintenance sweep), the admin metrics JSON (reference AdminMetrics) and the diagnostics snapshot.
-import { statSync } from "node:fs";
 import type { App } from "../context.js";
 import { countAuditActions } from "../db/audit.js";
-import { dbFacts } from "../db/file.js";
+import { codeSchemaVersionOf, databaseFacts, migrationListOf, redactedUrl } from "../db/facts.js";
 import { countAgentsByStatus } from "../db/agents.js";
 import { commandsByStatusType, tableTotals } from "../db/metrics.js";
 import { countServicesByStatus } from "../db/services.js";
-import { codeSchemaVersion, migrationFiles, sqliteHandle } from "../db/open.js";
 import { lastMaintenanceRun } from "./maintenance.js";
 import { redact } from "./redact.js";
 import { cutoffs } from "./status.js";
@@ -57,27 +55,13 @@ export async function adminMetrics(app: App) {
   };
 }
 
-const fileSize = (path: string): number => {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0; // no WAL file yet, or an in-memory database
-  }
-};
-
-/** Database size on disk: the main file's pages plus the WAL not yet checkpointed. */
-export function databaseSize(app: App): { sizeBytes: number; walBytes: number } {
-  const raw = sqliteHandle(app.db);
-  const f = dbFacts(raw);
-  return { sizeBytes: f.pageCount * f.pageSize, walBytes: raw.memory ? 0 : fileSize(`${raw.name}-wal`) };
-}
-
 /** GET /api/admin/diagnostics: runtime, memory, config without secrets, maintenance, database, migrations. */
 export async function diagnostics(app: App) {
   const now = app.now();
-  const facts = dbFacts(sqliteHandle(app.db));
-  const { adminPassword: _secret, ...config } = app.config;
-  const applied = facts.userVersion;
+  const facts = await databaseFacts(app.db, app.config.databaseUrl);
+  const { adminPassword: _secret, databaseUrl, ...rest } = app.config;
+  const config = { ...rest, databaseUrl: databaseUrl && redactedUrl(databaseUrl) }; // its password never leaves
+  const applied = facts.schemaVersion;
   return {
     runtime: {
       version: app.version, edition: "ce", node: process.version, platform: process.platform, arch: process.arch, pid: process.pid,
@@ -89,11 +73,11 @@ export async function diagnostics(app: App) {
     // adminPassword is dropped outright; redact() is the second net for anything secret-looking
     config: redact(config),
     maintenance: { intervalSeconds: app.config.maintenanceIntervalSeconds, lastRun: await lastMaintenanceRun(app) },
-    database: { path: sqliteHandle(app.db).name, ...facts, ...databaseSize(app) },
+    database: facts,
     migrations: {
       databaseVersion: applied,
-      codeVersion: codeSchemaVersion(),
-      files: [{ version: 1, file: "schema.sql" }, ...migrationFiles()].map((m) => ({ ...m, applied: m.version <= applied })),
+      codeVersion: codeSchemaVersionOf(app.db.kind),
+      files: migrationListOf(app.db.kind).map((m) => ({ ...m, applied: m.version <= applied })),
     },
   };
 }

@@ -1,7 +1,7 @@
 // System health and version: a cheap DB probe, uptime, build facts.
 import type { App } from "../context.js";
-import { appliedSchemaVersion, ping } from "../db/file.js";
-import { codeSchemaVersion } from "../db/open.js";
+import { ping } from "../db/file.js";
+import { appliedSchemaVersion, codeSchemaVersionOf } from "../db/facts.js";
 import type { SystemHealthStatus } from "../vocabulary.js";
 
 export async function systemHealth(app: App) {
@@ -20,16 +20,16 @@ export async function systemHealth(app: App) {
     timestamp: now.toISOString(),
     version: app.version,
     edition: "ce" as const,
-    database: { status: dbStatus, kind: "sqlite" as const, latencyMs },
+    database: { status: dbStatus, kind: app.db.kind, latencyMs },
     uptimeSeconds: Math.max(0, Math.floor((now.getTime() - app.runtime.startedAt.getTime()) / 1000)),
   };
 }
 
-export const systemVersion = (app: App) => ({ version: app.version, edition: "ce" as const, schemaVersion: codeSchemaVersion() });
+export const systemVersion = (app: App) => ({ version: app.version, edition: "ce" as const, schemaVersion: codeSchemaVersionOf(app.db.kind) });
 
 export async function isReady(app: App): Promise<boolean> {
   try {
-    return (await appliedSchemaVersion(app.db)) === codeSchemaVersion();
+    return (await appliedSchemaVersion(app.db)) === codeSchemaVersionOf(app.db.kind);
   } catch {
     return false;
   }

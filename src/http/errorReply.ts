@@ -20,7 +20,16 @@ export function toAppError(err: unknown): AppError {
   if (typeof code === "string" && code.startsWith("SQLITE_CONSTRAINT")) {
     return new AppError("CONFLICT", "the change conflicts with existing data");
   }
-  if (typeof code === "string" && (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED")) {
+  // PostgreSQL text cannot hold NUL (22021) nor jsonb \u0000 (22P05); SQLite stores them. Input, not a server fault.
+  if (code === "22021" || code === "22P05") {
+    return new AppError("VALIDATION_FAILED", "text must not contain NUL (\\u0000) characters");
+  }
+  // PostgreSQL: class 23 (integrity constraint violation: unique, foreign key, check)
+  if (typeof code === "string" && /^23\d{3}$/.test(code)) {
+    return new AppError("CONFLICT", "the change conflicts with existing data");
+  }
+  // SQLite busy/locked; PostgreSQL serialization/deadlock retries exhausted, too many connections, shutdown
+  if (typeof code === "string" && (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || /^(40001|40P01|53300|57P0[123])$/.test(code))) {
     return new AppError("DATABASE_UNAVAILABLE", "the database is busy; retry shortly");
   }
   return new AppError("INTERNAL_ERROR", "unexpected server error");

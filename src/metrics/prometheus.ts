@@ -6,7 +6,8 @@ import type { Registry } from "prom-client";
 import type { App } from "../context.js";
 import { commandsFinishedSince } from "../db/metrics.js";
 import { lastMaintenanceRun } from "../domain/maintenance.js";
-import { databaseSize, statusCounts } from "../domain/metrics.js";
+import { statusCounts } from "../domain/metrics.js";
+import { databaseSize } from "../db/facts.js";
 import { COMMAND_STATUSES, COMMAND_TYPES } from "../vocabulary.js";
 import type { OperationalCounters } from "../runtime.js";
 
@@ -137,9 +138,9 @@ export function installMetrics(app: App): Registry {
   }
 
   new Gauge({
-    name: "capstan_db_size_bytes", help: "SQLite database size: main file pages and WAL.", labelNames: ["file"], registers: [register],
-    collect() {
-      const size = databaseSize(app);
+    name: "capstan_db_size_bytes", help: "Database size: SQLite main file pages and WAL; PostgreSQL pg_database_size as main.", labelNames: ["file"], registers: [register],
+    async collect() {
+      const size = await databaseSize(app.db);
       this.set({ file: "main" }, size.sizeBytes);
       this.set({ file: "wal" }, size.walBytes);
     },

@@ -142,7 +142,7 @@ export const SCHEMAS: Record<string, Schema> = {
 
   SystemHealth: obj({
     status: en(SYSTEM_HEALTH_STATUSES), timestamp: time(), version: str(), edition: en(["ce"]),
-    database: obj({ status: en(SYSTEM_HEALTH_STATUSES), kind: en(["sqlite"]), latencyMs: int({ minimum: 0 }) }, ["status"]),
+    database: obj({ status: en(SYSTEM_HEALTH_STATUSES), kind: en(["sqlite", "postgres"]), latencyMs: int({ minimum: 0 }) }, ["status"]),
     uptimeSeconds: int({ minimum: 0 }),
   }, ["status", "timestamp", "version", "edition", "database"]),
   Manifest: anyObj(),

@@ -66,6 +66,6 @@ export function parseListCommandsQuery(query: URLSearchParams) {
 }
 
 export const LogsQuery = {
-  afterId: z.coerce.number().int().min(0).default(0),
+  afterId: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(1000),
 };

@@ -1,5 +1,6 @@
 import t from "tap";
 import { startTestServer } from "../helpers.js";
+import { TEST_ENGINE } from "../testDb.js";
 
 t.test("system probes answer without credentials", async (t) => {
   const s = await startTestServer(t);
@@ -8,7 +9,7 @@ t.test("system probes answer without credentials", async (t) => {
   t.equal(health.body.success, true);
   t.equal(health.body.data.status, "UP");
   t.equal(health.body.data.edition, "ce");
-  t.equal(health.body.data.database.kind, "sqlite");
+  t.equal(health.body.data.database.kind, TEST_ENGINE, "the engine this suite runs on");
   t.type(health.body.data.uptimeSeconds, "number");
   const version = await s.anon.get("/api/system/version");
   t.equal(version.body.data.version, s.app.version);

@@ -1,7 +1,7 @@
 // The bus tables' SQL, run directly against a migrated database.
 import t from "tap";
 import { join } from "node:path";
-import { openDb } from "../../src/db/open.js";
+import { openTestDb } from "../testDb.js";
 import { deleteBusEventsBefore, getBusEvent, getBusEventByClientId, insertBusEvent, listBusEvents, type BusEventRow } from "../../src/db/busEvents.js";
 import { deleteBusRoute, getBusRoute, insertBusRoute, listBusRoutes, liveRoutesFor, touchBusRouteMatched, updateBusRoute, type BusRouteRow } from "../../src/db/busRoutes.js";
 
@@ -16,8 +16,7 @@ const event = (id: string, over: Partial<BusEventRow> = {}): BusEventRow => ({
 });
 
 t.test("bus_routes: insert, get, update, live lookup, list, delete", async (t) => {
-  const db = await openDb(join(t.testdir(), "bus.db"));
-  t.teardown(() => db.close());
+  const db = await openTestDb(t);
   await insertBusRoute(db, route("brr_1"));
   await insertBusRoute(db, route("brr_2", { status: "DRY_RUN", sourceServiceCode: "shop" }));
   await insertBusRoute(db, route("brr_3", { status: "DISABLED" }));
@@ -36,8 +35,7 @@ t.test("bus_routes: insert, get, update, live lookup, list, delete", async (t) =
 });
 
 t.test("bus_events: insert, lookups, list filters, retention", async (t) => {
-  const db = await openDb(join(t.testdir(), "bus.db"));
-  t.teardown(() => db.close());
+  const db = await openTestDb(t);
   await db.run(`INSERT INTO agents (id, code, registered_at, created_at, updated_at) VALUES ('agt_1', 'a', '', '', '')`);
   const match = { routeId: "brr_1", routeName: "r", status: "ENABLED" as const, outcome: "COMMAND_CREATED" as const, commandId: "cmd_1" };
   await insertBusEvent(db, event("bev_1", { agentId: "agt_1", clientEventId: "c-1", matches: [match], commandIds: ["cmd_1"], outcome: "DISPATCHED", metadata: { correlationId: "x" } }));

@@ -3,6 +3,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { rootPath } from "../../src/paths.js";
+import { databaseEnvFor } from "../testDb.js";
 
 export const CAPSTAN_BIN = rootPath("dist", "capstan.js");
 
@@ -12,11 +13,18 @@ export interface CliRun {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<CliRun> {
+/** The data dir a CLI run uses (--data-dir or CAPSTAN_DATA_DIR): on PostgreSQL it names the run's database. */
+const dataDirOf = (args: string[], env: Record<string, string> | undefined): string | undefined => {
+  const i = args.indexOf("--data-dir");
+  return i >= 0 ? args[i + 1] : env?.CAPSTAN_DATA_DIR;
+};
+
+export async function runCli(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Promise<CliRun> {
   if (!existsSync(CAPSTAN_BIN)) throw new Error(`${CAPSTAN_BIN} is missing: run npm run build`);
+  const dbEnv = await databaseEnvFor(dataDirOf(args, opts.env));
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CAPSTAN_BIN, ...args], {
-      cwd: opts.cwd, env: { PATH: process.env.PATH ?? "", CAPSTAN_LOG_LEVEL: "warn", ...opts.env }, stdio: ["pipe", "pipe", "pipe"],
+      cwd: opts.cwd, env: { PATH: process.env.PATH ?? "", CAPSTAN_LOG_LEVEL: "warn", ...dbEnv, ...opts.env }, stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
     let stderr = "";
@@ -37,8 +45,9 @@ export interface ServeChild {
 
 /** Starts `capstan serve --port 0` on a data dir and waits for its "listening on" line. */
 export async function startServe(dataDir: string, env: Record<string, string> = {}): Promise<ServeChild> {
+  const dbEnv = await databaseEnvFor(dataDir);
   const proc = spawn(process.execPath, [CAPSTAN_BIN, "serve", "--port", "0", "--data-dir", dataDir], {
-    env: { PATH: process.env.PATH ?? "", CAPSTAN_LOG_LEVEL: "warn", ...env }, stdio: ["ignore", "pipe", "pipe"],
+    env: { PATH: process.env.PATH ?? "", CAPSTAN_LOG_LEVEL: "warn", ...dbEnv, ...env }, stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));

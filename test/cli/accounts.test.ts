@@ -6,7 +6,7 @@ import { sha256Hex } from "../../src/ids.js";
 import { reportedService } from "../fixtures.js";
 import { startTestServer } from "../helpers.js";
 import { runCli } from "./_run.js";
-import { sqliteHandle } from "../../src/db/open.js";
+import { sqliteOnly } from "../testDb.js";
 
 t.test("user create, list, reset-password", async (t) => {
   const s = await startTestServer(t);
@@ -49,7 +49,7 @@ t.test("user create, list, reset-password", async (t) => {
   const newPassword = "carol-reset-password-2";
   const reset = await runCli(["user", "reset-password", "--username", "carol", "--password-stdin", "--data-dir", dataDir], { input: newPassword });
   t.equal(reset.status, 0, reset.stderr);
-  const hash = sqliteHandle(s.db).prepare(`SELECT password_hash FROM users WHERE username = 'carol'`).pluck().get() as string;
+  const hash = (await s.db.get<{ password_hash: string }>(`SELECT password_hash FROM users WHERE username = 'carol'`))!.password_hash;
   t.ok(await verifyPassword(hash, newPassword), "the new password is set");
   t.notOk(await verifyPassword(hash, password), "the old one no longer works");
   t.equal((await session.get("/api/admin/auth/me")).status, 200, "other users' sessions are untouched");
@@ -64,7 +64,7 @@ t.test("user create, list, reset-password", async (t) => {
   t.notOk(s.logs.some((l) => l.includes(password) || l.includes(newPassword)), "no password in the server log");
 });
 
-t.test("commands need an existing database", async (t) => {
+t.test("commands need an existing database", sqliteOnly("a missing SQLite file under --data-dir; a PostgreSQL URL names an existing database"), async (t) => {
   const dir = t.testdir();
   for (const args of [["user", "list"], ["token", "create"], ["api-token", "create", "--user", "x"]]) {
     const r = await runCli([...args, "--data-dir", `${dir}/missing`]);

@@ -5,13 +5,14 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import t from "tap";
 import { runCli, startServe } from "./_run.js";
+import { onPostgres, sqliteOnly } from "../testDb.js";
 
 const OWNER = { CAPSTAN_ADMIN_USERNAME: "boss", CAPSTAN_ADMIN_PASSWORD: "backup-test-password-1" };
 
 const login = (url: string, username: string, password: string) =>
   fetch(`${url}/api/admin/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username, password }) });
 
-t.test("backup while serving, restore refused while serving, restore after stop", async (t) => {
+t.test("backup while serving, restore refused while serving, restore after stop", sqliteOnly('capstan backup/restore copy the SQLite file (PostgreSQL: pg_dump/pg_restore, tested below)'), async (t) => {
   const root = t.testdir();
   const dataDir = join(root, "data");
   const server = await startServe(dataDir, OWNER);
@@ -56,7 +57,7 @@ t.test("backup while serving, restore refused while serving, restore after stop"
   t.equal((await back.exited).code, 0);
 });
 
-t.test("restore refuses bad files and leaves the database alone", async (t) => {
+t.test("restore refuses bad files and leaves the database alone", sqliteOnly('capstan backup/restore copy the SQLite file (PostgreSQL: pg_dump/pg_restore, tested below)'), async (t) => {
   const root = t.testdir();
   const dataDir = join(root, "data");
   t.equal((await runCli(["migrate", "--data-dir", dataDir])).status, 0);
@@ -95,7 +96,7 @@ t.test("restore refuses bad files and leaves the database alone", async (t) => {
   db.close();
 });
 
-t.test("a stale serve lock (crashed server) does not block restore", async (t) => {
+t.test("a stale serve lock (crashed server) does not block restore", sqliteOnly('capstan backup/restore copy the SQLite file (PostgreSQL: pg_dump/pg_restore, tested below)'), async (t) => {
   const root = t.testdir();
   const dataDir = join(root, "data");
   t.equal((await runCli(["migrate", "--data-dir", dataDir])).status, 0);
@@ -105,4 +106,17 @@ t.test("a stale serve lock (crashed server) does not block restore", async (t) =
   writeFileSync(join(dataDir, "capstan.pid"), JSON.stringify({ pid: 2 ** 22 + 7, url: "http://127.0.0.1:9", startedAt: "2020-01-01T00:00:00Z" }));
   const r = await runCli(["restore", file, "--data-dir", dataDir]);
   t.equal(r.status, 0, r.stderr);
+});
+
+t.test("PostgreSQL: capstan backup and restore exit 1 with the exact pg_dump/pg_restore commands", { skip: onPostgres ? false : "PostgreSQL only (CAPSTAN_TEST_DATABASE=postgres)" }, async (t) => {
+  const dataDir = join(t.testdir(), "data");
+  const backup = await runCli(["backup", "--data-dir", dataDir]);
+  t.equal(backup.status, 1);
+  t.match(backup.stderr, /uses PostgreSQL/);
+  t.match(backup.stderr, /pg_dump --format=custom --file=capstan\.dump "postgres:\/\/\S+"/);
+  t.match(backup.stderr, /pg_restore --clean --if-exists --no-owner --dbname="postgres:\/\/\S+" capstan\.dump/);
+  t.notMatch(backup.stderr, /\n\s+at /, "a message, not a stack trace");
+  const restore = await runCli(["restore", "some.db", "--data-dir", dataDir]);
+  t.equal(restore.status, 1);
+  t.match(restore.stderr, /pg_restore /);
 });

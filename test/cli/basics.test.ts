@@ -5,6 +5,8 @@ import { join } from "node:path";
 import t from "tap";
 import { rootPath } from "../../src/paths.js";
 import { runCli } from "./_run.js";
+import { databaseEnvFor } from "../testDb.js";
+import { openPostgres } from "../../src/db/postgres.js";
 
 const COMMANDS = ["serve", "user", "token", "api-token", "backup", "restore", "migrate", "db", "version"];
 
@@ -54,9 +56,16 @@ t.test("migrate creates, is idempotent, and refuses a newer database", async (t)
   t.equal(second.status, 0);
   t.match(second.stdout, /up to date/, "the environment variable works as well as the flag");
 
-  const db = new Database(join(dir, "capstan.db"));
-  db.pragma("user_version = 999");
-  db.close();
+  const pgUrl = (await databaseEnvFor(dir)).CAPSTAN_DATABASE_URL;
+  if (pgUrl) {
+    const db = await openPostgres(pgUrl, { poolSize: 1 });
+    await db.run("INSERT INTO schema_version (version, file, applied_at) VALUES (999, 'future.sql', '2099-01-01T00:00:00.000Z')");
+    await db.close();
+  } else {
+    const db = new Database(join(dir, "capstan.db"));
+    db.pragma("user_version = 999");
+    db.close();
+  }
   const newer = await runCli(["migrate", "--data-dir", dir]);
   t.equal(newer.status, 1, "a database from a newer Capstan is refused");
   t.match(newer.stderr, /schema version 999 is newer than this Capstan/);

@@ -4,16 +4,15 @@ import t from "tap";
 import { registerTestAgent } from "../fixtures.js";
 import { startTestServer, type TestServer } from "../helpers.js";
 import { loginBrowser, type Browser } from "./_browser.js";
-import { sqliteHandle } from "../../src/db/open.js";
 
-/** Statement executions (all/get/run/iterate) while one page is fetched: the server runs in this process. */
+/** Statements run through the app's Db (get/all/run, either engine) while one page is fetched: the server runs in this process. */
 async function queriesFor(s: TestServer, b: Browser, path: string): Promise<number> {
-  const proto = Object.getPrototypeOf(sqliteHandle(s.app.db).prepare("SELECT 1")) as Record<string, (...a: unknown[]) => unknown>;
-  const methods = ["all", "get", "run", "iterate"] as const;
-  const originals = methods.map((m) => proto[m]!);
+  const db = s.app.db as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const methods = ["all", "get", "run"] as const;
+  const originals = methods.map((m) => db[m]!);
   let n = 0;
   methods.forEach((m, i) => {
-    proto[m] = function (this: unknown, ...a: unknown[]) {
+    db[m] = function (this: unknown, ...a: unknown[]) {
       n++;
       return originals[i]!.apply(this, a);
     };
@@ -22,7 +21,7 @@ async function queriesFor(s: TestServer, b: Browser, path: string): Promise<numb
     const page = await b.get(path);
     if (page.status !== 200) throw new Error(`${path}: ${page.status}`);
   } finally {
-    methods.forEach((m, i) => (proto[m] = originals[i]!));
+    methods.forEach((m, i) => (db[m] = originals[i]!));
   }
   return n;
 }

@@ -1,16 +1,19 @@
-// Rows for db-module tests, written through the modules themselves over a real SQLite file.
+// Rows for db-module tests, written through the modules themselves over a real SQLite file (or, with
+// CAPSTAN_TEST_DATABASE=postgres, a fresh PostgreSQL database).
 import { join } from "node:path";
 import { insertCommand, finishCommand, claimCommand, type NewCommand } from "../../src/db/commands.js";
 import { openDb, type Db } from "../../src/db/open.js";
 import { insertUser, type UserRow } from "../../src/db/users.js";
 import { newId } from "../../src/ids.js";
+import { onPostgres, openTestDb } from "../testDb.js";
 
 export const T0 = Date.parse("2026-05-01T12:00:00.000Z");
 /** An ISO time `s` seconds after T0. */
 export const at = (s: number): string => new Date(T0 + s * 1000).toISOString();
 
 /** A migrated database in the test's directory, closed at teardown. */
-export async function fileDb(t: { testdir(): string; teardown(fn: () => unknown): void }): Promise<Db> {
+export async function fileDb(t: Parameters<typeof openTestDb>[0] & { testdir(): string }): Promise<Db> {
+  if (onPostgres) return openTestDb(t);
   const db = await openDb(join(t.testdir(), "capstan.db"));
   t.teardown(() => db.close());
   return db;

@@ -6,7 +6,7 @@ import {
   recordAgentContact, reenrolAgent, setAgentStatus, type AgentRow,
 } from "../../src/db/agents.js";
 import { findAgentToken, insertAgentToken, revokeAgentTokens } from "../../src/db/agentTokens.js";
-import { openDb } from "../../src/db/open.js";
+import { openTestDb, UNIQUE_VIOLATION } from "../testDb.js";
 import { cutoffs, effectiveAgentStatus } from "../../src/domain/status.js";
 import { newId } from "../../src/ids.js";
 import { AGENT_STATUSES } from "../../src/vocabulary.js";
@@ -21,7 +21,7 @@ const agent = (code: string, over: Partial<AgentRow> = {}): AgentRow => ({
 });
 
 t.test("insert, get by id and code, re-enrol, status", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   const a = agent("a1");
   await insertAgent(db, a);
   t.same(await getAgent(db, a.id), a);
@@ -31,11 +31,11 @@ t.test("insert, get by id and code, re-enrol, status", async (t) => {
   t.match(await getAgent(db, a.id), { name: "New", version: "2", hostname: "h2", runtime: null, status: "DISABLED", registeredAt: at(5), createdAt: at(0) });
   await setAgentStatus(db, a.id, "REVOKED", at(6));
   t.equal((await getAgent(db, a.id))!.status, "REVOKED");
-  await t.rejects(() => insertAgent(db, agent("a1")), { code: "SQLITE_CONSTRAINT_UNIQUE" });
+  await t.rejects(() => insertAgent(db, agent("a1")), { code: UNIQUE_VIOLATION });
 });
 
 t.test("contact, transition and the heartbeat audit sample", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   const a = agent("a1");
   await insertAgent(db, a);
   t.equal(await recordAgentContact(db, a.id, at(1)), true, "PENDING -> ONLINE");
@@ -50,7 +50,7 @@ t.test("contact, transition and the heartbeat audit sample", async (t) => {
 });
 
 t.test("effective status: SQL CASE and TypeScript agree on every case", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   // now = 200 s; offline threshold 90 s -> cutoff at 110 s
   const rows = [
     agent("fresh-pending", { registeredAt: at(150) }),
@@ -79,7 +79,7 @@ t.test("effective status: SQL CASE and TypeScript agree on every case", async (t
 });
 
 t.test("list: search, sort whitelist, pagination", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   await insertAgent(db, agent("b-agent", { createdAt: at(1), lastHeartbeatAt: at(9) }));
   await insertAgent(db, agent("a-agent", { createdAt: at(2), lastHeartbeatAt: at(5) }));
   await insertAgent(db, agent("c_x", { createdAt: at(3) }));
@@ -96,7 +96,7 @@ t.test("list: search, sort whitelist, pagination", async (t) => {
 });
 
 t.test("offline sweep candidates and the guarded write", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   const silent = agent("silent", { status: "ONLINE", lastHeartbeatAt: at(10) });
   const never = agent("never", { registeredAt: at(5) });
   const live = agent("live", { status: "ONLINE", lastHeartbeatAt: at(150) });
@@ -112,7 +112,7 @@ t.test("offline sweep candidates and the guarded write", async (t) => {
 });
 
 t.test("agent tokens: issue, look up, revoke all", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   const a = agent("a1");
   await insertAgent(db, a);
   await insertAgentToken(db, newId("atk"), a.id, "hash-1", at(0));

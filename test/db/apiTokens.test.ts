@@ -1,5 +1,6 @@
 // api_tokens: lookup by hash with the owner, per-user and owner-wide lists, revoke once, usage stamp.
 import t from "tap";
+import { UNIQUE_VIOLATION } from "../testDb.js";
 import { getApiToken, getApiTokenByHash, insertApiToken, listApiTokens, revokeApiToken, touchApiToken } from "../../src/db/apiTokens.js";
 import { newId } from "../../src/ids.js";
 import { addUser, at, fileDb } from "./_seed.js";
@@ -17,7 +18,7 @@ t.test("insert, look up by hash and id with the owner's role", async (t) => {
   t.same(await getApiTokenByHash(db, "hash-deploy"), want);
   t.same(await getApiToken(db, tok.id), want);
   t.equal(await getApiTokenByHash(db, "hash-other"), undefined);
-  await t.rejects(() => insertApiToken(db, { ...token(u.id, "x", at(2)), tokenHash: "hash-deploy" }), { code: "SQLITE_CONSTRAINT_UNIQUE" });
+  await t.rejects(() => insertApiToken(db, { ...token(u.id, "x", at(2)), tokenHash: "hash-deploy" }), { code: UNIQUE_VIOLATION });
 });
 
 t.test("lists: a user's own newest first, or everyone's", async (t) => {

@@ -1,5 +1,6 @@
 // audit_events: round trip, filters, keyset export batches, retention batches and action counts.
 import t from "tap";
+import { CHECK_VIOLATION } from "../testDb.js";
 import {
   auditBatch, countAuditActions, deleteAuditEventsBefore, getAuditEvent, insertAuditEvent, listAuditEvents, recentAuditEvents, type AuditRow,
 } from "../../src/db/audit.js";
@@ -19,7 +20,7 @@ t.test("insert and read back, metadata as JSON", async (t) => {
   await insertAuditEvent(db, e);
   t.same(await getAuditEvent(db, e.id), e);
   t.equal(await getAuditEvent(db, "aud_missing"), undefined);
-  await t.rejects(() => insertAuditEvent(db, event({ actorType: "ROBOT" as never })), { code: "SQLITE_CONSTRAINT_CHECK" });
+  await t.rejects(() => insertAuditEvent(db, event({ actorType: "ROBOT" as never })), { code: CHECK_VIOLATION });
 });
 
 t.test("list filters: values OR, filters AND, time bounds inclusive, literal search", async (t) => {

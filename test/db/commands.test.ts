@@ -1,5 +1,6 @@
 import t from "tap";
-import { openDb, type Db } from "../../src/db/open.js";
+import type { Db } from "../../src/db/open.js";
+import { openTestDb } from "../testDb.js";
 import {
   cancelCommand, claimCommand, claimableCommandIds, expiredCommands, finishCommand, getCommand, insertCommand, listCommands,
   setCommandProgress, type NewCommand,
@@ -12,7 +13,7 @@ const T0 = "2026-05-01T12:00:00.000Z";
 const at = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
 
 async function seed(): Promise<{ db: Db; agentId: string; serviceId: string }> {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   const agentId = newId("agt");
   const serviceId = newId("svc");
   await db.run(`INSERT INTO agents (id, code, registered_at, created_at, updated_at) VALUES (?, 'a1', ?, ?, ?)`, [agentId, T0, T0, T0]);

@@ -5,6 +5,8 @@ import { appendCommandLogs, listCommandLogs } from "../../src/db/commandLogs.js"
 import { pruneCommandLogsBefore } from "../../src/db/commandLogs.js";
 import { dbFacts, integrityCheck } from "../../src/db/file.js";
 import { codeSchemaVersion, sqliteHandle } from "../../src/db/open.js";
+import { appliedSchemaVersion, codeSchemaVersionOf, databaseFacts, databaseSize, liveIntegrityCheck, redactedUrl } from "../../src/db/facts.js";
+import { sqliteOnly } from "../testDb.js";
 import { addAgentService, addCommand, at, fileDb } from "./_seed.js";
 
 const lines = (k: number) => Array.from({ length: k }, (_, i) => ({ at: at(i), level: "info", message: `line ${i}` }));
@@ -31,7 +33,7 @@ t.test("log pruning: only commands finished before the cutoff, oldest lines firs
   t.equal(await pruneCommandLogsBefore(db, at(500), 10), 0, "the cutoff is exclusive");
 });
 
-t.test("database facts and the integrity check", async (t) => {
+t.test("database facts and the integrity check", sqliteOnly("pragmas and pages of the SQLite file; engine facts on both engines are tested below"), async (t) => {
   const db = await fileDb(t);
   const f = dbFacts(sqliteHandle(db));
   t.equal(f.journalMode, "wal", "a file database runs in WAL mode");
@@ -47,4 +49,17 @@ t.test("database facts and the integrity check", async (t) => {
   await db.exec(`DELETE FROM filler`);
   sqliteHandle(db).pragma("wal_checkpoint(TRUNCATE)");
   t.ok(dbFacts(sqliteHandle(db)).freelistCount > 50, `freed pages are counted (${dbFacts(sqliteHandle(db)).freelistCount})`);
+});
+
+t.test("engine facts (db/facts.ts) answer on the engine under test", async (t) => {
+  const db = await fileDb(t);
+  t.equal(await appliedSchemaVersion(db), codeSchemaVersionOf(db.kind), "fully migrated, by that engine's ladder");
+  const f = await databaseFacts(db, "postgres://capstan:s3cret@db.example:5432/capstan");
+  t.equal(f.kind, db.kind);
+  t.equal(f.schemaVersion, codeSchemaVersionOf(db.kind));
+  t.same(await liveIntegrityCheck(db), ["ok"]);
+  const size = await databaseSize(db);
+  t.ok(size.sizeBytes > 4096, `a migrated database has a size (${size.sizeBytes} bytes)`);
+  if (db.kind === "postgres") t.notMatch(String(f.url), /s3cret/, "the URL's password never appears in the facts");
+  t.equal(redactedUrl("postgres://capstan:s3cret@db.example:5432/capstan"), "postgres://capstan:***@db.example:5432/capstan");
 });

@@ -2,13 +2,13 @@
 import t from "tap";
 import { Where, limitOffset, orderBy, parseJson, sqlList, toBool } from "../../src/db/query.js";
 import { fileDb } from "./_seed.js";
-import { sqliteHandle } from "../../src/db/open.js";
 
 t.test("Where builds clauses that select what they say", async (t) => {
   const db = await fileDb(t);
   await db.exec(`CREATE TABLE items (id TEXT PRIMARY KEY, kind TEXT, label TEXT)`);
-  const insert = sqliteHandle(db).prepare(`INSERT INTO items VALUES (?, ?, ?)`);
-  for (const [id, kind, label] of [["1", "a", "50% off"], ["2", "b", "5000 off"], ["3", "a", "under_score"], ["4", "c", "underXscore"], ["5", "b", "back\\slash"]]) insert.run(id, kind, label);
+  for (const [id, kind, label] of [["1", "a", "50% off"], ["2", "b", "5000 off"], ["3", "a", "under_score"], ["4", "c", "underXscore"], ["5", "b", "back\\slash"]]) {
+    await db.run(`INSERT INTO items VALUES (?, ?, ?)`, [id, kind, label]);
+  }
   const select = async (w: Where) => (await db.all<{ id: string }>(`SELECT id FROM items ${w.sql} ORDER BY id`, w.params)).map((r) => r.id);
   t.equal(new Where().sql, "", "no filters, no WHERE");
   t.equal(new Where().anyOf("kind", []).anyOf("kind", undefined).sql, "", "empty filters add nothing");

@@ -1,5 +1,5 @@
 import t from "tap";
-import { openDb } from "../../src/db/open.js";
+import { openTestDb } from "../testDb.js";
 import {
   consumeRegistrationToken, expireRegistrationToken, getRegistrationToken, getRegistrationTokenByHash, insertRegistrationToken,
   listExpiredActiveTokens, listRegistrationTokens, revokeRegistrationToken, type RegistrationTokenRow,
@@ -14,7 +14,7 @@ const token = (name: string, over: Partial<RegistrationTokenRow> = {}): Registra
 });
 
 t.test("insert, lookups, consumption up to maxUses", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   const one = token("one");
   const three = token("three", { maxUses: 3, expiresAt: at(600), agentCode: "edge" });
   await insertRegistrationToken(db, one, "h1");
@@ -36,7 +36,7 @@ t.test("insert, lookups, consumption up to maxUses", async (t) => {
 });
 
 t.test("revoke and expire are guarded transitions from ACTIVE", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   const a = token("a", { expiresAt: at(60) });
   const b = token("b", { expiresAt: at(120) });
   const c = token("c");
@@ -55,7 +55,7 @@ t.test("revoke and expire are guarded transitions from ACTIVE", async (t) => {
 });
 
 t.test("list: effective status filter, sort, pagination", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   await insertRegistrationToken(db, token("late", { expiresAt: at(50), createdAt: at(1) }), "h1");
   await insertRegistrationToken(db, token("never", { createdAt: at(2) }), "h2");
   await insertRegistrationToken(db, token("used", { status: "USED", createdAt: at(3), expiresAt: at(10) }), "h3");

@@ -2,7 +2,8 @@ import t from "tap";
 import { loadConfig } from "../../src/config.js";
 import type { App } from "../../src/context.js";
 import { insertAgent, type AgentRow } from "../../src/db/agents.js";
-import { openDb, type Db } from "../../src/db/open.js";
+import type { Db } from "../../src/db/open.js";
+import { openTestDb, UNIQUE_VIOLATION } from "../testDb.js";
 import { countServicesByStatus, getService, getServiceByCode, insertService, listDriftedServices, listServices, listServicesOfAgent, releaseService, setServiceHealth, setServiceStoredStatus, updateService, type ServiceWrite } from "../../src/db/services.js";
 import { getActionDefinition, getHealthReport, listActionDefinitions, listConfigItems, replaceActionDefinitions, replaceConfigItems, upsertHealthReport, type ActionRow, type ConfigRow } from "../../src/db/serviceParts.js";
 import { cutoffs, effectiveServiceStatus } from "../../src/domain/status.js";
@@ -34,7 +35,7 @@ const config = (serviceId: string, key: string, over: Partial<ConfigRow> = {}): 
 });
 
 t.test("insert, update, get by id and code, release", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   const a = await addAgent(db, "a");
   const b = await addAgent(db, "b");
   const w = write(a.id, "svc-a");
@@ -46,11 +47,11 @@ t.test("insert, update, get by id and code, release", async (t) => {
   await updateService(db, { ...w, agentId: b.id, name: "Moved", nowIso: at(3) });
   t.match(await getService(db, w.id), { agentId: b.id, name: "Moved", releasedAt: null, lastReportedAt: at(3) });
   t.same((await listServicesOfAgent(db, b.id)).map((s) => s.id), [w.id]);
-  await t.rejects(() => insertService(db, write(a.id, "svc-a")), { code: "SQLITE_CONSTRAINT_UNIQUE" });
+  await t.rejects(() => insertService(db, write(a.id, "svc-a")), { code: UNIQUE_VIOLATION });
 });
 
 t.test("actions and configs: replaced as a set, ids kept by name/key, order kept", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   const a = await addAgent(db, "a");
   const w = write(a.id, "s");
   await insertService(db, w);
@@ -75,7 +76,7 @@ t.test("actions and configs: replaced as a set, ids kept by name/key, order kept
 });
 
 t.test("health: one row per service, denormalised on the service", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   const a = await addAgent(db, "a");
   const w = write(a.id, "s");
   await insertService(db, w);
@@ -89,7 +90,7 @@ t.test("health: one row per service, denormalised on the service", async (t) => 
 });
 
 t.test("effective status: SQL CASE and TypeScript agree; drift and counts", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   // now = 200 s: agent offline cutoff 110 s, health stale cutoff 80 s
   const live = await addAgent(db, "live");
   const silent = await addAgent(db, "silent", { lastHeartbeatAt: at(100) });
@@ -135,7 +136,7 @@ t.test("effective status: SQL CASE and TypeScript agree; drift and counts", asyn
 });
 
 t.test("list filters: health, agent, search, capability, sort", async (t) => {
-  const db = await openDb(":memory:");
+  const db = await openTestDb(t);
   const a = await addAgent(db, "a");
   const b = await addAgent(db, "b");
   await insertService(db, write(a.id, "one", { nowIso: at(1), manifestJson: JSON.stringify({ capabilities: ["llm.chat"] }) }));

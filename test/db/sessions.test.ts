@@ -1,5 +1,6 @@
 // sessions: lookup by hash with the user, CSRF rotation, activity, and the three ways a session ends.
 import t from "tap";
+import { UNIQUE_VIOLATION, FOREIGN_KEY_VIOLATION } from "../testDb.js";
 import { updateUser } from "../../src/db/users.js";
 import {
   bumpSessionCsrf, deleteExpiredSessions, deleteSession, deleteSessionsForUser, getSessionByHash, insertSession, touchSession,
@@ -20,8 +21,8 @@ t.test("insert and look up by hash, with the user's role and status", async (t) 
   t.equal(await getSessionByHash(db, "hash-2"), undefined);
   await updateUser(db, u.id, { displayName: null, role: "viewer", status: "DISABLED" }, at(1));
   t.match(await getSessionByHash(db, "hash-1"), { role: "viewer", userStatus: "DISABLED" }, "the user is read live, not copied");
-  await t.rejects(() => insertSession(db, session(u.id, "hash-1")), { code: "SQLITE_CONSTRAINT_UNIQUE" }, "hashes are unique");
-  await t.rejects(() => insertSession(db, session("usr_missing", "hash-3")), { code: "SQLITE_CONSTRAINT_FOREIGNKEY" });
+  await t.rejects(() => insertSession(db, session(u.id, "hash-1")), { code: UNIQUE_VIOLATION }, "hashes are unique");
+  await t.rejects(() => insertSession(db, session("usr_missing", "hash-3")), { code: FOREIGN_KEY_VIOLATION });
 });
 
 t.test("CSRF rotation and activity", async (t) => {

@@ -1,5 +1,6 @@
 // users: round trip, unique usernames, updates, owner counting and the filtered, sorted list.
 import t from "tap";
+import { UNIQUE_VIOLATION } from "../testDb.js";
 import {
   countActiveOwners, countUsers, getUser, getUserByUsername, listUsers, setUserPassword, touchUserLogin, updateUser,
 } from "../../src/db/users.js";
@@ -14,7 +15,7 @@ t.test("insert, read back, unique username, update, password and login", async (
   t.same(await getUser(db, u.id), u, "every field round-trips");
   t.same(await getUserByUsername(db, "Alice"), u);
   t.equal(await getUserByUsername(db, "alice"), undefined, "usernames match as typed");
-  await t.rejects(() => addUser(db, "Alice"), { code: "SQLITE_CONSTRAINT_UNIQUE" });
+  await t.rejects(() => addUser(db, "Alice"), { code: UNIQUE_VIOLATION });
   await updateUser(db, u.id, { displayName: null, role: "operator", status: "DISABLED" }, at(5));
   t.match(await getUser(db, u.id), { displayName: null, role: "operator", status: "DISABLED", updatedAt: at(5), createdAt: at(0) });
   await setUserPassword(db, u.id, "$argon2id$new", at(6));

@@ -1,7 +1,8 @@
 // schema.sql and the migrations keep their CHECK (col IN (...)) lists as SQL; this test keeps them
 // equal to src/vocabulary.ts so the database and the code cannot drift apart.
 import t from "tap";
-import { openDb } from "../../src/db/open.js";
+import { CHECK_VIOLATION, openTestDb } from "../testDb.js";
+import type { Tap } from "../pgKit.js";
 import {
   ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, AGENT_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_CREATORS,
   COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
@@ -27,12 +28,21 @@ const EXPECTED: Record<string, readonly string[]> = {
   "bus_events.outcome": BUS_EVENT_OUTCOMES,
 };
 
-/** Every `CHECK (column IN ('A', 'B'))` of the migrated schema, keyed "table.column". */
-async function checkLists(): Promise<Record<string, string[]>> {
-  const db = await openDb(":memory:");
-  const tables = await db.all<{ name: string; sql: string }>(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL`);
-  await db.close();
+/** Every `CHECK (column IN ('A', 'B'))` of the migrated schema (SQLite's or PostgreSQL's), keyed "table.column". */
+async function checkLists(t: Tap): Promise<Record<string, string[]>> {
+  const db = await openTestDb(t);
   const out: Record<string, string[]> = {};
+  if (db.kind === "postgres") {
+    // PostgreSQL keeps CHECK (c IN (...)) as CHECK ((c = ANY (ARRAY['A'::text, ...])))
+    const defs = await db.all<{ name: string; def: string }>(`SELECT conrelid::regclass::text AS name, pg_get_constraintdef(oid) AS def
+      FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace`);
+    for (const { name, def } of defs) {
+      const m = /^CHECK \(\(?\(?(\w+)\)?(?:::text)? = ANY \(+ARRAY\[(.*)\]/.exec(def);
+      if (m) out[`${name}.${m[1]}`] = [...m[2]!.matchAll(/'((?:[^']|'')*)'/g)].map((v) => v[1]!);
+    }
+    return out;
+  }
+  const tables = await db.all<{ name: string; sql: string }>(`SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql IS NOT NULL`);
   for (const { name, sql } of tables) {
     for (const m of sql.matchAll(/CHECK\s*\(\s*(\w+)\s+IN\s*\(([^)]*)\)\s*\)/gi)) {
       out[`${name}.${m[1]}`] = [...m[2]!.matchAll(/'((?:[^']|'')*)'/g)].map((v) => v[1]!);
@@ -42,16 +52,15 @@ async function checkLists(): Promise<Record<string, string[]>> {
 }
 
 t.test("every CHECK list of the schema equals its vocabulary list", async (t) => {
-  const actual = await checkLists();
+  const actual = await checkLists(t);
   t.same(Object.keys(actual).sort(), Object.keys(EXPECTED).sort(), "every CHECK list is mapped to a vocabulary list (and every mapping exists)");
   for (const [key, list] of Object.entries(EXPECTED)) t.same(actual[key], [...list], `${key} CHECK equals the vocabulary`);
 });
 
 t.test("the database refuses a value outside the vocabulary", async (t) => {
-  const db = await openDb(":memory:");
-  t.teardown(() => db.close());
+  const db = await openTestDb(t);
   const insert = async (status: string) =>
     await db.run(`INSERT INTO users (id, username, password_hash, role, status, created_at, updated_at) VALUES (?, ?, 'x', 'viewer', ?, 'now', 'now')`, [`usr_${status}`, `u-${status}`, status]);
   for (const s of USER_STATUSES) await t.resolves(() => insert(s), `${s} is stored`);
-  await t.rejects(() => insert("SUSPENDED"), { code: "SQLITE_CONSTRAINT_CHECK" });
+  await t.rejects(() => insert("SUSPENDED"), { code: CHECK_VIOLATION });
 });

@@ -6,7 +6,7 @@ import t from "tap";
 import { registerTestAgent } from "../fixtures.js";
 import { sleep, startTestServer, type Client, type Tap, type TestServer } from "../helpers.js";
 import { runCli } from "../cli/_run.js";
-import { sqliteHandle } from "../../src/db/open.js";
+import { onPostgres, sqliteOnly } from "../testDb.js";
 
 const integrity = (path: string): string => {
   const db = new Database(path, { readonly: true });
@@ -32,7 +32,7 @@ async function download(s: TestServer, client: Client, dest: string): Promise<Re
   return res;
 }
 
-t.test("an owner downloads a consistent, verified snapshot; the download is audited and not kept", async (t) => {
+t.test("an owner downloads a consistent, verified snapshot; the download is audited and not kept", sqliteOnly('the snapshot API copies the SQLite file (PostgreSQL: pg_dump, tested below)'), async (t) => {
   const s = await startTestServer(t);
   const owner = await s.loginAs("owner");
   const dest = join(outDir(t), "download.db");
@@ -62,10 +62,10 @@ t.test("backup refusals", async (t) => {
   const owner = await s.loginAs("owner");
   const bad = await owner.post("/api/admin/backup", { path: "/etc/passwd" });
   t.equal(bad.status, 422, "no parameters accepted");
-  t.equal(sqliteHandle(s.db).prepare(`SELECT COUNT(*) AS n FROM audit_events WHERE action = 'backup.sqlite.created'`).pluck().get(), 0);
+  t.equal((await s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM audit_events WHERE action = 'backup.sqlite.created'`))!.n, 0);
 });
 
-t.test("backups under load: 50 agents heartbeat and commands run", async (t) => {
+t.test("backups under load: 50 agents heartbeat and commands run", sqliteOnly('the snapshot API copies the SQLite file (PostgreSQL: pg_dump, tested below)'), async (t) => {
   const s = await startTestServer(t, { env: { CAPSTAN_LOG_LEVEL: "warn" } });
   const owner = await s.loginAs("owner");
   const agents: Awaited<ReturnType<typeof registerTestAgent>>[] = [];
@@ -130,4 +130,15 @@ t.test("backups under load: 50 agents heartbeat and commands run", async (t) => 
     t.equal(db.prepare(`SELECT COUNT(*) FROM agents`).pluck().get(), 50);
     db.close();
   }
+});
+
+t.test("PostgreSQL: the snapshot API refuses with the pg_dump/pg_restore commands", { skip: onPostgres ? false : "PostgreSQL only (CAPSTAN_TEST_DATABASE=postgres)" }, async (t) => {
+  const s = await startTestServer(t);
+  const owner = await s.loginAs("owner");
+  const res = await owner.post("/api/admin/backup", {});
+  t.equal(res.status, 409);
+  t.equal(res.body.error.code, "BACKUP_NOT_AVAILABLE");
+  t.match(res.body.error.message, /pg_dump --format=custom/);
+  t.match(res.body.error.message, /pg_restore /);
+  t.equal((await s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM audit_events WHERE action = 'backup.sqlite.created'`))!.n, 0, "nothing audited as written");
 });

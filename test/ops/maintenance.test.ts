@@ -2,7 +2,6 @@ import t from "tap";
 import { manualClock } from "../commandKit.js";
 import { registerTestAgent } from "../fixtures.js";
 import { sleep, startTestServer, type TestServer } from "../helpers.js";
-import { sqliteHandle } from "../../src/db/open.js";
 
 // Short thresholds: an agent is offline after 10 s of silence, health is stale after 5 s. The clock is
 // moved by hand, so nothing sleeps; the timer is off so only the runs this test asks for happen.
@@ -96,18 +95,17 @@ t.test("retention, command-log pruning, expired sessions; batch-bounded and idem
   const recent = new Date(Date.now() - 10 * 86_400_000).toISOString();
 
   // 1,203 old audit events: more than two batches of 500
-  const insertAudit = sqliteHandle(s.db).prepare(`INSERT INTO audit_events (id, created_at, actor_type, action, result) VALUES (?, ?, 'SYSTEM', ?, 'SUCCESS')`);
+  const insertAudit = (id: string, at: string, action: string) =>
+    s.db.run(`INSERT INTO audit_events (id, created_at, actor_type, action, result) VALUES (?, ?, 'SYSTEM', ?, 'SUCCESS')`, [id, at, action]);
   await s.db.transaction(async () => {
-    for (let i = 0; i < 1203; i++) insertAudit.run(`aud_OLD${String(i).padStart(23, "0")}`, old, "test.old");
-    insertAudit.run("aud_RECENT00000000000000000000", recent, "test.recent");
+    for (let i = 0; i < 1203; i++) await insertAudit(`aud_OLD${String(i).padStart(23, "0")}`, old, "test.old");
+    await insertAudit("aud_RECENT00000000000000000000", recent, "test.recent");
   });
   // an old finished command with logs, and a recent one whose logs stay
-  const insertCommand = sqliteHandle(s.db).prepare(`INSERT INTO commands (id, agent_id, service_id, type, action_name, status, created_at, completed_at, expires_at)
-                                      VALUES (?, ?, ?, 'ACTION_EXECUTE', 'echo', 'SUCCEEDED', ?, ?, ?)`);
-  const insertLog = sqliteHandle(s.db).prepare(`INSERT INTO command_logs (command_id, at, level, message) VALUES (?, ?, 'info', 'line')`);
   for (const [id, at] of [["cmd_OLD00000000000000000000000", old], ["cmd_RECENT0000000000000000000", recent]] as const) {
-    insertCommand.run(id, agentId, serviceId, at, at, at);
-    for (let i = 0; i < 3; i++) insertLog.run(id, at);
+    await s.db.run(`INSERT INTO commands (id, agent_id, service_id, type, action_name, status, created_at, completed_at, expires_at)
+                    VALUES (?, ?, ?, 'ACTION_EXECUTE', 'echo', 'SUCCEEDED', ?, ?, ?)`, [id, agentId, serviceId, at, at, at]);
+    for (let i = 0; i < 3; i++) await s.db.run(`INSERT INTO command_logs (command_id, at, level, message) VALUES (?, ?, 'info', 'line')`, [id, at]);
   }
   // an expired session (logged in long ago)
   await s.loginAs("viewer");

@@ -4,6 +4,7 @@ import { createApiToken } from "../../src/domain/apiTokens.js";
 import { kit } from "../commandKit.js";
 import { startTestServer, type TestServer } from "../helpers.js";
 import { sqliteHandle } from "../../src/db/open.js";
+import { databaseEnv, onPostgres } from "../testDb.js";
 
 interface Family {
   name: string;
@@ -96,8 +97,13 @@ t.test("public /metrics parses as Prometheus text and moves with heartbeats and 
   t.equal(before.families.get("capstan_command_duration_seconds")!.type, "HISTOGRAM");
   t.equal(before.families.get("capstan_http_requests_total")!.type, "COUNTER");
   t.equal(value(before, "capstan_agents", { status: "ONLINE" }), 1, "the kit's agent is ONLINE");
-  const pages = (sqliteHandle(s.db).pragma("page_count", { simple: true }) as number) * (sqliteHandle(s.db).pragma("page_size", { simple: true }) as number);
-  t.equal(value(before, "capstan_db_size_bytes", { file: "main" }), pages, "database size is page_count x page_size");
+  if (s.db.kind === "sqlite") {
+    const pages = (sqliteHandle(s.db).pragma("page_count", { simple: true }) as number) * (sqliteHandle(s.db).pragma("page_size", { simple: true }) as number);
+    t.equal(value(before, "capstan_db_size_bytes", { file: "main" }), pages, "database size is page_count x page_size");
+  } else {
+    const size = (await s.db.get<{ n: number }>(`SELECT pg_database_size(current_database()) AS n`))!.n;
+    t.ok(Math.abs(value(before, "capstan_db_size_bytes", { file: "main" }) - size) < size / 2, "database size is pg_database_size");
+  }
 
   for (let i = 0; i < 3; i++) t.equal((await k.agent.post(`/api/agents/${k.agentId}/heartbeat`, {})).status, 200);
   const id = await k.running("echo", { payload: { message: "hi" } });
@@ -177,9 +183,31 @@ t.test("diagnostics: runtime, memory, config without secrets, database, migratio
   // the server runs in this process, so its figures are this process's and this database's
   const rss = process.memoryUsage().rss;
   t.ok(Math.abs(d.memory.rss - rss) < rss / 2, `rss ${d.memory.rss} is this process's (${rss})`);
-  t.equal(d.database.pageCount, sqliteHandle(s.db).pragma("page_count", { simple: true }), "pageCount is the database's");
-  t.equal(d.database.journalMode, "wal");
+  t.equal(d.database.kind, s.db.kind);
+  if (s.db.kind === "sqlite") {
+    t.equal(d.database.pageCount, sqliteHandle(s.db).pragma("page_count", { simple: true }), "pageCount is the database's");
+    t.equal(d.database.journalMode, "wal");
+  } else {
+    t.ok(d.database.sizeBytes > 0);
+    t.match(d.database.serverVersion, /^\d+/);
+    t.equal(d.database.database, new URL(s.config.databaseUrl!).pathname.slice(1));
+  }
   t.equal(d.migrations.databaseVersion, d.migrations.codeVersion, "fully migrated");
   t.ok(d.migrations.files.every((f: { applied: boolean }) => f.applied));
   t.equal((await viewer.get("/api/admin/diagnostics?verbose=1")).status, 422);
+});
+
+t.test("diagnostics never show the password of CAPSTAN_DATABASE_URL", { skip: onPostgres ? false : "PostgreSQL only (CAPSTAN_TEST_DATABASE=postgres)" }, async (t) => {
+  // the throwaway cluster trusts local connections, so a URL with a password still connects
+  const dbEnv = await databaseEnv(t);
+  const u = new URL(dbEnv.CAPSTAN_DATABASE_URL!);
+  u.password = "db-url-password-31337";
+  const s = await startTestServer(t, { env: { CAPSTAN_DATABASE_URL: u.toString() } });
+  const viewer = await s.loginAs("viewer");
+  const res = await viewer.get("/api/admin/diagnostics");
+  t.equal(res.status, 200);
+  t.notOk(res.text.includes("db-url-password-31337"), "the password is not in diagnostics");
+  t.match(res.body.data.config.databaseUrl, /\*\*\*@/, "the URL is shown with the password masked");
+  const page = await viewer.get("/settings");
+  t.notOk(page.text.includes("db-url-password-31337"), "nor on the settings page");
 });

@@ -7,6 +7,7 @@ import t from "tap";
 import { startServe } from "../cli/_run.js";
 import { reportedService } from "../fixtures.js";
 import { sleep } from "../helpers.js";
+import { sqliteOnly } from "../testDb.js";
 
 const OWNER = { username: "root-owner", password: "shutdown-test-password-1" };
 const startBinary = (dataDir: string) =>
@@ -20,7 +21,7 @@ async function json(url: string, init: RequestInit & { token?: string; session?:
   return { status: res.status, body: (await res.json()) as any, res };
 }
 
-t.test("SIGTERM under load: quick exit, no cut responses, clean database", async (t) => {
+t.test("SIGTERM under load: quick exit, no cut responses, clean database", sqliteOnly("downloads a SQLite snapshot in flight and checks the file afterwards; TODO: a PostgreSQL variant without the backup"), async (t) => {
   const dataDir = t.testdir();
   const child = await startBinary(dataDir);
   t.teardown(() => { if (child.proc.exitCode === null) child.proc.kill("SIGKILL"); });

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import http from "node:http";
 import { createServer } from "node:net";
 import { rootPath } from "../../src/paths.js";
+import { databaseEnvFor } from "../testDb.js";
 
 export const ADMIN_PASSWORD = "reliability-admin-password-1";
 
@@ -35,9 +36,10 @@ const BUILT = rootPath("dist/capstan.js");
 /** Starts `node dist/capstan.js serve` and resolves once it prints its listening line. */
 export async function spawnServer(opts: { dataDir: string; port: number; env?: Record<string, string> }): Promise<ChildServer> {
   if (!existsSync(BUILT)) throw new Error("dist/capstan.js is missing: run `node scripts/build.mjs` (npm test builds first)");
+  const dbEnv = await databaseEnvFor(opts.dataDir); // PostgreSQL: one database per data dir (restarts share it)
   const proc = spawn(process.execPath, [BUILT, "serve"], {
     env: {
-      PATH: process.env.PATH ?? "",
+      PATH: process.env.PATH ?? "", ...dbEnv,
       CAPSTAN_PORT: String(opts.port), CAPSTAN_DATA_DIR: opts.dataDir, CAPSTAN_ADMIN_PASSWORD: ADMIN_PASSWORD,
       CAPSTAN_LOG_FORMAT: "json", ...opts.env,
     },

@@ -221,10 +221,16 @@ t.test("10,000 generated hostile requests: no 5xx, no hang, no leak, intact data
   t.equal((await a.agent.post(`/api/agents/${a.agentId}/heartbeat`, {})).status, 200, "agent A still works");
   const errors = s.logs.filter((l) => JSON.parse(l).level === "error");
   t.same(errors.map((l) => l.slice(0, 1500)), [], "no request failed unexpectedly (nothing logged at error level)");
-  t.equal((sqliteHandle(s.db).pragma("integrity_check") as { integrity_check: string }[])[0]!.integrity_check, "ok", "integrity_check on the live database");
-  t.equal((sqliteHandle(s.db).pragma("foreign_key_check") as unknown[]).length, 0, "no dangling references");
-  await s.close();
-  t.equal(integrityCheck(dbPath(s)), "ok", "integrity_check on the closed file");
+  if (s.db.kind === "sqlite") {
+    t.equal((sqliteHandle(s.db).pragma("integrity_check") as { integrity_check: string }[])[0]!.integrity_check, "ok", "integrity_check on the live database");
+    t.equal((sqliteHandle(s.db).pragma("foreign_key_check") as unknown[]).length, 0, "no dangling references");
+    await s.close();
+    t.equal(integrityCheck(dbPath(s)), "ok", "integrity_check on the closed file");
+  } else {
+    // PostgreSQL enforces foreign keys itself and has no online integrity_check; the server must close cleanly
+    await s.close();
+    t.comment("PostgreSQL: the SQLite integrity_check/foreign_key_check pragmas do not apply");
+  }
 });
 
 /** A catastrophic regex on a backtracking engine takes seconds to hours; with RE2 and the limits, a request stays short. */

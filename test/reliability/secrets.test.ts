@@ -6,11 +6,14 @@ import { join } from "node:path";
 import t from "tap";
 import { captureLogger, loadSdk, waitFor } from "../sdk/sdkKit.js";
 import { ADMIN_PASSWORD, freePort, jsonClient, spawnServer } from "./_kit.js";
+import { databaseEnvFor, pgDump } from "../testDb.js";
 
 t.test("no raw secret in the database, its WAL, a backup or any log", async (t) => {
   t.setTimeout(60_000);
   const dir = t.testdir();
   const dataDir = join(dir, "data");
+  // PostgreSQL: the haystacks are pg_dump's of the database (running and stopped) instead of the files
+  const pgUrl = (await databaseEnvFor(dataDir)).CAPSTAN_DATABASE_URL;
   const server = await spawnServer({ dataDir, port: await freePort(), env: { CAPSTAN_LOG_LEVEL: "debug" } });
   t.teardown(() => server.stop());
   const secrets: Record<string, string> = { adminPassword: ADMIN_PASSWORD };
@@ -87,19 +90,30 @@ t.test("no raw secret in the database, its WAL, a backup or any log", async (t) 
 
   // a backup through the API, then the files as they are while the server runs, then after a clean stop
   const backup = await fetch(server.url + "/api/admin/backup", { method: "POST", headers: { authorization: `Bearer ${secrets.apiToken}`, "content-type": "application/json" }, body: "{}" });
-  t.equal(backup.status, 200);
   const backupFile = join(dir, "backup.db");
-  writeFileSync(backupFile, Buffer.from(await backup.arrayBuffer()));
-  const live: [string, Buffer][] = ["capstan.db", "capstan.db-wal"]
-    .filter((f) => existsSync(join(dataDir, f)))
-    .map((f) => [`${f} (running)`, readFileSync(join(dataDir, f))]);
-  t.ok(live.some(([n]) => n.startsWith("capstan.db-wal")), "a WAL file existed while running");
+  let live: [string, Buffer][];
+  if (pgUrl) {
+    t.equal(backup.status, 409, "PostgreSQL: the snapshot API points to pg_dump instead");
+    live = [["pg_dump (running)", Buffer.from(pgDump(pgUrl), "latin1")]];
+    writeFileSync(backupFile, pgDump(pgUrl), "latin1"); // the backup PostgreSQL users take
+  } else {
+    t.equal(backup.status, 200);
+    writeFileSync(backupFile, Buffer.from(await backup.arrayBuffer()));
+    live = ["capstan.db", "capstan.db-wal"]
+      .filter((f) => existsSync(join(dataDir, f)))
+      .map((f): [string, Buffer] => [`${f} (running)`, readFileSync(join(dataDir, f))]);
+    t.ok(live.some(([n]) => n.startsWith("capstan.db-wal")), "a WAL file existed while running");
+  }
   await agent.stop();
   t.equal(await server.stop(), 0, "the server stopped cleanly");
 
+  const stopped: [string, Buffer][] = pgUrl
+    ? [["pg_dump (stopped)", Buffer.from(pgDump(pgUrl), "latin1")]]
+    : ["capstan.db", "capstan.db-wal"].filter((f) => existsSync(join(dataDir, f))).map((f): [string, Buffer] => [`${f} (stopped)`, readFileSync(join(dataDir, f))]);
+  if (pgUrl) t.match(stopped[0]![1].toString("latin1"), /COPY public\.commands/, "the dump holds the tables' rows");
   const haystacks: [string, Buffer][] = [
     ...live,
-    ...["capstan.db", "capstan.db-wal"].filter((f) => existsSync(join(dataDir, f))).map((f): [string, Buffer] => [`${f} (stopped)`, readFileSync(join(dataDir, f))]),
+    ...stopped,
     ["backup", readFileSync(backupFile)],
     ["server output", Buffer.from(server.output.join(""))],
     ["SDK logs", Buffer.from(sdkLog.lines.join("\n"))],

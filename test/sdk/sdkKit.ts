@@ -11,6 +11,7 @@ import { startServer, type RunningServer } from "../../src/server.js";
 import { rootPath } from "../../src/paths.js";
 import { TERMINAL_COMMAND_STATUSES } from "../../src/vocabulary.js";
 import type { Client } from "../helpers.js";
+import { databaseEnvFor } from "../testDb.js";
 
 type Sdk = typeof import("../../sdk/src/index.js");
 export type { CapsuleAgent, Logger } from "../../sdk/src/index.js";
@@ -73,7 +74,8 @@ export async function waitTerminal(op: Client, commandId: string, timeoutMs = 50
 
 /** A server on a fixed port and data dir, so a test can stop it and start another in its place. */
 export async function startFixedServer(dataDir: string, port: number): Promise<RunningServer> {
-  const config = loadConfig({ CAPSTAN_PORT: String(port), CAPSTAN_DATA_DIR: dataDir, CAPSTAN_LOG_LEVEL: "silent" });
+  const dbEnv = await databaseEnvFor(dataDir); // PostgreSQL: the restarted server finds the same database
+  const config = loadConfig({ CAPSTAN_PORT: String(port), CAPSTAN_DATA_DIR: dataDir, CAPSTAN_LOG_LEVEL: "silent", ...dbEnv });
   return startServer({ config, log: createLogger({ level: "silent", format: "json" }) });
 }
 

@@ -38,3 +38,18 @@ t.test("every route answers bad input with a 4xx envelope", async (t) => {
   }
   t.equal((await s.anon.get("/api/system/health")).status, 200, "still healthy afterwards");
 });
+
+t.test("a NUL character in an id or a text field is a 4xx on both engines (PostgreSQL text cannot hold it)", async (t) => {
+  const s = await startTestServer(t, { env: { CAPSTAN_BUS_ENABLED: "true" } });
+  const owner = await s.loginAs("owner");
+  for (const path of ["/api/admin/bus/routes/%00", "/api/admin/bus/routes/bus_%00x"]) {
+    const r = await owner.get(path);
+    t.ok(r.status >= 400 && r.status < 500, `${path}: ${r.status} ${r.body?.error?.code ?? ""}`);
+    t.equal(r.body.success, r.status < 400, `${path}: the error envelope`);
+  }
+  const search = await owner.get("/api/admin/users?q=%00"); // SQLite: a search with no match; PostgreSQL: 422
+  t.ok(search.status === 200 || search.status === 422, `a NUL in a search is not a 5xx (${search.status})`);
+  const created = await owner.post("/api/admin/registration-tokens", { name: "nul\u0000name" });
+  t.ok(created.status < 500, `a NUL in a written name is not a 5xx (${created.status})`);
+  t.same(s.logs.filter((l) => JSON.parse(l).level === "error"), [], "nothing logged as a server error");
+});

@@ -3,11 +3,10 @@
 // patternProperties, allOf/anyOf. None reaches the database, its WAL, audit metadata or a viewer;
 // the agent still receives every real value in its place. Positions Capstan cannot locate soundly
 // are refused when the service reports the schema.
-import { existsSync, readFileSync } from "node:fs";
 import t from "tap";
 import { busKit, TARGET_ACTIONS } from "../bus/_kit.js";
 import { reportedService } from "../fixtures.js";
-import { dbPath } from "../helpers.js";
+import { databaseText } from "../testDb.js";
 
 const pw = { type: "string", format: "password" };
 const wo = { type: "string", writeOnly: true };
@@ -92,13 +91,11 @@ t.test("secrets in every position stay out of storage and reach the agent in pla
   t.notOk(dry.includes(S("bus")), "without the value of the secret field");
 
   await k.s.close();
-  for (const suffix of ["", "-wal"]) {
-    const file = dbPath(k.s) + suffix;
-    if (!existsSync(file)) continue;
-    const bytes = readFileSync(file).toString("latin1");
-    t.same(SECRETS.filter((s) => bytes.includes(s)), [], `capstan.db${suffix} holds none of the secret values`);
-    t.ok(bytes.includes("visible-note") || suffix === "-wal", `capstan.db${suffix} was really scanned`);
-  }
+  // the SQLite file and its WAL, or a pg_dump of the PostgreSQL database
+  const where = k.s.db.kind === "postgres" ? "pg_dump" : "capstan.db(+wal)";
+  const bytes = databaseText(k.s);
+  t.same(SECRETS.filter((s) => bytes.includes(s)), [], `${where} holds none of the secret values`);
+  t.ok(bytes.includes("visible-note"), `${where} was really scanned`);
 });
 
 t.test("secrets where Capstan cannot tell which values they are: refused at report time", async (t) => {
