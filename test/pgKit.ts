@@ -14,7 +14,9 @@ export interface Tap {
   teardown(fn: () => unknown): void;
 }
 
-const TEMPLATE = "capstan_template";
+/** Template databases are named by their ladder's hash: checkouts with other migrations (branches,
+ * worktrees) sharing one test cluster each get their own instead of rebuilding one another's. */
+const templateName = (): string => `capstan_template_${ladderHash()}`;
 /** Serialises template (re)creation across every test process (a session advisory lock). */
 const TEMPLATE_LOCK_KEY = 0x43617074;
 
@@ -50,19 +52,19 @@ async function ensureTemplate(): Promise<void> {
   await admin.connect();
   try {
     await admin.query("SELECT pg_advisory_lock($1)", [TEMPLATE_LOCK_KEY]);
-    const hash = ladderHash();
+    const template = templateName();
     const r = await admin.query<{ note: string | null }>(
-      "SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1", [TEMPLATE]);
-    if (r.rows[0]?.note === hash) return;
-    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${TEMPLATE}`);
-    const db = await openPostgres(databaseUrl(TEMPLATE), { poolSize: 2 });
+      "SELECT shobj_description(oid, 'pg_database') AS note FROM pg_database WHERE datname = $1", [template]);
+    if (r.rows[0]?.note === "ready") return; // set only after the migrations completed
+    await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${template}`);
+    const db = await openPostgres(databaseUrl(template), { poolSize: 2 });
     try {
       await migratePostgres(db);
     } finally {
       await db.close(); // CREATE DATABASE … TEMPLATE refuses a template with open connections
     }
-    await admin.query(`COMMENT ON DATABASE ${TEMPLATE} IS '${hash}'`);
+    await admin.query(`COMMENT ON DATABASE ${template} IS 'ready'`);
   } finally {
     await admin.query("SELECT pg_advisory_unlock($1)", [TEMPLATE_LOCK_KEY]).catch(() => {});
     await admin.end();
@@ -78,7 +80,7 @@ export async function emptyDatabase(t: Tap): Promise<{ name: string; url: string
 export async function freshDatabase(t: Tap): Promise<{ name: string; url: string }> {
   templateReady ??= ensureTemplate();
   await templateReady;
-  return createDatabase(t, TEMPLATE);
+  return createDatabase(t, templateName());
 }
 
 async function createDatabase(t: Tap, template: string | null): Promise<{ name: string; url: string }> {
