@@ -13,6 +13,7 @@ import { busKit, echoRoute } from "../bus/_kit.js";
 import { emptyDatabase, freshDatabase } from "../pgKit.js";
 import { dbPath } from "../helpers.js";
 import { runCli } from "./_run.js";
+import { onPostgres, sqliteOnly } from "../testDb.js";
 
 // a real server fills the source and every case spawns the built CLI: more than tap's 120 s per file on a
 // loaded 2-core machine
@@ -48,7 +49,10 @@ async function filledDatabase(): Promise<string> {
   return dbPath(k.s);
 }
 
-const file = await filledDatabase();
+// The source of a copy is always a SQLite file and the target a real PostgreSQL (pgKit) in the SQLite run
+// too, so the PostgreSQL run has nothing to add: it skips instead of filling a server it cannot copy from.
+const SOURCE_IS_SQLITE = sqliteOnly("db copy reads a SQLite file; the SQLite run already copies it into a real PostgreSQL");
+const file = onPostgres ? "" : await filledDatabase();
 const sqliteRows = (table: string, cols: string[], pk: string[]) => {
   const db = new Database(file, { readonly: true });
   try {
@@ -57,15 +61,20 @@ const sqliteRows = (table: string, cols: string[], pk: string[]) => {
     db.close();
   }
 };
-const source = openCopySource(file);
-const tables = source.tables.map((tb) => ({ ...tb }));
-source.db.close();
+const tables = onPostgres ? [] : (() => {
+  const source = openCopySource(file);
+  try {
+    return source.tables.map((tb) => ({ ...tb }));
+  } finally {
+    source.db.close();
+  }
+})();
 
 /** `table copied sqlite postgres ok` lines of the command's output -> {table: [copied, sqlite, postgres]} */
 const countsOf = (stdout: string): Record<string, number[]> =>
   Object.fromEntries(stdout.trim().split("\n").slice(1).map((l) => l.trim().split(/\s+/)).map(([tb, ...n]) => [tb, n.slice(0, 3).map(Number)]));
 
-t.test("the copy order covers every table of schema.sql + migrations, parents first", async (t) => {
+t.test("the copy order covers every table of schema.sql + migrations, parents first", SOURCE_IS_SQLITE, async (t) => {
   t.same(tables.map((tb) => tb.name).sort(), schemaTables(), "every Capstan table, nothing else");
   const db = new Database(file, { readonly: true });
   t.teardown(() => db.close());
@@ -83,7 +92,7 @@ t.test("the copy order covers every table of schema.sql + migrations, parents fi
   t.same(dependencyOrder(new Map([["c", ["c", "a"]], ["b", []], ["a", ["b"]]])), ["b", "a", "c"], "self references ignored");
 });
 
-t.test("copies every row unchanged into an empty PostgreSQL database; a second run is a no-op", async (t) => {
+t.test("copies every row unchanged into an empty PostgreSQL database; a second run is a no-op", SOURCE_IS_SQLITE, async (t) => {
   const { url } = await emptyDatabase(t);
   const first = await runCli(["db", "copy", "--from", `sqlite:${file}`, "--to", url, "--batch-size", "2"]);
   t.equal(first.status, 0, first.stderr);
@@ -129,7 +138,7 @@ t.test("copies every row unchanged into an empty PostgreSQL database; a second r
   t.match(second.stderr, /^0 rows copied/);
 });
 
-t.test("a migrated target with extra rows still verifies; a clashing unique value fails the copy", async (t) => {
+t.test("a migrated target with extra rows still verifies; a clashing unique value fails the copy", SOURCE_IS_SQLITE, async (t) => {
   const { url } = await freshDatabase(t);
   const pg = await openPostgres(url, { poolSize: 2 });
   t.teardown(() => pg.close());
@@ -150,7 +159,7 @@ t.test("a migrated target with extra rows still verifies; a clashing unique valu
   t.equal((await clash.get<{ n: number }>("SELECT COUNT(*) AS n FROM users"))!.n, 1, "the failing table's transaction rolled back");
 });
 
-t.test("a target whose table lacks a column is a clear error, not silent loss", async (t) => {
+t.test("a target whose table lacks a column is a clear error, not silent loss", SOURCE_IS_SQLITE, async (t) => {
   const { url } = await freshDatabase(t);
   const pg = await openPostgres(url, { poolSize: 2 });
   t.teardown(() => pg.close());
@@ -160,7 +169,7 @@ t.test("a target whose table lacks a column is a clear error, not silent loss", 
   t.match(r.stderr, "table bus_events differs between the engines; only in SQLite: metadata_json");
 });
 
-t.test("refuses what is not this version's Capstan database, with exit 2", async (t) => {
+t.test("refuses what is not this version's Capstan database, with exit 2", SOURCE_IS_SQLITE, async (t) => {
   const dir = t.testdir();
   const { url } = await emptyDatabase(t);
   const other = join(dir, "other.db");
@@ -192,7 +201,7 @@ t.test("refuses what is not this version's Capstan database, with exit 2", async
   t.same(await new Promise((r) => { const db = new Database(older); r(db.pragma("user_version", { simple: true })); db.close(); }), codeSchemaVersion() - 1, "the source was not migrated");
 });
 
-t.test("usage: missing or malformed arguments exit 2; --help describes the command", async (t) => {
+t.test("usage: missing or malformed arguments exit 2; --help describes the command", SOURCE_IS_SQLITE, async (t) => {
   for (const args of [["db"], ["db", "move"], ["db", "copy", "--to", "postgres://x/y"], ["db", "copy", "--from", file, "--to", "postgres://x/y"],
     ["db", "copy", "--from", `sqlite:${file}`, "--to", "mysql://x/y"], ["db", "copy", "--from", `sqlite:${file}`, "--to", "postgres://x/y", "--batch-size", "0"]]) {
     const r = await runCli(args);
