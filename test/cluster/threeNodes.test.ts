@@ -17,6 +17,10 @@ import { onPostgres } from "../testDb.js";
 import { freePort, jsonClient, ownerApiToken, spawnServer, type ChildServer } from "../reliability/_kit.js";
 import { loadSdk, type CapsuleAgent } from "../sdk/sdkKit.js";
 
+// the file as a whole, not only its subtests: real server processes on a loaded 2-core machine can take
+// longer than tap's 120 s per-file limit
+t.setTimeout(360_000);
+
 const pgOnly = onPostgres ? {} : { skip: "PostgreSQL only: several nodes share one database only on PostgreSQL (SQLite is one process per file)" };
 const MAINTENANCE_INTERVAL_S = 1;
 const AGENTS = 6;

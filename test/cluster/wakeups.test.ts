@@ -8,6 +8,10 @@ import { startTestServer, type Tap } from "../helpers.js";
 import { onPostgres } from "../testDb.js";
 import { RECHECK_MS } from "../../src/domain/wakeups.js";
 
+// the file as a whole, not only its subtests: real server processes on a loaded 2-core machine can take
+// longer than tap's 120 s per-file limit
+t.setTimeout(240_000);
+
 const pgOnly = onPostgres ? {} : { skip: "PostgreSQL only: on SQLite one process owns the database, so there is no other node to wake" };
 
 async function twoNodes(t: Tap) {
