@@ -1,5 +1,6 @@
 // In-memory state of one server process. Nothing here is needed to recover after a restart:
 // it holds waiters, one-time secrets that must never reach the database, and counters.
+import { randomBytes } from "node:crypto";
 import type { Registry } from "prom-client";
 import type { FlashEntry } from "./console/flash.js";
 import { CommandHub } from "./domain/hub.js";
@@ -17,6 +18,15 @@ export interface OperationalCounters {
   httpRequests: number;
   /** Passwords actually checked by login (argon2 verify), throttled attempts excluded. */
   loginPasswordChecks: number;
+  /** Cross-node wake-ups (domain/wakeups.ts): NOTIFYs sent, other nodes' received, this node's own heard back. */
+  wakeupsSent: number;
+  wakeupsReceived: number;
+  wakeupsOwn: number;
+  /** Times the wake-up listener lost its connection and re-established it (every wait re-checked). */
+  wakeupReconnects: number;
+  /** Scheduled maintenance runs this node ran, and scheduled runs it left to the node holding the lock. */
+  maintenanceRuns: number;
+  maintenanceSkipped: number;
 }
 
 /** The maintenance scheduler of this process (domain/maintenance.ts). */
@@ -28,6 +38,8 @@ export interface MaintenanceSchedule {
 }
 
 export interface Runtime {
+  /** This process among the nodes sharing a database (recognises its own cross-node wake-ups). */
+  nodeId: string;
   hub: CommandHub;
   /** Secret payload fields (format: password / writeOnly) by command id, until the agent claims it. */
   secretPayloads: Map<string, Record<string, unknown>>;
@@ -58,6 +70,7 @@ export interface Runtime {
 
 export function createRuntime(now: () => Date): Runtime {
   return {
+    nodeId: randomBytes(6).toString("hex"),
     hub: new CommandHub(),
     secretPayloads: new Map(),
     generatedKeys: new GeneratedKeys(),
@@ -77,6 +90,12 @@ export function createRuntime(now: () => Date): Runtime {
       auditEventsWritten: 0,
       httpRequests: 0,
       loginPasswordChecks: 0,
+      wakeupsSent: 0,
+      wakeupsReceived: 0,
+      wakeupsOwn: 0,
+      wakeupReconnects: 0,
+      maintenanceRuns: 0,
+      maintenanceSkipped: 0,
     },
     maintenance: { chain: Promise.resolve(), stopped: false },
     startedAt: now(),

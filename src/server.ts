@@ -15,6 +15,7 @@ import type { Logger } from "./log.js";
 import { rootPath } from "./paths.js";
 import { startMaintenance } from "./domain/maintenance.js";
 import { warmUpValidation } from "./domain/commands/payload.js";
+import { startWakeups } from "./domain/wakeups.js";
 import { installMetrics, loadPromClient } from "./metrics/prometheus.js";
 
 export const VERSION: string = JSON.parse(readFileSync(rootPath("package.json"), "utf8")).version;
@@ -43,6 +44,9 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   // Ready means ready: the first owner exists before the port accepts, so a login at the first moment
   // /readyz answers 200 succeeds (created after listening, early logins failed with LOGIN_FAILED).
   warmUpValidation(); // ajv + RE2 loaded now, not by the first request that validates a payload
+  // other nodes' wake-ups (PostgreSQL): listening before the port accepts, so no poll parks unheard
+  const stopWakeups = await startWakeups(capstan.app);
+  capstan.app.runtime.onClose.push(stopWakeups);
   const bootstrap = opts.bootstrapOwner ? await bootstrapOwner(capstan.app, { username: config.adminUsername, password: config.adminPassword }) : undefined;
   // The header/request timeouts are enforced by a periodic sweep (every 30 s by default): sweep each
   // second so a slow-loris client is cut after 15 s, not up to 45 s.

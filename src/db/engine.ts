@@ -24,6 +24,21 @@ export interface Db extends Queryable {
   /** Multi-statement DDL, no parameters (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
+
+  // Cross-node signals and singletons. PostgreSQL: NOTIFY/LISTEN and session advisory locks. SQLite: one
+  // process owns the file, so there is no other node to tell or to exclude: notify does nothing, listen
+  // answers undefined (nothing to listen to) and every lock is this process's.
+  /** NOTIFY; inside transaction(fn) it is delivered at commit, and only if the transaction commits. */
+  notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Calls cb for every notification on channel (other nodes' and this node's own) until the returned
+   * function is called; onReconnect runs after the listening connection was lost and re-established
+   * (notifications in between are lost: re-check then). undefined: the engine has no other nodes.
+   */
+  listen(channel: string, cb: (payload: string) => void, onReconnect?: () => void): Promise<(() => Promise<void>) | undefined>;
+  /** A singleton lock held by this node until released or until the node's lock session ends; true while held. */
+  tryAdvisoryLock(key: string): Promise<boolean>;
+  releaseAdvisoryLock(key: string): Promise<void>;
 }
 // SQL text in db modules is written once in the portable dialect: `?` placeholders, ISO-8601 text
 // timestamps, JSON as text, 0/1 integers for booleans, ON CONFLICT, RETURNING. The PostgreSQL engine

@@ -104,6 +104,19 @@ export class SqliteDb implements Db {
     }
   }
 
+  // One process owns a SQLite file: no other node to wake or to exclude (see Db).
+  async notify(): Promise<void> {}
+
+  async listen(): Promise<undefined> {
+    return undefined;
+  }
+
+  async tryAdvisoryLock(): Promise<boolean> {
+    return true;
+  }
+
+  async releaseAdvisoryLock(): Promise<void> {}
+
   async close(): Promise<void> {
     while (this.tail) await this.tail;
     this.sqlite.close();

@@ -1,5 +1,8 @@
-// In-process waiters: long polls wait for "a command was created for agent X"; prepare waits for
-// "command Y finished". One process owns the database, so an in-memory signal is enough.
+// The one place where requests wait: long polls wait for "a command was created for agent X";
+// prepare waits for "command Y finished". Wake-ups come from this process (after its commits) and,
+// when several nodes share a PostgreSQL database, from the other nodes (domain/wakeups.ts relays
+// their NOTIFYs here). Because a relayed wake-up can be lost (listener reconnect), waits on a shared
+// database also end on a re-check timer (`recheckMs`), so a lost one delays a command, never loses it.
 type Waiter = () => void;
 
 export class CommandHub {
@@ -13,6 +16,12 @@ export class CommandHub {
    */
   private agentNotes = 0;
   private commandNotes = 0;
+  /**
+   * Set when other nodes can change the database (domain/wakeups.ts): a wait then also resolves true
+   * (re-check) after about this long. Unset on SQLite, where every change passes through this process's
+   * hub, so a re-check could only find what a wake-up already announced.
+   */
+  recheckMs: number | undefined;
 
   get agentNotifications(): number {
     return this.agentNotes;
@@ -35,7 +44,20 @@ export class CommandHub {
   }
 
   /**
-   * Resolves true when woken, false on timeout, abort or shutdown. With `since` (agentNotifications
+   * Wake every wait, as if each had been notified: after a lost cross-node connection, when any
+   * notification may have been missed. Each woken caller re-checks the database.
+   */
+  wakeAll(): void {
+    this.agentNotes++;
+    this.commandNotes++;
+    for (const map of [this.agentWaiters, this.commandWaiters]) {
+      for (const set of [...map.values()]) for (const w of [...set]) w();
+    }
+  }
+
+  /**
+   * Resolves true when woken (or when the re-check timer is due: the caller re-checks the database and
+   * waits again for the rest of its window), false on timeout, abort or shutdown. With `since` (agentNotifications
    * read earlier), resolves true at once if any agent was notified since: the caller re-checks.
    */
   waitForAgent(agentId: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<boolean> {
@@ -94,7 +116,9 @@ export class CommandHub {
       };
       const waiter: Waiter = () => finish(true);
       const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), timeoutMs);
+      // the re-check is jittered (75-125 %) so the polls parked at one moment do not re-check in lockstep
+      const recheck = this.recheckMs !== undefined ? this.recheckMs * (0.75 + Math.random() / 2) : Infinity;
+      const timer = recheck < timeoutMs ? setTimeout(() => finish(true), recheck) : setTimeout(() => finish(false), timeoutMs);
       signal?.addEventListener("abort", onAbort, { once: true });
       set.add(waiter);
     });

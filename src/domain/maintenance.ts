@@ -20,6 +20,14 @@ export const MAINTENANCE_BATCH = 500;
 const RUN_BUDGET_MS = 2_000;
 const CATCH_UP_DELAY_MS = 1_000;
 const LAST_RUN_KEY = "maintenance.lastRun";
+/**
+ * The advisory lock that makes scheduled runs a singleton across nodes on one PostgreSQL database.
+ * Held for the node's life, not per run: per-run locks would let each node's (unaligned) timer win in
+ * turn, and the sweep would run up to once per node per interval. The holder's session ends when the
+ * node dies, PostgreSQL frees the lock, and the next node whose timer fires (within one interval) takes
+ * it. On SQLite the lock is always this process's (one process owns the file).
+ */
+export const MAINTENANCE_LOCK = "capstan.maintenance";
 
 export type MaintenanceTrigger = "start" | "timer" | "manual";
 
@@ -145,7 +153,19 @@ export async function triggerMaintenance(app: App, actor: Actor, requestId?: str
 
 export const lastMaintenanceRun = async (app: App): Promise<MaintenanceResult | null> => (await getSetting<MaintenanceResult>(app.db, LAST_RUN_KEY))?.value ?? null;
 
+/** Whether this node holds (or just took) the maintenance lock; a database error counts as "no" (retried next interval). */
+async function holdsLock(app: App): Promise<boolean> {
+  try {
+    return await app.db.tryAdvisoryLock(MAINTENANCE_LOCK);
+  } catch (err) {
+    app.log.warn("maintenance lock unavailable; retrying next interval", { error: err instanceof Error ? err.message : String(err) });
+    return false;
+  }
+}
+
 /**
+ * Scheduled runs happen only on the node holding MAINTENANCE_LOCK (see there); an operator's manual run
+ * runs on the node asked, since every task is idempotent and batch-bounded.
  * Runs maintenance once now and then every `maintenanceIntervalSeconds` (0: only this once), as a
  * setTimeout chain so runs never overlap. Registers its stop on the app's shutdown hooks; stop waits
  * for a run in progress so the database is not closed under it.
@@ -155,7 +175,15 @@ export function startMaintenance(app: App): { stop: () => Promise<void> } {
   const intervalMs = app.config.maintenanceIntervalSeconds * 1000;
   const tick = (trigger: MaintenanceTrigger) => {
     if (state.stopped) return;
-    void runMaintenance(app, trigger)
+    void holdsLock(app)
+      .then((mine) => {
+        if (!mine) {
+          app.runtime.counters.maintenanceSkipped++; // another node runs it; ask again next interval
+          return undefined;
+        }
+        app.runtime.counters.maintenanceRuns++;
+        return runMaintenance(app, trigger);
+      })
       .catch((err: unknown) => {
         app.log.error("maintenance run failed", { error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
         return undefined;
@@ -173,6 +201,8 @@ export function startMaintenance(app: App): { stop: () => Promise<void> } {
     state.stopped = true;
     if (state.timer) clearTimeout(state.timer);
     await state.chain;
+    // another node takes over at its next interval instead of waiting for this session to end
+    await app.db.releaseAdvisoryLock(MAINTENANCE_LOCK).catch(() => undefined);
   };
   app.runtime.onClose.push(stop);
   return { stop };

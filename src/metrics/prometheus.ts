@@ -121,6 +121,12 @@ export function installMetrics(app: App): Registry {
   mirroredCounter(register, app, "capstan_audit_events_written_total", "Audit events written since start.", "auditEventsWritten");
   mirroredCounter(register, app, "capstan_command_results_rejected_total", "Command results refused as too large since start.", "oversizedCommandResultsRejected");
   mirroredCounter(register, app, "capstan_action_prepare_timeouts_total", "Action prepares that timed out since start.", "actionPrepareTimeouts");
+  mirroredCounter(register, app, "capstan_wakeups_sent_total", "Cross-node wake-ups (NOTIFY) this node sent since start (PostgreSQL).", "wakeupsSent");
+  mirroredCounter(register, app, "capstan_wakeups_received_total", "Cross-node wake-ups from other nodes this node relayed to its waits since start.", "wakeupsReceived");
+  mirroredCounter(register, app, "capstan_wakeups_own_total", "This node's own wake-ups heard back from PostgreSQL (ignored: already woken locally).", "wakeupsOwn");
+  mirroredCounter(register, app, "capstan_wakeup_reconnects_total", "Wake-up listener reconnections (each wakes every wait to re-check).", "wakeupReconnects");
+  mirroredCounter(register, app, "capstan_maintenance_runs_total", "Scheduled maintenance runs this node ran since start.", "maintenanceRuns");
+  mirroredCounter(register, app, "capstan_maintenance_skipped_total", "Scheduled maintenance runs this node left to the node holding the maintenance lock.", "maintenanceSkipped");
 
   // read from runtime.authFailures (auth/failures.ts): `failures` includes the attempts refused with 429
   // unchecked, which `throttled` counts on its own

@@ -5,6 +5,7 @@ import { cancelCommand, getCommand, isTerminal, type CommandRow } from "../../db
 import { AppError } from "../../errors.js";
 import { writeAudit } from "../audit.js";
 import { afterTerminal, auditRefusal, COMMAND_TARGET } from "./lifecycle.js";
+import { announceTerminal } from "../wakeups.js";
 
 /** Only a command that has not finished can be cancelled (the console offers Cancel exactly then). */
 export const isCancellable = (status: CommandRow["status"]): boolean => !isTerminal(status);
@@ -20,6 +21,7 @@ export async function cancelCommandById(app: App, actor: Actor, commandId: strin
       if (!await cancelCommand(app.db, c.id, c.status, app.now().toISOString())) {
         throw new AppError("COMMAND_NOT_CANCELLABLE", "the command changed state meanwhile; reload it");
       }
+      await announceTerminal(app, c);
       await writeAudit(app, {
         actor, action: "command.cancelled", target: { type: COMMAND_TARGET, id: c.id }, requestId,
         metadata: { from: c.status, actionName: c.actionName, type: c.type, agentId: c.agentId },

@@ -5,6 +5,7 @@ import { insertCommandResult } from "../../db/commandResults.js";
 import { finishCommand, getCommand, insertCommand, type CommandRow, type CommandStatus, type NewCommand } from "../../db/commands.js";
 import { newId } from "../../ids.js";
 import { writeAudit } from "../audit.js";
+import { announceNewCommand, announceTerminal } from "../wakeups.js";
 
 export const COMMAND_TARGET = "Command";
 export const SERVICE_TARGET = "CapsuleService";
@@ -15,6 +16,7 @@ export async function endWithSyntheticFailure(
 ): Promise<boolean> {
   const nowIso = app.now().toISOString();
   if (!await finishCommand(app.db, c.id, c.status, to, nowIso, error)) return false;
+  await announceTerminal(app, c);
   await insertCommandResult(app.db, {
     id: newId("crs"), commandId: c.id, success: false, message: error.message, data: null,
     error: { code: error.code, message: error.message }, startedAt: c.startedAt, finishedAt: nowIso, reportedAt: nowIso,
@@ -38,7 +40,7 @@ export interface CreateSpec {
   requestId?: string | undefined;
 }
 
-/** Inserts a PENDING command with its audit pair in one transaction, then wakes the agent's long polls. */
+/** Inserts a PENDING command with its audit pair in one transaction, then wakes the agent's long polls (this node's directly, other nodes' by NOTIFY at commit). */
 export async function createCommand(app: App, spec: CreateSpec): Promise<CommandRow> {
   const now = app.now();
   const c: NewCommand = {
@@ -67,6 +69,7 @@ async function insertCommandTx(app: App, c: NewCommand, spec: CreateSpec): Promi
   const { actor, requestId } = spec;
   await app.db.transaction(async () => {
     await insertCommand(app.db, c);
+    await announceNewCommand(app, c.agentId);
     await writeAudit(app, {
       actor, action: spec.requestAction, target: { type: SERVICE_TARGET, id: c.serviceId }, requestId,
       metadata: { commandId: c.id, actionName: c.actionName, ...spec.requestMetadata },

@@ -10,6 +10,7 @@ import { writeAudit } from "../audit.js";
 import { redact, REDACTED } from "../redact.js";
 import { expireOne } from "./expire.js";
 import { afterTerminal, COMMAND_TARGET } from "./lifecycle.js";
+import { announceTerminal } from "../wakeups.js";
 
 export interface ResultInput {
   agentId: string;
@@ -71,6 +72,7 @@ export async function reportResult(app: App, input: ResultInput): Promise<Result
         const to = input.success ? "SUCCEEDED" : "FAILED";
         const errorMessage = input.success ? null : (input.error?.message ?? input.message ?? null);
         await finishCommand(app.db, c.id, "RUNNING", to, nowIso, failureCode ? { code: failureCode, message: errorMessage } : null);
+        await announceTerminal(app, c);
         let data = input.data ? redact(input.data) : null;
         if (data && keyText !== undefined) {
           generatedKey = { value: keyText, createdByUserId: c.createdByUserId };

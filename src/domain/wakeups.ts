@@ -1,0 +1,63 @@
+// Cross-node wake-ups: several nodes on one PostgreSQL database. A node that creates a command, or
+// ends a prepare command, NOTIFYs inside that transaction (delivered at commit, and only if it
+// commits); every node LISTENs and relays what it hears to its own CommandHub, the one place where
+// requests wait. NOTIFY is sent for those events only, never for heartbeats or progress: notifying
+// commits serialise on one global lock in PostgreSQL. A lost notification (the listening connection
+// dropped) costs a delay, never a command: on reconnect every wait re-checks, and parked waits re-check
+// on their own timer (CommandHub.recheckMs). On SQLite one process owns the file: nothing to send.
+import type { App } from "../context.js";
+import type { CommandRow } from "../db/commands.js";
+
+export const WAKE_CHANNEL = "capstan_wake";
+/** How often a parked wait re-checks the database on a shared database: the longest a lost wake-up delays a command. */
+export const RECHECK_MS = 3_000;
+
+type Kind = "a" | "c"; // a: the agent has a new claimable command; c: the command reached a terminal state
+
+async function announce(app: App, kind: Kind, id: string): Promise<void> {
+  if (app.db.kind === "sqlite") return; // the local hub wake-up after commit reaches every waiter
+  // the node id lets this node recognise its own notification when it comes back (its hub was woken directly)
+  await app.db.notify(WAKE_CHANNEL, `${kind}:${app.runtime.nodeId}:${id}`);
+  app.runtime.counters.wakeupsSent++;
+}
+
+/** Inside the transaction that makes a command claimable for this agent. */
+export const announceNewCommand = (app: App, agentId: string): Promise<void> => announce(app, "a", agentId);
+
+/**
+ * Inside the transaction that ends a command. Only prepare commands are announced: a prepare wait is
+ * the only wait for a command's end, and a NOTIFY per finished execute would double the notifying
+ * commits for nothing.
+ */
+export async function announceTerminal(app: App, c: Pick<CommandRow, "id" | "type">): Promise<void> {
+  if (c.type === "ACTION_PREPARE") await announce(app, "c", c.id);
+}
+
+/** Relays one notification to this node's hub; this node's own come back too and are only counted. */
+function relay(app: App, payload: string): void {
+  const [kind, node, ...rest] = payload.split(":");
+  const id = rest.join(":");
+  if (!id || (kind !== "a" && kind !== "c")) return; // not ours (someone else on the channel)
+  if (node === app.runtime.nodeId) {
+    app.runtime.counters.wakeupsOwn++; // already woken locally after the commit; waking again would only re-claim
+    return;
+  }
+  app.runtime.counters.wakeupsReceived++;
+  if (kind === "a") app.runtime.hub.notifyAgent(id);
+  else app.runtime.hub.notifyCommand(id);
+}
+
+/**
+ * Starts listening (PostgreSQL) and turns on the hub's re-check timer; returns the stop for shutdown.
+ * On SQLite there is nothing to listen to and no re-check: every change passes through this process.
+ */
+export async function startWakeups(app: App): Promise<() => Promise<void>> {
+  const stop = await app.db.listen(WAKE_CHANNEL, (payload) => relay(app, payload), () => {
+    app.runtime.counters.wakeupReconnects++;
+    app.log.warn("wake-up listener reconnected: every parked wait re-checks");
+    app.runtime.hub.wakeAll();
+  });
+  if (!stop) return async () => {};
+  app.runtime.hub.recheckMs = RECHECK_MS;
+  return stop;
+}
