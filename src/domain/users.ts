@@ -113,7 +113,14 @@ export async function bootstrapOwner(app: App, env: { username?: string | undefi
   const generated = env.password ? undefined : newSecret("").slice(-24);
   const password = env.password ?? generated!;
   const system: Actor = { type: "SYSTEM", id: null };
-  await createUser(app, system, { username, password, displayName: "Owner", role: "owner" });
+  try {
+    await createUser(app, system, { username, password, displayName: "Owner", role: "owner" });
+  } catch (err) {
+    // Several nodes starting at once on one empty PostgreSQL database: each saw no user, one created
+    // the owner first and the others' insert conflicted. The owner exists: nothing to bootstrap here.
+    if (err instanceof AppError && err.status === 409 && await countUsers(app.db) > 0) return undefined;
+    throw err;
+  }
   await app.db.transaction(async () => {
     await writeAudit(app, { actor: system, action: "system.bootstrap.completed", target: { type: "Workspace", id: null }, metadata: { username } });
   });
