@@ -5,8 +5,6 @@ import type { Registry } from "prom-client";
 import type { FlashEntry } from "./console/flash.js";
 import { CommandHub } from "./domain/hub.js";
 import { AuthFailures } from "./auth/failures.js";
-import type { IngestWindow } from "./domain/bus/rateLimit.js";
-import { LoginThrottle } from "./auth/throttle.js";
 import { GeneratedKeys } from "./domain/commands/generatedKeys.js";
 
 export interface OperationalCounters {
@@ -45,13 +43,10 @@ export interface Runtime {
   secretPayloads: Map<string, Record<string, unknown>>;
   /** One-time generatedKey plaintexts by command id, until their reader reads them (bounded in size, count and time). */
   generatedKeys: GeneratedKeys;
-  throttle: LoginThrottle;
-  /** Failed logins and registrations per IP: totals for metrics, audit sampling, the registration limit. */
+  /** Failed logins and registrations per IP: totals for metrics and audit sampling (the limits are in the database). */
   authFailures: AuthFailures;
   /** One-time console messages by session id, bounded (console/flash.ts). */
   flashes: Map<string, FlashEntry>;
-  /** Per-agent bus ingest windows (domain/bus/rateLimit.ts). */
-  busIngestWindows: Map<string, IngestWindow>;
   /** This app's Prometheus registry, once metrics are installed (metrics/prometheus.ts). */
   metricsRegistry: Registry | undefined;
   /** Coalesced last-contact times by agent id, written within a second (domain/contacts.ts). */
@@ -74,10 +69,8 @@ export function createRuntime(now: () => Date): Runtime {
     hub: new CommandHub(),
     secretPayloads: new Map(),
     generatedKeys: new GeneratedKeys(),
-    throttle: new LoginThrottle(now),
     authFailures: new AuthFailures(now),
     flashes: new Map(),
-    busIngestWindows: new Map(),
     metricsRegistry: undefined,
     contacts: new Map(),
     contactTimer: undefined,

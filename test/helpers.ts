@@ -46,18 +46,35 @@ export interface TestServer extends RunningServer {
 
 export const OWNER_PASSWORD = "owner-password-for-tests-1";
 
-export async function startTestServer(t: Tap, opts: { env?: Record<string, string>; now?: () => Date } = {}): Promise<TestServer> {
-  const dir = t.testdir();
-  // CAPSTAN_TEST_DATABASE=postgres: a fresh database per server, dropped after the server closed
+/** Closes of the extra nodes on a database (by URL): its first server closes them before the database is dropped. */
+const extraNodes = new Map<string, (() => Promise<void>)[]>();
+
+/**
+ * A real server. `sameDatabaseAs`: another node on that server's PostgreSQL database (its own pool,
+ * runtime and data dir, as a second process would have), for tests of what must hold across nodes;
+ * PostgreSQL only (SQLite is single-node: see postgresOnly() in testDb.ts). The first server's
+ * teardown closes its extra nodes before it drops the database.
+ */
+export async function startTestServer(t: Tap, opts: { env?: Record<string, string>; now?: () => Date; sameDatabaseAs?: TestServer } = {}): Promise<TestServer> {
+  const first = opts.sameDatabaseAs;
+  const sharedUrl = first?.config.databaseUrl;
+  if (first && !sharedUrl) throw new Error("sameDatabaseAs needs PostgreSQL (CAPSTAN_TEST_DATABASE=postgres): SQLite is single-node");
+  const dir = first ? join(t.testdir(), `node-${(extraNodes.get(sharedUrl!)?.length ?? 0) + 2}`) : t.testdir();
+  // CAPSTAN_TEST_DATABASE=postgres: a fresh database per server, dropped after the server (and its extra nodes) closed
   const drops: (() => unknown)[] = [];
-  const dbEnv = await databaseEnv({ teardown: (fn) => drops.push(fn) });
+  const dbEnv = sharedUrl ? { CAPSTAN_DATABASE_URL: sharedUrl } : await databaseEnv({ teardown: (fn) => drops.push(fn) });
   useDatabaseFor(dir, dbEnv); // a CLI run on this data dir (test/cli/_run.ts) uses the same database
   const config = loadConfig({ CAPSTAN_PORT: "0", CAPSTAN_DATA_DIR: dir, CAPSTAN_LOG_LEVEL: "debug", ...dbEnv, ...opts.env });
   const logs: string[] = [];
   const log: Logger = createLogger({ level: "debug", format: "json", write: (line) => logs.push(line) });
   const running = await startServer({ config, log, ...(opts.now ? { now: opts.now } : {}) });
+  if (sharedUrl) extraNodes.set(sharedUrl, [...(extraNodes.get(sharedUrl) ?? []), running.close]);
   t.teardown(async () => {
     await running.close();
+    if (!sharedUrl && config.databaseUrl) {
+      for (const close of extraNodes.get(config.databaseUrl) ?? []) await close(); // close is idempotent
+      extraNodes.delete(config.databaseUrl);
+    }
     for (const drop of drops) await drop();
   });
   const passwords: string[] = [];

@@ -18,6 +18,12 @@ export const onPostgres = TEST_ENGINE === "postgres";
  */
 export const sqliteOnly = (why: string): { skip?: string } => (onPostgres ? { skip: `SQLite-only: ${why}` } : {});
 
+/**
+ * Options for a test about several nodes on one database (startTestServer's `sameDatabaseAs`): skipped
+ * on SQLite, which is single-node, with the reason shown in the TAP output.
+ */
+export const postgresOnly = (why: string): { skip?: string } => (onPostgres ? {} : { skip: `PostgreSQL-only: ${why}` });
+
 /** Env for a server or CLI of this test: CAPSTAN_DATABASE_URL of a fresh database on PostgreSQL, nothing on SQLite. */
 export async function databaseEnv(t: Tap): Promise<Record<string, string>> {
   if (!onPostgres) return {};

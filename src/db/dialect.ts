@@ -23,6 +23,10 @@
 // | commandLogs.ts: totals + setTotals            | read-modify-write of log_count/bytes  | PORTABLE `UPDATE commands SET log_count = log_count + ?,      |
 // |                                               |   (lost update under PG READ          |   log_bytes = log_bytes + ? WHERE id = ? RETURNING log_count  |
 // |                                               |   COMMITTED)                          |   AS count, log_bytes AS bytes` (row lock on PG)              |
+// | limiter.ts: every decision (login throttle,   | counters in process memory before     | PORTABLE one `INSERT INTO limiter_windows AS w … ON CONFLICT  |
+// |   registration failures, bus ingest)          |   (could not hold across nodes)       |   (key) DO UPDATE SET … [WHERE …] RETURNING …` per decision;  |
+// |                                               |                                       |   now = `excluded.window_start`; epoch ms (INTEGER/BIGINT);   |
+// |                                               |                                       |   lock ladder with `1 << n` (SQLite has no pow() by default)  |
 // | query.ts: orderBy on nullable columns         | NULLs sort first ASC / last DESC; PG  | PORTABLE `col ASC NULLS FIRST` / `col DESC NULLS LAST` for    |
 // |   (agents name/lastSeenAt, commands           |   is the opposite                     |   the nullable columns only; PG indexes on them are declared  |
 // |   finishedAt, tokens expiresAt, services      |                                       |   `NULLS FIRST` (migrations/postgres/001) so they serve both  |
@@ -39,7 +43,7 @@
 // | parameters                                    | booleans refused by better-sqlite3    | postgres.ts binds booleans as 1/0, bigints as text            |
 //
 // Looked for and not used anywhere in src/db: total(), glob, datetime()/strftime/julianday,
-// INSERT OR IGNORE/REPLACE, ifnull, rowid, last_insert_rowid, RETURNING, group_concat.
+// INSERT OR IGNORE/REPLACE, ifnull, rowid, last_insert_rowid, group_concat.
 
 export type DialectKind = "sqlite" | "postgres";
 

@@ -2,6 +2,7 @@
 import type { AdminIdentity, App } from "../context.js";
 import { csrfTokenFor } from "../auth/identify.js";
 import { dummyPasswordHash, verifyPassword } from "../auth/passwords.js";
+import { reserveLogin, settleLogin } from "../auth/throttle.js";
 import { bumpSessionCsrf, deleteSession, insertSession } from "../db/sessions.js";
 import { getUserByUsername, touchUserLogin, type UserRow } from "../db/users.js";
 import { AppError } from "../errors.js";
@@ -18,8 +19,9 @@ export interface LoginResult {
 export async function login(
   app: App, input: { username: string; password: string; ip: string; userAgent?: string | undefined; requestId?: string },
 ): Promise<LoginResult> {
-  // the attempt is reserved before the password is hashed, so parallel guesses cannot all get past the check
-  const wait = app.runtime.throttle.reserve(input.username, input.ip);
+  // the attempt is reserved before the password is hashed, so parallel guesses cannot all get past the
+  // check; the reservation is in the database, so guesses split over nodes cannot either
+  const wait = await reserveLogin(app, input.username, input.ip);
   if (wait > 0) {
     app.runtime.authFailures.record("login", input.ip, true);
     throw new AppError("RATE_LIMITED", `too many failed logins; try again in ${wait} s`, { retryAfterSeconds: wait }, { "Retry-After": String(wait) });
@@ -33,7 +35,7 @@ export async function login(
     const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
     succeeded = Boolean(user && valid && user.status === "ACTIVE");
   } finally {
-    app.runtime.throttle.settle(input.username, input.ip, succeeded);
+    await settleLogin(app, input.username, input.ip, succeeded);
   }
   if (!user || !succeeded) {
     // every failure is counted; per IP only the first few a minute get their own audit row (auth/failures.ts)

@@ -1,13 +1,15 @@
 // The maintenance scheduler: keeps stored statuses in step with time (agents OFFLINE, services
-// STALE), expires commands and registration tokens, applies audit retention, prunes command logs and
-// expired sessions. Every task is batch-bounded and idempotent; a run yields to the event loop between
-// batches and stops at a time budget, so a large backlog never stalls requests.
+// STALE), expires commands and registration tokens, applies audit retention, prunes command logs,
+// expired sessions and spent limiter windows. Every task is batch-bounded and idempotent; a run
+// yields to the event loop between batches and stops at a time budget, so a large backlog never
+// stalls requests.
 import type { Actor, App } from "../context.js";
 import { deleteAuditEventsBefore } from "../db/audit.js";
 import { deleteBusEventsBefore } from "../db/busEvents.js";
 import { pruneCommandLogsBefore } from "../db/commandLogs.js";
 import { getSetting, putSetting } from "../db/settings.js";
 import { deleteExpiredSessions } from "../db/sessions.js";
+import { deleteSpentWindows } from "../db/limiter.js";
 import { markOfflineAgents } from "./agents.js";
 import { writeAudit } from "./audit.js";
 import { flushContacts } from "./contacts.js";
@@ -84,6 +86,9 @@ const TASKS: MaintenanceTask[] = [
   },
   // sessions are few (one per login) and indexed by expiry: one statement is bounded enough
   { name: "sessionsDeleted", run: (app) => deleteExpiredSessions(app.db, app.now().toISOString()) },
+  // limiter windows (login throttle, registration failures, bus ingest) whose window, lock and
+  // reservations have run out: keeps the table as small as the current traffic
+  { name: "limiterWindowsDeleted", run: (app, limit) => deleteSpentWindows(app.db, app.now().getTime(), limit) },
 ];
 
 const nextTick = () => new Promise<void>((resolve) => setImmediate(resolve));

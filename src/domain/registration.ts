@@ -4,7 +4,7 @@ import type { App } from "../context.js";
 import { insertAgentToken, revokeAgentTokens } from "../db/agentTokens.js";
 import { getAgentByCode, insertAgent, reenrolAgent, type AgentFacts } from "../db/agents.js";
 import { consumeRegistrationToken, getRegistrationTokenByHash } from "../db/registrationTokens.js";
-import { REGISTRATION_FAILURES_PER_MINUTE } from "../auth/failures.js";
+import { countInWindow, windowRetryAfter } from "../auth/limits.js";
 import { AppError } from "../errors.js";
 import { newId, newSecret, sha256Hex } from "../ids.js";
 import type { RegisterAgentInput } from "../schemas/agents.js";
@@ -21,10 +21,18 @@ export interface RegisterResult {
   services?: { code: string; serviceId: string }[];
 }
 
-/** `ip` is the client's: failures are limited per IP (auth/failures.ts) so a token guesser cannot flood the audit log. */
+/**
+ * Failed registrations per client IP and minute, across all nodes (limiter_windows): past them the IP
+ * is refused with 429 until the minute ends. Counted after the fact (a token check is cheap, unlike a
+ * password check), so attempts in flight when the limit fills may still be checked.
+ */
+export const REGISTRATION_FAILURES_PER_MINUTE = 20;
+const failureKey = (ip: string): string => `registration.ip:${ip}`;
+
+/** `ip` is the client's: failures are limited per IP so a token guesser cannot flood the server or (auth/failures.ts) the audit log. */
 export async function registerAgent(app: App, input: RegisterAgentInput, requestId: string | undefined, ip: string): Promise<RegisterResult> {
   const failures = app.runtime.authFailures;
-  const wait = failures.retryAfterSeconds("registration", ip, REGISTRATION_FAILURES_PER_MINUTE);
+  const wait = await windowRetryAfter(app, failureKey(ip), REGISTRATION_FAILURES_PER_MINUTE);
   if (wait > 0) {
     failures.record("registration", ip, true);
     throw new AppError("RATE_LIMITED", `too many failed registrations from this address; try again in ${wait} s`, { retryAfterSeconds: wait }, { "Retry-After": String(wait) });
@@ -35,6 +43,7 @@ export async function registerAgent(app: App, input: RegisterAgentInput, request
   } catch (err) {
     if (err instanceof AppError) {
       // The transaction rolled back; the refusal is recorded on its own (the first few a minute per IP).
+      await countInWindow(app, failureKey(ip), REGISTRATION_FAILURES_PER_MINUTE);
       const sample = failures.record("registration", ip);
       if (sample.audit) {
         await app.db.transaction(async () => {

@@ -59,7 +59,7 @@ t.test("wrong password is a generic 401 and gets throttled", async (t) => {
   const blocked = await s.anon.post("/api/admin/auth/login", { username: "alice", password: "alice-password-123" });
   t.equal(blocked.status, 429);
   t.equal(blocked.body.error.code, "RATE_LIMITED");
-  // the first lock lasts 30 s (throttle.ts BASE_LOCK_MS), counted from the fifth failure a moment ago
+  // the first lock lasts 30 s (throttle.ts LOGIN_POLICY.baseLockMs), counted from the fifth failure a moment ago
   const wait = Number(blocked.headers.get("retry-after"));
   t.ok(wait >= 25 && wait <= 30, `Retry-After ${wait} s is the 30 s first lock`);
   t.equal(blocked.body.error.details.retryAfterSeconds, wait, "the body says the same wait");
