@@ -1,12 +1,11 @@
 // In-memory state of one server process. Nothing here is needed to recover after a restart:
-// it holds waiters, one-time secrets that must never reach the database, and counters.
+// it holds waiters, throttles, buffers and counters. (One-time secrets live sealed in command_secrets.)
 import type { Registry } from "prom-client";
 import type { FlashEntry } from "./console/flash.js";
 import { CommandHub } from "./domain/hub.js";
 import { AuthFailures } from "./auth/failures.js";
 import type { IngestWindow } from "./domain/bus/rateLimit.js";
 import { LoginThrottle } from "./auth/throttle.js";
-import { GeneratedKeys } from "./domain/commands/generatedKeys.js";
 
 export interface OperationalCounters {
   agentCommandPolls: number;
@@ -29,10 +28,6 @@ export interface MaintenanceSchedule {
 
 export interface Runtime {
   hub: CommandHub;
-  /** Secret payload fields (format: password / writeOnly) by command id, until the agent claims it. */
-  secretPayloads: Map<string, Record<string, unknown>>;
-  /** One-time generatedKey plaintexts by command id, until their reader reads them (bounded in size, count and time). */
-  generatedKeys: GeneratedKeys;
   throttle: LoginThrottle;
   /** Failed logins and registrations per IP: totals for metrics, audit sampling, the registration limit. */
   authFailures: AuthFailures;
@@ -59,8 +54,6 @@ export interface Runtime {
 export function createRuntime(now: () => Date): Runtime {
   return {
     hub: new CommandHub(),
-    secretPayloads: new Map(),
-    generatedKeys: new GeneratedKeys(),
     throttle: new LoginThrottle(now),
     authFailures: new AuthFailures(now),
     flashes: new Map(),

@@ -23,6 +23,8 @@
 // | commandLogs.ts: totals + setTotals            | read-modify-write of log_count/bytes  | PORTABLE `UPDATE commands SET log_count = log_count + ?,      |
 // |                                               |   (lost update under PG READ          |   log_bytes = log_bytes + ? WHERE id = ? RETURNING log_count  |
 // |                                               |   COMMITTED)                          |   AS count, log_bytes AS bytes` (row lock on PG)              |
+// | commandSecrets.ts: take, takeKeyFor           | DELETE … RETURNING (SQLite >= 3.35)   | PORTABLE as written: one statement removes and returns the    |
+// |                                               |                                       |   row, so of two nodes exactly one gets it                    |
 // | query.ts: orderBy on nullable columns         | NULLs sort first ASC / last DESC; PG  | PORTABLE `col ASC NULLS FIRST` / `col DESC NULLS LAST` for    |
 // |   (agents name/lastSeenAt, commands           |   is the opposite                     |   the nullable columns only; PG indexes on them are declared  |
 // |   finishedAt, tokens expiresAt, services      |                                       |   `NULLS FIRST` (migrations/postgres/001) so they serve both  |
@@ -39,7 +41,7 @@
 // | parameters                                    | booleans refused by better-sqlite3    | postgres.ts binds booleans as 1/0, bigints as text            |
 //
 // Looked for and not used anywhere in src/db: total(), glob, datetime()/strftime/julianday,
-// INSERT OR IGNORE/REPLACE, ifnull, rowid, last_insert_rowid, RETURNING, group_concat.
+// INSERT OR IGNORE/REPLACE, ifnull, rowid, last_insert_rowid, group_concat.
 
 export type DialectKind = "sqlite" | "postgres";
 

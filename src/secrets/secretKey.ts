@@ -5,8 +5,9 @@ import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, stat
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { ConfigError, type Config } from "../config.js";
+import type { Logger } from "../log.js";
 import { parseKeyText } from "./keyText.js";
-import { SECRET_KEY_BYTES } from "./secretBox.js";
+import { SecretBox, SECRET_KEY_BYTES } from "./secretBox.js";
 
 export const KEY_FILE_NAME = "secret.key";
 
@@ -26,6 +27,17 @@ export function loadSecretKey(config: Pick<Config, "dataDir" | "secretKey">, opt
     );
   }
   return readOrCreateKeyFile(keyFilePath(config.dataDir));
+}
+
+/**
+ * The box every start (server and CLI) seals and opens with: the key loaded as above, required explicitly
+ * when the database is PostgreSQL. Logs only the key id and where the key came from.
+ */
+export function loadSecretBox(config: Pick<Config, "dataDir" | "secretKey" | "databaseUrl">, log: Logger): SecretBox {
+  const box = new SecretBox(loadSecretKey(config, { requireExplicitKey: Boolean(config.databaseUrl) }));
+  const source = config.secretKey ? "CAPSTAN_SECRET_KEY" : keyFilePath(config.dataDir);
+  log.info(`secret key ${box.keyId} (from ${source})`, { keyId: box.keyId, source });
+  return box;
 }
 
 /** The key in `path`, created (32 random bytes, hex, mode 0600) when there is none yet. */
