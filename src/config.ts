@@ -1,8 +1,17 @@
 // The one place configuration is defined: a zod schema over the environment, parsed once in bin/.
 import { z } from "zod";
+import { parseKeyText } from "./secrets/keyText.js";
 
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+// parsed here so a bad key stops startup as a ConfigError; the message never contains the value
+const secretKey = z.string().transform((v, ctx) => {
+  const r = parseKeyText(v);
+  if (r.ok) return r.key;
+  ctx.addIssue({ code: "custom", message: r.message });
+  return z.NEVER;
+});
 
 const EnvSchema = z.object({
   CAPSTAN_HOST: z.string().min(1).default("127.0.0.1"),
@@ -30,6 +39,7 @@ const EnvSchema = z.object({
   CAPSTAN_ADMIN_USERNAME: z.string().min(1).max(320).optional(),
   CAPSTAN_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").max(1024).optional(),
   CAPSTAN_MAX_LONG_POLLS_PER_AGENT: int(1, 1000).default(4),
+  CAPSTAN_SECRET_KEY: secretKey.optional(),
 });
 
 export interface Config {
@@ -58,6 +68,8 @@ export interface Config {
   adminUsername: string | undefined;
   adminPassword: string | undefined;
   maxLongPollsPerAgent: number;
+  /** AES-256-GCM key for stored one-time secrets (src/secrets); never log or serialise it. Absent: see loadSecretKey. */
+  secretKey: Buffer | undefined;
   /** Fixed limits of the contract, kept here so tests can see them. */
   commandResultMaxBytes: number;
   manifestMaxBytes: number;
@@ -104,6 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     adminUsername: e.CAPSTAN_ADMIN_USERNAME,
     adminPassword: e.CAPSTAN_ADMIN_PASSWORD,
     maxLongPollsPerAgent: e.CAPSTAN_MAX_LONG_POLLS_PER_AGENT,
+    secretKey: e.CAPSTAN_SECRET_KEY,
     commandResultMaxBytes: 1_000_000,
     manifestMaxBytes: 256 * 1024,
   };

@@ -7,6 +7,7 @@ import type { Reply } from "./http/reply.js";
 import type { Method, Params } from "./http/router.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
+import type { SecretBox } from "./secrets/secretBox.js";
 
 export interface AppDeps {
   db: Db;
@@ -15,6 +16,11 @@ export interface AppDeps {
   /** Injected clock so time-dependent behaviour is testable without sleeping. */
   now: () => Date;
   version: string;
+  /**
+   * Seals and opens stored one-time secrets (command_secrets) with the installation's key. Configuration,
+   * not per-process state: every node of one installation holds the same key.
+   */
+  secretBox: SecretBox;
 }
 
 export interface App extends AppDeps {

@@ -1,11 +1,10 @@
 // In-memory state of one server process. Nothing here is needed to recover after a restart:
-// it holds waiters, one-time secrets that must never reach the database, and counters.
+// it holds waiters, buffers and counters. (One-time secrets live sealed in command_secrets; limits in limiter_windows.)
 import { randomBytes } from "node:crypto";
 import type { Registry } from "prom-client";
 import type { FlashEntry } from "./console/flash.js";
 import { CommandHub } from "./domain/hub.js";
 import { AuthFailures } from "./auth/failures.js";
-import { GeneratedKeys } from "./domain/commands/generatedKeys.js";
 
 export interface OperationalCounters {
   agentCommandPolls: number;
@@ -39,10 +38,6 @@ export interface Runtime {
   /** This process among the nodes sharing a database (recognises its own cross-node wake-ups). */
   nodeId: string;
   hub: CommandHub;
-  /** Secret payload fields (format: password / writeOnly) by command id, until the agent claims it. */
-  secretPayloads: Map<string, Record<string, unknown>>;
-  /** One-time generatedKey plaintexts by command id, until their reader reads them (bounded in size, count and time). */
-  generatedKeys: GeneratedKeys;
   /** Failed logins and registrations per IP: totals for metrics and audit sampling (the limits are in the database). */
   authFailures: AuthFailures;
   /** One-time console messages by session id, bounded (console/flash.ts). */
@@ -67,8 +62,6 @@ export function createRuntime(now: () => Date): Runtime {
   return {
     nodeId: randomBytes(6).toString("hex"),
     hub: new CommandHub(),
-    secretPayloads: new Map(),
-    generatedKeys: new GeneratedKeys(),
     authFailures: new AuthFailures(now),
     flashes: new Map(),
     metricsRegistry: undefined,

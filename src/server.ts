@@ -17,6 +17,7 @@ import { startMaintenance } from "./domain/maintenance.js";
 import { warmUpValidation } from "./domain/commands/payload.js";
 import { startWakeups } from "./domain/wakeups.js";
 import { installMetrics, loadPromClient } from "./metrics/prometheus.js";
+import { loadSecretBox } from "./secrets/secretKey.js";
 
 export const VERSION: string = JSON.parse(readFileSync(rootPath("package.json"), "utf8")).version;
 
@@ -34,8 +35,10 @@ export const databasePath = (config: Config): string => join(config.dataDir, "ca
 export async function startServer(opts: { config: Config; log: Logger; now?: () => Date; db?: Db; bootstrapOwner?: boolean }): Promise<RunningServer> {
   const { config, log } = opts;
   mkdirSync(config.dataDir, { recursive: true });
+  // before the database opens: a missing or unsafe key stops startup with nothing left open
+  const secretBox = loadSecretBox(config, log);
   const db = opts.db ?? await openConfiguredDb(config, databasePath(config));
-  const capstan = createApp({ db, config, log, now: opts.now ?? (() => new Date()), version: VERSION, renderErrorPage });
+  const capstan = createApp({ db, config, log, now: opts.now ?? (() => new Date()), version: VERSION, secretBox, renderErrorPage });
   // before listening, so the first request is counted; with metrics off nothing can read them
   if (config.metrics !== "off") {
     await loadPromClient();

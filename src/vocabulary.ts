@@ -44,6 +44,9 @@ export const TERMINAL_COMMAND_STATUSES = ["SUCCEEDED", "FAILED", "EXPIRED", "CAN
 /** Who created a command: an operator, a bus route, or Capstan itself. */
 export const COMMAND_CREATORS = ["USER", "BUS", "SYSTEM"] as const;
 export type CommandCreator = (typeof COMMAND_CREATORS)[number];
+/** What a command_secrets row holds: the secret payload fields until dispatch, or the one-time generatedKey until read. */
+export const COMMAND_SECRET_KINDS = ["secrets", "generatedKey"] as const;
+export type CommandSecretKind = (typeof COMMAND_SECRET_KINDS)[number];
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
 export const ACTOR_TYPES = ["USER", "AGENT", "SYSTEM"] as const;

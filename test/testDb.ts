@@ -24,10 +24,16 @@ export const sqliteOnly = (why: string): { skip?: string } => (onPostgres ? { sk
  */
 export const postgresOnly = (why: string): { skip?: string } => (onPostgres ? {} : { skip: `PostgreSQL-only: ${why}` });
 
-/** Env for a server or CLI of this test: CAPSTAN_DATABASE_URL of a fresh database on PostgreSQL, nothing on SQLite. */
+/**
+ * The secret key every PostgreSQL test server and CLI run shares (PostgreSQL requires CAPSTAN_SECRET_KEY:
+ * all nodes of one database must open what any of them sealed). SQLite tests use their data dir's key file.
+ */
+export const TEST_SECRET_KEY = "5ec2e7000000000000000000000000000000000000000000000000000000c0de";
+
+/** Env for a server or CLI of this test: a fresh database's URL and the shared key on PostgreSQL, nothing on SQLite. */
 export async function databaseEnv(t: Tap): Promise<Record<string, string>> {
   if (!onPostgres) return {};
-  return { CAPSTAN_DATABASE_URL: (await freshDatabase(t)).url };
+  return { CAPSTAN_DATABASE_URL: (await freshDatabase(t)).url, CAPSTAN_SECRET_KEY: TEST_SECRET_KEY };
 }
 
 const byDataDir = new Map<string, Promise<string>>();
@@ -43,7 +49,7 @@ export async function databaseEnvFor(dataDir: string | undefined): Promise<Recor
     url = emptyDatabase(tap).then((d) => d.url); // empty, like a new data dir: the CLI or server migrates it
     byDataDir.set(dataDir, url);
   }
-  return { CAPSTAN_DATABASE_URL: await url };
+  return { CAPSTAN_DATABASE_URL: await url, CAPSTAN_SECRET_KEY: TEST_SECRET_KEY };
 }
 
 /** Records the database a server on `dataDir` uses, so CLI runs on that data dir find it (startTestServer). */

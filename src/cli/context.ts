@@ -6,6 +6,7 @@ import { createRuntime } from "../runtime.js";
 import { loadConfig, type Config } from "../config.js";
 import { openConfiguredDb } from "../db/open.js";
 import { createLogger } from "../log.js";
+import { loadSecretBox } from "../secrets/secretKey.js";
 import { databasePath, VERSION } from "../server.js";
 import { CliError, type CliIo } from "./io.js";
 
@@ -22,10 +23,12 @@ export async function withCliApp<T>(io: CliIo, dataDir: string | undefined, fn: 
   const config = cliConfig(io, dataDir);
   const path = databasePath(config);
   if (!config.databaseUrl && !existsSync(path)) throw new CliError(`no database at ${path}; start the server once or run \`capstan migrate\``);
+  const log = createLogger({ level: "warn", format: "pretty", write: (line) => io.stderr.write(line + "\n") });
+  // the same key as the server's (a key file made now would be the one the server then uses)
+  const secretBox = loadSecretBox(config, log);
   const db = await openConfiguredDb(config, path);
   const now = () => new Date();
-  const log = createLogger({ level: "warn", format: "pretty", write: (line) => io.stderr.write(line + "\n") });
-  const app: App = { db, config, log, now, version: VERSION, runtime: createRuntime(now) };
+  const app: App = { db, config, log, now, version: VERSION, secretBox, runtime: createRuntime(now) };
   try {
     return await fn(app);
   } finally {

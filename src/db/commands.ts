@@ -17,7 +17,7 @@ export interface CommandRow {
   status: CommandStatus;
   /** As stored: secret fields already replaced by "[REDACTED]". */
   payload: Record<string, unknown>;
-  /** JSON pointers of secret fields held in memory until dispatch; null when there are none. */
+  /** JSON pointers of secret fields (their values sealed in command_secrets until dispatch); null when there are none. */
   secretFields: string[] | null;
   createdByUserId: string | null;
   createdByType: CommandCreator;

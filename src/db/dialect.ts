@@ -27,6 +27,8 @@
 // |   registration failures, bus ingest)          |   (could not hold across nodes)       |   (key) DO UPDATE SET … [WHERE …] RETURNING …` per decision;  |
 // |                                               |                                       |   now = `excluded.window_start`; epoch ms (INTEGER/BIGINT);   |
 // |                                               |                                       |   lock ladder with `1 << n` (SQLite has no pow() by default)  |
+// | commandSecrets.ts: take, takeKeyFor           | DELETE … RETURNING (SQLite >= 3.35)   | PORTABLE as written: one statement removes and returns the    |
+// |                                               |                                       |   row, so of two nodes exactly one gets it                    |
 // | query.ts: orderBy on nullable columns         | NULLs sort first ASC / last DESC; PG  | PORTABLE `col ASC NULLS FIRST` / `col DESC NULLS LAST` for    |
 // |   (agents name/lastSeenAt, commands           |   is the opposite                     |   the nullable columns only; PG indexes on them are declared  |
 // |   finishedAt, tokens expiresAt, services      |                                       |   `NULLS FIRST` (migrations/postgres/001) so they serve both  |

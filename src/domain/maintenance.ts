@@ -1,6 +1,6 @@
 // The maintenance scheduler: keeps stored statuses in step with time (agents OFFLINE, services
 // STALE), expires commands and registration tokens, applies audit retention, prunes command logs,
-// expired sessions and spent limiter windows. Every task is batch-bounded and idempotent; a run
+// unread generatedKeys, expired sessions and spent limiter windows. Every task is batch-bounded and idempotent; a run
 // yields to the event loop between batches and stops at a time budget, so a large backlog never
 // stalls requests.
 import type { Actor, App } from "../context.js";
@@ -14,6 +14,7 @@ import { markOfflineAgents } from "./agents.js";
 import { writeAudit } from "./audit.js";
 import { flushContacts } from "./contacts.js";
 import { expireCommands } from "./commands/expire.js";
+import { sweepExpiredGeneratedKeys, sweepGeneratedKeysOverCap } from "./commands/sealedSecrets.js";
 import { expireRegistrationTokens } from "./registrationTokens.js";
 import { markStaleServices } from "./services.js";
 
@@ -61,6 +62,9 @@ const TASKS: MaintenanceTask[] = [
   { name: "agentsOffline", run: markOfflineAgents },
   { name: "servicesStale", run: markStaleServices },
   { name: "commandsExpired", run: expireCommands },
+  // unread one-time generatedKeys: gone 15 minutes after the result, and at most 1,000 kept (oldest dropped)
+  { name: "generatedKeysExpired", run: sweepExpiredGeneratedKeys },
+  { name: "generatedKeysOverCap", run: sweepGeneratedKeysOverCap },
   { name: "registrationTokensExpired", run: expireRegistrationTokens },
   {
     name: "auditEventsDeleted",

@@ -4,6 +4,7 @@ import { kit, manualClock } from "../commandKit.js";
 import { dbPath, sleep } from "../helpers.js";
 import { expireCommands } from "../../src/domain/commands/expire.js";
 import { sqliteHandle } from "../../src/db/open.js";
+import { dropCommandSecret, hasCommandSecret } from "../../src/db/commandSecrets.js";
 import { databaseText } from "../testDb.js";
 
 t.test("poll claims the oldest pending commands once, as RUNNING with the raw payload", async (t) => {
@@ -262,7 +263,7 @@ t.test("progress: percent, message and bounded log lines; cancel reaches the age
   t.same((await k.progress(id, { percent: 0.5 })).body.data, { cancelRequested: true });
 });
 
-t.test("secret payload fields never reach the database, and are lost on restart", async (t) => {
+t.test("secret payload fields never reach the database raw; a command whose sealed copy is gone fails", async (t) => {
   const k = await kit(t);
   const secret = "hunter2-very-secret-value";
   const pin = "pin-4711-secret";
@@ -270,20 +271,21 @@ t.test("secret payload fields never reach the database, and are lost on restart"
   t.equal(created.status, 200);
   t.same(created.body.data.payload, { user: "bob", password: "[REDACTED]", nested: { pin: "[REDACTED]" } });
   t.same(created.body.data.secretFields.sort(), ["/nested/pin", "/password"]);
+  t.ok(await hasCommandSecret(k.s.db, created.body.data.id, "secrets"), "sealed until dispatch");
   const polled = (await k.poll()).body.data[0];
   t.same(polled.payload, { user: "bob", password: secret, nested: { pin } }, "the agent receives the real values");
-  t.equal(k.s.app.runtime.secretPayloads.size, 0, "forgotten once the agent has them");
+  t.notOk(await hasCommandSecret(k.s.db, created.body.data.id, "secrets"), "the sealed copy is deleted once the agent has them");
   const bytes = databaseText(k.s); // SQLite file + WAL, or pg_dump
   t.notOk(bytes.includes(secret) || bytes.includes(pin), "the database holds no secret");
   t.notOk(k.s.logs.some((l) => l.includes(secret)), "logs hold no secret");
 
   const lost = (await k.execute("login", { payload: { user: "eve", password: secret } })).body.data.id;
-  k.s.app.runtime.secretPayloads.clear(); // what a restart does to memory
+  await dropCommandSecret(k.s.db, lost, "secrets"); // the sealed copy is gone (e.g. a command from before an upgrade)
   t.same((await k.poll()).body.data, [], "not sent without its secret");
   const failed = (await k.operator.get(`/api/admin/commands/${lost}`)).body.data;
   t.equal(failed.status, "FAILED");
   t.equal(failed.errorCode, "SECRET_UNAVAILABLE");
-  t.match(failed.errorMessage, /run the action again/);
+  t.match(failed.errorMessage, /lost before dispatch.*run the action again/);
 });
 
 t.test("generatedKey is stored redacted and shown once to the first admin read", async (t) => {

@@ -5,7 +5,7 @@ import { CHECK_VIOLATION, openTestDb } from "../testDb.js";
 import type { Tap } from "../pgKit.js";
 import {
   ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, AGENT_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_CREATORS,
-  COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
+  COMMAND_SECRET_KINDS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
 } from "../../src/vocabulary.js";
 
 const EXPECTED: Record<string, readonly string[]> = {
@@ -22,6 +22,7 @@ const EXPECTED: Record<string, readonly string[]> = {
   "commands.type": COMMAND_TYPES,
   "commands.status": COMMAND_STATUSES,
   "commands.created_by_type": COMMAND_CREATORS,
+  "command_secrets.kind": COMMAND_SECRET_KINDS,
   "audit_events.actor_type": ACTOR_TYPES,
   "audit_events.result": AUDIT_RESULTS,
   "bus_routes.status": BUS_ROUTE_STATUSES,

@@ -1,9 +1,15 @@
 // One-time generatedKey: revealed only to the user who ran the command or an owner, only by a GET (a
-// HEAD never consumes it), gone 15 minutes after the result, at most 4 KB each and 1,000 held.
+// HEAD never consumes it), gone 15 minutes after the result, at most 4 KB each and 1,000 kept (sealed
+// in command_secrets; the maintenance sweep enforces age and count).
 import t from "tap";
 import { kit, manualClock, type Kit } from "../commandKit.js";
 import { browser } from "../console/_browser.js";
-import { GENERATED_KEYS_MAX } from "../../src/domain/commands/generatedKeys.js";
+import { countCommandSecrets, hasCommandSecret } from "../../src/db/commandSecrets.js";
+import { getCommand, insertCommand } from "../../src/db/commands.js";
+import { GENERATED_KEYS_MAX, storeGeneratedKey } from "../../src/domain/commands/sealedSecrets.js";
+import { runMaintenance } from "../../src/domain/maintenance.js";
+
+t.setTimeout(120_000);
 
 const REDACTED = "[REDACTED]";
 
@@ -66,11 +72,15 @@ t.test("the key expires 15 minutes after the result arrived (injected clock)", a
   t.equal(await shownKey(k.operator, early), "gk-read-in-time-0004", "still there after 14 minutes");
   clock.advance(61);
   t.equal(await shownKey(k.operator, late), REDACTED, "gone after 15 minutes");
-  t.notOk(k.s.app.runtime.generatedKeys.has(late, clock.now().getTime()), "and no longer held in memory");
+  t.ok(await hasCommandSecret(k.s.db, late, "generatedKey"), "its sealed row waits for the sweep");
+  const run = await runMaintenance(k.s.app, "manual");
+  t.equal(run.changes.generatedKeysExpired, 1, "the maintenance sweep deletes it");
+  t.notOk(await hasCommandSecret(k.s.db, late, "generatedKey"), "and it is no longer stored");
 });
 
 t.test("size caps: a key over 4 KB is refused (413), a 4 KB key is held; at most 1,000 keys, oldest dropped", async (t) => {
-  const k = await kit(t);
+  const clock = manualClock();
+  const k = await kit(t, { now: clock.now });
   const id = await k.running("rotateKey");
   const big = await k.result(id, { success: true, data: { generatedKey: "x".repeat(4097) } });
   t.equal(big.status, 413);
@@ -80,15 +90,28 @@ t.test("size caps: a key over 4 KB is refused (413), a 4 KB key is held; at most
   const fits = "y".repeat(4096);
   t.equal((await k.result(id, { success: true, data: { generatedKey: fits } })).status, 200, "exactly 4 KB is accepted");
 
-  // fill the store to its cap with older keys, then one more real result pushes out the oldest
-  const keys = k.s.app.runtime.generatedKeys;
-  const now = Date.now();
-  for (let i = 0; i < GENERATED_KEYS_MAX; i++) keys.put(`cmd_filler${i}`, `filler-${i}`, null, now);
-  t.equal(keys.size, GENERATED_KEYS_MAX, "capped at 1,000");
-  t.notOk(keys.has(id, now), "the oldest (the 4 KB key) was dropped");
+  // 1,000 newer keys (on copies of the command, one millisecond apart) push the 4 KB key out at the next sweep
+  const base = (await getCommand(k.s.db, id))!;
+  const t0 = clock.now().getTime();
+  await k.s.db.transaction(async () => {
+    for (let i = 0; i < GENERATED_KEYS_MAX; i++) {
+      const at = new Date(t0 + 1 + i).toISOString();
+      await insertCommand(k.s.db, { ...base, id: `cmd_filler${i}`, createdAt: at, expiresAt: base.expiresAt });
+      await storeGeneratedKey(k.s.app, `cmd_filler${i}`, `filler-${i}`, null, at);
+    }
+    // finished, as a command with a result is: not claimable by the kit's next poll
+    await k.s.db.run(`UPDATE commands SET status = 'SUCCEEDED', completed_at = created_at WHERE id LIKE 'cmd_filler%'`);
+  });
+  t.equal(await countCommandSecrets(k.s.db, "generatedKey"), GENERATED_KEYS_MAX + 1, "1,001 stored before the sweep");
+  t.equal((await runMaintenance(k.s.app, "manual")).changes.generatedKeysOverCap, 1, "the sweep drops one");
+  t.equal(await countCommandSecrets(k.s.db, "generatedKey"), GENERATED_KEYS_MAX, "capped at 1,000");
+  t.notOk(await hasCommandSecret(k.s.db, id, "generatedKey"), "the oldest (the 4 KB key) was dropped");
+  clock.advance(2);
   const fresh = await keyed(k, "gk-newest-0006");
-  t.equal(keys.size, GENERATED_KEYS_MAX, "still 1,000 after a new result");
-  t.notOk(keys.has("cmd_filler0", now), "the oldest filler gave way");
+  await runMaintenance(k.s.app, "manual");
+  t.equal(await countCommandSecrets(k.s.db, "generatedKey"), GENERATED_KEYS_MAX, "still 1,000 after a new result");
+  t.notOk(await hasCommandSecret(k.s.db, "cmd_filler0", "generatedKey"), "the oldest filler gave way");
+  t.ok(await hasCommandSecret(k.s.db, "cmd_filler1", "generatedKey"), "the next one stays");
   t.equal(await shownKey(k.operator, fresh), "gk-newest-0006", "the newest key is readable");
   t.equal(await shownKey(k.operator, id), REDACTED, "the dropped one is not");
 });

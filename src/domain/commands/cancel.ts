@@ -1,6 +1,7 @@
 // Operator cancel: PENDING and RUNNING commands become CANCELLED at once. A running handler learns it
 // from the answer to its next progress call; a result it still sends is audited, not applied.
 import type { Actor, App } from "../../context.js";
+import { dropCommandSecret } from "../../db/commandSecrets.js";
 import { cancelCommand, getCommand, isTerminal, type CommandRow } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
 import { writeAudit } from "../audit.js";
@@ -21,6 +22,7 @@ export async function cancelCommandById(app: App, actor: Actor, commandId: strin
       if (!await cancelCommand(app.db, c.id, c.status, app.now().toISOString())) {
         throw new AppError("COMMAND_NOT_CANCELLABLE", "the command changed state meanwhile; reload it");
       }
+      await dropCommandSecret(app.db, c.id, "secrets"); // a cancelled PENDING command is never dispatched
       await announceTerminal(app, c);
       await writeAudit(app, {
         actor, action: "command.cancelled", target: { type: COMMAND_TARGET, id: c.id }, requestId,

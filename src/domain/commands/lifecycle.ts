@@ -1,11 +1,13 @@
-// Shared steps of the command lifecycle: creating a command with its audit, ending one with a
-// synthetic result, and the in-memory cleanup that follows any terminal transition.
+// Shared steps of the command lifecycle: creating a command (with its sealed secrets) and its audit,
+// ending one with a synthetic result, and the wake-ups that follow any terminal transition.
 import type { Actor, App } from "../../context.js";
 import { insertCommandResult } from "../../db/commandResults.js";
+import { dropCommandSecret } from "../../db/commandSecrets.js";
 import { finishCommand, getCommand, insertCommand, type CommandRow, type CommandStatus, type NewCommand } from "../../db/commands.js";
 import { newId } from "../../ids.js";
 import { writeAudit } from "../audit.js";
 import { announceNewCommand, announceTerminal } from "../wakeups.js";
+import { storeSecrets } from "./sealedSecrets.js";
 
 export const COMMAND_TARGET = "Command";
 export const SERVICE_TARGET = "CapsuleService";
@@ -16,6 +18,7 @@ export async function endWithSyntheticFailure(
 ): Promise<boolean> {
   const nowIso = app.now().toISOString();
   if (!await finishCommand(app.db, c.id, c.status, to, nowIso, error)) return false;
+  await dropCommandSecret(app.db, c.id, "secrets"); // a PENDING command's sealed payload is never needed now
   await announceTerminal(app, c);
   await insertCommandResult(app.db, {
     id: newId("crs"), commandId: c.id, success: false, message: error.message, data: null,
@@ -24,9 +27,8 @@ export async function endWithSyntheticFailure(
   return true;
 }
 
-/** After a terminal transition has committed: drop held secrets and wake prepare waiters. */
+/** After a terminal transition has committed: wake prepare waiters. */
 export function afterTerminal(app: App, commandId: string): void {
-  app.runtime.secretPayloads.delete(commandId);
   app.runtime.hub.notifyCommand(commandId);
 }
 
@@ -50,25 +52,18 @@ export async function createCommand(app: App, spec: CreateSpec): Promise<Command
     expiresAt: new Date(now.getTime() + app.config.commandTtlSeconds * 1000).toISOString(),
     secretFields: Object.keys(spec.secrets),
   };
-  // Secrets go to memory before the commit: a poll queued behind this transaction may claim the command
-  // the moment it commits, before this function resumes. A failed transaction takes them back out.
-  const hasSecrets = Object.keys(spec.secrets).length > 0;
-  if (hasSecrets) app.runtime.secretPayloads.set(c.id, spec.secrets);
-  try {
-    await insertCommandTx(app, c, spec);
-  } catch (err) {
-    if (hasSecrets) app.runtime.secretPayloads.delete(c.id);
-    throw err;
-  }
+  await insertCommandTx(app, c, spec);
   app.runtime.hub.notifyAgent(c.agentId);
   return (await getCommand(app.db, c.id))!;
 }
 
-/** The command row and its audit events, committed together. */
+/** The command row, its sealed secret payload fields and its audit events, committed together. */
 async function insertCommandTx(app: App, c: NewCommand, spec: CreateSpec): Promise<void> {
   const { actor, requestId } = spec;
   await app.db.transaction(async () => {
     await insertCommand(app.db, c);
+    // in the same commit as the row: a poll on any node that sees the command also finds its secrets
+    if (Object.keys(spec.secrets).length > 0) await storeSecrets(app, c.id, spec.secrets, c.createdAt);
     await announceNewCommand(app, c.agentId);
     await writeAudit(app, {
       actor, action: spec.requestAction, target: { type: SERVICE_TARGET, id: c.serviceId }, requestId,

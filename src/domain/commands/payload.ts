@@ -119,7 +119,7 @@ export interface CheckedPayload {
   payload: Obj;
   /** What the database keeps: secret fields replaced by "[REDACTED]". */
   stored: Obj;
-  /** Secret values by JSON pointer, held in memory until the agent claims the command. */
+  /** Secret values by JSON pointer, stored sealed (command_secrets) until the agent claims the command. */
   secrets: Obj;
 }
 

@@ -7,6 +7,7 @@ import { touchAgent } from "../agents.js";
 import { writeAudit } from "../audit.js";
 import { afterTerminal, COMMAND_TARGET, endWithSyntheticFailure } from "./lifecycle.js";
 import { mergeSecrets } from "./payload.js";
+import { takeSecrets, type TakenSecrets } from "./sealedSecrets.js";
 import { agentCommandToWire } from "./wire.js";
 
 /** A RUNNING command may take its action's timeout (default 300 s) plus this grace before it expires. */
@@ -16,44 +17,66 @@ export const MAX_WAIT_SECONDS = 30;
 
 type AgentCommand = ReturnType<typeof agentCommandToWire>;
 
-/** One claim pass in one transaction. Commands whose secrets were lost (restart) fail instead of being sent. */
+/**
+ * One claim pass in one transaction. A command's sealed secret payload fields are taken (deleted) and
+ * opened in this transaction, so only the node whose claim commits ever holds them; a command whose
+ * secrets are gone or no longer open (another secret key) fails instead of being sent.
+ */
 export async function claimCommands(app: App, agentId: string, limit: number, requestId?: string): Promise<AgentCommand[]> {
   const actor: Actor = { type: "AGENT", id: agentId };
   const out: AgentCommand[] = [];
   const ended: string[] = [];
-  const claimedSecrets: string[] = [];
   await app.db.transaction(async () => {
     const now = app.now();
     const nowIso = now.toISOString();
     for (const id of await claimableCommandIds(app.db, agentId, nowIso, limit)) {
       const c = (await getCommand(app.db, id))!;
-      if (c.secretFields?.length && !app.runtime.secretPayloads.has(id)) {
-        await loseSecrets(app, c, requestId);
-        ended.push(id);
-        continue;
+      let secrets: Record<string, unknown> | undefined;
+      if (c.secretFields?.length) {
+        // Taken before the claim. The row is locked (PostgreSQL: FOR UPDATE SKIP LOCKED) or writers are
+        // serialised (SQLite), so a failing claim below means the command stopped being PENDING (a
+        // cancel or expiry, which drop the secrets anyway): nothing that could still be sent is lost.
+        const taken = await takeSecrets(app, id);
+        if (!taken.ok) {
+          await loseSecrets(app, c, taken, requestId);
+          ended.push(id);
+          continue;
+        }
+        secrets = taken.secrets;
       }
       const runSeconds = (c.timeoutSeconds ?? DEFAULT_RUN_SECONDS) + RUN_GRACE_SECONDS;
       if (!await claimCommand(app.db, id, nowIso, new Date(now.getTime() + runSeconds * 1000).toISOString())) continue;
       await writeAudit(app, { actor, action: "command.dispatched", target: { type: COMMAND_TARGET, id }, requestId, metadata: { actionName: c.actionName, type: c.type } });
       const claimed = (await getCommand(app.db, id))!;
-      const secrets = app.runtime.secretPayloads.get(id);
-      if (secrets) claimedSecrets.push(id);
       out.push(agentCommandToWire(claimed, secrets ? mergeSecrets(claimed.payload, secrets) : claimed.payload));
     }
   });
-  // the agent now holds the values; the server forgets them
-  for (const id of claimedSecrets) app.runtime.secretPayloads.delete(id);
   for (const id of ended) afterTerminal(app, id);
   return out;
 }
 
-async function loseSecrets(app: App, c: CommandRow, requestId?: string): Promise<void> {
-  const message = "secret payload fields were lost when the server restarted; run the action again and enter the value";
+/** Why a command's secrets cannot be sent, for the command's error message and its audit event. */
+function lossMessage(taken: Exclude<TakenSecrets, { ok: true }>): string {
+  const again = "run the action again and enter the value";
+  switch (taken.reason) {
+    case "wrong-key":
+      return `the secret key changed since the command was created (${taken.detail}); ${again}`;
+    case "missing":
+      return `secret payload fields were lost before dispatch (no sealed copy is stored); ${again}`;
+    default:
+      return `the stored secret payload fields could not be decrypted (${taken.reason}: altered or damaged); ${again}`;
+  }
+}
+
+async function loseSecrets(app: App, c: CommandRow, taken: Exclude<TakenSecrets, { ok: true }>, requestId?: string): Promise<void> {
+  const message = lossMessage(taken);
   if (!await endWithSyntheticFailure(app, c, "FAILED", { code: "SECRET_UNAVAILABLE", message })) return;
   await writeAudit(app, {
     actor: { type: "SYSTEM", id: null }, action: "command.failed", target: { type: COMMAND_TARGET, id: c.id }, result: "FAILURE",
-    requestId, message, metadata: { errorCode: "SECRET_UNAVAILABLE", secretFields: c.secretFields },
+    requestId, message, metadata: { errorCode: "SECRET_UNAVAILABLE", reason: taken.reason, secretFields: c.secretFields },
   });
+  // a changed key is a configuration problem the operator must see; the message names key ids only
+  if (taken.reason === "wrong-key") app.log.warn("secret payload sealed with another key; command failed", { commandId: c.id, detail: taken.detail });
 }
 
 export interface PollInput {

@@ -6,7 +6,7 @@ import { getCommandResult } from "../../db/commandResults.js";
 import { getCommand, listCommands, type CommandFilter } from "../../db/commands.js";
 import type { SortKey } from "../../db/query.js";
 import { AppError } from "../../errors.js";
-import type { KeyReader } from "./generatedKeys.js";
+import { revealGeneratedKey, type KeyReader } from "./sealedSecrets.js";
 import { commandDetailToWire, commandToWire, logToWire } from "./wire.js";
 
 /** SUCCEEDED, FAILED, EXPIRED, CANCELLED: nothing changes any more (live views stop polling). */
@@ -21,7 +21,7 @@ export async function listCommandsWire(app: App, filter: CommandFilter, sort: So
 }
 
 /**
- * Command detail. With `revealTo` (an admin GET, never a HEAD), a generatedKey still held in memory is
+ * Command detail. With `revealTo` (an admin GET, never a HEAD), a generatedKey still stored (sealed) is
  * shown in result.data.generatedKey and forgotten, if that reader ran the command or is an owner; everyone
  * else, and everyone after, sees "[REDACTED]".
  */
@@ -30,7 +30,7 @@ export async function getCommandDetail(app: App, id: string, opts: { revealTo?: 
   if (!c) throw new AppError("COMMAND_NOT_FOUND", "no such command");
   const result = await getCommandResult(app.db, id);
   let revealed: string | undefined;
-  if (opts.revealTo && result) revealed = app.runtime.generatedKeys.take(id, opts.revealTo, app.now().getTime());
+  if (opts.revealTo && result) revealed = await revealGeneratedKey(app, id, opts.revealTo);
   return commandDetailToWire(c, result, revealed);
 }
 

@@ -4,7 +4,7 @@ import type { Actor, App } from "../../context.js";
 import { getCommandResult, insertCommandResult } from "../../db/commandResults.js";
 import { finishCommand, getCommand, type CommandRow } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
-import { GENERATED_KEY_MAX_BYTES } from "./generatedKeys.js";
+import { GENERATED_KEY_MAX_BYTES, storeGeneratedKey } from "./sealedSecrets.js";
 import { newId } from "../../ids.js";
 import { writeAudit } from "../audit.js";
 import { redact, REDACTED } from "../redact.js";
@@ -56,7 +56,6 @@ export async function reportResult(app: App, input: ResultInput): Promise<Result
     });
   }
   const failureCode = input.success ? null : input.error?.code || "ACTION_FAILED";
-  let generatedKey: { value: string; createdByUserId: string | null } | undefined;
   let expiredNow = false;
 
   const outcome = await app.db.transaction(async (): Promise<ResultOutcome | "EXPIRED"> => {
@@ -75,7 +74,8 @@ export async function reportResult(app: App, input: ResultInput): Promise<Result
         await announceTerminal(app, c);
         let data = input.data ? redact(input.data) : null;
         if (data && keyText !== undefined) {
-          generatedKey = { value: keyText, createdByUserId: c.createdByUserId };
+          // sealed in the result's own commit: any node can reveal it the moment the result is visible
+          await storeGeneratedKey(app, c.id, keyText, c.createdByUserId, nowIso);
           data = { ...data, generatedKey: REDACTED };
         }
         const error = input.error ? redact({ ...input.error, code: failureCode ?? input.error.code }) : failureCode ? { code: failureCode, message: errorMessage } : null;
@@ -112,9 +112,6 @@ export async function reportResult(app: App, input: ResultInput): Promise<Result
 
   if (expiredNow) afterTerminal(app, input.commandId);
   if (outcome === "EXPIRED") throw new AppError("COMMAND_EXPIRED", "the command expired before its result arrived; the result was recorded in the audit log only");
-  if (outcome.applied) {
-    if (generatedKey) app.runtime.generatedKeys.put(input.commandId, generatedKey.value, generatedKey.createdByUserId, app.now().getTime());
-    afterTerminal(app, input.commandId);
-  }
+  if (outcome.applied) afterTerminal(app, input.commandId);
   return outcome;
 }

@@ -1,6 +1,6 @@
 // Retry: a terminal ACTION_EXECUTE command is copied into a new PENDING one (retryOf) through the same
-// checks as an execute, confirmation included. Commands with secret fields cannot be replayed: the
-// values were never stored.
+// checks as an execute, confirmation included. Commands with secret fields cannot be replayed: their
+// sealed values are deleted when the agent takes them (or the command ends).
 import type { Actor, App } from "../../context.js";
 import { getCommand, isTerminal, type CommandRow } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
@@ -15,7 +15,7 @@ export function retryRefusal(c: Retryable): { message: string; details: Record<s
   if (!isTerminal(c.status)) return { message: `the command is still ${c.status}; cancel it or wait for its result`, details: { status: c.status } };
   if (c.secretFields?.length) {
     return {
-      message: "the command had secret fields whose values were never stored; run the action again and enter them",
+      message: "the command had secret fields whose values are not kept after dispatch; run the action again and enter them",
       details: { secretFields: c.secretFields },
     };
   }
