@@ -80,10 +80,27 @@ const isRetryable = (err: unknown): boolean => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** How long a request waits for a pooled connection (all busy, or the server unreachable) before 503. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * The database could not be reached or the connection broke mid-statement (server stopped, network
+ * gone, pool connect timeout, pool closed at shutdown): not the request's fault, so the error envelope
+ * answers 503 DATABASE_UNAVAILABLE (src/http/errorReply.ts) instead of 500. Errors PostgreSQL itself
+ * answered (pg.DatabaseError, with a SQLSTATE) pass through unchanged.
+ */
+export class DatabaseConnectionError extends Error {
+  readonly code = "DATABASE_CONNECTION";
+  constructor(cause: unknown) {
+    super(`database connection failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+const connectionFailure = (err: unknown): unknown => (err instanceof pg.DatabaseError || err instanceof DatabaseConnectionError ? err : new DatabaseConnectionError(err));
+
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<PostgresDb> {
   const onError = opts.onError ?? (() => {});
   const base: pg.ClientConfig = { connectionString: url, types: numberTypes, application_name: opts.applicationName ?? "capstan" };
-  const pool = new pg.Pool({ ...base, max: opts.poolSize ?? 10 });
+  const pool = new pg.Pool({ ...base, max: opts.poolSize ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client's error (server restart) must not crash the process; the pool discards it.
   pool.on("error", onError);
   // Fail fast on a bad URL or an unreachable server instead of at the first request.
@@ -103,7 +120,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     return s && !s.done ? s.client : undefined;
   };
   const query = (sql: string, params: readonly SqlParam[] = []): Promise<pg.QueryResult> =>
-    (current() ?? pool).query({ text: toPostgres(sql), values: params.map(bindable) });
+    (current() ?? pool).query({ text: toPostgres(sql), values: params.map(bindable) }).catch((err: unknown) => { throw connectionFailure(err); });
 
   let listener: Listener | undefined;
   let locks: LockSession | undefined;
@@ -127,14 +144,14 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
       if (current()) return fn(); // nested: joins the enclosing transaction (its retry re-runs everything)
       for (let attempt = 1; ; attempt++) {
-        const client = await pool.connect();
+        const client = await pool.connect().catch((err: unknown) => { throw connectionFailure(err); });
         const scope: TxScope = { client, done: false };
         let broken: Error | undefined; // a client whose ROLLBACK failed is destroyed, not reused
         try {
-          await client.query(begin);
+          await client.query(begin).catch((err: unknown) => { throw connectionFailure(err); });
           const result = await als.run(scope, fn);
           scope.done = true; // stray calls after fn resolved go to the pool, never into COMMIT
-          const end = await client.query("COMMIT");
+          const end = await client.query("COMMIT").catch((err: unknown) => { throw connectionFailure(err); });
           // PostgreSQL answers COMMIT of a transaction already aborted by a failed statement (which fn
           // caught and went on) with ROLLBACK and no error: never report that as a commit.
           if (end.command === "ROLLBACK") throw new TransactionAbortedError();

@@ -28,6 +28,11 @@ export function toAppError(err: unknown): AppError {
   if (typeof code === "string" && /^23\d{3}$/.test(code)) {
     return new AppError("CONFLICT", "the change conflicts with existing data");
   }
+  // PostgreSQL unreachable or the connection broke (class 08, or the engine's DATABASE_CONNECTION: server
+  // stopped, network gone, pool connect timeout)
+  if (typeof code === "string" && (code === "DATABASE_CONNECTION" || /^08[0-9A-Z]{3}$/.test(code))) {
+    return new AppError("DATABASE_UNAVAILABLE", "the database is unreachable; retry shortly");
+  }
   // SQLite busy/locked; PostgreSQL serialization/deadlock retries exhausted, too many connections, shutdown
   if (typeof code === "string" && (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || /^(40001|40P01|53300|57P0[123])$/.test(code))) {
     return new AppError("DATABASE_UNAVAILABLE", "the database is busy; retry shortly");
