@@ -76,11 +76,22 @@ export function publishKeyFile(path: string, key: Buffer): void {
   }
 }
 
+/** fn's result; a permission error as a ConfigError that says what to do (e.g. a key file or data dir
+ * made by a CLI run as root before the server's first start as its own user). */
+function accessible<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EACCES") throw err;
+    throw new ConfigError(`secret key file ${path} is not readable by this user (uid ${process.getuid?.() ?? "?"}); give it and its directory to the user that runs Capstan (chown) and keep the file's mode 0600`);
+  }
+}
+
 /** The key in the file, undefined when there is no file; ConfigError when it is unsafe or unusable. */
 function readKeyFile(path: string): Buffer | undefined {
   let st;
   try {
-    st = statSync(path);
+    st = accessible(path, () => statSync(path));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;
@@ -91,7 +102,7 @@ function readKeyFile(path: string): Buffer | undefined {
     const mode = (st.mode & 0o777).toString(8).padStart(4, "0");
     throw new ConfigError(`secret key file ${path} is readable by group or others (mode ${mode}); run \`chmod 600 ${path}\` and start again`);
   }
-  const parsed = parseKeyText(readFileSync(path, "utf8"));
+  const parsed = parseKeyText(accessible(path, () => readFileSync(path, "utf8")));
   if (!parsed.ok) {
     throw new ConfigError(
       `secret key file ${path} is unusable (${st.size} bytes): it ${parsed.message}. Restore the original file; ` +

@@ -130,3 +130,23 @@ t.test("concurrent first start in several processes ends with one key", async (t
   t.same(outs, [onDisk, onDisk, onDisk, onDisk], "every process uses the key on disk");
   t.same(readdirSync(dir), ["secret.key"]);
 });
+
+t.test("a key file this user cannot read is a clear start-up error, not EACCES", async (t) => {
+  const dir = tmp(t);
+  readOrCreateKeyFile(keyFilePath(dir)); // made by "root" (or this user), mode 0600
+  if (process.getuid?.() === 0) {
+    // root reads everything: run the built CLI as nobody, as when the server runs as its own user
+    chmodSync(dir, 0o755);
+    const run = await promisify(execFile)(process.execPath, [rootPath("dist", "capstan.js"), "serve", "--port", "0", "--data-dir", dir], { uid: 65534, gid: 65534, cwd: dir, timeout: 20_000, env: { PATH: process.env.PATH ?? "", NODE_OPTIONS: "" } })
+      .then(() => ({ code: 0, stderr: "" }), (err: { code: number; stderr: string }) => ({ code: err.code, stderr: err.stderr }));
+    t.not(run.code, 0, "refused");
+    // only Capstan's own line: tap's process-info hook, which follows children, cannot write as nobody
+    const line = run.stderr.split("\n")[0]!;
+    t.match(line, "is not readable by this user", run.stderr);
+    t.notMatch(line, /EACCES/, "no raw error");
+  } else {
+    chmodSync(keyFilePath(dir), 0o000);
+    const err = configError(() => loadSecretKey(loadConfig({ CAPSTAN_DATA_DIR: dir }), { requireExplicitKey: false }));
+    t.match(err.message, "is not readable by this user");
+  }
+});
