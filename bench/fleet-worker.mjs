@@ -4,7 +4,7 @@
 //   {type:"start", urls, creds, poll:"long"|"interval"|"none", pollIntervalMs, heartbeatIntervalMs, rampMs,
 //    heartbeatSockets?}   agent i talks to urls[i % urls.length] (several nodes: agents split between them)
 //   {type:"record"}  drop the samples so far and start a measurement window
-//   {type:"report"}  answer {type:"report", heartbeatMs[], heartbeatErrors, polls, pollErrors, openPolls}
+//   {type:"report"}  answer {type:"report", heartbeatMs[], heartbeatErrors, polls, pollErrors, openPolls, errorKinds}
 //   {type:"stop"}    end every loop and exit
 import { setMaxListeners } from "node:events";
 import { heartbeatBody, httpClient, SDK_POLL_QUERY } from "./lib/wire.mjs";
@@ -12,7 +12,12 @@ import { heartbeatBody, httpClient, SDK_POLL_QUERY } from "./lib/wire.mjs";
 let stopped = false;
 const abort = new AbortController();
 setMaxListeners(0, abort.signal); // one listener per request in flight, thousands by design
-const stats = { heartbeatMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0, openPolls: 0 };
+const stats = { heartbeatMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0, openPolls: 0, errorKinds: {} };
+/** Counts an error by kind ("heartbeat 503", "poll ECONNRESET"), so a report says what failed. */
+const noteError = (what, err) => {
+  const kind = `${what} ${err?.status ?? err?.code ?? err?.message ?? "error"}`;
+  stats.errorKinds[kind] = (stats.errorKinds[kind] ?? 0) + 1;
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref?.());
 
 async function pollLoop(call, a, opts) {
@@ -24,14 +29,15 @@ async function pollLoop(call, a, opts) {
     try {
       const res = await call("GET", path, { token: a.agentToken, signal: abort.signal });
       stats.polls++;
-      if (res.status !== 200) throw new Error(`poll ${res.status}`);
+      if (res.status !== 200) throw Object.assign(new Error(`poll ${res.status}`), { status: res.status });
       // Background agents have no actions; a command that reaches them is closed at once.
       for (const c of res.json.data) {
         await call("POST", `/api/agents/${a.agentId}/commands/${c.id}/result`, { token: a.agentToken, body: { success: true } });
       }
-    } catch {
+    } catch (err) {
       if (stopped) return;
       stats.pollErrors++;
+      noteError("poll", err);
       await sleep(1000);
     } finally {
       stats.openPolls--;
@@ -48,10 +54,14 @@ async function heartbeatLoop(call, a, opts) {
     try {
       const res = await call("POST", `/api/agents/${a.agentId}/heartbeat`, { token: a.agentToken, body, signal: abort.signal });
       if (res.status === 200) stats.heartbeatMs.push(res.ms);
-      else stats.heartbeatErrors++;
-    } catch {
+      else {
+        stats.heartbeatErrors++;
+        noteError("heartbeat", { status: res.status });
+      }
+    } catch (err) {
       if (stopped) return;
       stats.heartbeatErrors++;
+      noteError("heartbeat", err);
     }
     await sleep(Math.max(0, opts.heartbeatIntervalMs - (performance.now() - t0)));
   }
@@ -67,7 +77,7 @@ process.on("message", (msg) => {
     });
     process.send({ type: "started" });
   } else if (msg.type === "record") {
-    Object.assign(stats, { heartbeatMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0 });
+    Object.assign(stats, { heartbeatMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0, errorKinds: {} });
   } else if (msg.type === "report") {
     process.send({ type: "report", ...stats });
   } else if (msg.type === "stop") {

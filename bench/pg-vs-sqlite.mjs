@@ -154,6 +154,7 @@ try {
       ...held.map((h) => [h.name, `${num(h.regPerS)}/s`, num(h.rate), `${num((100 * h.rate) / offered, 1)} %`, ms(h.latency.p50), ms(h.latency.p99), ms(h.latency.max),
         h.heartbeatErrors, h.pollErrors, num(h.openPolls), `${num(h.usage.cpuPercent, 0)} %`, mb(h.nodeRss)]),
     ]));
+    for (const h of held) if (Object.keys(h.errorKinds).length) console.log(`${h.name} errors by kind: ${JSON.stringify(h.errorKinds)}`);
     const value = (h) => `${num(h.rate)}/s of ${num(offered)}, ${h.heartbeatErrors + h.pollErrors} errors, p99 ${ms(h.latency.p99)}`;
     figures.push({
       name: `PG-4. ${num(HOLD.agents)} agents @ ${HOLD.intervalS} s held, PostgreSQL 2 nodes`, value: value(held[1]), baseline: `SQLite 1 node ${value(held[0])}`,

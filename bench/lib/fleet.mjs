@@ -43,6 +43,10 @@ export async function startFleet(url, creds, { processes = 4, ...opts }) {
         polls: parts.reduce((n, p) => n + p.polls, 0),
         pollErrors: parts.reduce((n, p) => n + p.pollErrors, 0),
         openPolls: parts.reduce((n, p) => n + p.openPolls, 0),
+        errorKinds: parts.reduce((all, p) => {
+          for (const [k, v] of Object.entries(p.errorKinds ?? {})) all[k] = (all[k] ?? 0) + v;
+          return all;
+        }, {}),
       };
     },
     async stop() {
