@@ -4,70 +4,29 @@
 // beside the reference design in the same run: every agent polling on the 5 s interval, no long poll.
 // bench/sdk-dispatch.mjs is the single-agent version of figure 3 (no background fleet).
 // Run after `npm run build`: node bench/dispatch.mjs   (BENCH_SMOKE=1 for a short run)
-import { CapsuleAgent, MemoryTokenStore } from "../sdk/dist/index.mjs";
+import { measureDispatch } from "./lib/dispatch.mjs";
 import { emitResult, SMOKE, verdict } from "./lib/report.mjs";
-import { watchProcess } from "./lib/proc.mjs";
-import { startFleet } from "./lib/fleet.mjs";
 import { adminClient, startCapstan } from "./lib/server.mjs";
-import { ms, num, sleep, summarize, table } from "./lib/stats.mjs";
+import { ms, num, summarize, table } from "./lib/stats.mjs";
 import { registerFleet } from "./lib/wire.mjs";
 
 const FLEET = SMOKE ? 50 : 1_000;
 const RUNS = SMOKE ? 10 : 100;
 const RUNS_INTERVAL = SMOKE ? 3 : 20;
-const WARMUP_RUNS = 3;
 // The reference design polls every 5 s; the smoke run shortens it so it stays within seconds.
 const POLL_INTERVAL_S = SMOKE ? 1 : 5;
-const quiet = { debug() {}, info() {}, warn: console.warn, error: console.error };
 
 const server = await startCapstan({ env: { CAPSTAN_COMMAND_POLL_INTERVAL_SECONDS: String(POLL_INTERVAL_S) } });
 try {
   const admin = await adminClient(server.url);
   const fleetCreds = await registerFleet(server.url, admin, FLEET, { prefix: "dispatch-fleet" });
 
-  async function measure(longPoll, runs) {
-    const fleet = await startFleet(server.url, fleetCreds, {
-      processes: SMOKE ? 1 : 2, poll: longPoll ? "long" : "interval", pollIntervalMs: POLL_INTERVAL_S * 1000,
-      heartbeatIntervalMs: 30_000, rampMs: SMOKE ? 300 : 2_000,
-    });
-    const reg = await admin("POST", "/api/admin/registration-tokens", { name: `dispatch ${longPoll ? "long" : "interval"}` });
-    let onStart = () => {};
-    const agent = new CapsuleAgent({
-      backendUrl: server.url, registrationToken: reg.rawToken, tokenStore: new MemoryTokenStore(),
-      agent: { code: longPoll ? "dispatch-long-poll" : "dispatch-interval-poll" }, longPoll, logger: quiet,
-    });
-    agent.action({ name: "ping", label: "Ping", handler: () => onStart(performance.now()) });
-    await agent.start();
-    await sleep(SMOKE ? 500 : 2_500); // the fleet's polls are parked (or cycling) before the first run
-    const watch = watchProcess(server.pid);
-    const toStart = [];
-    const roundTrip = [];
-    try {
-      for (let i = 0; i < runs + WARMUP_RUNS; i++) {
-        const started = new Promise((r) => (onStart = r));
-        const t0 = performance.now();
-        const cmd = await admin("POST", `/api/admin/capsule-services/${agent.serviceId}/actions/ping`, { payload: {} });
-        const tStart = await started;
-        // "Visible to the admin API": read the command back until it is SUCCEEDED, one request at a time.
-        let status = "";
-        while (status !== "SUCCEEDED") {
-          status = (await admin("GET", `/api/admin/commands/${cmd.id}`)).status;
-          if (status === "FAILED" || status === "EXPIRED" || status === "CANCELLED") throw new Error(`command ended ${status}`);
-        }
-        const tDone = performance.now();
-        if (i >= WARMUP_RUNS) {
-          toStart.push(tStart - t0);
-          roundTrip.push(tDone - t0);
-        }
-        // Vary the phase against the poll cycle: uniform over one interval for interval polling.
-        await sleep(20 + Math.random() * (longPoll ? 50 : POLL_INTERVAL_S * 1000));
-      }
-    } finally {
-      await agent.stop();
-      await fleet.stop();
-    }
-    return { mode: longPoll ? "long poll" : `interval poll (${POLL_INTERVAL_S} s)`, usage: watch.stop(), toStart: summarize(toStart), roundTrip: summarize(roundTrip) };
-  }
+  const measure = async (longPoll, runs) => ({
+    mode: longPoll ? "long poll" : `interval poll (${POLL_INTERVAL_S} s)`,
+    ...await measureDispatch({
+      admin, agentUrl: server.url, fleetUrls: server.url, fleetCreds, longPoll, runs, pollIntervalS: POLL_INTERVAL_S, watch: server.pid, smoke: SMOKE,
+    }),
+  });
 
   const long = await measure(true, RUNS);
   const interval = await measure(false, RUNS_INTERVAL);

@@ -1,20 +1,27 @@
 // A child process that plays many lean agents (bench/lib/wire.mjs): each holds a long poll (or polls
-// on an interval) and heartbeats on its own random phase. Driven by its parent over IPC:
-//   {type:"start", url, creds, poll:"long"|"interval"|"none", pollIntervalMs, heartbeatIntervalMs, rampMs}
+// on an interval) and heartbeats on its own random phase, with the SDK's bodies (health on every
+// heartbeat, its poll query). Driven by its parent over IPC:
+//   {type:"start", urls, creds, poll:"long"|"interval"|"none", pollIntervalMs, heartbeatIntervalMs, rampMs,
+//    heartbeatSockets?}   agent i talks to urls[i % urls.length] (several nodes: agents split between them)
 //   {type:"record"}  drop the samples so far and start a measurement window
-//   {type:"report"}  answer {type:"report", heartbeatMs[], heartbeatErrors, polls, pollErrors, openPolls}
+//   {type:"report"}  answer {type:"report", heartbeatMs[], heartbeatErrors, polls, pollErrors, openPolls, errorKinds}
 //   {type:"stop"}    end every loop and exit
 import { setMaxListeners } from "node:events";
-import { httpClient } from "./lib/wire.mjs";
+import { heartbeatBody, httpClient, SDK_POLL_QUERY } from "./lib/wire.mjs";
 
 let stopped = false;
 const abort = new AbortController();
 setMaxListeners(0, abort.signal); // one listener per request in flight, thousands by design
-const stats = { heartbeatMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0, openPolls: 0 };
+const stats = { heartbeatMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0, openPolls: 0, errorKinds: {} };
+/** Counts an error by kind ("heartbeat 503", "poll ECONNRESET"), so a report says what failed. */
+const noteError = (what, err) => {
+  const kind = `${what} ${err?.status ?? err?.code ?? err?.message ?? "error"}`;
+  stats.errorKinds[kind] = (stats.errorKinds[kind] ?? 0) + 1;
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref?.());
 
 async function pollLoop(call, a, opts) {
-  const path = `/api/agents/${a.agentId}/commands?limit=10${opts.poll === "long" ? "&waitSeconds=30" : ""}`;
+  const path = `/api/agents/${a.agentId}/commands?${opts.poll === "long" ? SDK_POLL_QUERY : "limit=1"}`;
   await sleep(Math.random() * (opts.poll === "long" ? opts.rampMs : opts.pollIntervalMs));
   while (!stopped) {
     const t0 = performance.now();
@@ -22,14 +29,15 @@ async function pollLoop(call, a, opts) {
     try {
       const res = await call("GET", path, { token: a.agentToken, signal: abort.signal });
       stats.polls++;
-      if (res.status !== 200) throw new Error(`poll ${res.status}`);
+      if (res.status !== 200) throw Object.assign(new Error(`poll ${res.status}`), { status: res.status });
       // Background agents have no actions; a command that reaches them is closed at once.
       for (const c of res.json.data) {
         await call("POST", `/api/agents/${a.agentId}/commands/${c.id}/result`, { token: a.agentToken, body: { success: true } });
       }
-    } catch {
+    } catch (err) {
       if (stopped) return;
       stats.pollErrors++;
+      noteError("poll", err);
       await sleep(1000);
     } finally {
       stats.openPolls--;
@@ -40,15 +48,20 @@ async function pollLoop(call, a, opts) {
 
 async function heartbeatLoop(call, a, opts) {
   await sleep(Math.random() * opts.heartbeatIntervalMs);
+  const body = heartbeatBody(a);
   while (!stopped) {
     const t0 = performance.now();
     try {
-      const res = await call("POST", `/api/agents/${a.agentId}/heartbeat`, { token: a.agentToken, body: {}, signal: abort.signal });
+      const res = await call("POST", `/api/agents/${a.agentId}/heartbeat`, { token: a.agentToken, body, signal: abort.signal });
       if (res.status === 200) stats.heartbeatMs.push(res.ms);
-      else stats.heartbeatErrors++;
-    } catch {
+      else {
+        stats.heartbeatErrors++;
+        noteError("heartbeat", { status: res.status });
+      }
+    } catch (err) {
       if (stopped) return;
       stats.heartbeatErrors++;
+      noteError("heartbeat", err);
     }
     await sleep(Math.max(0, opts.heartbeatIntervalMs - (performance.now() - t0)));
   }
@@ -56,15 +69,15 @@ async function heartbeatLoop(call, a, opts) {
 
 process.on("message", (msg) => {
   if (msg.type === "start") {
-    const pollCall = httpClient(msg.url, { maxSockets: Infinity });
-    const hbCall = httpClient(msg.url, { maxSockets: 16 });
-    for (const a of msg.creds) {
-      if (msg.poll !== "none") pollLoop(pollCall, a, msg);
-      if (msg.heartbeatIntervalMs > 0) heartbeatLoop(hbCall, a, msg);
-    }
+    const pollCalls = msg.urls.map((u) => httpClient(u, { maxSockets: Infinity }));
+    const hbCalls = msg.urls.map((u) => httpClient(u, { maxSockets: msg.heartbeatSockets ?? 16 }));
+    msg.creds.forEach((a, i) => {
+      if (msg.poll !== "none") pollLoop(pollCalls[i % pollCalls.length], a, msg);
+      if (msg.heartbeatIntervalMs > 0) heartbeatLoop(hbCalls[i % hbCalls.length], a, msg);
+    });
     process.send({ type: "started" });
   } else if (msg.type === "record") {
-    Object.assign(stats, { heartbeatMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0 });
+    Object.assign(stats, { heartbeatMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0, errorKinds: {} });
   } else if (msg.type === "report") {
     process.send({ type: "report", ...stats });
   } else if (msg.type === "stop") {

@@ -1,16 +1,14 @@
 // Figure 1, heartbeat ingest: requests/s of POST /api/agents/{id}/heartbeat over keep-alive from a
 // load generator in its own process, against a bare node:http server answering the same JSON in the
 // same run (bench/bare-server.mjs). Rounds alternate bare/Capstan; the ratio is the median over rounds.
+// The body is the SDK's (service id + health), so every heartbeat also stores the service's health.
 // Run after `npm run build`: node bench/heartbeat-ingest.mjs   (BENCH_SMOKE=1 for a short run)
-import { execFile } from "node:child_process";
 import { cpus } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
+import { loadPhase } from "./lib/load.mjs";
 import { emitResult, SMOKE, verdict } from "./lib/report.mjs";
-import { watchProcess } from "./lib/proc.mjs";
-import { adminClient, ROOT, startBare, startCapstan } from "./lib/server.mjs";
+import { adminClient, startBare, startCapstan } from "./lib/server.mjs";
 import { median, ms, num, table } from "./lib/stats.mjs";
-import { httpClient, registerFleet } from "./lib/wire.mjs";
+import { heartbeatBody, httpClient, registerFleet } from "./lib/wire.mjs";
 
 const AGENTS = SMOKE ? 20 : 200;
 const CONNECTIONS = 32;
@@ -18,16 +16,7 @@ const ROUNDS = SMOKE ? 1 : 3;
 const WARMUP_MS = SMOKE ? 500 : 2000;
 const DURATION_MS = SMOKE ? 2000 : 10_000;
 
-async function load(url, targets, pid) {
-  const watch = watchProcess(pid);
-  const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, "bench/load-gen.mjs"), JSON.stringify({
-    url, targets, connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS,
-  })]);
-  const r = JSON.parse(stdout);
-  const server = watch.stop();
-  // Server CPU per answered request: less sensitive than req/s to other load on a shared machine.
-  return { ...r, server, cpuUsPerRequest: (server.cpuMs * 1000) / (r.requestsPerSecond * (server.wallMs / 1000)) };
-}
+const load = (server, targets) => loadPhase([server], targets, { connections: CONNECTIONS, warmupMs: WARMUP_MS, durationMs: DURATION_MS });
 
 const bare = await startBare();
 const capstan = await startCapstan();
@@ -37,19 +26,19 @@ try {
   // First contact makes each agent ONLINE and writes its sampled heartbeat audit; the measured
   // window is the steady state that follows (one audit per agent per 5 minutes at most).
   const call = httpClient(capstan.url);
-  for (const c of creds) await call("POST", `/api/agents/${c.agentId}/heartbeat`, { token: c.agentToken, body: {} });
+  for (const c of creds) await call("POST", `/api/agents/${c.agentId}/heartbeat`, { token: c.agentToken, body: heartbeatBody(c) });
   call.close();
-  const targets = creds.map((c) => ({ method: "POST", path: `/api/agents/${c.agentId}/heartbeat`, token: c.agentToken, body: {} }));
+  const targets = creds.map((c) => ({ method: "POST", path: `/api/agents/${c.agentId}/heartbeat`, token: c.agentToken, body: heartbeatBody(c) }));
 
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const b = await load(bare.url, targets, bare.pid);
-    const c = await load(capstan.url, targets, capstan.pid);
+    const b = await load(bare, targets);
+    const c = await load(capstan, targets);
     if (c.failed || b.failed) throw new Error(`non-200 answers: capstan ${JSON.stringify(c.statuses)}, bare ${JSON.stringify(b.statuses)}`);
     rounds.push({ bare: b, capstan: c, ratio: c.requestsPerSecond / b.requestsPerSecond });
   }
 
-  console.log(`heartbeat ingest: ${AGENTS} agents, ${CONNECTIONS} keep-alive connections, ${DURATION_MS / 1000} s per phase after ${WARMUP_MS / 1000} s warm-up`);
+  console.log(`heartbeat ingest (the SDK's body: serviceId + health): ${AGENTS} agents, ${CONNECTIONS} keep-alive connections, ${DURATION_MS / 1000} s per phase after ${WARMUP_MS / 1000} s warm-up`);
   console.log(table([
     ["round", "bare req/s", "bare p99", "bare CPU", "bare CPU/req", "capstan req/s", "capstan p99", "capstan CPU", "capstan CPU/req", "ratio"],
     ...rounds.map((r, i) => [i + 1, num(r.bare.requestsPerSecond), ms(r.bare.p99Ms), `${num(r.bare.server.cpuPercent)} %`, `${num(r.bare.cpuUsPerRequest)} us`,

@@ -21,6 +21,8 @@ export const BENCHES = [
   { name: "dispatch", script: "dispatch.mjs" },
   { name: "agents-held", script: "agents-held.mjs" },
   { name: "console", script: "console.mjs" },
+  // starts its own throwaway PostgreSQL (scripts/pg-cluster.sh) unless CAPSTAN_BENCH_PG_URL is set
+  { name: "pg-vs-sqlite", script: "pg-vs-sqlite.mjs" },
 ];
 
 const args = process.argv.slice(2);

@@ -18,16 +18,18 @@ function ask(child, type, answer) {
 }
 
 /**
- * Starts `processes` workers sharing `creds`; opts as in fleet-worker.mjs. Returns
- * record() to open a measurement window, report() to merge the workers' samples, stop().
+ * Starts `processes` workers sharing `creds`; opts as in fleet-worker.mjs. `url` is one base URL or
+ * a list of nodes (agents alternate between them). Returns record() to open a measurement window,
+ * report() to merge the workers' samples, stop().
  */
 export async function startFleet(url, creds, { processes = 4, ...opts }) {
+  const urls = Array.isArray(url) ? url : [url];
   const per = Math.ceil(creds.length / processes);
   const workers = [];
   for (let p = 0; p < processes && p * per < creds.length; p++) {
     const child = fork(join(ROOT, "bench/fleet-worker.mjs"), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     const started = new Promise((resolve) => child.once("message", resolve));
-    child.send({ type: "start", url, creds: creds.slice(p * per, (p + 1) * per), ...opts });
+    child.send({ type: "start", urls, creds: creds.slice(p * per, (p + 1) * per), ...opts });
     await started;
     workers.push(child);
   }
@@ -41,6 +43,10 @@ export async function startFleet(url, creds, { processes = 4, ...opts }) {
         polls: parts.reduce((n, p) => n + p.polls, 0),
         pollErrors: parts.reduce((n, p) => n + p.pollErrors, 0),
         openPolls: parts.reduce((n, p) => n + p.openPolls, 0),
+        errorKinds: parts.reduce((all, p) => {
+          for (const [k, v] of Object.entries(p.errorKinds ?? {})) all[k] = (all[k] ?? 0) + v;
+          return all;
+        }, {}),
       };
     },
     async stop() {

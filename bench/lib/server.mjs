@@ -71,39 +71,32 @@ async function databaseEnvFor(dir) {
   const base = process.env.CAPSTAN_TEST_PG_URL;
   if (process.env.CAPSTAN_TEST_DATABASE !== "postgres" || !base || existsSync(join(dir, "capstan.db"))) return {};
   if (!pgDatabases.has(dir)) {
-    const { default: pg } = await import("pg");
-    const name = `capstan_bench_${process.pid}_${pgDatabases.size}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    try {
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await admin.end();
-    }
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    pgDatabases.set(dir, u.toString());
+    const { createDatabase } = await import("./pg.mjs");
+    pgDatabases.set(dir, await createDatabase(base, `capstan_bench_${process.pid}_${pgDatabases.size}`));
   }
   return { CAPSTAN_DATABASE_URL: pgDatabases.get(dir) };
 }
 
 /**
  * Capstan from dist/capstan.js on a temporary (or given) data dir. `logs: "capture"` collects
- * stderr lines (the JSON access log) in `logLines`; otherwise they are discarded.
+ * stderr lines (the JSON access log) in `logLines`; otherwise they are discarded. `databaseUrl`:
+ * a PostgreSQL URL, or null for SQLite whatever the environment says; when omitted, the test
+ * suite's switch decides (databaseEnvFor).
  */
-export async function startCapstan({ env = {}, dataDir, logs = "discard", nodeArgs = [] } = {}) {
+export async function startCapstan({ env = {}, dataDir, logs = "discard", nodeArgs = [], databaseUrl } = {}) {
   if (!existsSync(CAPSTAN_BIN)) throw new Error("dist/capstan.js is missing: run `npm run build` first");
   const ownDir = !dataDir;
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), "capstan-bench-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const dbEnv = await databaseEnvFor(dir);
+  const dbEnv = databaseUrl === undefined ? await databaseEnvFor(dir) : databaseUrl === null ? {} : { CAPSTAN_DATABASE_URL: databaseUrl };
+  const inherited = { ...process.env };
+  if (databaseUrl !== undefined) delete inherited.CAPSTAN_DATABASE_URL;
   const t0 = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, CAPSTAN_BIN, "serve"], {
     stdio: ["ignore", "pipe", logs === "capture" ? "pipe" : "ignore"],
     env: {
-      ...process.env,
+      ...inherited,
       CAPSTAN_HOST: "127.0.0.1", CAPSTAN_PORT: String(port), CAPSTAN_DATA_DIR: dir,
       CAPSTAN_ADMIN_USERNAME: ADMIN.username, CAPSTAN_ADMIN_PASSWORD: ADMIN.password,
       CAPSTAN_LOG_LEVEL: "info", CAPSTAN_LOG_FORMAT: "json",

@@ -1,6 +1,31 @@
 // A lean agent-protocol client over node:http with keep-alive: what the simulated agents speak.
-// It is deliberately not the SDK (measured on its own), so thousands of agents fit in a few processes.
+// It is deliberately not the SDK (measured on its own), so thousands of agents fit in a few processes,
+// but it sends what the SDK sends (sdk/src/registration.ts, heartbeat.ts, commandLoop.ts, http.ts):
+// registration with the agent's one service, health on every heartbeat, the SDK's poll query and
+// user-agent. Replaying `{}` heartbeats would skip the health write every real heartbeat costs.
+import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
+import { arch, platform } from "node:os";
+
+const SDK_VERSION = JSON.parse(readFileSync(new URL("../../sdk/package.json", import.meta.url), "utf8")).version;
+/** The SDK's user-agent (sdk/src/http.ts). */
+export const SDK_USER_AGENT = `capstan-agent/${SDK_VERSION}`;
+/** What the SDK reports when the host registered no health check (sdk/src/health.ts). */
+export const SDK_HEALTH = Object.freeze({ status: "UP", message: "process alive (no health check registered)" });
+/** The SDK's heartbeat body (sdk/src/heartbeat.ts): its service id and the health snapshot. */
+export const heartbeatBody = (cred) => (cred.serviceId ? { serviceId: cred.serviceId, health: SDK_HEALTH } : { health: SDK_HEALTH });
+/** The SDK's command poll with its defaults: concurrency 1, longPollSeconds 25 (sdk/src/options.ts). */
+export const SDK_POLL_QUERY = "limit=1&waitSeconds=25";
+
+/** The ReportedService the SDK registers for an agent without configs or actions (sdk/src/manifest.ts). */
+function sdkService(code) {
+  const version = "0.0.0";
+  return {
+    code, name: code, version, runtime: "nodejs",
+    manifest: { kind: "CapsuleService", schemaVersion: "1.0", code, name: code, version, runtime: "nodejs", agentMode: "embedded" },
+    health: SDK_HEALTH, configs: [], actions: [],
+  };
+}
 
 /**
  * A request function bound to one base URL and one connection pool. `maxSockets: Infinity` suits
@@ -12,7 +37,7 @@ export function httpClient(base, { maxSockets = 64 } = {}) {
   const call = (method, path, { token, body, signal } = {}) =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers = { accept: "application/json" };
+      const headers = { accept: "application/json", "user-agent": SDK_USER_AGENT };
       if (token) headers.authorization = `Bearer ${token}`;
       if (payload !== undefined) {
         headers["content-type"] = "application/json";
@@ -46,10 +71,12 @@ const MAX_USES = 10_000;
 
 /**
  * Registers `count` agents through the real API: registration tokens with maxUses and a one-hour
- * expiry (the fleet recipe), then POST /api/agents/register per agent, `concurrency` at a time.
+ * expiry (the fleet recipe), then POST /api/agents/register per agent with the SDK's body (the agent
+ * and its one service), `concurrency` at a time. `urls` spreads the registrations over several nodes.
+ * Returns [{ agentId, agentToken, serviceId }].
  */
-export async function registerFleet(base, admin, count, { prefix = "bench-agent", concurrency = 8 } = {}) {
-  const call = httpClient(base, { maxSockets: concurrency });
+export async function registerFleet(base, admin, count, { prefix = "bench-agent", concurrency = 8, urls = [base] } = {}) {
+  const calls = urls.map((u) => httpClient(u, { maxSockets: concurrency }));
   const creds = new Array(count);
   try {
     for (let start = 0; start < count; start += MAX_USES) {
@@ -59,17 +86,23 @@ export async function registerFleet(base, admin, count, { prefix = "bench-agent"
       const worker = async () => {
         while (next < start + uses) {
           const i = next++;
-          const res = await call("POST", "/api/agents/register", {
-            body: { registrationToken: token.rawToken, agent: { code: `${prefix}-${i}`, mode: "embedded", runtime: "bench" } },
+          const code = `${prefix}-${i}`;
+          const res = await calls[i % calls.length]("POST", "/api/agents/register", {
+            body: {
+              registrationToken: token.rawToken,
+              agent: { code, mode: "embedded", runtime: "nodejs", version: SDK_VERSION, hostname: "bench", os: platform(), arch: arch() },
+              service: sdkService(code),
+            },
           });
-          if (res.status !== 200) throw new Error(`register ${prefix}-${i}: ${res.status} ${JSON.stringify(res.json?.error)}`);
-          creds[i] = { agentId: res.json.data.agentId, agentToken: res.json.data.agentToken };
+          if (res.status !== 200) throw new Error(`register ${code}: ${res.status} ${JSON.stringify(res.json?.error)}`);
+          const { agentId, agentToken, services } = res.json.data;
+          creds[i] = { agentId, agentToken, serviceId: services?.find((s) => s.code === code)?.serviceId };
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
     }
   } finally {
-    call.close();
+    for (const c of calls) c.close();
   }
   return creds;
 }

@@ -4,11 +4,20 @@ import t from "tap";
 // @ts-expect-error plain ESM helpers without type declarations
 import { summarize, median } from "../../bench/lib/stats.mjs";
 // @ts-expect-error plain ESM helpers without type declarations
-import { procStats } from "../../bench/lib/proc.mjs";
+import { childPids, procStats, watchProcess } from "../../bench/lib/proc.mjs";
 // @ts-expect-error plain ESM helpers without type declarations
 import { startBare } from "../../bench/lib/server.mjs";
 // @ts-expect-error plain ESM helpers without type declarations
-import { httpClient } from "../../bench/lib/wire.mjs";
+import { httpClient, registerFleet, SDK_HEALTH, SDK_USER_AGENT } from "../../bench/lib/wire.mjs";
+// @ts-expect-error plain ESM helpers without type declarations
+import { startFleet } from "../../bench/lib/fleet.mjs";
+import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { sleep, startTestServer } from "../helpers.js";
+
+// the fleet test runs a server, a registration and a second of heartbeats: slow on a loaded machine
+t.setTimeout(120_000);
 
 t.test("summarize uses nearest-rank percentiles and never yields NaN", async (t) => {
   const s = summarize(Array.from({ length: 100 }, (_, i) => 100 - i)); // 1..100, unsorted
@@ -45,4 +54,74 @@ t.test("the bare baseline answers heartbeats and holds long polls like an idle s
   t.same(poll.json, { success: true, data: [] });
   t.ok(poll.ms >= 950, `held ${poll.ms.toFixed(0)} ms`);
   t.equal((await call("GET", "/nope")).status, 404);
+});
+
+t.test("watchProcess sums CPU over a list of pids; childPids finds a process's children", { skip: process.platform !== "linux" && "reads /proc" }, async (t) => {
+  const child = spawn(process.execPath, ["-e", "const end = Date.now() + 8000; while (Date.now() < end);"], { stdio: "ignore" });
+  t.teardown(() => child.kill());
+  await sleep(50);
+  t.ok(childPids(process.pid).includes(child.pid), "the spawned process is listed as our child");
+  t.notOk(childPids(child.pid!).includes(process.pid), "and we are not its child");
+  const w = watchProcess(() => [process.pid, child.pid]);
+  // the child spins while this process sleeps; wait until it has used 150 ms (slow on a loaded machine)
+  const childStart = procStats(child.pid).cpuMs;
+  const deadline = Date.now() + 6000;
+  while (procStats(child.pid).cpuMs < childStart + 150 && Date.now() < deadline) await sleep(50);
+  const childUsed = procStats(child.pid).cpuMs - childStart;
+  const u = w.stop();
+  t.ok(childUsed >= 150 && u.cpuMs >= childUsed, `the child's CPU (${childUsed} ms) is in the sum: ${u.cpuMs} ms`);
+  t.ok(u.peakRssBytes > procStats(process.pid).rssBytes, "RSS is summed over both processes");
+});
+
+t.test("simulated agents register and heartbeat as the SDK does: service, health on every heartbeat, SDK user-agent", async (t) => {
+  const s = await startTestServer(t);
+  const op = await s.loginAs("operator");
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const r = await op.req(method, path, body);
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);
+    return r.body.data;
+  };
+  const creds = await registerFleet(s.url, admin, 3, { prefix: "sdk-shape" });
+  t.equal(creds.length, 3);
+  const before = [];
+  for (const c of creds) {
+    t.match(c.serviceId, /^svc_/, "registration reported the agent's service and returned its id");
+    const svc = (await op.get(`/api/admin/capsule-services/${c.serviceId}`)).body.data;
+    t.equal(svc.agentId, c.agentId);
+    before.push(svc.lastHealthAt);
+  }
+  const fleet = await startFleet(s.url, creds, { processes: 1, poll: "long", heartbeatIntervalMs: 300, rampMs: 50 });
+  t.teardown(() => fleet.stop());
+  await sleep(1500);
+  const r = await fleet.report();
+  t.equal(r.heartbeatErrors + r.pollErrors, 0, "no errors");
+  t.ok(r.heartbeatMs.length >= 3, `heartbeats answered: ${r.heartbeatMs.length}`);
+  t.equal(r.openPolls, 3, "each agent holds its long poll");
+  for (const [i, c] of creds.entries()) {
+    const health = (await op.get(`/api/admin/capsule-services/${c.serviceId}/health`)).body.data;
+    t.match(JSON.stringify(health), SDK_HEALTH.message, "the SDK's health snapshot was stored");
+    const svc = (await op.get(`/api/admin/capsule-services/${c.serviceId}`)).body.data;
+    // a `{}` heartbeat leaves the service's health time at the registration's
+    t.ok(svc.lastHealthAt > before[i], `the heartbeats carried health: ${before[i]} -> ${svc.lastHealthAt}`);
+    t.equal(svc.healthStatus, "UP");
+  }
+});
+
+t.test("the lean client sends the SDK's user-agent and JSON headers", async (t) => {
+  const seen: Record<string, string | string[] | undefined>[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers);
+    res.setHeader("content-type", "application/json");
+    res.end("{}");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.teardown(() => server.close());
+  const call = httpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  t.teardown(() => call.close());
+  await call("POST", "/x", { token: "tok", body: { a: 1 } });
+  t.match(SDK_USER_AGENT, /^capstan-agent\/\d+\.\d+\.\d+/);
+  t.equal(seen[0]!["user-agent"], SDK_USER_AGENT);
+  t.equal(seen[0]!.authorization, "Bearer tok");
+  t.equal(seen[0]!["content-type"], "application/json");
+  t.equal(seen[0]!.accept, "application/json");
 });
