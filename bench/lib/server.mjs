@@ -60,6 +60,8 @@ function stopper(child, cleanup) {
 }
 
 const pgDatabases = new Map();
+/** Seals the bench's secret payloads on PostgreSQL (a throwaway database; never a real installation's key). */
+const BENCH_SECRET_KEY = "be7c4000000000000000000000000000000000000000000000000000000be7c4";
 
 /**
  * CAPSTAN_TEST_DATABASE=postgres (the test suite's switch, with CAPSTAN_TEST_PG_URL): each data dir
@@ -90,6 +92,8 @@ export async function startCapstan({ env = {}, dataDir, logs = "discard", nodeAr
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const dbEnv = databaseUrl === undefined ? await databaseEnvFor(dir) : databaseUrl === null ? {} : { CAPSTAN_DATABASE_URL: databaseUrl };
+  // PostgreSQL requires CAPSTAN_SECRET_KEY, the same on every node of one database: one fixed bench key
+  if (dbEnv.CAPSTAN_DATABASE_URL && !env.CAPSTAN_SECRET_KEY) dbEnv.CAPSTAN_SECRET_KEY = BENCH_SECRET_KEY;
   const inherited = { ...process.env };
   if (databaseUrl !== undefined) delete inherited.CAPSTAN_DATABASE_URL;
   const t0 = performance.now();
