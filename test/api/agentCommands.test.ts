@@ -45,19 +45,25 @@ t.test("limit is clamped to 1..10; garbage and unknown params are 422", async (t
   t.equal((await k.poll("?since=yesterday")).status, 422);
 });
 
-t.test("a long-polling agent receives a new command in well under 100 ms", async (t) => {
+t.test("a long-polling agent receives a new command in well under 100 ms (median of 7)", async (t) => {
+  // the median, not one sample: one request on a loaded 2-core machine (or a PostgreSQL round trip
+  // stuck behind a checkpoint) says little; a delivery that waited for a timer would miss every time
   const k = await kit(t);
-  const waiting = k.poll("?waitSeconds=10").then((r) => ({ r, at: performance.now() }));
-  // let the poll park on the hub (its first claim is a transaction: a PostgreSQL round trip or a few on a busy machine)
-  for (let i = 0; i < 100 && k.s.app.runtime.hub.openLongPolls(k.agentId) === 0; i++) await sleep(20);
-  t.equal(k.s.app.runtime.hub.openLongPolls(k.agentId), 1);
-  const sent = performance.now();
-  const created = await k.execute("echo", { payload: { message: "fast" } });
-  const { r, at } = await waiting;
-  const latency = at - sent;
-  t.equal(r.status, 200);
-  t.same(r.body.data.map((c: { id: string }) => c.id), [created.body.data.id]);
-  t.ok(latency < 100, `delivered ${latency.toFixed(1)} ms after the execute request was sent`);
+  const latencies: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const waiting = k.poll("?waitSeconds=10").then((r) => ({ r, at: performance.now() }));
+    // let the poll park on the hub (its first claim is a transaction: a PostgreSQL round trip or a few on a busy machine)
+    for (let j = 0; j < 100 && k.s.app.runtime.hub.openLongPolls(k.agentId) === 0; j++) await sleep(20);
+    t.equal(k.s.app.runtime.hub.openLongPolls(k.agentId), 1, "the poll is parked");
+    const sent = performance.now();
+    const created = await k.execute("echo", { payload: { message: `fast ${i}` } });
+    const { r, at } = await waiting;
+    latencies.push(at - sent);
+    t.equal(r.status, 200);
+    t.same(r.body.data.map((c: { id: string }) => c.id), [created.body.data.id], "the new command, delivered");
+  }
+  latencies.sort((a, b) => a - b);
+  t.ok(latencies[3]! < 100, `delivered a median ${latencies[3]!.toFixed(1)} ms after the execute request was sent (all: ${latencies.map((x) => x.toFixed(0)).join(", ")} ms)`);
 });
 
 t.test("a long poll with nothing to deliver answers [] when the wait ends or the client leaves", async (t) => {
