@@ -5,12 +5,15 @@ import type { Registry } from "prom-client";
 import type { FlashEntry } from "./console/flash.js";
 import { CommandHub } from "./domain/hub.js";
 import { AuthFailures } from "./auth/failures.js";
+import type { HealthSeen } from "./domain/healthSeen.js";
 
 export interface OperationalCounters {
   agentCommandPolls: number;
   oversizedCommandResultsRejected: number;
   actionPrepareTimeouts: number;
   heartbeatsReceived: number;
+  /** Heartbeats whose health equalled the last one written, so no health write (domain/healthSeen.ts). */
+  healthWritesCoalesced: number;
   auditEventsWritten: number;
   httpRequests: number;
   /** Passwords actually checked by login (argon2 verify), throttled attempts excluded. */
@@ -47,6 +50,8 @@ export interface Runtime {
   /** Coalesced last-contact times by agent id, written within a second (domain/contacts.ts). */
   contacts: Map<string, string>;
   contactTimer: NodeJS.Timeout | undefined;
+  /** The last health this process wrote per service, so an unchanged one is not written again (domain/healthSeen.ts; bounded). */
+  healthSeen: Map<string, HealthSeen>;
   /** When this process last wrote each agent's sampled heartbeat audit (ms). */
   heartbeatSamples: Map<string, number>;
   counters: OperationalCounters;
@@ -67,12 +72,14 @@ export function createRuntime(now: () => Date): Runtime {
     metricsRegistry: undefined,
     contacts: new Map(),
     contactTimer: undefined,
+    healthSeen: new Map(),
     heartbeatSamples: new Map(),
     counters: {
       agentCommandPolls: 0,
       oversizedCommandResultsRejected: 0,
       actionPrepareTimeouts: 0,
       heartbeatsReceived: 0,
+      healthWritesCoalesced: 0,
       auditEventsWritten: 0,
       httpRequests: 0,
       loginPasswordChecks: 0,

@@ -6,7 +6,7 @@ import { createUser } from "../src/domain/users.js";
 import type { Role } from "../src/auth/roles.js";
 import { createLogger, type Logger } from "../src/log.js";
 import { startServer, type RunningServer } from "../src/server.js";
-import { databaseEnv, useDatabaseFor } from "./testDb.js";
+import { databaseEnv, TEST_SECRET_KEY, useDatabaseFor } from "./testDb.js";
 
 export interface Tap {
   testdir(): string;
@@ -62,7 +62,7 @@ export async function startTestServer(t: Tap, opts: { env?: Record<string, strin
   const dir = first ? join(t.testdir(), `node-${(extraNodes.get(sharedUrl!)?.length ?? 0) + 2}`) : t.testdir();
   // CAPSTAN_TEST_DATABASE=postgres: a fresh database per server, dropped after the server (and its extra nodes) closed
   const drops: (() => unknown)[] = [];
-  const dbEnv = sharedUrl ? { CAPSTAN_DATABASE_URL: sharedUrl } : await databaseEnv({ teardown: (fn) => drops.push(fn) });
+  const dbEnv = sharedUrl ? { CAPSTAN_DATABASE_URL: sharedUrl, CAPSTAN_SECRET_KEY: TEST_SECRET_KEY } : await databaseEnv({ teardown: (fn) => drops.push(fn) });
   useDatabaseFor(dir, dbEnv); // a CLI run on this data dir (test/cli/_run.ts) uses the same database
   const config = loadConfig({ CAPSTAN_PORT: "0", CAPSTAN_DATA_DIR: dir, CAPSTAN_LOG_LEVEL: "debug", ...dbEnv, ...opts.env });
   const logs: string[] = [];

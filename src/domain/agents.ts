@@ -11,6 +11,7 @@ import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
 import { writeAudit } from "./audit.js";
 import { bufferContact, dropBufferedContact } from "./contacts.js";
+import { healthFingerprint, healthUnchanged, rememberHealth } from "./healthSeen.js";
 import { recordHealth, type HealthInput } from "./serviceReport.js";
 import { cutoffs, effectiveAgentStatus } from "./status.js";
 
@@ -77,12 +78,23 @@ export async function heartbeat(app: App, agentId: string, body: { serviceId?: s
     await touchAgent(app, agentId);
     return agentIntervals(app);
   }
-  await app.db.transaction(async () => {
+  const fingerprint = body.health ? healthFingerprint(body.health) : undefined;
+  // The SDK's heartbeat (serviceId + the same health as last time): a contact, not a write (healthSeen.ts).
+  if (body.serviceId !== undefined && fingerprint !== undefined) {
+    const s = await getService(app.db, body.serviceId);
+    if (s && s.agentId === agentId && healthUnchanged(app, s.id, fingerprint, s.lastHealthAt)) {
+      app.runtime.counters.healthWritesCoalesced++;
+      await touchAgent(app, agentId);
+      return agentIntervals(app);
+    }
+  }
+  const written = await app.db.transaction(async () => {
     let serviceId = body.serviceId;
     if (serviceId !== undefined) {
       const s = await getService(app.db, serviceId);
       if (!s || s.agentId !== agentId) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such service for this agent");
     }
+    let wrote: { serviceId: string; at: string } | undefined;
     if (body.health) {
       if (serviceId === undefined) {
         const own = await listServicesOfAgent(app.db, agentId);
@@ -93,10 +105,13 @@ export async function heartbeat(app: App, agentId: string, body: { serviceId?: s
         }
         serviceId = own[0]!.id;
       }
-      await recordHealth(app, agentId, serviceId, body.health);
+      wrote = { serviceId, at: await recordHealth(app, agentId, serviceId, body.health) };
     }
     await touchAgent(app, agentId);
+    return wrote;
   });
+  // process memory only once the write committed
+  if (written && fingerprint !== undefined) rememberHealth(app, written.serviceId, fingerprint, written.at);
   return agentIntervals(app);
 }
 

@@ -36,7 +36,8 @@ const storedFromHealth = (h: HealthInput["status"]): ServiceStatus =>
   h === "UP" ? "HEALTHY" : h === "DEGRADED" || h === "DOWN" ? "UNHEALTHY" : "UNKNOWN";
 
 /** Stores the latest health of a service (call inside a transaction); a change of status is audited. */
-export async function recordHealth(app: App, agentId: string, serviceId: string, h: HealthInput): Promise<void> {
+/** Stores the service's health; answers the last_health_at it wrote. */
+export async function recordHealth(app: App, agentId: string, serviceId: string, h: HealthInput): Promise<string> {
   const nowIso = app.now().toISOString();
   const before = await getService(app.db, serviceId);
   await upsertHealthReport(app.db, {
@@ -52,6 +53,7 @@ export async function recordHealth(app: App, agentId: string, serviceId: string,
       metadata: { from: before.healthStatus, to: h.status },
     });
   }
+  return nowIso;
 }
 
 function toConfigRows(serviceId: string, configs: ReportedServiceT["configs"]): ConfigRow[] {
