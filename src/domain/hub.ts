@@ -71,12 +71,34 @@ export class CommandHub {
     return this.wait(this.commandWaiters, commandId, timeoutMs, signal);
   }
 
-  /** Number of requests currently parked in long polls (for metrics and caps). */
+  /**
+   * Long polls in progress by agent, from admission until they answer. Counted per request, not per
+   * registered waiter: a woken poll leaves the waiter set while it claims (a database round trip) and
+   * re-registers, and counting waiters let new polls past the cap in that gap.
+   */
+  private readonly longPolls = new Map<string, number>();
+  private longPollTotal = 0;
+
+  /** Admits one long poll of this agent unless `cap` are in progress; true when admitted (then leaveLongPoll must follow). */
+  enterLongPoll(agentId: string, cap: number): boolean {
+    const n = this.longPolls.get(agentId) ?? 0;
+    if (n >= cap) return false;
+    this.longPolls.set(agentId, n + 1);
+    this.longPollTotal++;
+    return true;
+  }
+
+  leaveLongPoll(agentId: string): void {
+    const n = this.longPolls.get(agentId) ?? 0;
+    if (n <= 0) return;
+    if (n === 1) this.longPolls.delete(agentId);
+    else this.longPolls.set(agentId, n - 1);
+    this.longPollTotal--;
+  }
+
+  /** Long polls in progress (for metrics and the cap). */
   openLongPolls(agentId?: string): number {
-    if (agentId) return this.agentWaiters.get(agentId)?.size ?? 0;
-    let n = 0;
-    for (const set of this.agentWaiters.values()) n += set.size;
-    return n;
+    return agentId ? (this.longPolls.get(agentId) ?? 0) : this.longPollTotal;
   }
 
   /** Ends every wait at once (shutdown: long polls answer [] immediately). */

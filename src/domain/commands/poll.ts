@@ -95,15 +95,26 @@ export async function pollCommands(app: App, input: PollInput): Promise<AgentCom
   app.runtime.counters.agentCommandPolls++;
   await touchAgent(app, agentId);
   const hub = app.runtime.hub;
-  let seen = hub.agentNotifications;
-  let claimed = await claimCommands(app, agentId, limit, requestId);
+  const seen = hub.agentNotifications;
+  const claimed = await claimCommands(app, agentId, limit, requestId);
   if (claimed.length || waitMs === 0) return claimed;
 
-  if (hub.openLongPolls(agentId) >= app.config.maxLongPollsPerAgent) {
+  if (!hub.enterLongPoll(agentId, app.config.maxLongPollsPerAgent)) {
     throw new AppError("RATE_LIMITED", `at most ${app.config.maxLongPollsPerAgent} concurrent long polls per agent`, {
       maxLongPollsPerAgent: app.config.maxLongPollsPerAgent,
     }, { "Retry-After": "1" });
   }
+  try {
+    return await longPoll(app, input, limit, waitMs, seen);
+  } finally {
+    hub.leaveLongPoll(agentId);
+  }
+}
+
+/** The admitted long poll: wait, claim when woken, until a command is claimed or the window ends. */
+async function longPoll(app: App, input: PollInput, limit: number, waitMs: number, seen: number): Promise<AgentCommand[]> {
+  const { agentId, requestId } = input;
+  const hub = app.runtime.hub;
   // Wall-clock deadline (not app.now()): waits are real time even when tests inject a clock.
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -113,7 +124,7 @@ export async function pollCommands(app: App, input: PollInput): Promise<AgentCom
     const woken = await hub.waitForAgent(agentId, remaining, input.signal, seen);
     if (!woken || input.signal.aborted) return [];
     seen = hub.agentNotifications;
-    claimed = await claimCommands(app, agentId, limit, requestId);
+    const claimed = await claimCommands(app, agentId, limit, requestId);
     if (claimed.length) {
       await touchAgent(app, agentId);
       return claimed;
