@@ -63,6 +63,8 @@ const sql = {
   // poll candidates: the agent's oldest unexpired PENDING commands (index commands_poll)
   claimable: `SELECT id FROM commands WHERE agent_id = ? AND status = 'PENDING' AND expires_at > ? ORDER BY created_at, id LIMIT ?`,
   // the claim itself; the status guard makes two pollers unable to take the same row
+  // parked-poll re-check (domain/wakeups.ts): agents with a claimable command (index commands_expiry)
+  pendingAgents: `SELECT DISTINCT agent_id FROM commands WHERE status = 'PENDING' AND expires_at > ? LIMIT ?`,
   claim: `UPDATE commands SET status = 'RUNNING', started_at = ?, expires_at = ? WHERE id = ? AND status = 'PENDING'`,
   // any transition to a terminal status, guarded by the status the caller saw
   finish: `UPDATE commands SET status = ?, completed_at = ?, error_code = ?, error_message = ? WHERE id = ? AND status = ?`,
@@ -130,6 +132,10 @@ export const getCommand = async (db: Db, id: string): Promise<CommandRow | undef
 /** Run inside the claim's transaction: on PostgreSQL the rows stay locked until it ends, and another node skips them. */
 export const claimableCommandIds = async (db: Db, agentId: string, nowIso: string, limit: number): Promise<string[]> =>
   (await db.all<{ id: string }>(sql.claimable + skipLocked(db.kind), [agentId, nowIso, limit])).map((r) => r.id);
+
+/** Agents that have at least one claimable (PENDING, unexpired) command; at most `limit`. */
+export const agentsWithPendingCommands = async (db: Db, nowIso: string, limit: number): Promise<string[]> =>
+  (await db.all<{ agent_id: string }>(sql.pendingAgents, [nowIso, limit])).map((r) => r.agent_id);
 
 /** PENDING -> RUNNING; false when another poller (or a cancel) got there first. */
 export const claimCommand = async (db: Db, id: string, startedAt: string, expiresAt: string): Promise<boolean> =>

@@ -2,7 +2,9 @@
 // prepare waits for "command Y finished". Wake-ups come from this process (after its commits) and,
 // when several nodes share a PostgreSQL database, from the other nodes (domain/wakeups.ts relays
 // their NOTIFYs here). Because a relayed wake-up can be lost (listener reconnect), waits on a shared
-// database also end on a re-check timer (`recheckMs`), so a lost one delays a command, never loses it.
+// database are also re-checked (`recheckMs`), so a lost one delays a command, never loses it: prepare
+// waits (few) each on their own timer; parked long polls (up to one per agent) by one query per node
+// and interval (domain/wakeups.ts: which parked agents have a PENDING command), never one per poll.
 type Waiter = () => void;
 
 export class CommandHub {
@@ -62,13 +64,18 @@ export class CommandHub {
    */
   waitForAgent(agentId: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<boolean> {
     if (since !== undefined && since !== this.agentNotes && !this.closed) return Promise.resolve(true);
-    return this.wait(this.agentWaiters, agentId, timeoutMs, signal);
+    return this.wait(this.agentWaiters, agentId, timeoutMs, signal, false);
+  }
+
+  /** Agents with a long poll parked right now (the node-level re-check asks the database about these). */
+  parkedAgentIds(): string[] {
+    return [...this.agentWaiters.keys()];
   }
 
   /** As waitForAgent, with `since` read from commandNotifications. */
   waitForCommand(commandId: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<boolean> {
     if (since !== undefined && since !== this.commandNotes && !this.closed) return Promise.resolve(true);
-    return this.wait(this.commandWaiters, commandId, timeoutMs, signal);
+    return this.wait(this.commandWaiters, commandId, timeoutMs, signal, true);
   }
 
   /**
@@ -121,7 +128,7 @@ export class CommandHub {
     for (const w of set) w();
   }
 
-  private wait(map: Map<string, Set<Waiter>>, key: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  private wait(map: Map<string, Set<Waiter>>, key: string, timeoutMs: number, signal: AbortSignal | undefined, ownRecheck: boolean): Promise<boolean> {
     if (this.closed || signal?.aborted || timeoutMs <= 0) return Promise.resolve(false);
     return new Promise<boolean>((resolve) => {
       let set = map.get(key);
@@ -138,8 +145,8 @@ export class CommandHub {
       };
       const waiter: Waiter = () => finish(true);
       const onAbort = () => finish(false);
-      // the re-check is jittered (75-125 %) so the polls parked at one moment do not re-check in lockstep
-      const recheck = this.recheckMs !== undefined ? this.recheckMs * (0.75 + Math.random() / 2) : Infinity;
+      // the re-check is jittered (75-125 %) so the waits parked at one moment do not re-check in lockstep
+      const recheck = ownRecheck && this.recheckMs !== undefined ? this.recheckMs * (0.75 + Math.random() / 2) : Infinity;
       const timer = recheck < timeoutMs ? setTimeout(() => finish(true), recheck) : setTimeout(() => finish(false), timeoutMs);
       signal?.addEventListener("abort", onAbort, { once: true });
       set.add(waiter);

@@ -1,8 +1,8 @@
 // The per-agent cap on concurrent long polls counts a poll from admission to answer. It counted the
 // polls registered as waiters, and a woken poll leaves that set while it claims (a database round trip)
 // before it waits again: new polls got in during that gap (6 held against a cap of 4 on PostgreSQL,
-// whose parked polls re-check on a timer). Here the re-check runs every 10 ms on either engine and
-// polls arrive one at a time for two seconds: the answered polls never overlapped more than the cap.
+// whose parked polls re-checked on a timer). Here the agent's parked polls are woken every 50 ms on either
+// engine while polls arrive one at a time for two seconds: no more were admitted than the cap allows.
 import t from "tap";
 import { registerTestAgent } from "../fixtures.js";
 import { startTestServer } from "../helpers.js";
@@ -12,7 +12,9 @@ t.test("never more long polls of one agent in progress than the cap, re-checks i
   const s = await startTestServer(t);
   const a = await registerTestAgent(s);
   const cap = s.config.maxLongPollsPerAgent;
-  s.app.runtime.hub.recheckMs = 10; // every parked poll leaves and re-enters its wait all the time
+  // every parked poll is woken all the time (as wake-ups and re-checks do), so it leaves and re-enters its wait
+  const churn = setInterval(() => s.app.runtime.hub.notifyAgent(a.agentId), 50);
+  t.teardown(() => clearInterval(churn));
   // and each re-check's claim takes 20 ms more, as a PostgreSQL round trip on a busy machine can
   const db = s.app.db as { transaction: <T>(fn: () => Promise<T>) => Promise<T> };
   const transaction = db.transaction.bind(db);
