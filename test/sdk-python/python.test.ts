@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import t from "tap";
 import { rootPath } from "../../src/paths.js";
 import { startTestServer } from "../helpers.js";
@@ -72,4 +73,48 @@ t.test("the Python SDK's unittest suite against the real server", { skip: missin
   t.ok(median < 1000, "long-poll dispatch median under a second");
   const logs = s.logs.join("\n");
   t.notOk(/opstage_agent_[0-9A-Za-z]{8,}/.test(logs), "no agent token in the server's logs");
+});
+
+t.test("the Python demo service (npm run demo -- --python): three actions, progress and cancel", { skip: missing || false }, async (t) => {
+  t.setTimeout(60_000);
+  const s = await startTestServer(t, { env: { CAPSTAN_BUS_ENABLED: "true" } });
+  const op = await s.loginAs("operator");
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const r = await op.req(method, path, body);
+    if (r.status !== 200) throw new Error(`${method} ${path}: ${r.status} ${r.text}`);
+    return r.body.data;
+  };
+  const { startPythonDemo } = (await import(pathToFileURL(rootPath("demo/python/launch.mjs")).href)) as {
+    startPythonDemo(o: object): Promise<{ state: string; serviceId: string; output(): string; stop(): Promise<void> }>;
+  };
+  const demo = await startPythonDemo({ url: s.url, admin, dataDir: t.testdir(), python: PYTHON, env: { DEMO_REINDEX_STEP_SECONDS: "0.2" } });
+  t.teardown(() => demo.stop());
+  t.equal(demo.state, "running");
+  const actions = ((await admin("GET", `/api/admin/capsule-services/${demo.serviceId}/actions`)) as { name: string }[]).map((a) => a.name).sort();
+  t.same(actions, ["echo", "slowReindex", "summarize"]);
+  const run = async (action: string, body: object = {}) => (await admin("POST", `/api/admin/capsule-services/${demo.serviceId}/actions/${action}`, body)) as { id: string };
+  const terminal = async (id: string) => {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+      const c = (await admin("GET", `/api/admin/commands/${id}`)) as { status: string; result?: { data?: Record<string, unknown> } };
+      if (["SUCCEEDED", "FAILED", "CANCELLED", "EXPIRED"].includes(c.status)) return c;
+    }
+    throw new Error(`command ${id} did not finish`);
+  };
+  const echo = await terminal((await run("echo", { payload: { message: "from tap" } })).id);
+  t.equal(echo.status, "SUCCEEDED");
+  t.equal(echo.result?.data?.runtime, "python");
+  const summary = await terminal((await run("summarize")).id);
+  t.equal(summary.result?.data?.eventPublished, true, "the async handler published on the bus");
+  const long = await run("slowReindex", { payload: { collection: "docs" } });
+  for (let p = 0; p < 0.1; await new Promise((r) => setTimeout(r, 50))) {
+    p = ((await admin("GET", `/api/admin/commands/${long.id}`)) as { progress?: { percent?: number } }).progress?.percent ?? 0;
+  }
+  await admin("POST", `/api/admin/commands/${long.id}/cancel`, {});
+  t.equal((await terminal(long.id)).status, "CANCELLED");
+  const logs = JSON.stringify(await admin("GET", `/api/admin/commands/${long.id}/logs`));
+  t.match(logs, /indexed batch 1/, "progress logs reached the command");
+  for (const deadline = Date.now() + 5000; !/slowReindex stopped after \d+ batches \(CANCELLED\)/.test(demo.output()) && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  t.match(demo.output(), /slowReindex stopped after \d+ batches \(CANCELLED\)/, "the cancel reached the handler");
 });
