@@ -20,20 +20,22 @@ class Loop:
         self._stopped = True
         self._thread: Optional[threading.Thread] = None
         self._first: Optional[float] = None
+        self._lock = threading.Lock()  # start() and the thread's exit agree on whether a thread runs
 
     def start(self, delay: Optional[float] = 0.0) -> None:
         """``delay`` None: started but asleep until woken."""
-        if not self._stopped:
-            self.wake()
-            return
-        self._stopped = False
-        self._wake.clear()
-        self._first = delay
-        if self._thread is None or not self._thread.is_alive():
-            self._thread = threading.Thread(target=self._run, name=f"capstan-agent {self.name}", daemon=True)
-            self._thread.start()
-        elif delay is not None:
-            self._wake.set()
+        with self._lock:
+            if not self._stopped:
+                self._wake.set()
+                return
+            self._stopped = False
+            self._first = delay
+            if self._thread is None:
+                self._wake.clear()
+                self._thread = threading.Thread(target=self._run, name=f"capstan-agent {self.name}", daemon=True)
+                self._thread.start()
+            elif delay is not None:
+                self._wake.set()  # the old thread is still finishing a tick: it carries on
 
     def stop(self) -> None:
         self._stopped = True
@@ -48,19 +50,15 @@ class Loop:
     def is_running(self) -> bool:
         return not self._stopped
 
-    def join(self, timeout: float) -> None:
-        t = self._thread
-        if t is not None and t is not threading.current_thread():
-            t.join(timeout)
-
     def _run(self) -> None:
         delay = self._first
-        while not self._stopped:
-            woken = self._wake.wait(delay)  # delay None: until woken
+        while True:
+            self._wake.wait(delay)  # delay None: until woken
             self._wake.clear()
-            if self._stopped:
-                break
-            del woken
+            with self._lock:
+                if self._stopped:
+                    self._thread = None
+                    return
             try:
                 delay = self._tick()
             except Exception as err:  # never leaves the loop

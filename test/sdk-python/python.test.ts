@@ -61,9 +61,11 @@ t.test("the Python SDK's unittest suite against the real server", { skip: missin
     if (outcome!.startsWith("skipped")) t.comment(`${where}.${name}: ${outcome}`);
     else t.equal(outcome, "ok", `${where!.replace(/\.test_\w+$/, "")}.${name}`);
   }
-  t.ok(results.length >= 20, `the Python suite ran (${results.length} tests)`);
+  const ran = Number(/^Ran (\d+) tests? in/m.exec(out)?.[1] ?? 0);
+  t.ok(ran >= 20, `the Python suite ran (${ran} tests)`);
+  t.equal(results.length, ran, "every Python test reported its own line");
   t.equal(code, 0, "python -m unittest exited 0");
-  if (code !== 0 || results.length < 20) t.comment(out);
+  if (code !== 0 || results.length !== ran) t.comment(out);
 
   const measured = JSON.parse(readFileSync(report, "utf8")) as { dispatchMs: number[] };
   const sorted = [...measured.dispatchMs].sort((a, b) => a - b);
