@@ -29,7 +29,7 @@ def ping(payload: object, ctx: object) -> None:
 
 
 agent.start(wait=15)
-samples = []
+samples: "list[float]" = []
 for i in range(RUNS + 3):
     ready.clear()
     req = urllib.request.Request(f"{URL}/api/admin/capsule-services/{agent.service_id}/actions/ping", data=b'{"payload":{}}', method="POST",
@@ -42,5 +42,10 @@ for i in range(RUNS + 3):
     time.sleep(0.03 + random.random() * (0.05 if LONG_POLL else 5))
 agent.stop(timeout=5)
 samples.sort()
-q = lambda p: samples[min(len(samples) - 1, int(p * len(samples)))]  # noqa: E731
+
+
+def q(p: float) -> float:
+    return samples[min(len(samples) - 1, int(p * len(samples)))]
+
+
 print(json.dumps({"runs": len(samples), "medianMs": q(0.5), "p95Ms": q(0.95), "minMs": samples[0], "maxMs": samples[-1]}))

@@ -8,7 +8,7 @@ import re
 import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, TypeVar, overload
 
 from .backoff import Backoff
 from .command_loop import CommandLoop
@@ -29,6 +29,7 @@ from .redact import scrub_secrets
 
 ACTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,79}$")
 DANGER_LEVELS = {"LOW", "MEDIUM", "HIGH", "CRITICAL"}
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class CapsuleAgent:
@@ -66,24 +67,33 @@ class CapsuleAgent:
         self._command_loop = CommandLoop(self, self._executor, self._outbox)
 
     # ---- definition (decorators) ----
-    def health(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+    def health(self, fn: F) -> F:
         """Decorator: the health check run before every heartbeat (time-limited; a raise reports DOWN)."""
         self._health_fn = fn
         return fn
 
-    def configs(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+    def configs(self, fn: F) -> F:
         """Decorator: config metadata to report. Sensitive items are sent without valuePreview/defaultValue."""
         self._configs_fn = fn
         self._changed()
         return fn
+
+    @overload
+    def action(self, fn: F) -> F: ...
+
+    @overload
+    def action(self, fn: None = None, *, name: Optional[str] = None, label: Optional[str] = None,
+               description: Optional[str] = None, danger_level: str = "LOW", requires_confirmation: bool = False,
+               timeout_seconds: Optional[float] = None, input_schema: Optional[Dict[str, Any]] = None,
+               prepare: Optional[Callable[[Any], Any]] = None) -> Callable[[F], F]: ...
 
     def action(self, fn: Optional[Callable[..., Any]] = None, *, name: Optional[str] = None, label: Optional[str] = None,
                description: Optional[str] = None, danger_level: str = "LOW", requires_confirmation: bool = False,
                timeout_seconds: Optional[float] = None, input_schema: Optional[Dict[str, Any]] = None,
                prepare: Optional[Callable[[Any], Any]] = None) -> Any:
         """Decorator (``@agent.action`` or ``@agent.action(name=..., ...)``) for ``def h(payload, ctx)`` or ``async def``."""
-        def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-            action_name = name or getattr(handler, "__name__", "")
+        def register(handler: F) -> F:
+            action_name: str = name or str(getattr(handler, "__name__", ""))
             if not callable(handler) or not ACTION_NAME.match(action_name):
                 raise TypeError("capstan_agent: an action needs a name (letters, digits, . _ -) and a callable handler")
             if danger_level not in DANGER_LEVELS:

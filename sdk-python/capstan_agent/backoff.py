@@ -15,7 +15,7 @@ class Backoff:
         """The next delay in seconds: uniform in [0, min(max, base * 2**attempt)]."""
         ceiling = min(self.maximum, self.base * 2 ** min(self._attempt, 30))
         self._attempt += 1
-        return self._rand() * ceiling
+        return float(self._rand() * ceiling)
 
     def reset(self) -> None:
         self._attempt = 0

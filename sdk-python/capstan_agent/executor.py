@@ -103,11 +103,14 @@ class Executor:
         action = self._actions.get(cmd.get("actionName") or "")
         if action is None:
             return failure("ACTION_NOT_FOUND", f'this agent has no action "{cmd.get("actionName")}"')
-        payload = cmd.get("payload") if isinstance(cmd.get("payload"), dict) else {}
+        raw_payload = cmd.get("payload")
+        payload: Dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}
         timeout = action.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS
         holder: Dict[str, ActionContext] = {}
-        progress = ProgressReporter(cmd["id"], self._send_progress, self._progress_interval,
-                                    lambda why: holder["ctx"]._abort("CANCELLED", why) and wake.set(), self._log)
+
+        def on_cancel(why: str) -> None:  # the server said cancelled (or no longer runs the command)
+            holder["ctx"]._abort("CANCELLED", why)
+        progress = ProgressReporter(cmd["id"], self._send_progress, self._progress_interval, on_cancel, self._log)
         ctx = ActionContext(cmd["id"], action["name"], payload, progress.set, progress.append)
         holder["ctx"] = ctx
         wake = threading.Event()
@@ -117,8 +120,10 @@ class Executor:
         try:
             work = self._submit(action, cmd, ctx)
             work.add_done_callback(lambda _f: wake.set())
-            ctx_cancel_watch = threading.Thread(target=lambda: (ctx.cancelled.wait(), wake.set()), daemon=True)
-            ctx_cancel_watch.start()
+            def watch() -> None:  # an abort (cancel, stop) ends the wait below as the handler's end would
+                ctx.cancelled.wait()
+                wake.set()
+            threading.Thread(target=watch, name="capstan-agent cancel watch", daemon=True).start()
             if not wake.wait(timeout) and not work.done():
                 ctx._abort("ACTION_TIMEOUT", f'action "{action["name"]}" exceeded its {timeout:g} s timeout')
             return self._settle(work, ctx)
@@ -137,23 +142,25 @@ class Executor:
                 pass
         if work.done() and not work.cancelled():
             err = work.exception()
-            return from_error(err) if err is not None else work.result()  # type: ignore[no-any-return]
+            return from_error(err) if err is not None else dict(work.result())
         work.cancel()  # an async handler's task is cancelled; a thread cannot be, it was told via ctx.cancelled
         return failure(ctx.reason or "CANCELLED", ctx.reason_message or "aborted")
 
     def _submit(self, action: Dict[str, Any], cmd: Dict[str, Any], ctx: ActionContext) -> "concurrent.futures.Future[Any]":
         scope = (self._owner, cmd["id"])
         is_prepare = cmd.get("type") == "ACTION_PREPARE"
-        fn = action.get("prepare") if is_prepare else action["handler"]
-        finish = (lambda v: prepare_answer(action, v)) if is_prepare else to_result
+        fn: Optional[Callable[..., Any]] = action.get("prepare") if is_prepare else action["handler"]
+        finish: Callable[[Any], Dict[str, Any]] = (lambda v: prepare_answer(action, v)) if is_prepare else to_result
         if fn is None:  # prepare without a prepare callback: the schema's defaults
             done: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
             done.set_result(prepare_answer(action, None))
             return done
-        if inspect.iscoroutinefunction(fn):
+        call: Callable[..., Any] = fn
+        arity: int = action.get("arity", 2)
+        if inspect.iscoroutinefunction(call):
             async def run_async() -> Any:
                 current_command.set(scope)  # task-local: each task runs in a copy of the context
-                return finish(await (fn(ctx) if is_prepare else call_handler(fn, ctx.payload, ctx, action.get("arity", 2))))
+                return finish(await (call(ctx) if is_prepare else call_handler(call, ctx.payload, ctx, arity)))
             return self._async.submit(run_async())
 
         def run_sync() -> Any:
@@ -161,7 +168,7 @@ class Executor:
                 self._occupied += 1
             token = current_command.set(scope)
             try:
-                value = fn(ctx) if is_prepare else call_handler(fn, ctx.payload, ctx, action.get("arity", 2))
+                value = call(ctx) if is_prepare else call_handler(call, ctx.payload, ctx, arity)
                 if inspect.isawaitable(value):  # a sync wrapper around a coroutine
                     value = self._async.submit(_awaited(value)).result()
                 return finish(value)

@@ -15,7 +15,7 @@ import socket
 import ssl
 import threading
 import time
-from typing import Any, Optional, Set
+from typing import Any, Dict, Optional, Set
 from urllib.parse import urlsplit
 
 from .errors import AgentAuthError, CapstanError, NetworkError
@@ -114,12 +114,13 @@ def _once(base_url: str, method: str, path: str, token: Optional[str], body: Any
         parsed: Any = json.loads(raw.decode("utf-8")) if raw else {}
     except ValueError:
         parsed = None  # a proxy's HTML error page, for instance
-    envelope = parsed if isinstance(parsed, dict) else None
+    envelope: Optional[Dict[str, Any]] = parsed if isinstance(parsed, dict) else None
     if 200 <= status < 300 and envelope is not None:
         return envelope.get("data")
-    error = envelope.get("error") if envelope is not None and isinstance(envelope.get("error"), dict) else {}
-    code = error.get("code") if isinstance(error.get("code"), str) else f"HTTP_{status}"
-    text = error.get("message") if isinstance(error.get("message"), str) else "unexpected response"
+    raw_error = envelope.get("error") if envelope is not None else None
+    error: Dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
+    code: str = error["code"] if isinstance(error.get("code"), str) else f"HTTP_{status}"
+    text: str = error["message"] if isinstance(error.get("message"), str) else "unexpected response"
     message = f"{method} {path}: {status} {text}"
     if status in (408, 429) or status >= 500 or envelope is None:
         raise NetworkError(code, message, status, parse_retry_after(retry_after))

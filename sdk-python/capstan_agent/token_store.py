@@ -88,7 +88,7 @@ class MemoryTokenStore:
         return self._record
 
     def save(self, record: TokenRecord) -> None:
-        self._record = TokenRecord(**record)  # type: ignore[typeddict-item]
+        self._record = TokenRecord(**record)
 
     def clear(self) -> None:
         self._record = None

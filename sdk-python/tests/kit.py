@@ -50,7 +50,7 @@ def command(command_id: str) -> Dict[str, Any]:
     return admin("GET", f"/api/admin/commands/{command_id}")[1]["data"]  # type: ignore[no-any-return]
 
 
-def wait_for(fn: Callable[[], T], timeout: float = 5.0, what: str = "condition") -> T:
+def wait_for(fn: Callable[[], Optional[T]], timeout: float = 5.0, what: str = "condition") -> T:
     deadline = time.monotonic() + timeout
     while True:
         v = fn()

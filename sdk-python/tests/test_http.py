@@ -5,14 +5,14 @@ import json
 import threading
 import time
 import unittest
-from typing import Any, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from capstan_agent.errors import AgentAuthError, CapstanError, NetworkError
 from capstan_agent.http import Aborter, request
 
 
 class Scripted(http.server.BaseHTTPRequestHandler):
-    script: List[Tuple[int, Any, dict]] = []
+    script: List[Tuple[int, Any, Dict[str, str]]] = []
     seen: List[Tuple[float, str, str]] = []
 
     def _answer(self) -> None:
