@@ -77,6 +77,12 @@ class Service:
             time.sleep(0.3)  # ignores the abort for a while: its late answer must be dropped
             return {"success": True}
 
+        @a.action(name="finishes")
+        def finishes(payload: Dict[str, Any], ctx: ActionContext) -> Any:
+            self.events["finishing"] = True
+            time.sleep(0.5)  # shorter than stop()'s timeout: it completes on its own
+            return {"success": True, "message": "finished", "data": {"cancelled": ctx.cancelled.is_set()}}
+
         @a.action(name="publish")
         def publish(payload: Dict[str, Any], ctx: ActionContext) -> Any:
             return {"success": True, "data": a.publish_event("py.item.created", {"name": payload.get("name")})}
@@ -180,6 +186,15 @@ class Actions(unittest.TestCase):
             wait_for(lambda: not [t for t in leftover if t.is_alive()], 5, "the SDK's threads to end")
         except AssertionError:
             raise AssertionError(f"still alive: {[t.name for t in leftover if t.is_alive()]}") from None
+
+    def test_stop_waits_for_a_handler_that_finishes_within_its_timeout(self) -> None:
+        s = Service("py-stop-graceful").__enter__()
+        cid = execute(s.agent.service_id or "", "finishes")
+        wait_for(lambda: s.events.get("finishing"), 5, "the handler to start")
+        s.agent.stop(timeout=10)
+        self.assertEqual(s.agent.pending_results, 0)
+        done = wait_terminal(cid)
+        self.assertEqual((done["status"], done["result"]["data"]), ("SUCCEEDED", {"cancelled": False}), "finished, not aborted")
 
     def test_long_poll_dispatch_latency(self) -> None:
         with Service("py-latency") as s:
