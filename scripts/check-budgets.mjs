@@ -5,7 +5,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(fileURLToPath(import.meta.url), "../..");
-const DIRS = ["src", "bin", "views", "static", "sdk/src", "demo", "scripts"];
+const DIRS = ["src", "bin", "views", "static", "sdk/src", "sdk-python", "demo", "scripts"];
 const HARD = 400;
 const budgets = [
   [/^src\/routes\//, 250],
@@ -16,9 +16,9 @@ const budgets = [
 function* walk(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (name === "vendor" || name === "node_modules" || name === "dist") continue;
+    if (name === "vendor" || name === "node_modules" || name === "dist" || name === "build") continue;
     if (statSync(p).isDirectory()) yield* walk(p);
-    else if (/\.(ts|mjs|js|eta|css)$/.test(name)) yield p;
+    else if (/\.(ts|mjs|js|eta|css|py)$/.test(name)) yield p;
   }
 }
 

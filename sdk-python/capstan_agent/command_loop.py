@@ -1,0 +1,82 @@
+"""Command loop: long-polls for commands (limit = free handler slots) and hands each to the executor
+once, on its own supervisor thread; results go to the outbox. If the server answers an empty long
+poll at once, it does not long-poll, and the loop falls back to polling every commandPollIntervalSeconds."""
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Dict, Optional
+
+from .backoff import Backoff
+from .core import Core
+from .errors import AgentAuthError, CapstanError, NetworkError
+from .executor import Executor
+from .loop import Loop
+from .outbox import ResultOutbox
+
+SEEN_MAX = 1000
+LONG_POLL_MIN = 1.0  # an empty answer faster than this means the server did not hold the request
+
+
+class CommandLoop:
+    def __init__(self, core: Core, executor: Executor, outbox: ResultOutbox) -> None:
+        self._core = core
+        self._executor = executor
+        self._outbox = outbox
+        self._seen: "OrderedDict[str, None]" = OrderedDict()
+        self._backoff = Backoff(core.opts.backoff_base, core.opts.backoff_max)
+        self.loop = Loop("command poll", self._tick, core.log)
+
+    def _tick(self) -> Optional[float]:
+        core = self._core
+        if core.session is None or core.disabled:
+            return None
+        free = core.opts.max_concurrency - self._executor.busy
+        if free <= 0:
+            return None  # woken when a handler finishes
+        wait = core.opts.long_poll_seconds
+        started = time.monotonic()
+        query = f"/commands?limit={free}" + (f"&waitSeconds={wait}" if wait > 0 else "")
+        try:
+            commands: Any = core.call("GET", query, timeout=core.opts.request_timeout + wait, abortable=True)
+        except Exception as err:
+            if core.stopping:
+                return None
+            if isinstance(err, AgentAuthError):
+                return None
+            if isinstance(err, NetworkError):
+                return err.retry_after if err.retry_after is not None else self._backoff.next()
+            core.log.warn("command poll refused", {"code": err.code if isinstance(err, CapstanError) else "UNKNOWN", "error": str(err)})
+            return max(core.poll_interval, self._backoff.next())
+        self._backoff.reset()
+        if not isinstance(commands, list):
+            return core.poll_interval
+        for cmd in commands:
+            self._dispatch(cmd)
+        if commands:
+            return 0.0
+        if wait > 0 and time.monotonic() - started >= LONG_POLL_MIN:
+            return 0.0
+        return core.poll_interval
+
+    def _dispatch(self, cmd: Dict[str, Any]) -> None:
+        if not isinstance(cmd, dict) or not isinstance(cmd.get("id"), str):
+            return
+        cid: str = cmd["id"]
+        if cid in self._seen:
+            self._core.log.debug("duplicate command ignored", {"commandId": cid})
+            return
+        self._seen[cid] = None
+        if len(self._seen) > SEEN_MAX:
+            self._seen.popitem(last=False)
+        self._core.log.debug("command received", {"commandId": cid, "type": cmd.get("type"), "actionName": cmd.get("actionName")})
+        threading.Thread(target=self._supervise, args=(cmd,), name=f"capstan-agent command {cid}", daemon=True).start()
+
+    def _supervise(self, cmd: Dict[str, Any]) -> None:
+        try:
+            self._outbox.add(cmd["id"], self._executor.run(cmd))
+        except Exception as err:
+            self._core.log.error("command failed unexpectedly", {"commandId": cmd["id"], "error": str(err)})
+        finally:
+            self.loop.wake()
+
+

@@ -1,0 +1,190 @@
+"""Runs one command: the action's handler (or prepare) under a timeout, a cancel and the agent's stop,
+with progress flushing, and turns whatever happens into exactly one result body.
+
+Sync handlers run in a bounded thread pool (``max_concurrency``); ``async def`` handlers on one event
+loop in a worker thread. A timeout or a stop is reported at once (a thread cannot be killed: a
+handler that ignores ``ctx.cancelled`` keeps its pool slot, and the poll asks for fewer commands
+until it returns); a cancel gives the handler ``cancel_grace`` seconds to return its own result."""
+import asyncio
+import concurrent.futures
+import inspect
+import threading
+from typing import Any, Callable, Dict, List, Optional
+
+from .context import ActionContext, call_handler, current_command
+from .logger import SafeLogger
+from .manifest import defaults_from_schema
+from .progress import ProgressReporter, SendProgress, iso_now
+from .redact import scrub_secrets
+from .results import failure, fit_result, from_error, to_result
+
+DEFAULT_TIMEOUT_SECONDS = 300
+
+
+class AsyncRunner:
+    """One event loop on a daemon thread, started on the first ``async def`` handler."""
+
+    def __init__(self) -> None:
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._lock = threading.Lock()
+
+    def submit(self, coro: Any) -> "concurrent.futures.Future[Any]":
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="capstan-agent asyncio", daemon=True).start()
+                self._loop = loop
+        return asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+
+class DaemonPool:
+    """A bounded pool of daemon threads: at most ``size`` handlers run at once. Unlike
+    ThreadPoolExecutor (joined at interpreter exit), a stuck handler never keeps the host alive."""
+
+    def __init__(self, size: int) -> None:
+        self._slots = threading.BoundedSemaphore(size)
+
+    def submit(self, fn: Callable[[], Any]) -> "concurrent.futures.Future[Any]":
+        fut: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
+
+        def run() -> None:
+            with self._slots:
+                if not fut.set_running_or_notify_cancel():
+                    return
+                try:
+                    fut.set_result(fn())
+                except BaseException as err:  # the future carries it to the supervisor
+                    fut.set_exception(err)
+        threading.Thread(target=run, name="capstan-agent handler", daemon=True).start()
+        return fut
+
+
+class Executor:
+    def __init__(self, *, owner: int, actions: Dict[str, Dict[str, Any]], send_progress: SendProgress, log: SafeLogger,
+                 secrets: Callable[[], List[str]], progress_interval: float, cancel_grace: float, max_concurrency: int) -> None:
+        self._owner = owner
+        self._actions = actions
+        self._send_progress = send_progress
+        self._log = log
+        self._secrets = secrets
+        self._progress_interval = progress_interval
+        self._cancel_grace = cancel_grace
+        self._pool = DaemonPool(max_concurrency)
+        self._async = AsyncRunner()
+        self._lock = threading.Lock()
+        self._running: Dict[str, ActionContext] = {}
+        self._occupied = 0  # handlers actually running, abandoned ones (ignored their timeout) included
+
+    @property
+    def busy(self) -> int:
+        """Slots in use: commands not yet settled, or handler threads still running, whichever is more."""
+        with self._lock:
+            return max(len(self._running), self._occupied)
+
+    @property
+    def settling(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    def abort_all(self, code: str, message: str) -> None:
+        with self._lock:
+            ctxs = list(self._running.values())
+        for ctx in ctxs:
+            ctx._abort(code, message)
+
+    def run(self, cmd: Dict[str, Any]) -> Dict[str, Any]:
+        """Blocks (on the command's supervisor thread) until the command has its one result body."""
+        started_at = iso_now()
+        outcome = self._execute(cmd)
+        result = scrub_secrets(outcome, self._secrets())
+        return {**fit_result(result), "startedAt": started_at, "finishedAt": iso_now()}
+
+    def _execute(self, cmd: Dict[str, Any]) -> Dict[str, Any]:
+        action = self._actions.get(cmd.get("actionName") or "")
+        if action is None:
+            return failure("ACTION_NOT_FOUND", f'this agent has no action "{cmd.get("actionName")}"')
+        raw_payload = cmd.get("payload")
+        payload: Dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}
+        timeout = action.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS
+        holder: Dict[str, ActionContext] = {}
+
+        def on_cancel(why: str) -> None:  # the server said cancelled (or no longer runs the command)
+            holder["ctx"]._abort("CANCELLED", why)
+        progress = ProgressReporter(cmd["id"], self._send_progress, self._progress_interval, on_cancel, self._log)
+        ctx = ActionContext(cmd["id"], action["name"], payload, progress.set, progress.append)
+        holder["ctx"] = ctx
+        wake = threading.Event()
+        with self._lock:
+            self._running[cmd["id"]] = ctx
+        progress.start()
+        try:
+            work = self._submit(action, cmd, ctx)
+            work.add_done_callback(lambda _f: wake.set())
+            def watch() -> None:  # an abort (cancel, stop) ends the wait below as the handler's end would
+                ctx.cancelled.wait()
+                wake.set()
+            threading.Thread(target=watch, name="capstan-agent cancel watch", daemon=True).start()
+            if not wake.wait(timeout) and not work.done():
+                ctx._abort("ACTION_TIMEOUT", f'action "{action["name"]}" exceeded its {timeout:g} s timeout')
+            return self._settle(work, ctx)
+        finally:
+            ctx.cancelled.set()  # ends the watcher thread; the reason stays as it was
+            progress.finish()
+            with self._lock:
+                self._running.pop(cmd["id"], None)
+
+    def _settle(self, work: "concurrent.futures.Future[Any]", ctx: ActionContext) -> Dict[str, Any]:
+        """The handler's own result, unless an abort came first (a cancel waits ``cancel_grace`` for it)."""
+        if not work.done() and ctx.reason == "CANCELLED":
+            try:
+                work.result(timeout=self._cancel_grace)
+            except BaseException:
+                pass
+        if work.done() and not work.cancelled():
+            err = work.exception()
+            return from_error(err) if err is not None else dict(work.result())
+        work.cancel()  # an async handler's task is cancelled; a thread cannot be, it was told via ctx.cancelled
+        return failure(ctx.reason or "CANCELLED", ctx.reason_message or "aborted")
+
+    def _submit(self, action: Dict[str, Any], cmd: Dict[str, Any], ctx: ActionContext) -> "concurrent.futures.Future[Any]":
+        scope = (self._owner, cmd["id"])
+        is_prepare = cmd.get("type") == "ACTION_PREPARE"
+        fn: Optional[Callable[..., Any]] = action.get("prepare") if is_prepare else action["handler"]
+        finish: Callable[[Any], Dict[str, Any]] = (lambda v: prepare_answer(action, v)) if is_prepare else to_result
+        if fn is None:  # prepare without a prepare callback: the schema's defaults
+            done: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
+            done.set_result(prepare_answer(action, None))
+            return done
+        call: Callable[..., Any] = fn
+        arity: int = action.get("arity", 2)
+        if inspect.iscoroutinefunction(call):
+            async def run_async() -> Any:
+                current_command.set(scope)  # task-local: each task runs in a copy of the context
+                return finish(await (call(ctx) if is_prepare else call_handler(call, ctx.payload, ctx, arity)))
+            return self._async.submit(run_async())
+
+        def run_sync() -> Any:
+            with self._lock:
+                self._occupied += 1
+            token = current_command.set(scope)
+            try:
+                value = call(ctx) if is_prepare else call_handler(call, ctx.payload, ctx, arity)
+                if inspect.isawaitable(value):  # a sync wrapper around a coroutine
+                    value = self._async.submit(_awaited(value)).result()
+                return finish(value)
+            finally:
+                current_command.reset(token)
+                with self._lock:
+                    self._occupied -= 1
+        return self._pool.submit(run_sync)
+
+async def _awaited(value: Any) -> Any:
+    return await value
+
+
+def prepare_answer(action: Dict[str, Any], answer: Any) -> Dict[str, Any]:
+    initial = answer.get("initialPayload") if isinstance(answer, dict) else None
+    data: Dict[str, Any] = {"initialPayload": initial if initial is not None else defaults_from_schema(action.get("input_schema"))}
+    if isinstance(answer, dict) and answer.get("currentState") is not None:
+        data["currentState"] = answer["currentState"]
+    return {"success": True, "data": data}
