@@ -117,8 +117,9 @@ export async function bootstrapOwner(app: App, env: { username?: string | undefi
     await createUser(app, system, { username, password, displayName: "Owner", role: "owner" });
   } catch (err) {
     // Several nodes starting at once on one empty PostgreSQL database: each saw no user, one created
-    // the owner first and the others' insert conflicted. The owner exists: nothing to bootstrap here.
-    if (err instanceof AppError && err.status === 409 && await countUsers(app.db) > 0) return undefined;
+    // the owner first and the others failed (USER_ALREADY_EXISTS, or the engine's unique violation when
+    // both inserts raced). A user exists now: nothing to bootstrap here.
+    if (await countUsers(app.db) > 0) return undefined;
     throw err;
   }
   await app.db.transaction(async () => {
