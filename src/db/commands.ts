@@ -62,9 +62,11 @@ const sql = {
   get: `SELECT ${COLUMNS} FROM commands WHERE id = ?`,
   // poll candidates: the agent's oldest unexpired PENDING commands (index commands_poll)
   claimable: `SELECT id FROM commands WHERE agent_id = ? AND status = 'PENDING' AND expires_at > ? ORDER BY created_at, id LIMIT ?`,
-  // the claim itself; the status guard makes two pollers unable to take the same row
+  // the poll's look before it claims: one indexed read, no lock, no transaction (index commands_poll)
+  anyClaimable: `SELECT 1 AS found FROM commands WHERE agent_id = ? AND status = 'PENDING' AND expires_at > ? LIMIT 1`,
   // parked-poll re-check (domain/wakeups.ts): agents with a claimable command (index commands_expiry)
   pendingAgents: `SELECT DISTINCT agent_id FROM commands WHERE status = 'PENDING' AND expires_at > ? LIMIT ?`,
+  // the claim itself; the status guard makes two pollers unable to take the same row
   claim: `UPDATE commands SET status = 'RUNNING', started_at = ?, expires_at = ? WHERE id = ? AND status = 'PENDING'`,
   // any transition to a terminal status, guarded by the status the caller saw
   finish: `UPDATE commands SET status = ?, completed_at = ?, error_code = ?, error_message = ? WHERE id = ? AND status = ?`,
@@ -132,6 +134,10 @@ export const getCommand = async (db: Db, id: string): Promise<CommandRow | undef
 /** Run inside the claim's transaction: on PostgreSQL the rows stay locked until it ends, and another node skips them. */
 export const claimableCommandIds = async (db: Db, agentId: string, nowIso: string, limit: number): Promise<string[]> =>
   (await db.all<{ id: string }>(sql.claimable + skipLocked(db.kind), [agentId, nowIso, limit])).map((r) => r.id);
+
+/** Whether the agent has a claimable command now, read without a lock (the claim transaction re-checks). */
+export const hasClaimableCommand = async (db: Db, agentId: string, nowIso: string): Promise<boolean> =>
+  (await db.get<{ found: number }>(sql.anyClaimable, [agentId, nowIso])) !== undefined;
 
 /** Agents that have at least one claimable (PENDING, unexpired) command; at most `limit`. */
 export const agentsWithPendingCommands = async (db: Db, nowIso: string, limit: number): Promise<string[]> =>

@@ -1,7 +1,7 @@
 // Agent poll: atomically claims the agent's oldest PENDING commands (PENDING -> RUNNING), and with
 // waitSeconds > 0 parks the request until a command is created for the agent or the wait ends.
 import type { Actor, App } from "../../context.js";
-import { claimableCommandIds, claimCommand, getCommand, type CommandRow } from "../../db/commands.js";
+import { claimableCommandIds, claimCommand, getCommand, hasClaimableCommand, type CommandRow } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
 import { touchAgent } from "../agents.js";
 import { writeAudit } from "../audit.js";
@@ -26,6 +26,11 @@ export async function claimCommands(app: App, agentId: string, limit: number, re
   const actor: Actor = { type: "AGENT", id: agentId };
   const out: AgentCommand[] = [];
   const ended: string[] = [];
+  // Almost every poll finds nothing: one unlocked read answers that without a transaction (on SQLite
+  // without queueing behind the writers; on PostgreSQL one round trip instead of BEGIN, SELECT,
+  // COMMIT). A command created just after this read is not missed: the caller read the hub's
+  // notification count before, so its wait returns at once and claims again.
+  if (!await hasClaimableCommand(app.db, agentId, app.now().toISOString())) return out;
   await app.db.transaction(async () => {
     const now = app.now();
     const nowIso = now.toISOString();
