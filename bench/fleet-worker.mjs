@@ -10,8 +10,8 @@ import { heartbeatBody, httpClient, SDK_POLL_QUERY } from "./lib/wire.mjs";
 
 let stopped = false;
 // No AbortSignal on the requests: one signal shared by thousands of requests in flight makes every
-// request's end an O(n) listener removal, and the client (not the server) became the bottleneck the
-// held-fleet figure measured. "stop" exits the process, which ends every request anyway.
+// request's end walk its listener list, client work the figure should not include. "stop" exits the
+// process, which ends every request anyway.
 const stats = { heartbeatMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0, openPolls: 0, errorKinds: {} };
 /** Counts an error by kind ("heartbeat 503", "poll ECONNRESET"), so a report says what failed. */
 const noteError = (what, err) => {
