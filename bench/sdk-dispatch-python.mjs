@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchServer } from "../demo/launch.mjs";
+import { printDispatchTable } from "./lib/report.mjs";
 
 const RUNS = Number(process.env.RUNS ?? 50);
 const RUNS_POLL = Number(process.env.RUNS_POLL ?? 12);
@@ -25,12 +26,7 @@ try {
     if (r.status !== 0) throw new Error(`${PYTHON} ${script} exited with ${r.status}`);
     rows.push({ mode: longPoll ? "long poll (waitSeconds=25)" : "interval poll (5 s)", ...JSON.parse(r.stdout.trim().split("\n").at(-1)) });
   }
-  console.log(`${spawnSync(PYTHON, ["--version"], { encoding: "utf8" }).stdout.trim()}, ${process.platform}/${process.arch}`);
-  console.log("mode                         runs    median       p95       min       max");
-  for (const r of rows) {
-    const f = (v) => `${v.toFixed(1)} ms`.padStart(10);
-    console.log(`${r.mode.padEnd(28)} ${String(r.runs).padStart(4)} ${f(r.medianMs)}${f(r.p95Ms)}${f(r.minMs)}${f(r.maxMs)}`);
-  }
+  printDispatchTable(spawnSync(PYTHON, ["--version"], { encoding: "utf8" }).stdout.trim(), rows);
 } finally {
   await server.stop();
 }

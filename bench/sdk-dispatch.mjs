@@ -3,6 +3,7 @@
 // Run after `npm run build`: node bench/sdk-dispatch.mjs   (RUNS=50 RUNS_POLL=12 to change counts)
 import { performance } from "node:perf_hooks";
 import { launchServer } from "../demo/launch.mjs";
+import { printDispatchTable } from "./lib/report.mjs";
 import { CapsuleAgent, MemoryTokenStore } from "../sdk/dist/index.mjs";
 
 const RUNS = Number(process.env.RUNS ?? 50);
@@ -37,12 +38,7 @@ async function measure(server, longPoll, runs) {
 const server = await launchServer();
 try {
   const rows = [await measure(server, true, RUNS), await measure(server, false, RUNS_POLL)];
-  console.log(`node ${process.version}, ${process.platform}/${process.arch}`);
-  console.log("mode                         runs    median       p95       min       max");
-  for (const r of rows) {
-    const f = (v) => `${v.toFixed(1)} ms`.padStart(10);
-    console.log(`${r.mode.padEnd(28)} ${String(r.runs).padStart(4)} ${f(r.medianMs)}${f(r.p95Ms)}${f(r.minMs)}${f(r.maxMs)}`);
-  }
+  printDispatchTable(`node ${process.version}`, rows);
 } finally {
   await server.stop();
 }

@@ -22,3 +22,11 @@ export function emitResult(bench, figures) {
 
 /** A target verdict, or null in smoke runs (tiny sizes on a busy test machine prove nothing). */
 export const verdict = (ok) => (SMOKE ? null : Boolean(ok));
+
+/** The SDK dispatch benchmarks' table (bench/sdk-dispatch*.mjs): rows {mode, runs, medianMs, p95Ms, minMs, maxMs}. */
+export function printDispatchTable(runtime, rows) {
+  console.log(`${runtime}, ${process.platform}/${process.arch}`);
+  console.log("mode                         runs    median       p95       min       max");
+  const f = (v) => `${v.toFixed(1)} ms`.padStart(10);
+  for (const r of rows) console.log(`${r.mode.padEnd(28)} ${String(r.runs).padStart(4)} ${f(r.medianMs)}${f(r.p95Ms)}${f(r.minMs)}${f(r.maxMs)}`);
+}

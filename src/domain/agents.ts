@@ -5,7 +5,7 @@ import {
   claimHeartbeatAudit, getAgent, listAgents, listAgentsPastCutoff, markAgentOffline, recordAgentContact, setAgentStatus,
   type AgentFilter, type AgentRow, type AgentStatus,
 } from "../db/agents.js";
-import { getService, listServicesOfAgent } from "../db/services.js";
+import { getService, listServicesOfAgent, type ServiceRow } from "../db/services.js";
 import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
@@ -90,9 +90,10 @@ export async function heartbeat(app: App, agentId: string, body: { serviceId?: s
   }
   const written = await app.db.transaction(async () => {
     let serviceId = body.serviceId;
+    let service: ServiceRow | undefined;
     if (serviceId !== undefined) {
-      const s = await getService(app.db, serviceId);
-      if (!s || s.agentId !== agentId) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such service for this agent");
+      service = await getService(app.db, serviceId);
+      if (!service || service.agentId !== agentId) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such service for this agent");
     }
     let wrote: { serviceId: string; at: string } | undefined;
     if (body.health) {
@@ -103,9 +104,10 @@ export async function heartbeat(app: App, agentId: string, body: { serviceId?: s
             issues: [{ path: "serviceId", message: "required when the agent does not have exactly one service" }],
           });
         }
-        serviceId = own[0]!.id;
+        service = own[0]!;
+        serviceId = service.id;
       }
-      wrote = { serviceId, at: await recordHealth(app, agentId, serviceId, body.health) };
+      wrote = { serviceId, at: await recordHealth(app, agentId, serviceId, body.health, service) };
     }
     await touchAgent(app, agentId);
     return wrote;

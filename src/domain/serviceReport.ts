@@ -2,7 +2,7 @@
 // a code owned by another live agent is refused (no takeover), and sensitive values never reach the DB.
 import type { App } from "../context.js";
 import { getAgent } from "../db/agents.js";
-import { getService, getServiceByCode, insertService, setServiceHealth, updateService, type ServiceStatus } from "../db/services.js";
+import { getService, getServiceByCode, insertService, setServiceHealth, updateService, type ServiceRow, type ServiceStatus } from "../db/services.js";
 import { listConfigItems, replaceActionDefinitions, replaceConfigItems, upsertHealthReport, type ActionRow, type ConfigRow } from "../db/serviceParts.js";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
@@ -37,9 +37,13 @@ const storedFromHealth = (h: HealthInput["status"]): ServiceStatus =>
 
 /** Stores the latest health of a service (call inside a transaction); a change of status is audited. */
 /** Stores the service's health; answers the last_health_at it wrote. */
-export async function recordHealth(app: App, agentId: string, serviceId: string, h: HealthInput): Promise<string> {
+export async function recordHealth(
+  app: App, agentId: string, serviceId: string, h: HealthInput,
+  /** the service row as the caller's transaction already read it (saves reading it again) */
+  read?: ServiceRow,
+): Promise<string> {
   const nowIso = app.now().toISOString();
-  const before = await getService(app.db, serviceId);
+  const before = read ?? await getService(app.db, serviceId);
   await upsertHealthReport(app.db, {
     id: newId("hlr"), serviceId, agentId, status: h.status,
     message: h.message === undefined ? null : redactString(h.message),
