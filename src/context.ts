@@ -43,6 +43,8 @@ export interface AgentIdentity {
   agentId: string;
   agentCode: string;
   tokenId: string;
+  /** the agent's stored status as the token lookup read it, at the start of this request */
+  agentStatus: string;
 }
 
 /** Who did something, for the audit writer. */

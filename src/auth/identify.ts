@@ -71,6 +71,6 @@ export async function requireAgent(ctx: Ctx<unknown>, params: Record<string, str
   if (t.agentStatus === "REVOKED") throw new AppError("AGENT_REVOKED", "agent is revoked");
   if (t.agentStatus === "DISABLED") throw new AppError("AGENT_DISABLED", "agent is disabled by an operator");
   if (params.agentId !== undefined && params.agentId !== t.agentId) throw new AppError("AGENT_ID_MISMATCH", "path agentId does not match the token");
-  return { agentId: t.agentId, agentCode: t.agentCode, tokenId: t.tokenId };
+  return { agentId: t.agentId, agentCode: t.agentCode, tokenId: t.tokenId, agentStatus: t.agentStatus };
 }
 

@@ -29,13 +29,18 @@ export function agentToWire(app: App, a: AgentRow) {
 }
 export type AgentWire = ReturnType<typeof agentToWire>;
 
-/** Records contact from the agent (heartbeat or poll): lastHeartbeatAt, PENDING/OFFLINE -> ONLINE, sampled audit. */
-export async function touchAgent(app: App, agentId: string): Promise<void> {
+/**
+ * Records contact from the agent (heartbeat or poll): lastHeartbeatAt, PENDING/OFFLINE -> ONLINE, sampled audit.
+ * `seenStatus` is the stored status this request's token lookup just read (AgentIdentity): passing it
+ * saves reading the agent row again on the steady path, a round trip per contact on PostgreSQL.
+ */
+export async function touchAgent(app: App, agentId: string, seenStatus?: string): Promise<void> {
   const now = app.now();
   const nowIso = now.toISOString();
   const lastSample = app.runtime.heartbeatSamples.get(agentId);
   // The steady state: already ONLINE and no audit sample due, so only the timestamp moves (coalesced).
-  if (lastSample !== undefined && now.getTime() - lastSample < HEARTBEAT_AUDIT_WINDOW_MS && (await getAgent(app.db, agentId))?.status === "ONLINE") {
+  if (lastSample !== undefined && now.getTime() - lastSample < HEARTBEAT_AUDIT_WINDOW_MS &&
+    (seenStatus ?? (await getAgent(app.db, agentId))?.status) === "ONLINE") {
     bufferContact(app, agentId, nowIso);
     return;
   }
@@ -71,11 +76,13 @@ export const agentIntervals = (app: App) => ({
 });
 
 /** Heartbeat: contact plus optional health; health without serviceId goes to the agent's only service. */
-export async function heartbeat(app: App, agentId: string, body: { serviceId?: string | undefined; health?: HealthInput | undefined }) {
+export async function heartbeat(
+  app: App, agentId: string, body: { serviceId?: string | undefined; health?: HealthInput | undefined }, seenStatus?: string,
+) {
   app.runtime.counters.heartbeatsReceived++;
   // The common heartbeat carries nothing but contact: one transaction instead of a nested savepoint.
   if (body.serviceId === undefined && !body.health) {
-    await touchAgent(app, agentId);
+    await touchAgent(app, agentId, seenStatus);
     return agentIntervals(app);
   }
   const fingerprint = body.health ? healthFingerprint(body.health) : undefined;
@@ -84,7 +91,7 @@ export async function heartbeat(app: App, agentId: string, body: { serviceId?: s
     const s = await getService(app.db, body.serviceId);
     if (s && s.agentId === agentId && healthUnchanged(app, s.id, fingerprint, s.lastHealthAt)) {
       app.runtime.counters.healthWritesCoalesced++;
-      await touchAgent(app, agentId);
+      await touchAgent(app, agentId, seenStatus);
       return agentIntervals(app);
     }
   }

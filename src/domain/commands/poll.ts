@@ -86,6 +86,8 @@ async function loseSecrets(app: App, c: CommandRow, taken: Exclude<TakenSecrets,
 
 export interface PollInput {
   agentId: string;
+  /** as the request's token lookup read it (touchAgent) */
+  agentStatus?: string | undefined;
   limit: number;
   waitSeconds: number;
   signal: AbortSignal;
@@ -98,7 +100,7 @@ export async function pollCommands(app: App, input: PollInput): Promise<AgentCom
   const limit = Math.min(10, Math.max(1, Math.floor(input.limit)));
   const waitMs = Math.min(MAX_WAIT_SECONDS, Math.max(0, input.waitSeconds)) * 1000;
   app.runtime.counters.agentCommandPolls++;
-  await touchAgent(app, agentId);
+  await touchAgent(app, agentId, input.agentStatus);
   const hub = app.runtime.hub;
   const seen = hub.agentNotifications;
   const claimed = await claimCommands(app, agentId, limit, requestId);

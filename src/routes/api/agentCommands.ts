@@ -17,7 +17,7 @@ export const agentCommandRoutes = [
     handler: async (ctx) => {
       const q = parseQuery(ctx.query, PollQuery);
       const commands = await pollCommands(ctx.app, {
-        agentId: ctx.agent!.agentId, limit: q.limit, waitSeconds: q.waitSeconds, signal: ctx.signal, requestId: ctx.requestId,
+        agentId: ctx.agent!.agentId, agentStatus: ctx.agent!.agentStatus, limit: q.limit, waitSeconds: q.waitSeconds, signal: ctx.signal, requestId: ctx.requestId,
       });
       return ok(commands);
     },

@@ -15,7 +15,7 @@ export const agentRoutes = [
   }),
   route({
     method: "POST", path: "/api/agents/:agentId/heartbeat", auth: "agent", name: "sendHeartbeat",
-    handler: async (ctx) => ok(await heartbeat(ctx.app, ctx.agent!.agentId, parseBody(HeartbeatBody, await ctx.body()))),
+    handler: async (ctx) => ok(await heartbeat(ctx.app, ctx.agent!.agentId, parseBody(HeartbeatBody, await ctx.body()), ctx.agent!.agentStatus)),
   }),
   route({
     method: "POST", path: "/api/agents/:agentId/services/report", auth: "agent", name: "reportServices",
