@@ -19,6 +19,7 @@ const EnvSchema = z.object({
   CAPSTAN_DATA_DIR: z.string().min(1).default("./data"),
   // unset: the embedded SQLite file in CAPSTAN_DATA_DIR; set: several nodes share one PostgreSQL database
   CAPSTAN_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, "must be a postgres:// or postgresql:// URL").optional(),
+  CAPSTAN_DATABASE_POOL_SIZE: int(1, 500).default(10),
   CAPSTAN_PUBLIC_URL: z.url().optional(),
   CAPSTAN_TRUST_PROXY: bool.default(false),
   CAPSTAN_HEARTBEAT_INTERVAL_SECONDS: int(1, 3600).default(30),
@@ -48,6 +49,8 @@ export interface Config {
   dataDir: string;
   /** postgres://… when the database is PostgreSQL; undefined = SQLite at <dataDir>/capstan.db. */
   databaseUrl: string | undefined;
+  /** PostgreSQL connections per node (each is a backend process on the database server). */
+  databasePoolSize: number;
   publicUrl: string | undefined;
   trustProxy: boolean;
   heartbeatIntervalSeconds: number;
@@ -96,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     port: e.CAPSTAN_PORT,
     dataDir: e.CAPSTAN_DATA_DIR,
     databaseUrl: e.CAPSTAN_DATABASE_URL,
+    databasePoolSize: e.CAPSTAN_DATABASE_POOL_SIZE,
     publicUrl: e.CAPSTAN_PUBLIC_URL?.replace(/\/+$/, ""),
     trustProxy: e.CAPSTAN_TRUST_PROXY,
     heartbeatIntervalSeconds: e.CAPSTAN_HEARTBEAT_INTERVAL_SECONDS,

@@ -37,7 +37,7 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   mkdirSync(config.dataDir, { recursive: true });
   // before the database opens: a missing or unsafe key stops startup with nothing left open
   const secretBox = loadSecretBox(config, log);
-  const db = opts.db ?? await openConfiguredDb(config, databasePath(config));
+  const db = opts.db ?? await openConfiguredDb(config, databasePath(config), { poolSize: config.databasePoolSize });
   const capstan = createApp({ db, config, log, now: opts.now ?? (() => new Date()), version: VERSION, secretBox, renderErrorPage });
   // before listening, so the first request is counted; with metrics off nothing can read them
   if (config.metrics !== "off") {
