@@ -39,6 +39,7 @@ export async function startFleet(url, creds, { processes = 4, ...opts }) {
       const parts = await Promise.all(workers.map((w) => ask(w, "report", "report")));
       return {
         heartbeatMs: parts.flatMap((p) => p.heartbeatMs),
+        pollMs: parts.flatMap((p) => p.pollMs),
         heartbeatErrors: parts.reduce((n, p) => n + p.heartbeatErrors, 0),
         polls: parts.reduce((n, p) => n + p.polls, 0),
         pollErrors: parts.reduce((n, p) => n + p.pollErrors, 0),

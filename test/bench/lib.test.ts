@@ -11,6 +11,8 @@ import { startBare } from "../../bench/lib/server.mjs";
 import { httpClient, registerFleet, SDK_HEALTH, SDK_USER_AGENT } from "../../bench/lib/wire.mjs";
 // @ts-expect-error plain ESM helpers without type declarations
 import { startFleet } from "../../bench/lib/fleet.mjs";
+// @ts-expect-error plain ESM helpers without type declarations
+import { rawClient, requestBytes } from "../../bench/lib/rawClient.mjs";
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -124,4 +126,54 @@ t.test("the lean client sends the SDK's user-agent and JSON headers", async (t) 
   t.equal(seen[0]!.authorization, "Bearer tok");
   t.equal(seen[0]!["content-type"], "application/json");
   t.equal(seen[0]!.accept, "application/json");
+});
+
+t.test("the held fleet's raw client sends what the lean client sends, and reads every answer shape", async (t) => {
+  const seen: { via: string; method: string; url: string; headers: string[]; body: string }[] = [];
+  let via = "";
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      seen.push({ via, method: req.method!, url: req.url!, headers: req.rawHeaders, body: Buffer.concat(chunks).toString() });
+      if (req.url === "/chunked") {
+        res.write('{"data":');
+        res.end("[1,2]}"); // no Content-Length: chunked
+      } else if (req.url === "/close") {
+        res.setHeader("connection", "close");
+        res.end('{"data":"bye"}');
+      } else {
+        res.setHeader("content-type", "application/json");
+        res.statusCode = req.url === "/busy" ? 503 : 200;
+        res.end(JSON.stringify({ data: req.url }));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.teardown(() => server.close());
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const lean = httpClient(base);
+  const raw = rawClient(base, { maxSockets: 2 });
+  t.teardown(() => { lean.close(); raw.close(); });
+  const body = { serviceId: "svc_1", health: SDK_HEALTH };
+  via = "lean";
+  await lean("POST", "/api/agents/agt_1/heartbeat", { token: "tok", body });
+  via = "raw";
+  const r1 = await raw("POST", "/api/agents/agt_1/heartbeat", { token: "tok", body });
+  t.same(seen[1], { ...seen[0], via: "raw" }, "same method, path, headers (names, values, order) and body");
+  t.same(r1.json, { data: "/api/agents/agt_1/heartbeat" });
+  t.equal(r1.status, 200);
+  // a prepared request (the fleet builds each agent's heartbeat once) is the same bytes
+  const bytes = requestBytes(raw.host, "POST", "/api/agents/agt_1/heartbeat", { token: "tok", body });
+  await raw("POST", "/api/agents/agt_1/heartbeat", { bytes });
+  t.same(seen[2], seen[1]);
+  t.equal((await raw("GET", "/busy")).status, 503, "an error status is an answer, not a throw");
+  t.same((await raw("GET", "/chunked")).json, { data: [1, 2] }, "a chunked answer is read whole");
+  t.same((await raw("GET", "/close")).json, { data: "bye" }, "Connection: close is honoured");
+  // more requests than sockets queue, and every one is answered (also after the closed connection)
+  const many = await Promise.all(Array.from({ length: 20 }, (_, i) => raw("GET", `/n${i}`)));
+  t.same(many.map((r: { json: { data: string } }) => r.json.data), Array.from({ length: 20 }, (_, i) => `/n${i}`));
+  server.closeAllConnections();
+  await sleep(50);
+  t.equal((await raw("GET", "/after-reset")).status, 200, "a connection the server dropped while idle is replaced");
 });
