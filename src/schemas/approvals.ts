@@ -17,7 +17,7 @@ const text = z.string().trim().max(2000);
 
 /** Console forms send an empty comment field: same as none. */
 export const ApproveBody = z.object({ comment: text.optional().transform((v) => v || null) });
-export const RejectBody = z.object({ reason: text.min(1, "a rejection needs a reason") });
+export const RejectBody = z.object({ reason: z.string({ error: "a rejection needs a reason" }).trim().min(1, "a rejection needs a reason").max(2000) });
 export const CancelApprovalBody = z.object({ reason: text.optional().transform((v) => v || null) });
 
 /** Owner policy: executions of the action ("*": every action of the service) need N distinct reviewers. */

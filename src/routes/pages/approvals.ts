@@ -31,7 +31,9 @@ async function formOr<T>(ctx: Ctx<unknown>, parse: (form: Record<string, string>
   try {
     return parse(pick(await readForm(ctx), keys));
   } catch (err) {
-    flash(ctx, "error", fieldErrors(err).message);
+    // no field markers on these small forms: the flash names the fields and what is wrong with them
+    const { errors } = fieldErrors(err);
+    flash(ctx, "error", Object.entries(errors).map(([k, m]) => `${k}: ${m}`).join("; ") || "Please correct the form.");
     return undefined;
   }
 }
