@@ -13,7 +13,7 @@ const post = (s: TestServer, c: Client, path: string, fields: Record<string, str
 const page = (s: TestServer, c: Client, path: string) => s.clientWith({ cookie: c.cookie! }).get(path);
 
 t.test("reviewers find, read and decide requests in the console", async (t) => {
-  const s = await startTestServer(t);
+  const s = await startTestServer(t, { env: { CAPSTAN_PREPARE_TIMEOUT_SECONDS: "0.2" } });
   const reg = await registerTestAgent(s, {
     actions: [
       { name: "nuke", label: "Nuke everything", dangerLevel: "CRITICAL" },
@@ -24,6 +24,9 @@ t.test("reviewers find, read and decide requests in the console", async (t) => {
   const owner = await s.loginAs("owner");
   const viewer = await s.loginAs("viewer");
 
+  const runPage = await page(s, operator, `/services/${reg.serviceId}/actions/nuke`);
+  t.match(runPage.text, /id="approval-notice"[^>]*>This action runs only after another person approves it/, "the run form says the action needs approval");
+  t.notMatch((await page(s, operator, `/services/${reg.serviceId}/actions/login`)).text, /id="approval-notice"/, "not for actions that need none");
   const before = await page(s, owner, "/");
   t.notMatch(before.text, /id="nav-approvals-count"/, "no badge while nothing waits");
   const cmd = (await operator.post(`/api/admin/capsule-services/${reg.serviceId}/actions/nuke`, { confirmation: true })).body.data.id as string;
