@@ -85,7 +85,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   listServiceActions: { tag: "AdminCapsuleServices", summary: "Action definitions.", response: { array: "ActionDefinition" } },
   releaseService: { tag: "AdminCapsuleServices", summary: "Free a service code so another agent may report it.", response: "empty" },
   prepareAction: { tag: "AdminCapsuleServices", summary: "Prepare an action: asks the agent for initial payload and state (waits up to the prepare timeout).", response: "ActionPrepareResponse" },
-  runAction: { tag: "AdminCapsuleServices", summary: "Execute an action: creates a PENDING command.", request: "CreateActionCommandRequest", response: "Command" },
+  runAction: { tag: "AdminCapsuleServices", summary: "Execute an action: creates a PENDING command (AWAITING_APPROVAL when the action needs four-eyes approval).", request: "CreateActionCommandRequest", response: "Command" },
   // commands
   listCommands: {
     tag: "AdminCommands", summary: "List commands.", response: { list: "Command" },
