@@ -222,3 +222,21 @@ t.test("on PostgreSQL an approval on node B wakes a poll parked on node A", onPo
   t.same(got.ids, [id], "node A's parked poll got the command approved on node B");
   t.ok(got.at - approvedAt < 15_000, `woken by NOTIFY (${(got.at - approvedAt).toFixed(0)} ms)`);
 });
+
+t.test("two reviewers approving at the same moment: the second of two required approvals always decides", async (t) => {
+  const k = await setUp(t);
+  t.equal((await k.owner.post("/api/admin/approval-policies", { serviceCode: k.serviceCode, actionName: "echo", requiredApprovals: 2 })).status, 200);
+  const ids: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const id = (await k.run(k.operator, "echo")).body.data.id as string;
+    const a = (await k.approvalOf(id))!;
+    const both = await Promise.all([k.owner.post(`/api/admin/approvals/${a.id}/approve`, {}), k.operator2.post(`/api/admin/approvals/${a.id}/approve`, {})]);
+    t.same(both.map((r) => r.status), [200, 200], "both reviews are recorded");
+    const after = (await k.approvalOf(id))!;
+    t.equal(after.status, "APPROVED", "never left PENDING with two approvals");
+    t.equal(after.approvals, 2);
+    ids.push(id);
+  }
+  t.same((await k.poll()).map((c) => c.id).sort(), ids.sort(), "every approved command was dispatched once");
+  t.equal(Number((await k.s.db.get<{ n: number }>("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'command.approved'"))!.n), 5, "released once each");
+});
