@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AnyRoute, App, AppDeps, Ctx } from "./context.js";
 import { checkCsrf, requireAdmin, requireAgent } from "./auth/identify.js";
+import { pendingApprovalCount } from "./domain/approvals/queries.js";
 import { requireBusFeature } from "./domain/bus/enabled.js";
 import { flushContacts } from "./domain/contacts.js";
 import { AppError } from "./errors.js";
@@ -96,6 +97,8 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
         });
       }
       if (route.feature === "bus") requireBusFeature(app, route);
+      // the navigation's pending-approvals badge: one indexed COUNT per full console page
+      if (route.page && ctx.admin && req.method === "GET") ctx.navCounts = { pendingApprovals: await pendingApprovalCount(app) };
       return route.handler(ctx);
     };
 

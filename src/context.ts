@@ -71,6 +71,8 @@ export interface Ctx<P = Record<string, string>> {
   body(): Promise<unknown>;
   admin?: AdminIdentity;
   agent?: AgentIdentity;
+  /** Console pages (full GETs): counts the navigation shows, read before the handler (app.ts). */
+  navCounts?: { pendingApprovals: number };
   /** Headers added to whatever the handler replies (e.g. Set-Cookie). */
   extraHeaders: Record<string, string | string[]>;
 }

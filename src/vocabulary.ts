@@ -38,7 +38,8 @@ export type DangerLevel = (typeof DANGER_LEVELS)[number];
 
 export const COMMAND_TYPES = ["ACTION_PREPARE", "ACTION_EXECUTE"] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
-export const COMMAND_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const;
+/** AWAITING_APPROVAL: created for an action that needs approval; not claimable, not counted as pending, until approved. */
+export const COMMAND_STATUSES = ["AWAITING_APPROVAL", "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const;
 export type CommandStatus = (typeof COMMAND_STATUSES)[number];
 export const TERMINAL_COMMAND_STATUSES = ["SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const satisfies readonly CommandStatus[];
 /** Who created a command: an operator, a bus route, or Capstan itself. */
@@ -65,9 +66,19 @@ export type BusEventOutcome = (typeof BUS_EVENT_OUTCOMES)[number];
 export const BUS_MATCH_OUTCOMES = ["DRY_RUN", "COMMAND_CREATED", "FAILED"] as const;
 export type BusMatchOutcome = (typeof BUS_MATCH_OUTCOMES)[number];
 
+/** Four-eyes approvals (governance.md): one model for every kind of subject. */
+export const APPROVAL_STATUSES = ["PENDING", "APPROVED", "REJECTED", "EXPIRED", "CANCELLED"] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+/** What an approval is about; checked here, not by a CHECK, so the catalog adds its package subjects without a table rebuild. */
+export const APPROVAL_SUBJECT_TYPES = ["COMMAND"] as const;
+export type ApprovalSubjectType = (typeof APPROVAL_SUBJECT_TYPES)[number];
+export const APPROVAL_DECISIONS = ["APPROVE", "REJECT"] as const;
+export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+
 /** Every list by name: the console's filter dropdowns read it (it.vocab in templates). */
 export const VOCABULARY = {
   ROLES, USER_STATUSES, TOKEN_STATUSES, API_TOKEN_STATUSES, AGENT_TOKEN_STATUSES, AGENT_MODES, AGENT_STATUSES, SERVICE_STATUSES,
   HEALTH_STATUSES, SYSTEM_HEALTH_STATUSES, DANGER_LEVELS, COMMAND_TYPES, COMMAND_STATUSES, TERMINAL_COMMAND_STATUSES, COMMAND_CREATORS,
   LOG_LEVELS, ACTOR_TYPES, AUDIT_RESULTS, BUS_ROUTE_STATUSES, LIVE_BUS_ROUTE_STATUSES, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES,
+  APPROVAL_STATUSES, APPROVAL_SUBJECT_TYPES, APPROVAL_DECISIONS,
 } as const;

@@ -48,6 +48,7 @@ function actionToWire(a: ActionDefinition): JsonObject {
   return {
     name: a.name, label: a.label, dangerLevel: a.dangerLevel ?? "LOW", requiresConfirmation: a.requiresConfirmation ?? false,
     ...(a.description !== undefined ? { description: a.description } : {}),
+    ...(a.requiresApproval ? { requiresApproval: true } : {}),
     ...(a.inputSchema ? { inputSchema: a.inputSchema } : {}),
     ...(a.timeoutSeconds !== undefined ? { timeoutSeconds: a.timeoutSeconds } : {}),
   };

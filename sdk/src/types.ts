@@ -67,6 +67,8 @@ export interface ActionDefinition<P = any> {
   description?: string;
   dangerLevel?: DangerLevel;
   requiresConfirmation?: boolean;
+  /** Four-eyes: every run waits for another person's approval in Capstan before it reaches this agent. */
+  requiresApproval?: boolean;
   /** The handler's signal is aborted after this and the command reported ACTION_TIMEOUT. Default 300. */
   timeoutSeconds?: number;
   inputSchema?: JsonObject;

@@ -16,6 +16,8 @@ export interface RunModel {
   message: string | null;
   notice?: string | null;
   currentState?: unknown;
+  /** Distinct reviewers a run of this action needs (0: none). */
+  approvals?: number;
 }
 
 function actionHeader(service: ServiceWire, action: ActionRow) {
@@ -31,6 +33,7 @@ export function runView(service: ServiceWire, action: ActionRow, m: RunModel) {
     ...actionHeader(service, action),
     fields: formFields(m.schema, m.values, m.errors),
     message: m.message, notice: m.notice ?? null,
+    approvalNotice: m.approvals ? `This action runs only after ${m.approvals === 1 ? "another person approves" : `${m.approvals} other people approve`} it (four-eyes); you will find the request under Approvals.` : null,
     currentState: m.currentState === undefined ? null : prettyJson(m.currentState),
   };
 }

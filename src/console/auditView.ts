@@ -8,7 +8,7 @@ import { actorRefs, actorView, lookupNames, type Names } from "./names.js";
 type WireAudit = Awaited<ReturnType<typeof listAudit>>["rows"][number];
 type AuditFilter = Parameters<typeof listAudit>[1];
 
-const TARGET_PAGES: Record<string, string> = { Agent: "/agents/", CapsuleService: "/services/", Command: "/commands/" };
+const TARGET_PAGES: Record<string, string> = { Agent: "/agents/", CapsuleService: "/services/", Command: "/commands/", Approval: "/approvals/" };
 
 export const targetHref = (type: string | null, id: string | null): string | null =>
   type && id && Object.hasOwn(TARGET_PAGES, type) ? TARGET_PAGES[type] + encodeURIComponent(id) : null;

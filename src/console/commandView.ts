@@ -7,6 +7,7 @@ import { getCommandDetail, getCommandLogs, isTerminal, keyReaderOf, type Command
 import { retryRefusal } from "../domain/commands/retry.js";
 import { REDACTED } from "../domain/redact.js";
 import { findActionDefinition } from "../domain/services.js";
+import { commandApprovalView } from "./approvalView.js";
 import { recentAuditFor } from "./auditView.js";
 import { badge, cell, elapsedBetween, prettyJson, when } from "./format.js";
 import { actorView, lookupNames, type Names, type Who } from "./names.js";
@@ -144,5 +145,6 @@ export async function commandPageView(app: App, m: Awaited<ReturnType<typeof com
       payload: prettyJson(detail.payload), retryOf: detail.retryOf,
     },
     audit: await recentAuditFor(app, { targetId: [detail.id] }, 20),
+    approval: commandApprovalView(app, detail.approval),
   };
 }

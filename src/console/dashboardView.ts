@@ -2,7 +2,9 @@
 // commands and audit (with who acted), and the 24 h chart.
 import type { App } from "../context.js";
 import { dashboardSummary, last24Hours } from "../domain/dashboard.js";
+import { listApprovalsWire } from "../domain/approvals/queries.js";
 import { listServicesPage } from "../domain/services.js";
+import { approvalRowView } from "./approvalView.js";
 import { auditRowsView } from "./auditView.js";
 import { chartView } from "./chart.js";
 import { commandRowsView } from "./commandView.js";
@@ -14,11 +16,14 @@ const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a
 
 export async function dashboardView(app: App) {
   const s = await dashboardSummary(app);
+  const approvals = await listApprovalsWire(app, { status: ["PENDING"] }, [{ field: "createdAt", desc: false }], 1, 5);
   const attention = await listServicesPage(app, { status: ["UNHEALTHY", "STALE", "OFFLINE"] }, [{ field: "name", desc: false }], 1, 10);
   return {
     agents: { total: total(s.agentCounts), byStatus: counts(s.agentCounts) },
     services: { total: total(s.serviceCounts), byStatus: counts(s.serviceCounts) },
     attention: { rows: attention.rows.map((r) => serviceRowView(app, r)), more: attention.pagination.total - attention.rows.length },
+    // pending approval requests, oldest first: they expire
+    approvals: { rows: approvals.data.map((a) => approvalRowView(app, a)), more: approvals.pagination.total - approvals.data.length },
     commands: await commandRowsView(app, s.recentCommands),
     audit: await auditRowsView(app, s.recentAuditEvents),
     chart: chartView(await last24Hours(app)),

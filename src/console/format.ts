@@ -4,7 +4,7 @@ export type Tone = "positive" | "warning" | "negative" | "neutral" | "info";
 
 const TONES: Record<string, Tone> = {
   ONLINE: "positive", HEALTHY: "positive", UP: "positive", SUCCEEDED: "positive", SUCCESS: "positive", ACTIVE: "positive",
-  STALE: "warning", DEGRADED: "warning", PENDING: "info", RUNNING: "info", USED: "neutral", EXPIRED: "neutral", CANCELLED: "neutral",
+  STALE: "warning", DEGRADED: "warning", AWAITING_APPROVAL: "warning", APPROVED: "positive", REJECTED: "negative", PENDING: "info", RUNNING: "info", USED: "neutral", EXPIRED: "neutral", CANCELLED: "neutral",
   OFFLINE: "negative", UNHEALTHY: "negative", DOWN: "negative", FAILED: "negative", FAILURE: "negative", DISABLED: "negative", REVOKED: "negative",
   LOW: "neutral", MEDIUM: "info", HIGH: "warning", CRITICAL: "negative",
 };

@@ -55,7 +55,7 @@ export interface Chrome {
   htmx: string;
   canOperate: boolean;
   isOwner: boolean;
-  navItems: { href: string; label: string; current: boolean }[];
+  navItems: { href: string; label: string; current: boolean; count?: number }[];
   body: string;
 }
 
@@ -64,6 +64,7 @@ const NAV: { key: string; href: string; label: string; ownerOnly?: boolean; busO
   { key: "services", href: "/services", label: "Services" },
   { key: "agents", href: "/agents", label: "Agents" },
   { key: "commands", href: "/commands", label: "Commands" },
+  { key: "approvals", href: "/approvals", label: "Approvals" },
   { key: "audit", href: "/audit", label: "Audit" },
   { key: "bus", href: "/bus/routes", label: "Bus", busOnly: true },
   { key: "tokens", href: "/tokens", label: "Registration tokens" },
@@ -80,7 +81,11 @@ export function chrome(ctx: Ctx<unknown>, title: string, nav: string, body: stri
     csrfHeaders: JSON.stringify({ "X-CSRF-Token": csrf }),
     css: assetUrl("app.css"), js: assetUrl("app.js"), icon: assetUrl("favicon.svg"), htmx: htmxUrl(),
     ...flags,
-    navItems: NAV.filter((n) => (!n.ownerOnly || flags.isOwner) && (!n.busOnly || ctx.app.config.busEnabled)).map((n) => ({ href: n.href, label: n.label, current: n.key === nav })),
+    navItems: NAV.filter((n) => (!n.ownerOnly || flags.isOwner) && (!n.busOnly || ctx.app.config.busEnabled)).map((n) => ({
+      href: n.href, label: n.label, current: n.key === nav,
+      // reviewers (operators, owners) see how many requests wait for them
+      ...(n.key === "approvals" && flags.canOperate && ctx.navCounts?.pendingApprovals ? { count: ctx.navCounts.pendingApprovals } : {}),
+    })),
   };
 }
 

@@ -54,10 +54,12 @@ const COLUMNS = `id, agent_id, service_id, type, action_name, status, payload_js
 export const COMMAND_SORT: Record<string, SortColumn> = { createdAt: "created_at", finishedAt: nullable("completed_at") };
 
 const sql = {
-  // create (always PENDING)
+  // create (PENDING, or AWAITING_APPROVAL for an action that needs approval)
   insert: `INSERT INTO commands (id, agent_id, service_id, type, action_name, status, payload_json, secret_fields_json,
     created_by_user_id, created_by_type, retry_of, source_event_id, timeout_seconds, created_at, expires_at)
-    VALUES (?, ?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // approval granted: AWAITING_APPROVAL -> PENDING, its pickup deadline counted from now
+  release: `UPDATE commands SET status = 'PENDING', expires_at = ? WHERE id = ? AND status = 'AWAITING_APPROVAL'`,
   // by id
   get: `SELECT ${COLUMNS} FROM commands WHERE id = ?`,
   // poll candidates: the agent's oldest unexpired PENDING commands (index commands_poll)
@@ -118,10 +120,10 @@ export type NewCommand = Pick<
   CommandRow,
   "id" | "agentId" | "serviceId" | "type" | "actionName" | "payload" | "secretFields" | "createdByUserId" | "createdByType"
   | "retryOf" | "sourceEventId" | "timeoutSeconds" | "createdAt" | "expiresAt"
->;
+> & { /** PENDING when absent. */ status?: "PENDING" | "AWAITING_APPROVAL" };
 
 export async function insertCommand(db: Db, c: NewCommand): Promise<void> {
-  await db.run(sql.insert, [c.id, c.agentId, c.serviceId, c.type, c.actionName, JSON.stringify(c.payload),
+  await db.run(sql.insert, [c.id, c.agentId, c.serviceId, c.type, c.actionName, c.status ?? "PENDING", JSON.stringify(c.payload),
     c.secretFields && c.secretFields.length ? JSON.stringify(c.secretFields) : null,
     c.createdByUserId, c.createdByType, c.retryOf, c.sourceEventId, c.timeoutSeconds, c.createdAt, c.expiresAt]);
 }
@@ -154,6 +156,10 @@ export async function finishCommand(
 ): Promise<boolean> {
   return (await db.run(sql.finish, [to, completedAt, error?.code ?? null, error?.message ?? null, id, from])).changes === 1;
 }
+
+/** AWAITING_APPROVAL -> PENDING with a new pickup deadline; false when it is no longer awaiting approval. */
+export const releaseCommand = async (db: Db, id: string, expiresAt: string): Promise<boolean> =>
+  (await db.run(sql.release, [expiresAt, id])).changes === 1;
 
 export const cancelCommand = async (db: Db, id: string, from: CommandStatus, nowIso: string): Promise<boolean> =>
   (await db.run(sql.cancel, [nowIso, nowIso, id, from])).changes === 1;

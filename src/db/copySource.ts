@@ -44,9 +44,15 @@ export function schemaTables(): string[] {
   const texts = [readFileSync(rootPath("schema.sql"), "utf8"), ...migrationFiles().map((m) => readFileSync(rootPath("migrations", m.file), "utf8"))];
   const tables = new Set<string>();
   for (const text of texts.map((s) => s.replace(/--.*$/gm, ""))) {
-    for (const m of text.matchAll(/\b(CREATE|DROP)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?"?(\w+)"?/gi)) {
-      if (m[1]!.toUpperCase() === "CREATE") tables.add(m[2]!);
-      else tables.delete(m[2]!);
+    // a rebuild (006: CREATE x_new, DROP x, ALTER TABLE x_new RENAME TO x) ends with the old name
+    for (const m of text.matchAll(/\b(CREATE|DROP|ALTER)\s+TABLE\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?"?(\w+)"?(?:\s+RENAME\s+TO\s+"?(\w+)"?)?/gi)) {
+      const verb = m[1]!.toUpperCase();
+      if (verb === "CREATE") tables.add(m[2]!);
+      else if (verb === "DROP") tables.delete(m[2]!);
+      else if (m[3]) {
+        tables.delete(m[2]!);
+        tables.add(m[3]);
+      }
     }
   }
   return [...tables].sort();

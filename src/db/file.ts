@@ -37,6 +37,24 @@ export const setSchemaVersion = (db: Raw, version: number): void => {
   db.pragma(`user_version = ${Math.trunc(version)}`);
 };
 
+/**
+ * Runs the migration ladder with foreign-key enforcement off (it cannot change inside a transaction):
+ * SQLite's documented table rebuild (006 rebuilds commands to widen a CHECK) would otherwise cascade
+ * the DROP into every child table. Each step checks the keys itself (`foreignKeyViolations`).
+ */
+export function withForeignKeysOff<T>(db: Raw, fn: () => T): T {
+  const was = db.pragma("foreign_keys", { simple: true }) as number;
+  db.pragma("foreign_keys = OFF");
+  try {
+    return fn();
+  } finally {
+    if (was) db.pragma("foreign_keys = ON");
+  }
+}
+
+/** Rows that break a foreign key (PRAGMA foreign_key_check); a migration step refuses to commit with any. */
+export const foreignKeyViolations = (db: Raw): number => (db.pragma("foreign_key_check") as unknown[]).length;
+
 /** The cheapest round trip through SQLite (health checks). */
 export const ping = async (db: Db): Promise<void> => {
   await db.get("SELECT 1");

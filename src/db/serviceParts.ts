@@ -8,7 +8,7 @@ export type { DangerLevel } from "../vocabulary.js";
 
 export interface ActionRow {
   id: string; serviceId: string; name: string; label: string; description: string | null;
-  dangerLevel: DangerLevel; requiresConfirmation: boolean; enabled: boolean;
+  dangerLevel: DangerLevel; requiresConfirmation: boolean; requiresApproval: boolean; enabled: boolean;
   inputSchema: Record<string, unknown> | null; timeoutSeconds: number | null;
 }
 
@@ -22,7 +22,7 @@ export interface HealthRow {
   message: string | null; details: Record<string, unknown> | null; reportedAt: string;
 }
 
-const ACTION_COLUMNS = `id, service_id, name, label, description, danger_level, requires_confirmation, enabled, input_schema_json, timeout_seconds`;
+const ACTION_COLUMNS = `id, service_id, name, label, description, danger_level, requires_confirmation, enabled, input_schema_json, timeout_seconds, requires_approval`;
 const CONFIG_COLUMNS = `id, service_id, key, label, type, source, editable, sensitive, value_preview, default_value, secret_ref`;
 const HEALTH_COLUMNS = `id, service_id, agent_id, status, message, details_json, reported_at`;
 
@@ -32,11 +32,11 @@ const sql = {
   // the action set in reported order
   actions: `SELECT ${ACTION_COLUMNS} FROM action_definitions WHERE service_id = ? ORDER BY position, name`,
   // upsert keeps the id of an action whose name is reported again
-  upsertAction: `INSERT INTO action_definitions (${ACTION_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  upsertAction: `INSERT INTO action_definitions (${ACTION_COLUMNS}, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (service_id, name) DO UPDATE SET label = excluded.label, description = excluded.description,
                  danger_level = excluded.danger_level, requires_confirmation = excluded.requires_confirmation,
                  enabled = excluded.enabled, input_schema_json = excluded.input_schema_json,
-                 timeout_seconds = excluded.timeout_seconds, position = excluded.position`,
+                 timeout_seconds = excluded.timeout_seconds, requires_approval = excluded.requires_approval, position = excluded.position`,
   // an action no longer reported
   deleteAction: `DELETE FROM action_definitions WHERE id = ?`,
   // the config set in reported order
@@ -59,7 +59,7 @@ const sql = {
 
 type RawAction = {
   id: string; service_id: string; name: string; label: string; description: string | null; danger_level: DangerLevel;
-  requires_confirmation: number; enabled: number; input_schema_json: string | null; timeout_seconds: number | null;
+  requires_confirmation: number; enabled: number; input_schema_json: string | null; timeout_seconds: number | null; requires_approval: number;
 };
 type RawConfig = {
   id: string; service_id: string; key: string; label: string | null; type: string; source: string | null; editable: number;
@@ -72,7 +72,7 @@ type RawHealth = {
 
 const toAction = (r: RawAction): ActionRow => ({
   id: r.id, serviceId: r.service_id, name: r.name, label: r.label, description: r.description, dangerLevel: r.danger_level,
-  requiresConfirmation: toBool(r.requires_confirmation), enabled: toBool(r.enabled),
+  requiresConfirmation: toBool(r.requires_confirmation), requiresApproval: toBool(r.requires_approval), enabled: toBool(r.enabled),
   inputSchema: parseJson<Record<string, unknown> | null>(r.input_schema_json, null), timeoutSeconds: r.timeout_seconds,
 });
 const toConfig = (r: RawConfig): ConfigRow => ({
@@ -103,7 +103,7 @@ export async function replaceActionDefinitions(db: Db, serviceId: string, action
   for (const old of await listActionDefinitions(db, serviceId)) if (!keep.has(old.name)) await db.run(sql.deleteAction, [old.id]);
   for (const [i, a] of actions.entries()) {
     await db.run(sql.upsertAction, [a.id, serviceId, a.name, a.label, a.description, a.dangerLevel, a.requiresConfirmation ? 1 : 0,
-      a.enabled ? 1 : 0, a.inputSchema === null ? null : JSON.stringify(a.inputSchema), a.timeoutSeconds, i]);
+      a.enabled ? 1 : 0, a.inputSchema === null ? null : JSON.stringify(a.inputSchema), a.timeoutSeconds, a.requiresApproval ? 1 : 0, i]);
   }
 }
 

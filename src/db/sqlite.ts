@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import { rootPath } from "../paths.js";
 import type { Db, RunResult, SqlParam } from "./engine.js";
-import { configureConnection, schemaVersion, setSchemaVersion } from "./file.js";
+import { configureConnection, foreignKeyViolations, schemaVersion, setSchemaVersion, withForeignKeysOff } from "./file.js";
 
 export class DatabaseTooNewError extends Error {}
 
@@ -157,13 +157,17 @@ export function migrate(db: Database.Database): { from: number; to: number } {
       setSchemaVersion(db, 1);
     })();
   }
-  for (const m of migrationFiles()) {
-    const current = schemaVersion(db);
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(readFileSync(rootPath("migrations", m.file), "utf8"));
-      setSchemaVersion(db, m.version);
-    })();
-  }
+  withForeignKeysOff(db, () => {
+    for (const m of migrationFiles()) {
+      const current = schemaVersion(db);
+      if (m.version <= current) continue;
+      db.transaction(() => {
+        db.exec(readFileSync(rootPath("migrations", m.file), "utf8"));
+        const broken = foreignKeyViolations(db);
+        if (broken > 0) throw new Error(`migration ${m.file} would leave ${broken} rows with broken foreign keys; not applied`);
+        setSchemaVersion(db, m.version);
+      })();
+    }
+  });
   return { from, to: schemaVersion(db) };
 }

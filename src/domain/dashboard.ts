@@ -3,6 +3,7 @@
 import type { App } from "../context.js";
 import { recentAuditEvents } from "../db/audit.js";
 import { activeAgentsByHour, commandOutcomesByHour } from "../db/dashboard.js";
+import { pendingApprovalCount } from "./approvals/queries.js";
 import { auditToWire } from "./audit.js";
 import { listCommandsWire } from "./commands/queries.js";
 import { statusCounts } from "./metrics.js";
@@ -14,7 +15,9 @@ export async function dashboardSummary(app: App) {
   const counts = await statusCounts(app);
   const recentCommands = (await listCommandsWire(app, { type: ["ACTION_EXECUTE"] }, NEWEST_FIRST, 1, RECENT)).data;
   const recentAudit = (await recentAuditEvents(app.db, RECENT)).map(auditToWire);
-  return { agentCounts: counts.agents, serviceCounts: counts.capsuleServices, commandCounts: counts.commands, recentCommands, recentAuditEvents: recentAudit };
+  // ours: approval requests waiting for a reviewer ("needs attention")
+  const pendingApprovals = await pendingApprovalCount(app);
+  return { agentCounts: counts.agents, serviceCounts: counts.capsuleServices, commandCounts: counts.commands, recentCommands, recentAuditEvents: recentAudit, pendingApprovals };
 }
 
 export interface HourPoint {

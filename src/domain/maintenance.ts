@@ -13,6 +13,7 @@ import { deleteSpentWindows } from "../db/limiter.js";
 import { markOfflineAgents } from "./agents.js";
 import { writeAudit } from "./audit.js";
 import { flushContacts } from "./contacts.js";
+import { expireApprovals } from "./approvals/expire.js";
 import { expireCommands } from "./commands/expire.js";
 import { sweepExpiredGeneratedKeys, sweepGeneratedKeysOverCap } from "./commands/sealedSecrets.js";
 import { expireRegistrationTokens } from "./registrationTokens.js";
@@ -61,6 +62,8 @@ const retentionCutoff = (app: App): string | undefined =>
 const TASKS: MaintenanceTask[] = [
   { name: "agentsOffline", run: markOfflineAgents },
   { name: "servicesStale", run: markStaleServices },
+  // approval requests nobody decided: EXPIRED, and their AWAITING_APPROVAL commands with them
+  { name: "approvalsExpired", run: expireApprovals },
   { name: "commandsExpired", run: expireCommands },
   // unread one-time generatedKeys: gone 15 minutes after the result, and at most 1,000 kept (oldest dropped)
   { name: "generatedKeysExpired", run: sweepExpiredGeneratedKeys },

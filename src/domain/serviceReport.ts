@@ -80,6 +80,7 @@ function toActionRows(serviceId: string, actions: ReportedServiceT["actions"]): 
     dangerLevel: a.dangerLevel,
     // HIGH and CRITICAL always need confirmation; storing it makes every reader agree.
     requiresConfirmation: a.requiresConfirmation || a.dangerLevel === "HIGH" || a.dangerLevel === "CRITICAL",
+    requiresApproval: a.requiresApproval,
     enabled: a.enabled, inputSchema: a.inputSchema ?? null, timeoutSeconds: a.timeoutSeconds ?? null,
   }));
 }

@@ -38,7 +38,7 @@ export const configToWire = (c: ConfigRow) => ({
 /** inputSchema is not redacted: a property named "password" is a form field, not a secret. */
 export const actionToWire = (a: ActionRow) => ({
   id: a.id, serviceId: a.serviceId, name: a.name, label: a.label, description: a.description, dangerLevel: a.dangerLevel,
-  requiresConfirmation: a.requiresConfirmation, enabled: a.enabled,
+  requiresConfirmation: a.requiresConfirmation, requiresApproval: a.requiresApproval, enabled: a.enabled,
   ...(a.inputSchema !== null ? { inputSchema: a.inputSchema } : {}),
   ...(a.timeoutSeconds !== null ? { timeoutSeconds: a.timeoutSeconds } : {}),
 });

@@ -1,6 +1,7 @@
 // Per-route documentation for the served OpenAPI document, keyed by route name (RouteDef.name).
 // Paths, methods, auth and path parameters come from the route table itself (document.ts).
 import {
+  APPROVAL_STATUSES, APPROVAL_SUBJECT_TYPES,
   ACTOR_TYPES, AGENT_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
 } from "../vocabulary.js";
 
@@ -84,7 +85,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   listServiceActions: { tag: "AdminCapsuleServices", summary: "Action definitions.", response: { array: "ActionDefinition" } },
   releaseService: { tag: "AdminCapsuleServices", summary: "Free a service code so another agent may report it.", response: "empty" },
   prepareAction: { tag: "AdminCapsuleServices", summary: "Prepare an action: asks the agent for initial payload and state (waits up to the prepare timeout).", response: "ActionPrepareResponse" },
-  runAction: { tag: "AdminCapsuleServices", summary: "Execute an action: creates a PENDING command.", request: "CreateActionCommandRequest", response: "Command" },
+  runAction: { tag: "AdminCapsuleServices", summary: "Execute an action: creates a PENDING command (AWAITING_APPROVAL when the action needs four-eyes approval).", request: "CreateActionCommandRequest", response: "Command" },
   // commands
   listCommands: {
     tag: "AdminCommands", summary: "List commands.", response: { list: "Command" },
@@ -97,6 +98,18 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   },
   cancelCommand: { tag: "AdminCommands", summary: "Cancel a pending or running command.", response: "Command" },
   retryCommand: { tag: "AdminCommands", summary: "Run a terminal command again as a new command.", request: "RetryCommandRequest", response: "Command" },
+  // four-eyes approvals
+  listApprovals: {
+    tag: "AdminApprovals", summary: "List approval requests.", response: { list: "Approval" },
+    query: [...PAGE, arr("status", APPROVAL_STATUSES), arr("subjectType", APPROVAL_SUBJECT_TYPES)],
+  },
+  showApproval: { tag: "AdminApprovals", summary: "Approval request detail: the redacted subject, its reviews and decision.", response: "Approval" },
+  approveApproval: { tag: "AdminApprovals", summary: "Approve (never your own request); the last of the required approvals releases the command at once.", request: "ApproveApprovalRequest", response: "Approval" },
+  rejectApproval: { tag: "AdminApprovals", summary: "Reject with a reason; the command becomes CANCELLED.", request: "RejectApprovalRequest", response: "Approval" },
+  cancelApproval: { tag: "AdminApprovals", summary: "Withdraw a request (the requester or an owner); the command becomes CANCELLED.", request: "CancelApprovalRequest", response: "Approval" },
+  listApprovalPolicies: { tag: "AdminApprovals", summary: "Owners' approval policies.", response: { array: "ApprovalPolicy" } },
+  setApprovalPolicy: { tag: "AdminApprovals", summary: "Create or change the policy of a service's action (\"*\": every action): N distinct reviewers (1-3).", request: "SetApprovalPolicyRequest", response: "ApprovalPolicy" },
+  deleteApprovalPolicy: { tag: "AdminApprovals", summary: "Delete an approval policy.", response: "empty" },
   // audit
   listAuditEvents: { tag: "AdminAuditEvents", summary: "List audit events.", response: { list: "AuditEvent" }, query: [...PAGE, ...AUDIT_FILTERS] },
   exportAuditEvents: { tag: "AdminAuditEvents", summary: "Stream every matching audit event as CSV, JSON or NDJSON.", response: "stream", contentType: "text/csv", query: [one("format", "csv | json | ndjson"), ...AUDIT_FILTERS] },

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { RegisterAgentBody } from "../schemas/agents.js";
 import { CreateApiTokenBody } from "../schemas/apiTokens.js";
+import { ApproveBody, CancelApprovalBody, RejectBody, SetApprovalPolicyBody } from "../schemas/approvals.js";
 import { CreateBusRouteBody, PreviewBusRouteBody, PublishEventBody, UpdateBusRouteBody } from "../schemas/bus.js";
 import { ExecuteBody, ProgressBody, ResultBody, RetryBody } from "../schemas/commands.js";
 import { CreateRegistrationTokenBody } from "../schemas/registrationTokens.js";
@@ -39,6 +40,10 @@ const REQUESTS: [string, z.ZodType][] = [
   ["UpdateBusRouteRequest", UpdateBusRouteBody],
   ["PreviewBusRouteRequest", PreviewBusRouteBody],
   ["PublishBusEventRequest", PublishEventBody],
+  ["ApproveApprovalRequest", ApproveBody],
+  ["RejectApprovalRequest", RejectBody],
+  ["CancelApprovalRequest", CancelApprovalBody],
+  ["SetApprovalPolicyRequest", SetApprovalPolicyBody],
 ];
 
 /**

@@ -4,6 +4,7 @@
 // in descriptions and listed in docs/compatibility.md.
 import {
   ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, API_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES, BUS_ROUTE_STATUSES,
+  APPROVAL_DECISIONS, APPROVAL_STATUSES, APPROVAL_SUBJECT_TYPES,
   COMMAND_CREATORS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, LIVE_BUS_ROUTE_STATUSES, ROLES,
   SERVICE_STATUSES, SYSTEM_HEALTH_STATUSES, TOKEN_STATUSES, USER_STATUSES,
 } from "../vocabulary.js";
@@ -75,7 +76,7 @@ export const SCHEMAS: Record<string, Schema> = {
   }, ["id", "serviceId", "key", "type", "sensitive"]),
   ActionDefinition: obj({
     id: id("act"), serviceId: id("svc"), name: str(), label: str(), description: nstr(), dangerLevel: ref("DangerLevel"),
-    requiresConfirmation: bool(), enabled: bool(), inputSchema: anyObj(), timeoutSeconds: { type: ["integer", "null"] },
+    requiresConfirmation: bool(), requiresApproval: bool(), enabled: bool(), inputSchema: anyObj(), timeoutSeconds: { type: ["integer", "null"] },
   }, ["id", "serviceId", "name", "label", "dangerLevel", "requiresConfirmation"]),
   ActionPrepareResponse: obj({ action: ref("ActionDefinition"), initialPayload: anyObj(), currentState: anyObj(), inputSchema: anyObj(), prepareCommand: ref("CommandDetail") }, ["action", "initialPayload"]),
 
@@ -87,9 +88,21 @@ export const SCHEMAS: Record<string, Schema> = {
     sourceEventId: nstr(), progress: { type: ["object", "null"], additionalProperties: true },
     cancelRequestedAt: ntime(), timeoutSeconds: { type: ["integer", "null"] }, logsCount: int(), secretFields: { type: "array", items: str() },
   }, ["id", "agentId", "serviceId", "type", "actionName", "status", "createdAt"]),
-  CommandDetail: { allOf: [ref("Command"), obj({ result: { oneOf: [ref("CommandResult"), { type: "null" }] } })] },
+  CommandDetail: { allOf: [ref("Command"), obj({ result: { oneOf: [ref("CommandResult"), { type: "null" }] }, approval: ref("Approval") })] },
   CommandResult: obj({ id: id("crs"), commandId: id("cmd"), success: bool(), message: nstr(), data: anyObj(), error: anyObj(), reportedAt: time() }, ["id", "commandId", "success", "reportedAt"]),
   CommandLogLine: obj({ id: int(), at: time(), level: str(), message: str() }, ["id", "at", "level", "message"]),
+  // four-eyes approvals (Capstan addition)
+  Approval: obj({
+    id: id("apr"), subjectType: en(APPROVAL_SUBJECT_TYPES), subjectId: str(), status: en(APPROVAL_STATUSES),
+    requiredApprovals: int({ minimum: 1, maximum: 3 }), approvals: int({ minimum: 0 }), requestedByUserId: nstr(), requestedBy: nstr(),
+    subject: anyObj(),
+    reviews: { type: "array", items: obj({ reviewerUserId: str(), reviewer: nstr(), decision: en(APPROVAL_DECISIONS), comment: nstr(), createdAt: time() }, ["reviewerUserId", "decision", "createdAt"]) },
+    reason: nstr(), decidedByUserId: nstr(), decidedAt: ntime(), createdAt: time(), expiresAt: time(),
+  }, ["id", "subjectType", "subjectId", "status", "requiredApprovals", "approvals", "subject", "reviews", "createdAt", "expiresAt"]),
+  ApprovalPolicy: obj({
+    id: id("apl"), serviceCode: str(), actionName: str({ description: '"*": every action of the service' }), requiredApprovals: int({ minimum: 1, maximum: 3 }),
+    createdByUserId: nstr(), createdAt: time(), updatedAt: time(),
+  }, ["id", "serviceCode", "actionName", "requiredApprovals", "createdAt", "updatedAt"]),
 
   AuditEvent: obj({
     id: id("aud"), actorType: en(ACTOR_TYPES), actorId: nstr(), action: str(), targetType: nstr(), targetId: nstr(),
@@ -102,6 +115,7 @@ export const SCHEMAS: Record<string, Schema> = {
     commandCounts: { type: "object", additionalProperties: { type: "integer" } },
     recentCommands: { type: "array", items: ref("Command") },
     recentAuditEvents: { type: "array", items: ref("AuditEvent") },
+    pendingApprovals: int({ minimum: 0, description: "Capstan addition: approval requests waiting for a reviewer" }),
   }, ["agentCounts", "serviceCounts", "commandCounts"]),
 
   RegisterAgentResponse: obj({

@@ -13,6 +13,7 @@ import { pageRoutes } from "./pages/index.js";
 import { agentCommandRoutes } from "./api/agentCommands.js";
 import { actionRoutes } from "./api/admin/actions.js";
 import { commandRoutes } from "./api/admin/commands.js";
+import { approvalRoutes } from "./api/admin/approvals.js";
 import { agentRoutes } from "./api/agents.js";
 import { adminAgentRoutes } from "./api/admin/agents.js";
 import { registrationTokenRoutes } from "./api/admin/registrationTokens.js";
@@ -39,6 +40,7 @@ export function allRoutes(app: App): AnyRoute[] {
     ...agentCommandRoutes,
     ...actionRoutes,
     ...commandRoutes,
+    ...approvalRoutes,
     ...agentBusRoutes,
     ...adminBusRoutes,
     ...busPages,

@@ -36,6 +36,8 @@ export const ActionDefinitionInput = z.object({
   description: text(2000).optional(),
   dangerLevel: z.enum(DANGER_LEVELS).default("LOW"),
   requiresConfirmation: z.boolean().default(false),
+  /** Four-eyes: every execution waits for another person's approval (governance.md). */
+  requiresApproval: z.boolean().default(false),
   enabled: z.boolean().default(true),
   inputSchema: jsonObject.optional(),
   timeoutSeconds: z.number().int().min(1).max(86_400).optional(),

@@ -11,7 +11,7 @@ import { RBAC_MATRIX, whoMayCall } from "../rbacMatrix.js";
 
 const FAKE_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const PARAM_PREFIX: Record<string, string> = {
-  agentId: "agt", commandId: "cmd", serviceId: "svc", tokenId: "tok", userId: "usr", auditEventId: "aud", routeId: "brr", eventId: "bev",
+  agentId: "agt", commandId: "cmd", serviceId: "svc", tokenId: "tok", userId: "usr", auditEventId: "aud", routeId: "brr", eventId: "bev", approvalId: "apr", policyId: "apl",
 };
 const concretePath = (r: AnyRoute) =>
   r.path.replace(/:(\w+)/g, (_m: string, name: string) => (PARAM_PREFIX[name] ? `${PARAM_PREFIX[name]}_${FAKE_ID}` : "x"));

@@ -26,7 +26,7 @@ const write = (agentId: string, code: string, over: Partial<ServiceWrite> = {}):
   manifestJson: JSON.stringify({ code, capabilities: ["demo.echo"] }), nowIso: at(0), ...over,
 });
 const action = (serviceId: string, name: string, over: Partial<ActionRow> = {}): ActionRow => ({
-  id: newId("act"), serviceId, name, label: name, description: null, dangerLevel: "LOW", requiresConfirmation: false, enabled: true,
+  id: newId("act"), serviceId, name, label: name, description: null, dangerLevel: "LOW", requiresConfirmation: false, requiresApproval: false, enabled: true,
   inputSchema: null, timeoutSeconds: null, ...over,
 });
 const config = (serviceId: string, key: string, over: Partial<ConfigRow> = {}): ConfigRow => ({

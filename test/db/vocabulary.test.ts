@@ -4,6 +4,7 @@ import t from "tap";
 import { CHECK_VIOLATION, openTestDb } from "../testDb.js";
 import type { Tap } from "../pgKit.js";
 import {
+  APPROVAL_DECISIONS, APPROVAL_STATUSES,
   ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, AGENT_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_CREATORS,
   COMMAND_SECRET_KINDS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
 } from "../../src/vocabulary.js";
@@ -27,6 +28,8 @@ const EXPECTED: Record<string, readonly string[]> = {
   "audit_events.result": AUDIT_RESULTS,
   "bus_routes.status": BUS_ROUTE_STATUSES,
   "bus_events.outcome": BUS_EVENT_OUTCOMES,
+  "approvals.status": APPROVAL_STATUSES,
+  "approval_reviews.decision": APPROVAL_DECISIONS,
 };
 
 /** Every `CHECK (column IN ('A', 'B'))` of the migrated schema (SQLite's or PostgreSQL's), keyed "table.column". */

@@ -10,6 +10,7 @@ const FAKE = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 const FAKE_PARAM: Record<string, string> = {
   agentId: `agt_${FAKE}`, commandId: `cmd_${FAKE}`, serviceId: `svc_${FAKE}`, tokenId: `tok_${FAKE}`, userId: `usr_${FAKE}`,
   auditEventId: `aud_${FAKE}`, routeId: `brr_${FAKE}`, eventId: `bev_${FAKE}`, actionName: "noSuchAction",
+  approvalId: `apr_${FAKE}`, policyId: `apl_${FAKE}`,
 };
 /** Refusals by the auth layer carry one of these codes; a 401/403 with another code came from a handler. */
 const AUTH_CODES = new Set([

@@ -96,7 +96,7 @@ t.test("size caps: a key over 4 KB is refused (413), a 4 KB key is held; at most
   await k.s.db.transaction(async () => {
     for (let i = 0; i < GENERATED_KEYS_MAX; i++) {
       const at = new Date(t0 + 1 + i).toISOString();
-      await insertCommand(k.s.db, { ...base, id: `cmd_filler${i}`, createdAt: at, expiresAt: base.expiresAt });
+      await insertCommand(k.s.db, { ...base, status: "PENDING", id: `cmd_filler${i}`, createdAt: at, expiresAt: base.expiresAt });
       await storeGeneratedKey(k.s.app, `cmd_filler${i}`, `filler-${i}`, null, at);
     }
     // finished, as a command with a result is: not claimable by the kit's next poll

@@ -95,6 +95,8 @@ async function fire(app: App, route: BusRouteRow, event: TemplateEvent, requestI
     const command = await executeAction(app, {
       serviceId: service.id, actionName: route.actionName, payload, confirmation: route.confirmed,
       actor: routeActor, createdByType: "BUS", sourceEventId: event.eventId, requestId,
+      // an action that needs approval waits for a reviewer who is not the route's author
+      requesterUserId: route.createdByUserId,
     });
     await writeAudit(app, {
       actor: routeActor, action: "bus.command.created", target: { type: "Command", id: command.id }, requestId,

@@ -4,6 +4,7 @@ import type { Actor, App } from "../../context.js";
 import { dropCommandSecret } from "../../db/commandSecrets.js";
 import { cancelCommand, getCommand, isTerminal, type CommandRow } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
+import { closeApprovalOf } from "../approvals/request.js";
 import { writeAudit } from "../audit.js";
 import { afterTerminal, auditRefusal, COMMAND_TARGET } from "./lifecycle.js";
 import { announceTerminal } from "../wakeups.js";
@@ -23,6 +24,8 @@ export async function cancelCommandById(app: App, actor: Actor, commandId: strin
         throw new AppError("COMMAND_NOT_CANCELLABLE", "the command changed state meanwhile; reload it");
       }
       await dropCommandSecret(app.db, c.id, "secrets"); // a cancelled PENDING command is never dispatched
+      // a command cancelled while awaiting approval takes its approval request with it
+      if (c.status === "AWAITING_APPROVAL") await closeApprovalOf(app, { type: "COMMAND", id: c.id }, "CANCELLED", actor, "the command was cancelled", requestId);
       await announceTerminal(app, c);
       await writeAudit(app, {
         actor, action: "command.cancelled", target: { type: COMMAND_TARGET, id: c.id }, requestId,

@@ -1,5 +1,7 @@
 // Execute: turns an operator's (or a bus route's) request into a PENDING ACTION_EXECUTE command,
-// after the checks of the contract in their fixed order. Every refusal is audited as a FAILURE.
+// after the checks of the contract in their fixed order; an action that needs approval gets an
+// AWAITING_APPROVAL command and its approval request instead (every path: API, console, retry, bus).
+// Every refusal is audited as a FAILURE.
 import type { Actor, App } from "../../context.js";
 import { getAgent, type AgentRow } from "../../db/agents.js";
 import type { CommandCreator, CommandRow } from "../../db/commands.js";
@@ -8,6 +10,8 @@ import { getActionDefinition, type ActionRow } from "../../db/serviceParts.js";
 import { AppError } from "../../errors.js";
 import { isAgentAvailable } from "../agents.js";
 import { auditRefusal, createCommand, SERVICE_TARGET } from "./lifecycle.js";
+import { requiredApprovals } from "../approvals/policy.js";
+import { redact } from "../redact.js";
 import { checkPayload } from "./payload.js";
 
 export interface ActionTarget {
@@ -46,6 +50,8 @@ export interface ExecuteInput {
   createdByType?: CommandCreator | undefined;
   sourceEventId?: string | null | undefined;
   retryOf?: string | null | undefined;
+  /** Who asked, for an action that needs approval (never one of its reviewers); defaults to a USER actor. Bus: the route's creator. */
+  requesterUserId?: string | null | undefined;
   requestId?: string | undefined;
 }
 
@@ -59,6 +65,7 @@ export async function executeAction(app: App, input: ExecuteInput): Promise<Comm
       });
     }
     const checked = checkPayload(action.inputSchema, input.payload ?? {});
+    const approvals = await requiredApprovals(app, service, action);
     return await createCommand(app, {
       command: {
         agentId: agent.id, serviceId: service.id, type: "ACTION_EXECUTE", actionName: action.name, payload: checked.stored,
@@ -66,6 +73,17 @@ export async function executeAction(app: App, input: ExecuteInput): Promise<Comm
         retryOf: input.retryOf ?? null, sourceEventId: input.sourceEventId ?? null, timeoutSeconds: action.timeoutSeconds,
       },
       secrets: checked.secrets,
+      approval: approvals > 0 ? {
+        requiredApprovals: approvals,
+        requesterUserId: input.requesterUserId !== undefined ? input.requesterUserId : actor.type === "USER" ? actor.id : null,
+        // reviewers see the stored payload (secret fields already "[REDACTED]"), redacted once more by key name
+        summary: {
+          actionName: action.name, actionLabel: action.label, dangerLevel: action.dangerLevel, serviceId: service.id,
+          serviceCode: service.code, serviceName: service.name, payload: redact(checked.stored),
+          createdByType: input.createdByType ?? "USER", ...(input.retryOf ? { retryOf: input.retryOf } : {}),
+          ...(input.sourceEventId ? { sourceEventId: input.sourceEventId } : {}),
+        },
+      } : undefined,
       actor,
       requestAction: "service.action.requested",
       requestMetadata: { dangerLevel: action.dangerLevel, confirmation: input.confirmation === true, payload: checked.stored },

@@ -7,6 +7,7 @@ import { finishCommand, getCommand, insertCommand, type CommandRow, type Command
 import { newId } from "../../ids.js";
 import { writeAudit } from "../audit.js";
 import { announceNewCommand, announceTerminal } from "../wakeups.js";
+import { requestApproval } from "../approvals/request.js";
 import { storeSecrets } from "./sealedSecrets.js";
 
 export const COMMAND_TARGET = "Command";
@@ -32,8 +33,19 @@ export function afterTerminal(app: App, commandId: string): void {
   app.runtime.hub.notifyCommand(commandId);
 }
 
+/** A command that must be approved first: created AWAITING_APPROVAL with its approval request. */
+export interface ApprovalSpec {
+  requiredApprovals: number;
+  /** Never one of the reviewers: the operator who asked (for bus commands: the route's creator). */
+  requesterUserId: string | null;
+  /** What reviewers see; built from the stored (already redacted) payload. */
+  summary: Record<string, unknown>;
+}
+
 export interface CreateSpec {
-  command: Omit<NewCommand, "id" | "createdAt" | "expiresAt">;
+  command: Omit<NewCommand, "id" | "createdAt" | "expiresAt" | "status">;
+  /** Present when the action needs approval. */
+  approval?: ApprovalSpec | undefined;
   secrets: Record<string, unknown>;
   actor: Actor;
   /** service.action.requested (execute) or service.action.prepared (prepare). */
@@ -42,18 +54,25 @@ export interface CreateSpec {
   requestId?: string | undefined;
 }
 
-/** Inserts a PENDING command with its audit pair in one transaction, then wakes the agent's long polls (this node's directly, other nodes' by NOTIFY at commit). */
+/**
+ * Inserts a PENDING command with its audit pair in one transaction, then wakes the agent's long polls
+ * (this node's directly, other nodes' by NOTIFY at commit). A command that needs approval is inserted
+ * AWAITING_APPROVAL with its approval request instead, and nobody is woken: nothing can claim it.
+ */
 export async function createCommand(app: App, spec: CreateSpec): Promise<CommandRow> {
   const now = app.now();
+  const ttlSeconds = spec.approval ? app.config.approvalTtlSeconds : app.config.commandTtlSeconds;
   const c: NewCommand = {
     ...spec.command,
     id: newId("cmd", now.getTime()),
+    status: spec.approval ? "AWAITING_APPROVAL" : "PENDING",
     createdAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + app.config.commandTtlSeconds * 1000).toISOString(),
+    // awaiting approval: the approval's deadline (the approval sweep expires both); the pickup deadline starts at approval
+    expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
     secretFields: Object.keys(spec.secrets),
   };
   await insertCommandTx(app, c, spec);
-  app.runtime.hub.notifyAgent(c.agentId);
+  if (!spec.approval) app.runtime.hub.notifyAgent(c.agentId);
   return (await getCommand(app.db, c.id))!;
 }
 
@@ -63,8 +82,9 @@ async function insertCommandTx(app: App, c: NewCommand, spec: CreateSpec): Promi
   await app.db.transaction(async () => {
     await insertCommand(app.db, c);
     // in the same commit as the row: a poll on any node that sees the command also finds its secrets
+    // awaiting approval, the sealed secrets stay in command_secrets until the approved command is claimed
     if (Object.keys(spec.secrets).length > 0) await storeSecrets(app, c.id, spec.secrets, c.createdAt);
-    await announceNewCommand(app, c.agentId);
+    if (!spec.approval) await announceNewCommand(app, c.agentId);
     await writeAudit(app, {
       actor, action: spec.requestAction, target: { type: SERVICE_TARGET, id: c.serviceId }, requestId,
       metadata: { commandId: c.id, actionName: c.actionName, ...spec.requestMetadata },
@@ -79,6 +99,7 @@ async function insertCommandTx(app: App, c: NewCommand, spec: CreateSpec): Promi
     if (c.retryOf) {
       await writeAudit(app, { actor, action: "command.retried", target: { type: COMMAND_TARGET, id: c.retryOf }, requestId, metadata: { newCommandId: c.id } });
     }
+    if (spec.approval) await requestApproval(app, { type: "COMMAND", id: c.id }, { ...spec.approval, expiresAt: c.expiresAt }, actor, requestId);
   });
 }
 

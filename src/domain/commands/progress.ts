@@ -49,6 +49,7 @@ export async function reportProgress(app: App, input: ProgressInput): Promise<{ 
       case "SUCCEEDED":
       case "FAILED":
         throw new AppError("COMMAND_ALREADY_TERMINAL", "the command already has a result", { status: c.status });
+      case "AWAITING_APPROVAL":
       case "PENDING":
         throw new AppError("COMMAND_INVALID_TRANSITION", "the command was never dispatched to this agent; poll for it first");
     }

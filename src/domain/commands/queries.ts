@@ -6,6 +6,7 @@ import { getCommandResult } from "../../db/commandResults.js";
 import { getCommand, listCommands, type CommandFilter } from "../../db/commands.js";
 import type { SortKey } from "../../db/query.js";
 import { AppError } from "../../errors.js";
+import { commandApprovalWire, type ApprovalWire } from "../approvals/queries.js";
 import { revealGeneratedKey, type KeyReader } from "./sealedSecrets.js";
 import { commandDetailToWire, commandToWire, logToWire } from "./wire.js";
 
@@ -13,7 +14,7 @@ import { commandDetailToWire, commandToWire, logToWire } from "./wire.js";
 export { isTerminal } from "../../db/commands.js";
 
 export type CommandWire = ReturnType<typeof commandToWire>;
-export type CommandDetailWire = ReturnType<typeof commandDetailToWire>;
+export type CommandDetailWire = ReturnType<typeof commandDetailToWire> & { approval?: ApprovalWire };
 
 export async function listCommandsWire(app: App, filter: CommandFilter, sort: SortKey[], page: number, pageSize: number) {
   const { rows, total } = await listCommands(app.db, filter, sort, page, pageSize);
@@ -31,7 +32,9 @@ export async function getCommandDetail(app: App, id: string, opts: { revealTo?: 
   const result = await getCommandResult(app.db, id);
   let revealed: string | undefined;
   if (opts.revealTo && result) revealed = await revealGeneratedKey(app, id, opts.revealTo);
-  return commandDetailToWire(c, result, revealed);
+  const approval = await commandApprovalWire(app, id);
+  // who asked and who approved (governance.md): only on commands that needed approval
+  return { ...commandDetailToWire(c, result, revealed), ...(approval ? { approval } : {}) };
 }
 
 /** The reader a request may reveal a generatedKey to: a GET by an admin (a HEAD sends no body, so it must not consume the key). */

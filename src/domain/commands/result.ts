@@ -105,6 +105,7 @@ export async function reportResult(app: App, input: ResultInput): Promise<Result
           metadata: { status: c.status, reportedSuccess: input.success, ...(failureCode ? { reportedErrorCode: failureCode } : {}) },
         });
         return c.status === "EXPIRED" ? "EXPIRED" : { applied: false, ignored: "CANCELLED" };
+      case "AWAITING_APPROVAL":
       case "PENDING":
         throw new AppError("COMMAND_INVALID_TRANSITION", "the command was never dispatched to this agent; poll for it first");
     }

@@ -5,6 +5,7 @@ import { route, type Ctx } from "../../context.js";
 import { executeAction, needsConfirmation } from "../../domain/commands/execute.js";
 import { prepareAction } from "../../domain/commands/prepare.js";
 import { requireActionDefinition, serviceWire, type ActionRow, type ServiceWire } from "../../domain/services.js";
+import { requiredApprovals } from "../../domain/approvals/policy.js";
 import { AppError } from "../../errors.js";
 import { html, redirect, type Reply } from "../../http/reply.js";
 import { idOf } from "../../schemas/common.js";
@@ -32,17 +33,18 @@ export const actionPages = [
     method: "GET", path: "/services/:serviceId/actions/:actionName", auth: "operator", page: true, name: "prepareActionPage", query: true, sameOrigin: true,
     handler: async (ctx) => {
       const { service, action } = await target(ctx);
+      const approvals = await requiredApprovals(ctx.app, service, action);
       try {
         const p = await prepareAction(ctx.app, { serviceId: service.id, actionName: action.name, actor: actorOf(ctx), signal: ctx.signal, requestId: ctx.requestId });
         return runPage(ctx, service, action, {
           schema: (p.inputSchema as Obj | undefined) ?? action.inputSchema, values: { ...p.initialPayload, ...prefill(ctx.query) },
-          errors: {}, message: null, currentState: p.currentState,
+          errors: {}, message: null, currentState: p.currentState, approvals,
         });
       } catch (err) {
         // without the agent's answer the declared form still works; execute checks everything again
         if (!(err instanceof AppError) || (err.code !== "ACTION_PREPARE_TIMEOUT" && err.code !== "ACTION_PREPARE_FAILED")) throw err;
         return runPage(ctx, service, action, {
-          schema: action.inputSchema, values: prefill(ctx.query), errors: {}, message: null,
+          schema: action.inputSchema, values: prefill(ctx.query), errors: {}, message: null, approvals,
           notice: `The agent did not prepare this action (${err.message}). The form below uses the action's declared inputs.`,
         });
       }
@@ -52,10 +54,11 @@ export const actionPages = [
     method: "POST", path: "/services/:serviceId/actions/:actionName", auth: "operator", page: true, name: "runActionPage",
     handler: async (ctx) => {
       const { service, action } = await target(ctx);
+      const approvals = await requiredApprovals(ctx.app, service, action);
       const form = await readForm(ctx);
       const { payload, errors, typed } = payloadFromForm(action.inputSchema, form);
       const again = (f: { errors: Record<string, string>; message: string | null }, status: number) =>
-        runPage(ctx, service, action, { schema: action.inputSchema, values: typed, errors: f.errors, message: f.message }, status);
+        runPage(ctx, service, action, { schema: action.inputSchema, values: typed, errors: f.errors, message: f.message, approvals }, status);
       // type errors the browser could not catch, before anything reaches the domain
       if (Object.keys(errors).length) return again({ errors, message: "Please correct the highlighted fields." }, 422);
       const confirmed = field(form, "confirmed") === "yes";

@@ -8,6 +8,7 @@ import { dashboardPages } from "./dashboard.js";
 import { servicePages } from "./services.js";
 import { actionPages } from "./actions.js";
 import { commandPages } from "./commands.js";
+import { approvalPages } from "./approvals.js";
 import { tokenPages } from "./tokens.js";
 import { userPages } from "./users.js";
 import { settingsPages } from "./settings.js";
@@ -21,6 +22,7 @@ export const pageRoutes: AnyRoute[] = [
   ...actionPages,
   ...servicePages,
   ...commandPages,
+  ...approvalPages,
   ...auditPages,
   ...userPages,
   ...settingsPages,
