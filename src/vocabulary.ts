@@ -65,6 +65,22 @@ export type BusEventOutcome = (typeof BUS_EVENT_OUTCOMES)[number];
 export const BUS_MATCH_OUTCOMES = ["DRY_RUN", "COMMAND_CREATED", "FAILED"] as const;
 export type BusMatchOutcome = (typeof BUS_MATCH_OUTCOMES)[number];
 
+/**
+ * The notification events an endpoint can subscribe to: the one list (API and console validate
+ * against it). Each is derived from an audit event by the rule table in domain/notifications/events.ts,
+ * which the compiler keeps complete; to add one, add it here and give it a rule there.
+ */
+export const NOTIFICATION_EVENT_TYPES = [
+  "agent.offline", "agent.online", "service.unhealthy", "service.recovered", "command.failed", "command.expired",
+  "command.approval_requested", "command.approved", "command.rejected",
+] as const;
+export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
+/** standard: Standard Webhooks (signed JSON); slack: {text, blocks} for Slack/Mattermost incoming webhooks. */
+export const WEBHOOK_FORMATS = ["standard", "slack"] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+export const WEBHOOK_DELIVERY_STATUSES = ["PENDING", "DELIVERED", "FAILED"] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+
 /** Every list by name: the console's filter dropdowns read it (it.vocab in templates). */
 export const VOCABULARY = {
   ROLES, USER_STATUSES, TOKEN_STATUSES, API_TOKEN_STATUSES, AGENT_TOKEN_STATUSES, AGENT_MODES, AGENT_STATUSES, SERVICE_STATUSES,
