@@ -3,9 +3,11 @@
 import type { App } from "../context.js";
 import { dashboardSummary, last24Hours } from "../domain/dashboard.js";
 import { listServicesPage } from "../domain/services.js";
+import { endpointsNeedingAttention } from "../domain/notifications/endpoints.js";
 import { auditRowsView } from "./auditView.js";
 import { chartView } from "./chart.js";
 import { commandRowsView } from "./commandView.js";
+import { attentionView } from "./notificationView.js";
 import { badge } from "./format.js";
 import { serviceRowView } from "./serviceView.js";
 
@@ -19,6 +21,7 @@ export async function dashboardView(app: App) {
     agents: { total: total(s.agentCounts), byStatus: counts(s.agentCounts) },
     services: { total: total(s.serviceCounts), byStatus: counts(s.serviceCounts) },
     attention: { rows: attention.rows.map((r) => serviceRowView(app, r)), more: attention.pagination.total - attention.rows.length },
+    failingEndpoints: attentionView(app, await endpointsNeedingAttention(app)),
     commands: await commandRowsView(app, s.recentCommands),
     audit: await auditRowsView(app, s.recentAuditEvents),
     chart: chartView(await last24Hours(app)),

@@ -48,6 +48,8 @@ const sql = {
   // record one attempt; guarded by status so a late writer cannot undo a recorded outcome
   attempt: `UPDATE webhook_deliveries SET status = ?, attempts = attempts + 1, next_attempt_at = ?, last_attempt_at = ?, response_status = ?,
             duration_ms = ?, error = ?, response_excerpt = ? WHERE id = ? AND status = 'PENDING'`,
+  // an owner re-enabled the endpoint: what waits in its queue is due now
+  resume: `UPDATE webhook_deliveries SET next_attempt_at = ? WHERE endpoint_id = ? AND status = 'PENDING' AND next_attempt_at > ?`,
   // pending deliveries of one endpoint (console)
   pendingCount: `SELECT COUNT(*) AS n FROM webhook_deliveries WHERE endpoint_id = ? AND status = 'PENDING'`,
   // retention: finished deliveries before the cutoff, oldest first, bounded
@@ -88,6 +90,10 @@ export const pendingWebhookDeliveries = async (db: Db, endpointId: string): Prom
 
 export const recordWebhookAttempt = async (db: Db, id: string, o: AttemptOutcome): Promise<boolean> =>
   (await db.run(sql.attempt, [o.status, o.nextAttemptAt, o.attemptedAt, o.responseStatus, o.durationMs, o.error, o.responseExcerpt, id])).changes === 1;
+
+export async function resumeWebhookDeliveries(db: Db, endpointId: string, nowIso: string): Promise<void> {
+  await db.run(sql.resume, [nowIso, endpointId, nowIso]);
+}
 
 export const deleteWebhookDeliveriesBefore = async (db: Db, cutoffIso: string, limit: number): Promise<number> =>
   (await db.run(sql.deleteBefore, [cutoffIso, limit])).changes;

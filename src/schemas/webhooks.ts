@@ -1,6 +1,8 @@
 // Inputs of the notification endpoints API (and the console's forms, which build the same bodies).
 import { z } from "zod";
+import { AppError } from "../errors.js";
 import { NOTIFICATION_EVENT_TYPES, WEBHOOK_FORMATS } from "../vocabulary.js";
+import { idOf } from "./common.js";
 
 const url = z.string().trim().max(2000).pipe(z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" }));
 const events = z.array(z.enum(NOTIFICATION_EVENT_TYPES)).min(1, "subscribe to at least one event").max(NOTIFICATION_EVENT_TYPES.length)
@@ -27,3 +29,16 @@ export const UpdateWebhookBody = z
 export type UpdateWebhookInput = z.output<typeof UpdateWebhookBody>;
 
 export const ListDeliveriesQuery = { limit: z.coerce.number().int().min(1).max(200).default(50) };
+
+/** Path ids: a malformed one is simply not found. */
+export function endpointIdOf(raw: string): string {
+  const id = idOf("whe").safeParse(raw);
+  if (!id.success) throw new AppError("WEBHOOK_ENDPOINT_NOT_FOUND", "no such webhook endpoint");
+  return id.data;
+}
+
+export function deliveryIdOf(raw: string): string {
+  const id = idOf("whd").safeParse(raw);
+  if (!id.success) throw new AppError("WEBHOOK_DELIVERY_NOT_FOUND", "no such webhook delivery");
+  return id.data;
+}

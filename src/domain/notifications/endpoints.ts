@@ -2,7 +2,9 @@
 // test, redeliver, each with its audit event. URLs may carry a credential (Slack's do), so the
 // audit trail records the origin only, and the routes are owner-only.
 import type { Actor, App } from "../../context.js";
-import { getWebhookDelivery, pendingWebhookDeliveries, recentWebhookDeliveries, type WebhookDeliveryRow } from "../../db/webhookDeliveries.js";
+import {
+  getWebhookDelivery, pendingWebhookDeliveries, recentWebhookDeliveries, resumeWebhookDeliveries, type WebhookDeliveryRow,
+} from "../../db/webhookDeliveries.js";
 import {
   deleteWebhookEndpoint, getWebhookEndpoint, insertWebhookEndpoint, listWebhookEndpoints, updateWebhookEndpoint, webhookEndpointsNeedingAttention,
   type WebhookEndpointRow,
@@ -92,10 +94,11 @@ export async function changeWebhookEndpoint(app: App, actor: Actor, id: string, 
     const next: WebhookEndpointRow = {
       ...before, name: patch.name ?? before.name, url: patch.url ?? before.url, format: patch.format ?? before.format,
       events: patch.events ?? before.events, enabled: patch.enabled ?? before.enabled, updatedAt: app.now().toISOString(),
-      // an owner enabling it again starts a fresh failure clock
+      // an owner enabling it again starts a fresh failure clock, and its queue goes now
       ...(enabling ? { disabledReason: null, failingSince: null } : {}),
     };
     await updateWebhookEndpoint(app.db, next);
+    if (enabling) await resumeWebhookDeliveries(app.db, id, next.updatedAt); // a backoff from before does not hold it back
     const changed = Object.keys(patch).filter((k) => k !== "url" || patch.url !== before.url);
     await writeAudit(app, {
       actor, action: "webhook.endpoint.updated", target: { type: ENDPOINT_TARGET, id }, requestId,

@@ -11,6 +11,7 @@ import { commandPages } from "./commands.js";
 import { tokenPages } from "./tokens.js";
 import { userPages } from "./users.js";
 import { settingsPages } from "./settings.js";
+import { notificationPages } from "./notifications.js";
 
 export const pageRoutes: AnyRoute[] = [
   ...staticPages,
@@ -24,4 +25,5 @@ export const pageRoutes: AnyRoute[] = [
   ...auditPages,
   ...userPages,
   ...settingsPages,
+  ...notificationPages,
 ];

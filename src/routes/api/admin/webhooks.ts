@@ -5,25 +5,12 @@ import {
   changeWebhookEndpoint, createWebhookEndpoint, endpointToWire, listDeliveries, listWebhookEndpointsWire, redeliver, removeWebhookEndpoint,
   requireWebhookEndpoint, sendTestNotification,
 } from "../../../domain/notifications/endpoints.js";
-import { AppError } from "../../../errors.js";
 import { ok, okEmpty } from "../../../http/reply.js";
-import { idOf, parseBody, parseQuery } from "../../../schemas/common.js";
-import { CreateWebhookBody, ListDeliveriesQuery, UpdateWebhookBody } from "../../../schemas/webhooks.js";
+import { parseBody, parseQuery } from "../../../schemas/common.js";
+import { CreateWebhookBody, ListDeliveriesQuery, UpdateWebhookBody, deliveryIdOf, endpointIdOf } from "../../../schemas/webhooks.js";
 
 const BASE = "/api/admin/webhooks";
 const actorOf = (ctx: Ctx<unknown>) => ({ type: "USER" as const, id: ctx.admin!.userId });
-
-export function endpointIdOf(raw: string): string {
-  const id = idOf("whe").safeParse(raw);
-  if (!id.success) throw new AppError("WEBHOOK_ENDPOINT_NOT_FOUND", "no such webhook endpoint");
-  return id.data;
-}
-
-export function deliveryIdOf(raw: string): string {
-  const id = idOf("whd").safeParse(raw);
-  if (!id.success) throw new AppError("WEBHOOK_DELIVERY_NOT_FOUND", "no such webhook delivery");
-  return id.data;
-}
 
 export const webhookRoutes = [
   route({
