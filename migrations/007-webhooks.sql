@@ -8,7 +8,7 @@ CREATE TABLE webhook_endpoints (
   url              TEXT NOT NULL,                -- http(s); may carry a credential (Slack): owners only
   format           TEXT NOT NULL CHECK (format IN ('standard', 'slack')),
   events_json      TEXT NOT NULL,                -- JSON array of subscribed event types
-  enabled          INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  enabled          INTEGER NOT NULL DEFAULT 1,
   secret_sealed    TEXT NOT NULL,                -- the whsec_ signing secret, sealed with the secret box
   disabled_reason  TEXT,                         -- why the system disabled it (continuous failure)
   failing_since    TEXT,                         -- first failed attempt since the last success; NULL when healthy

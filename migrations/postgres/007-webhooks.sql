@@ -9,7 +9,7 @@ CREATE TABLE webhook_endpoints (
   url              TEXT COLLATE "C" NOT NULL,                -- http(s); may carry a credential (Slack): owners only
   format           TEXT COLLATE "C" NOT NULL CHECK (format IN ('standard', 'slack')),
   events_json      TEXT COLLATE "C" NOT NULL,                -- JSON array of subscribed event types
-  enabled          INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  enabled          INTEGER NOT NULL DEFAULT 1,
   secret_sealed    TEXT COLLATE "C" NOT NULL,                -- the whsec_ signing secret, sealed with the secret box
   disabled_reason  TEXT COLLATE "C",                         -- why the system disabled it (continuous failure)
   failing_since    TEXT COLLATE "C",                         -- first failed attempt since the last success; NULL when healthy
