@@ -93,9 +93,12 @@ export async function updateWebhookEndpoint(db: Db, e: WebhookEndpointRow): Prom
 
 export const deleteWebhookEndpoint = async (db: Db, id: string): Promise<boolean> => (await db.run(sql.remove, [id])).changes === 1;
 
-/** Up to `limit` endpoints with a due head delivery and no live lease (candidates: leaseEndpoint decides). */
-export const dueWebhookEndpoints = async (db: Db, nowIso: string, limit: number): Promise<string[]> =>
-  (await db.all<{ id: string }>(sql.due + skipLocked(db.kind), [nowIso, nowIso, limit])).map((r) => r.id);
+/**
+ * Up to `limit` endpoints with a due head delivery and no live lease (candidates: leaseWebhookEndpoint
+ * decides). `lock`: inside the claiming transaction, skip rows another node has locked (PostgreSQL).
+ */
+export const dueWebhookEndpoints = async (db: Db, nowIso: string, limit: number, lock: boolean): Promise<string[]> =>
+  (await db.all<{ id: string }>(sql.due + (lock ? skipLocked(db.kind) : ""), [nowIso, nowIso, limit])).map((r) => r.id);
 
 export const leaseWebhookEndpoint = async (db: Db, id: string, owner: string, untilIso: string, nowIso: string): Promise<boolean> =>
   (await db.run(sql.lease, [owner, untilIso, id, nowIso])).changes === 1;

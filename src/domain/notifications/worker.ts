@@ -118,9 +118,11 @@ export async function deliverDue(app: App): Promise<void> {
   if (free <= 0 || w.stopped) return;
   const nowIso = app.now().toISOString();
   const until = later(app, leaseMs(app));
+  // the idle case (nothing due, the usual one) is one plain read: no transaction every interval
+  if ((await dueWebhookEndpoints(app.db, nowIso, 1, false)).length === 0) return;
   const leased = await app.db.transaction(async () => {
     const out: string[] = [];
-    for (const id of await dueWebhookEndpoints(app.db, nowIso, free)) {
+    for (const id of await dueWebhookEndpoints(app.db, nowIso, free, true)) {
       if (!w.lanes.has(id) && await leaseWebhookEndpoint(app.db, id, app.runtime.nodeId, until, nowIso)) out.push(id);
     }
     return out;
