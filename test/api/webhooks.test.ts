@@ -7,6 +7,7 @@ import { manualClock } from "../commandKit.js";
 import { registerTestAgent } from "../fixtures.js";
 import { sleep, startTestServer, type Client, type TestServer } from "../helpers.js";
 import { startReceiver, verifyStandardWebhook, type Receiver } from "../notifications/_receiver.js";
+import { databaseText } from "../testDb.js";
 
 const ALLOW_LOCAL = { CAPSTAN_WEBHOOK_ALLOWED_CIDRS: "127.0.0.1/32", CAPSTAN_WEBHOOK_DELIVERY_INTERVAL_SECONDS: "0.1" };
 t.setTimeout(120_000);
@@ -46,6 +47,7 @@ t.test("secret shown once, stored sealed; test message signed per Standard Webho
   const row = await s.db.get<{ secret_sealed: string }>(`SELECT secret_sealed FROM webhook_endpoints WHERE id = ?`, [id]);
   t.notOk(row!.secret_sealed.includes(secret.slice(6)), "stored sealed, not raw");
   t.notOk(s.logs.join("\n").includes(secret.slice(6)), "never logged");
+  t.notOk(databaseText(s).includes(secret.slice(6)), "nowhere in the database (file and WAL, or pg_dump)");
 
   const test = await owner.post(`/api/admin/webhooks/${id}/test`);
   t.equal(test.status, 200);
