@@ -171,6 +171,9 @@ t.test("PATCH, DELETE and unknown ids", async (t) => {
   t.same(p.body.data.events, ["command.expired", "command.approval_requested", "command.approved", "command.rejected"]);
   t.equal((await owner.req("PATCH", `/api/admin/webhooks/${id}`, { url: "http://10.0.0.1/" })).body.error.code, "WEBHOOK_URL_FORBIDDEN");
   t.equal((await owner.req("PATCH", `/api/admin/webhooks/${id}`, {})).status, 422);
+  const test = await owner.post(`/api/admin/webhooks/${id}/test`);
+  t.equal(test.status, 409, "no test for a disabled endpoint (its queue does not move)");
+  t.equal(test.body.error.code, "CONFLICT");
   t.equal((await owner.get("/api/admin/webhooks/whe_01HXYZ0000000000000000000A")).body.error.code, "WEBHOOK_ENDPOINT_NOT_FOUND");
   t.equal((await owner.get("/api/admin/webhooks/nope")).status, 404);
   t.equal((await owner.post("/api/admin/webhooks/deliveries/whd_01HXYZ0000000000000000000A/redeliver")).body.error.code, "WEBHOOK_DELIVERY_NOT_FOUND");

@@ -57,6 +57,8 @@ t.test("owner manages endpoints from the console without JavaScript", async (t) 
   const after = await b.follow(saved);
   t.match(after.text, /saved \(disabled\)/, "an unticked Enabled box disables");
   t.match(after.text, /<option value="slack" selected>/);
+  const disabledTest = await b.follow(await b.post(`${created.location!}/test`));
+  t.match(disabledTest.text, /the endpoint is disabled; enable it to send a test/, "a test of a disabled endpoint says why not");
 
   const gone = await b.post(`${created.location!}/delete`);
   t.equal(gone.status, 303);

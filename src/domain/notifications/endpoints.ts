@@ -123,7 +123,8 @@ export async function removeWebhookEndpoint(app: App, actor: Actor, id: string, 
 /** Queues a webhook.test message for the endpoint (delivered by the worker like any other). */
 export async function sendTestNotification(app: App, actor: Actor, id: string, requestId?: string): Promise<WebhookDeliveryWire> {
   const deliveryId = await app.db.transaction(async () => {
-    await requireWebhookEndpoint(app, id);
+    // a disabled endpoint's queue does not move: a test would only wait there
+    if (!(await requireWebhookEndpoint(app, id)).enabled) throw new AppError("CONFLICT", "the endpoint is disabled; enable it to send a test");
     const dId = await enqueueTest(app, id, actor.id);
     await writeAudit(app, { actor, action: "webhook.endpoint.tested", target: { type: ENDPOINT_TARGET, id }, requestId, metadata: { deliveryId: dId } });
     return dId;

@@ -82,8 +82,13 @@ export const notificationPages = [
     method: "POST", path: "/notifications/:webhookId/test", auth: "owner", page: true, name: "testNotificationPage",
     handler: async (ctx) => {
       const id = endpointIdOf(ctx.params.webhookId);
-      await sendTestNotification(ctx.app, actorOf(ctx), id, ctx.requestId);
-      setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: "Test notification queued; its delivery shows in the log below." });
+      try {
+        await sendTestNotification(ctx.app, actorOf(ctx), id, ctx.requestId);
+        setFlash(ctx.app, ctx.admin!.sessionId, { kind: "success", message: "Test notification queued; its delivery shows in the log below." });
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== "CONFLICT") throw err;
+        setFlash(ctx.app, ctx.admin!.sessionId, { kind: "error", message: `${err.message}.` });
+      }
       return redirect(endpointHref(id));
     },
   }),
