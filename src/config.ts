@@ -1,4 +1,5 @@
 // The one place configuration is defined: a zod schema over the environment, parsed once in bin/.
+import { isIP } from "node:net";
 import { z } from "zod";
 import { parseKeyText } from "./secrets/keyText.js";
 
@@ -11,6 +12,22 @@ const secretKey = z.string().transform((v, ctx) => {
   if (r.ok) return r.key;
   ctx.addIssue({ code: "custom", message: r.message });
   return z.NEVER;
+});
+
+// "10.0.0.0/8, 127.0.0.1/32, fd00::/8": webhook targets allowed although private (domain/notifications/egress.ts)
+const cidrList = z.string().transform((v, ctx) => {
+  const out: string[] = [];
+  for (const item of v.split(",").map((x) => x.trim()).filter(Boolean)) {
+    const [addr, prefix, extra] = item.split("/");
+    const family = isIP(addr ?? "");
+    const max = family === 4 ? 32 : 128;
+    if (!family || extra !== undefined || !/^\d{1,3}$/.test(prefix ?? "") || Number(prefix) > max) {
+      ctx.addIssue({ code: "custom", message: `"${item.slice(0, 60)}" is not a CIDR like 10.0.0.0/8 or fd00::/8` });
+      return z.NEVER;
+    }
+    out.push(`${addr}/${Number(prefix)}`);
+  }
+  return out;
 });
 
 const EnvSchema = z.object({
@@ -43,6 +60,10 @@ const EnvSchema = z.object({
   CAPSTAN_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").max(1024).optional(),
   CAPSTAN_MAX_LONG_POLLS_PER_AGENT: int(1, 1000).default(4),
   CAPSTAN_SECRET_KEY: secretKey.optional(),
+  CAPSTAN_WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  CAPSTAN_WEBHOOK_ALLOWED_CIDRS: cidrList.default([]),
+  CAPSTAN_WEBHOOK_DELIVERY_INTERVAL_SECONDS: z.coerce.number().min(0).max(60).default(1),
+  CAPSTAN_WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(60).default(10),
 });
 
 export interface Config {
@@ -76,6 +97,13 @@ export interface Config {
   maxLongPollsPerAgent: number;
   /** AES-256-GCM key for stored one-time secrets (src/secrets); never log or serialise it. Absent: see loadSecretKey. */
   secretKey: Buffer | undefined;
+  /** Webhook egress: special-purpose (private, loopback, link-local…) targets allowed, or only these CIDRs. */
+  webhookAllowPrivate: boolean;
+  webhookAllowedCidrs: string[];
+  /** How often this node looks for due webhook deliveries; 0: this node delivers none. */
+  webhookDeliveryIntervalSeconds: number;
+  /** One delivery attempt's time limit (connect, send, read). */
+  webhookTimeoutSeconds: number;
   /** Fixed limits of the contract, kept here so tests can see them. */
   commandResultMaxBytes: number;
   manifestMaxBytes: number;
@@ -125,6 +153,10 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     adminPassword: e.CAPSTAN_ADMIN_PASSWORD,
     maxLongPollsPerAgent: e.CAPSTAN_MAX_LONG_POLLS_PER_AGENT,
     secretKey: e.CAPSTAN_SECRET_KEY,
+    webhookAllowPrivate: e.CAPSTAN_WEBHOOK_ALLOW_PRIVATE,
+    webhookAllowedCidrs: e.CAPSTAN_WEBHOOK_ALLOWED_CIDRS,
+    webhookDeliveryIntervalSeconds: e.CAPSTAN_WEBHOOK_DELIVERY_INTERVAL_SECONDS,
+    webhookTimeoutSeconds: e.CAPSTAN_WEBHOOK_TIMEOUT_SECONDS,
     commandResultMaxBytes: 1_000_000,
     manifestMaxBytes: 256 * 1024,
   };

@@ -76,6 +76,10 @@ export const ERRORS = {
   BUS_ROUTE_NOT_FOUND: 404,
   BUS_ROUTE_CONFIRMATION_REQUIRED: 422,
   BUS_PAYLOAD_TOO_LARGE: 422,
+  // notifications (webhooks)
+  WEBHOOK_ENDPOINT_NOT_FOUND: 404,
+  WEBHOOK_DELIVERY_NOT_FOUND: 404,
+  WEBHOOK_URL_FORBIDDEN: 422,
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;

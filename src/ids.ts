@@ -6,7 +6,8 @@ const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 export type IdPrefix =
   | "wks" | "usr" | "agt" | "tok" | "svc" | "hlr" | "cfg" | "act" | "cmd" | "crs" | "aud"
-  | "atk" | "ses" | "apt" | "brr" | "bev" | "apr" | "apl";
+  | "atk" | "ses" | "apt" | "brr" | "bev" | "apr" | "apl"
+  | "whe" | "whd" | "msg";
 
 let lastTime = 0;
 let lastRandom: number[] = [];

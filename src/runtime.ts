@@ -37,6 +37,19 @@ export interface MaintenanceSchedule {
   stopped: boolean;
 }
 
+/** The webhook delivery worker of this process (domain/notifications/worker.ts). */
+export interface WebhookWorker {
+  timer?: NodeJS.Timeout;
+  stopped: boolean;
+  /** Endpoints this process is delivering to now (each holds the endpoint's lease in the database). */
+  lanes: Map<string, Promise<void>>;
+  /** Aborts attempts in flight at shutdown (their lease runs out; the message is retried, at least once). */
+  abort: AbortController;
+  /** Attempts made by this process, and how many failed. */
+  attempts: number;
+  failures: number;
+}
+
 export interface Runtime {
   /** This process among the nodes sharing a database (recognises its own cross-node wake-ups). */
   nodeId: string;
@@ -56,6 +69,7 @@ export interface Runtime {
   heartbeatSamples: Map<string, number>;
   counters: OperationalCounters;
   maintenance: MaintenanceSchedule;
+  webhooks: WebhookWorker;
   startedAt: Date;
   /** Hooks run after each request completes (metrics). */
   onRequest: ((info: { method: string; route: string; status: number; ms: number }) => void)[];
@@ -91,6 +105,7 @@ export function createRuntime(now: () => Date): Runtime {
       maintenanceSkipped: 0,
     },
     maintenance: { chain: Promise.resolve(), stopped: false },
+    webhooks: { stopped: false, lanes: new Map(), abort: new AbortController(), attempts: 0, failures: 0 },
     startedAt: now(),
     onRequest: [],
     onClose: [],

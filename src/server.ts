@@ -16,6 +16,7 @@ import { rootPath } from "./paths.js";
 import { startMaintenance } from "./domain/maintenance.js";
 import { warmUpValidation } from "./domain/commands/payload.js";
 import { startWakeups } from "./domain/wakeups.js";
+import { startWebhookWorker } from "./domain/notifications/worker.js";
 import { installMetrics, loadPromClient } from "./metrics/prometheus.js";
 import { loadSecretBox } from "./secrets/secretKey.js";
 
@@ -71,6 +72,7 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
   startMaintenance(capstan.app); // runs once now, then on its timer; stopped by the onClose hooks
+  startWebhookWorker(capstan.app); // delivers the notification outbox; stopped (in-flight attempts aborted) by the onClose hooks
 
   let closing: Promise<void> | undefined;
   const close = () =>

@@ -74,6 +74,21 @@ export const APPROVAL_SUBJECT_TYPES = ["COMMAND"] as const;
 export type ApprovalSubjectType = (typeof APPROVAL_SUBJECT_TYPES)[number];
 export const APPROVAL_DECISIONS = ["APPROVE", "REJECT"] as const;
 export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+/**
+ * The notification events an endpoint can subscribe to: the one list (API and console validate
+ * against it). Each is derived from an audit event by the rule table in domain/notifications/events.ts,
+ * which the compiler keeps complete; to add one, add it here and give it a rule there.
+ */
+export const NOTIFICATION_EVENT_TYPES = [
+  "agent.offline", "agent.online", "service.unhealthy", "service.recovered", "command.failed", "command.expired",
+  "approval.requested", "approval.decided",
+] as const;
+export type NotificationEventType = (typeof NOTIFICATION_EVENT_TYPES)[number];
+/** standard: Standard Webhooks (signed JSON); slack: {text, blocks} for Slack/Mattermost incoming webhooks. */
+export const WEBHOOK_FORMATS = ["standard", "slack"] as const;
+export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
+export const WEBHOOK_DELIVERY_STATUSES = ["PENDING", "DELIVERED", "FAILED"] as const;
+export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 
 /** Every list by name: the console's filter dropdowns read it (it.vocab in templates). */
 export const VOCABULARY = {

@@ -5,9 +5,11 @@ import { dashboardSummary, last24Hours } from "../domain/dashboard.js";
 import { listApprovalsWire } from "../domain/approvals/queries.js";
 import { listServicesPage } from "../domain/services.js";
 import { approvalRowView } from "./approvalView.js";
+import { endpointsNeedingAttention } from "../domain/notifications/endpoints.js";
 import { auditRowsView } from "./auditView.js";
 import { chartView } from "./chart.js";
 import { commandRowsView } from "./commandView.js";
+import { attentionView } from "./notificationView.js";
 import { badge } from "./format.js";
 import { serviceRowView } from "./serviceView.js";
 
@@ -24,6 +26,7 @@ export async function dashboardView(app: App) {
     attention: { rows: attention.rows.map((r) => serviceRowView(app, r)), more: attention.pagination.total - attention.rows.length },
     // pending approval requests, oldest first: they expire
     approvals: { rows: approvals.data.map((a) => approvalRowView(app, a)), more: approvals.pagination.total - approvals.data.length },
+    failingEndpoints: attentionView(app, await endpointsNeedingAttention(app)),
     commands: await commandRowsView(app, s.recentCommands),
     audit: await auditRowsView(app, s.recentAuditEvents),
     chart: chartView(await last24Hours(app)),

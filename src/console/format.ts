@@ -7,6 +7,7 @@ const TONES: Record<string, Tone> = {
   STALE: "warning", DEGRADED: "warning", AWAITING_APPROVAL: "warning", APPROVED: "positive", REJECTED: "negative", PENDING: "info", RUNNING: "info", USED: "neutral", EXPIRED: "neutral", CANCELLED: "neutral",
   OFFLINE: "negative", UNHEALTHY: "negative", DOWN: "negative", FAILED: "negative", FAILURE: "negative", DISABLED: "negative", REVOKED: "negative",
   LOW: "neutral", MEDIUM: "info", HIGH: "warning", CRITICAL: "negative",
+  DELIVERED: "positive", FAILING: "warning",
 };
 
 export interface Badge {

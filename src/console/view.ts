@@ -69,6 +69,7 @@ const NAV: { key: string; href: string; label: string; ownerOnly?: boolean; busO
   { key: "bus", href: "/bus/routes", label: "Bus", busOnly: true },
   { key: "tokens", href: "/tokens", label: "Registration tokens" },
   { key: "users", href: "/users", label: "Users", ownerOnly: true },
+  { key: "notifications", href: "/notifications", label: "Notifications", ownerOnly: true },
   { key: "settings", href: "/settings", label: "Settings" },
 ];
 

@@ -48,6 +48,13 @@ export async function touchAgent(app: App, agentId: string, seenStatus?: string)
     const before = await getAgent(app.db, agentId);
     if (!before) return false;
     const wentOnline = await recordAgentContact(app.db, agentId, nowIso);
+    // Coming back from OFFLINE is a transition worth its own line (and a notification), sampled or not.
+    if (wentOnline && before.status === "OFFLINE") {
+      await writeAudit(app, {
+        actor: { type: "AGENT", id: agentId }, action: "agent.online", target: { type: "Agent", id: agentId },
+        metadata: { code: before.code, previousStatus: before.status, status: "ONLINE", lastHeartbeatAt: before.lastHeartbeatAt },
+      });
+    }
     // One sample per window keeps the trail small; a transition shows in the sample's metadata when they coincide.
     const windowStart = new Date(now.getTime() - HEARTBEAT_AUDIT_WINDOW_MS).toISOString();
     if (!await claimHeartbeatAudit(app.db, agentId, nowIso, windowStart)) return true;

@@ -2,6 +2,7 @@
 import type { Actor, App } from "../context.js";
 import { insertAuditEvent, type AuditRow } from "../db/audit.js";
 import { newId } from "../ids.js";
+import { enqueueFromAudit } from "./notifications/outbox.js";
 import type { AuditResult } from "../vocabulary.js";
 import { redact, redactString } from "./redact.js";
 
@@ -32,6 +33,8 @@ export async function writeAudit(app: Pick<App, "db" | "now" | "runtime">, input
     requestId: input.requestId ?? null,
   };
   await insertAuditEvent(app.db, row);
+  // notifications are derived here, in the same transaction: the outbox commits with the change
+  await enqueueFromAudit(app, row);
   app.runtime.counters.auditEventsWritten++;
   return id;
 }

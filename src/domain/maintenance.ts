@@ -10,6 +10,7 @@ import { pruneCommandLogsBefore } from "../db/commandLogs.js";
 import { getSetting, putSetting } from "../db/settings.js";
 import { deleteExpiredSessions } from "../db/sessions.js";
 import { deleteSpentWindows } from "../db/limiter.js";
+import { deleteWebhookDeliveriesBefore } from "../db/webhookDeliveries.js";
 import { markOfflineAgents } from "./agents.js";
 import { writeAudit } from "./audit.js";
 import { flushContacts } from "./contacts.js";
@@ -89,6 +90,14 @@ const TASKS: MaintenanceTask[] = [
     run: async (app, limit) => {
       const cutoff = retentionCutoff(app);
       return cutoff ? await deleteBusEventsBefore(app.db, cutoff, limit) : 0;
+    },
+  },
+  // the webhook delivery log (finished deliveries only; pending ones are the outbox): same retention
+  {
+    name: "webhookDeliveriesDeleted",
+    run: async (app, limit) => {
+      const cutoff = retentionCutoff(app);
+      return cutoff ? await deleteWebhookDeliveriesBefore(app.db, cutoff, limit) : 0;
     },
   },
   // sessions are few (one per login) and indexed by expiry: one statement is bounded enough

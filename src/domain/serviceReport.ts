@@ -54,7 +54,7 @@ export async function recordHealth(
   if (before?.lastHealthAt && before.healthStatus !== h.status) {
     await writeAudit(app, {
       actor: { type: "AGENT", id: agentId }, action: "service.health.changed", target: { type: "CapsuleService", id: serviceId },
-      metadata: { from: before.healthStatus, to: h.status },
+      metadata: { code: before.code, from: before.healthStatus, to: h.status },
     });
   }
   return nowIso;

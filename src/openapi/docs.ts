@@ -129,6 +129,22 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     query: [...PAGE, arr("eventType"), arr("source"), arr("outcome", BUS_EVENT_OUTCOMES), arr("agentId")],
   },
   showBusEvent: { tag: "AdminBus", summary: "One received event with the commands it caused.", response: "BusEventDetail" },
+  // notifications (owner only)
+  listWebhooks: { tag: "AdminWebhooks", summary: "List notification endpoints (never their secrets).", response: { array: "WebhookEndpoint" } },
+  createWebhook: {
+    tag: "AdminWebhooks", summary: "Create an endpoint; the answer carries its whsec_ signing secret, shown this once.",
+    description: "422 WEBHOOK_URL_FORBIDDEN when the URL's host resolves to a private, loopback or link-local address the configuration does not allow.",
+    request: "CreateWebhookRequest", response: "WebhookEndpointCreated",
+  },
+  showWebhook: { tag: "AdminWebhooks", summary: "Endpoint detail with its health.", response: "WebhookEndpoint" },
+  updateWebhook: { tag: "AdminWebhooks", summary: "Change an endpoint; enabling one the system disabled clears its failure state.", request: "UpdateWebhookRequest", response: "WebhookEndpoint" },
+  deleteWebhook: { tag: "AdminWebhooks", summary: "Delete an endpoint and its undelivered messages.", response: "empty" },
+  testWebhook: { tag: "AdminWebhooks", summary: "Queue a webhook.test message for the endpoint.", response: "WebhookDelivery" },
+  listWebhookDeliveries: {
+    tag: "AdminWebhooks", summary: "The endpoint's delivery log, newest first.", response: { array: "WebhookDelivery" },
+    query: [{ name: "limit", schema: { type: "integer", minimum: 1, maximum: 200, default: 50 } }],
+  },
+  redeliverWebhook: { tag: "AdminWebhooks", summary: "Queue a delivery's message again (same webhook-id and body).", response: "WebhookDelivery" },
   // agent API
   registerAgent: { tag: "Agent", summary: "Register with a registration token; returns the agent token once.", request: "RegisterAgentRequest", response: "RegisterAgentResponse" },
   sendHeartbeat: { tag: "Agent", summary: "Heartbeat with optional health.", request: "AgentHeartbeatRequest", response: "AgentHeartbeatResponse" },

@@ -8,6 +8,7 @@ import { ApproveBody, CancelApprovalBody, RejectBody, SetApprovalPolicyBody } fr
 import { CreateBusRouteBody, PreviewBusRouteBody, PublishEventBody, UpdateBusRouteBody } from "../schemas/bus.js";
 import { ExecuteBody, ProgressBody, ResultBody, RetryBody } from "../schemas/commands.js";
 import { CreateRegistrationTokenBody } from "../schemas/registrationTokens.js";
+import { CreateWebhookBody, UpdateWebhookBody } from "../schemas/webhooks.js";
 import {
   ActionDefinitionInput, CapsuleManifest, ConfigItemInput, HealthInput, HeartbeatBody, ReportedService, ServiceReportBody,
 } from "../schemas/services.js";
@@ -44,6 +45,8 @@ const REQUESTS: [string, z.ZodType][] = [
   ["RejectApprovalRequest", RejectBody],
   ["CancelApprovalRequest", CancelApprovalBody],
   ["SetApprovalPolicyRequest", SetApprovalPolicyBody],
+  ["CreateWebhookRequest", CreateWebhookBody],
+  ["UpdateWebhookRequest", UpdateWebhookBody],
 ];
 
 /**
@@ -54,6 +57,7 @@ const REQUESTS: [string, z.ZodType][] = [
 const AMEND: Record<string, (s: Schema) => void> = {
   UpdateUserRequest: (s) => { s.minProperties = 1; },
   UpdateBusRouteRequest: (s) => { s.minProperties = 1; },
+  UpdateWebhookRequest: (s) => { s.minProperties = 1; },
   ReportedService: (s) => {
     (s.properties as Schema).manifest = { $ref: "#/components/schemas/CapsuleManifest", description: "checked by the server; errors answer CAPSULE_SERVICE_MANIFEST_INVALID" };
   },

@@ -8,6 +8,7 @@ import {
   COMMAND_CREATORS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, LIVE_BUS_ROUTE_STATUSES, ROLES,
   SERVICE_STATUSES, SYSTEM_HEALTH_STATUSES, TOKEN_STATUSES, USER_STATUSES,
 } from "../vocabulary.js";
+import { NOTIFICATION_EVENT_TYPES, WEBHOOK_DELIVERY_STATUSES, WEBHOOK_FORMATS } from "../vocabulary.js";
 import { REQUEST_SCHEMAS } from "./requests.js";
 
 type Schema = Record<string, unknown>;
@@ -153,6 +154,17 @@ export const SCHEMAS: Record<string, Schema> = {
   }, ["id", "eventType", "sourceServiceCode", "outcome", "matchedRoutes", "commandIds", "createdAt"]),
   BusEventDetail: { allOf: [ref("BusEvent"), obj({ commands: { type: "array", items: ref("Command") } }, ["commands"])] },
   PublishBusEventResponse: obj({ eventId: id("bev"), matchedRoutes: { type: "array", items: ref("BusMatch") }, commandIds: { type: "array", items: id("cmd") } }, ["eventId", "matchedRoutes", "commandIds"]),
+  WebhookEndpoint: obj({
+    id: id("whe"), name: str(), url: str({ format: "uri" }), format: en(WEBHOOK_FORMATS), events: { type: "array", items: en(NOTIFICATION_EVENT_TYPES) },
+    enabled: bool(), health: en(["HEALTHY", "FAILING", "DISABLED"]), disabledReason: nstr(), failingSince: ntime(), lastSuccessAt: ntime(),
+    lastFailureAt: ntime(), createdAt: time(), updatedAt: time(),
+  }, ["id", "name", "url", "format", "events", "enabled", "health", "createdAt", "updatedAt"]),
+  WebhookEndpointCreated: { allOf: [ref("WebhookEndpoint"), obj({ secret: str({ pattern: "^whsec_", description: "shown once; store it to verify signatures" }) }, ["secret"])] },
+  WebhookDelivery: obj({
+    id: id("whd"), endpointId: id("whe"), messageId: id("msg"), eventType: str(), status: en(WEBHOOK_DELIVERY_STATUSES), attempts: int({ minimum: 0 }),
+    nextAttemptAt: ntime(), createdAt: time(), lastAttemptAt: ntime(), responseStatus: { type: ["integer", "null"] },
+    durationMs: { type: ["integer", "null"] }, error: nstr(), responseExcerpt: nstr({ description: "start of the response body, at most 1 KiB" }),
+  }, ["id", "endpointId", "messageId", "eventType", "status", "attempts", "createdAt"]),
 
   SystemHealth: obj({
     status: en(SYSTEM_HEALTH_STATUSES), timestamp: time(), version: str(), edition: en(["ce"]),

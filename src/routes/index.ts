@@ -21,6 +21,7 @@ import { adminServiceRoutes } from "./api/admin/services.js";
 import { agentBusRoutes } from "./api/agentBus.js";
 import { adminBusRoutes } from "./api/admin/bus.js";
 import { busPages } from "./pages/bus.js";
+import { webhookRoutes } from "./api/admin/webhooks.js";
 
 export function allRoutes(app: App): AnyRoute[] {
   const routes: AnyRoute[] = [
@@ -43,6 +44,7 @@ export function allRoutes(app: App): AnyRoute[] {
     ...approvalRoutes,
     ...agentBusRoutes,
     ...adminBusRoutes,
+    ...webhookRoutes,
     ...busPages,
     ...pageRoutes,
   ];

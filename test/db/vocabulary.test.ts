@@ -8,6 +8,7 @@ import {
   ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, AGENT_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_CREATORS,
   COMMAND_SECRET_KINDS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
 } from "../../src/vocabulary.js";
+import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_FORMATS } from "../../src/vocabulary.js";
 
 const EXPECTED: Record<string, readonly string[]> = {
   "users.role": ROLES,
@@ -30,6 +31,8 @@ const EXPECTED: Record<string, readonly string[]> = {
   "bus_events.outcome": BUS_EVENT_OUTCOMES,
   "approvals.status": APPROVAL_STATUSES,
   "approval_reviews.decision": APPROVAL_DECISIONS,
+  "webhook_endpoints.format": WEBHOOK_FORMATS,
+  "webhook_deliveries.status": WEBHOOK_DELIVERY_STATUSES,
 };
 
 /** Every `CHECK (column IN ('A', 'B'))` of the migrated schema (SQLite's or PostgreSQL's), keyed "table.column". */

@@ -56,6 +56,9 @@ function templates(regToken: string, serviceCode: string): Record<string, Record
     createApiTokenPage: { name: "fuzz", expiresInSeconds: "3600" },
     createRegistrationToken: { name: "fuzz", expiresInSeconds: 3600, maxUses: 2 },
     createTokenPage: { name: "fuzz", expiresInSeconds: "3600", maxUses: "1" },
+    // a TEST-NET address: refused by the egress rule unless mutated (no real receiver is ever reached)
+    createWebhook: { name: "fuzz", url: "http://192.0.2.10/hook", events: ["command.failed"], format: "slack" },
+    createNotificationPage: { name: "fuzz", url: "http://192.0.2.10/hook", events: "command.failed", format: "standard", enabled: "true" },
     registerAgent: {
       registrationToken: regToken, agent: { code: "fuzz-registered", mode: "embedded", version: "1.0" }, service: reportedService("fuzz-registered-svc"),
     },

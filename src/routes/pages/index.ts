@@ -12,6 +12,7 @@ import { approvalPages } from "./approvals.js";
 import { tokenPages } from "./tokens.js";
 import { userPages } from "./users.js";
 import { settingsPages } from "./settings.js";
+import { notificationPages } from "./notifications.js";
 
 export const pageRoutes: AnyRoute[] = [
   ...staticPages,
@@ -26,4 +27,5 @@ export const pageRoutes: AnyRoute[] = [
   ...auditPages,
   ...userPages,
   ...settingsPages,
+  ...notificationPages,
 ];
