@@ -25,12 +25,12 @@ export const ProgressBody = z.object({
 // No length caps on message/data/error here: their combined size is checked by the domain, which
 // answers 413 COMMAND_RESULT_TOO_LARGE as the contract requires (a 422 would hide the reason).
 /**
- * The SDK's execution trace (issue #20). Every field bounded: attempts 1..100, times up to ~11.6 days
+ * The SDK's execution trace (issue #20). Every field bounded: attempts 0..100 (0: the action was unknown), times up to ~11.6 days
  * in ms, heap up to 1 TB in MB. Unknown keys inside are dropped (a newer SDK's extra field must not
  * turn its result into a 422 the SDK would discard); a wrong type or range is 422.
  */
 export const ResultMetrics = z.object({
-  attempts: z.number().int().min(1).max(100),
+  attempts: z.number().int().min(0).max(100),
   durationMs: z.number().finite().min(0).max(1e9),
   cpuUserMs: z.number().finite().min(0).max(1e9),
   cpuSystemMs: z.number().finite().min(0).max(1e9),

@@ -42,7 +42,7 @@ t.test("bad metrics are a 422 envelope and the command keeps running", async (t)
   const id = await k.running("rotateKey");
   const bad: unknown[] = [
     "fast", [], null, {},
-    { ...METRICS, attempts: 0 }, { ...METRICS, attempts: 101 }, { ...METRICS, attempts: 1.5 },
+    { ...METRICS, attempts: -1 }, { ...METRICS, attempts: 101 }, { ...METRICS, attempts: 1.5 },
     { ...METRICS, durationMs: -1 }, { ...METRICS, durationMs: 1e10 }, { ...METRICS, cpuUserMs: "12" },
     { ...METRICS, cpuSystemMs: { $gt: 0 } }, { ...METRICS, peakHeapMb: 1e7 }, { attempts: 1 },
   ];
