@@ -21,6 +21,7 @@ const json = (data) => new Response(JSON.stringify({ success: true, data }), { s
 function scriptedServer() {
   let pending = null; // the command to hand out
   let parked = null; // a poll waiting for one
+  let onParked = null; // runOnce waiting for the agent's next poll
   const results = new Map(); // command id -> resolve(time the result arrived)
   const give = (resolve) => {
     const cmd = pending;
@@ -42,28 +43,31 @@ function scriptedServer() {
       return await new Promise((resolve) => {
         if (pending) return give(resolve);
         parked = resolve;
+        onParked?.();
         init?.signal?.addEventListener("abort", () => resolve(json([])), { once: true });
       });
     }
     return json({});
   };
   let seq = 0;
-  /** Hands out one command and resolves with the time from handing it out to its result. */
-  const runOnce = (actionName) => new Promise((resolve) => {
+  /**
+   * Waits for the agent's next poll to park (so the figure never includes the agent's re-poll), then
+   * answers it with one command; resolves with the time from that answer to the command's result.
+   */
+  const runOnce = async (actionName) => {
+    if (!parked) await new Promise((r) => (onParked = r));
+    onParked = null;
     const id = `cmd_bench${seq++}`;
     pending = { id, type: "ACTION_EXECUTE", actionName, payload: { n: seq } };
-    let t0;
-    results.set(id, (t1) => {
-      results.delete(id);
-      resolve(t1 - t0);
-    });
-    t0 = performance.now();
-    if (parked) {
-      const p = parked;
-      parked = null;
-      give(p);
-    }
-  });
+    const done = new Promise((resolve) => results.set(id, resolve));
+    const t0 = performance.now();
+    const p = parked;
+    parked = null;
+    give(p);
+    const t1 = await done;
+    results.delete(id);
+    return t1 - t0;
+  };
   return { fetch, runOnce };
 }
 
@@ -87,16 +91,16 @@ async function measure(action, runs) {
   return samples;
 }
 
-// Interleaved rounds, so a load spike on the shared machine hits every mode alike.
+// In-process and warm runs in interleaved rounds, so a load spike on the shared machine hits both
+// alike; the cold runs last (each ends a Worker, whose teardown on other threads would otherwise
+// spill into the next round's measurements).
 const modes = ["inproc", "warm", "cold"];
 const all = Object.fromEntries(modes.map((m) => [m, []]));
 const ROUNDS = 4;
 for (let r = 0; r < ROUNDS; r++) {
-  for (const m of modes) {
-    const runs = m === "cold" ? Math.max(5, Math.round(RUNS / ROUNDS / 4)) : Math.round(RUNS / ROUNDS);
-    all[m].push(...(await measure(m, runs)));
-  }
+  for (const m of ["inproc", "warm"]) all[m].push(...(await measure(m, Math.round(RUNS / ROUNDS))));
 }
+all.cold.push(...(await measure("cold", Math.max(5, Math.round(RUNS / 4)))));
 await agent.stop();
 clearInterval(keepAlive);
 

@@ -15,12 +15,12 @@ t.setTimeout(240_000);
 const WORK = rootPath("test/sdk/isolated/work.mjs");
 const FAST = { backoff: { baseMs: 50, maxMs: 500 }, progressIntervalMs: 100, cancelGraceMs: 1500 };
 
-async function agentOn(t: Tap, s: TestServer, define: (agent: CapsuleAgent) => void): Promise<{ agent: CapsuleAgent; op: Client; sid: string }> {
+async function agentOn(t: Tap, s: TestServer, define: (agent: CapsuleAgent) => void, extra: object = {}): Promise<{ agent: CapsuleAgent; op: Client; sid: string }> {
   const { CapsuleAgent } = await loadSdk();
   const op = await s.loginAs("operator");
   const agent = new CapsuleAgent({
     backendUrl: s.url, registrationToken: await createRegistrationToken(op), tokenFile: tokenFileIn(s.config.dataDir),
-    agent: { code: "iso-svc" }, logger: captureLogger().logger, ...FAST,
+    agent: { code: "iso-svc" }, logger: captureLogger().logger, ...FAST, ...extra,
   });
   define(agent);
   await agent.start();
@@ -71,19 +71,19 @@ t.test("an isolated handler runs in a Worker: result, progress and log bridged, 
 
 t.test("a CPU-bound isolated handler is terminated at its timeout; the host's event loop stays responsive", async (t) => {
   const s = await startTestServer(t);
-  const { op, sid } = await agentOn(t, s, (a) => a.action({ name: "spin", label: "Spin", timeoutSeconds: 8, isolate: { module: WORK } }));
+  const { op, sid } = await agentOn(t, s, (a) => a.action({ name: "spin", label: "Spin", timeoutSeconds: 12, isolate: { module: WORK } }));
   await run(op, sid, "spin", {}); // warm: the measurement below is about the spin, not a Worker start
   const cmd = await execute(op, sid, "spin", { payload: { mode: "spin" } });
   await waitFor(async () => (await op.get(`/api/admin/commands/${cmd.id}`)).body.data.status === "RUNNING", 10_000, "spin running");
   // Host timer lag in 1 s windows while the handler spins. The spinner takes one of this machine's
   // (shared, 2) cores, so a window can lose time to the OS scheduler; an event loop the handler
-  // blocked would fail every window (lag = the rest of the 8 s timeout). The issue's target, p99 < 20 ms,
-  // must hold in at least one of up to five windows, and no window may stall for a second.
+  // blocked would fail every window (lag = the rest of the 12 s timeout). The issue's target, p99 < 20 ms,
+  // must hold in at least one of up to eight windows, and no window may stall for a second.
   // monitorEventLoopDelay records each interval between its timer's ticks, the 10 ms resolution
   // included (an idle loop reads ~10 ms): the lag is what exceeds it.
   const RES = 10;
   const windows: { p99: number; max: number; count: number }[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 8; i++) {
     const lag = monitorEventLoopDelay({ resolution: RES });
     lag.enable();
     await new Promise((r) => setTimeout(r, 1000));
@@ -92,7 +92,7 @@ t.test("a CPU-bound isolated handler is terminated at its timeout; the host's ev
     if (windows.at(-1)!.p99 < 20) break;
   }
   const shown = windows.map((w) => `p99 ${w.p99.toFixed(1)} ms / max ${w.max.toFixed(1)} ms (${w.count} samples)`).join("; ");
-  t.ok(windows.every((w) => w.count > 30 && w.max < 1000), `timers kept firing in every window: ${shown}`);
+  t.ok(windows.every((w) => w.count > 10 && w.max < 1000), `timers kept firing in every window: ${shown}`);
   t.ok(windows.some((w) => w.p99 < 20), `host timer lag p99 < 20 ms while the handler spins: ${shown}`);
   t.equal((await op.get(`/api/admin/commands/${cmd.id}`)).body.data.status, "RUNNING", "measured while the handler was still spinning");
   const done = await waitTerminal(op, cmd.id, 60_000);
@@ -140,6 +140,20 @@ t.test("a cancel terminates a deaf isolated handler after the grace; a polite on
   }
   const next = await run(op, sid, "job", { message: "after" });
   t.equal(next.status, "SUCCEEDED", "the next run works");
+});
+
+t.test("agent.stop() terminates an isolated handler still running after stopGraceMs and reports AGENT_STOPPED", async (t) => {
+  const s = await startTestServer(t);
+  const { agent, op, sid } = await agentOn(t, s, (a) => a.action({ name: "spin", label: "Spin", timeoutSeconds: 120, isolate: { module: WORK } }), { stopGraceMs: 300 });
+  const cmd = await execute(op, sid, "spin", { payload: { mode: "spin" } });
+  await waitFor(async () => (await op.get(`/api/admin/commands/${cmd.id}`)).body.data.status === "RUNNING", 10_000, "spin running");
+  const asked = Date.now();
+  await agent.stop();
+  t.ok(Date.now() - asked < 15_000, `stop() returned after ${Date.now() - asked} ms`);
+  const done = await waitTerminal(op, cmd.id, 10_000);
+  t.equal(done.errorCode, "AGENT_STOPPED", "the result went out before stop() resolved");
+  const busy = await cpuOver(1000);
+  t.ok(busy < 500, `no Worker spins after stop(): ${busy.toFixed(0)} ms CPU in the next 1000 ms`);
 });
 
 t.test("retry: only actions that declared it run again; attempts are logged and counted", async (t) => {
