@@ -40,7 +40,7 @@ class Isolation(unittest.TestCase):
         a = self.agent = CapsuleAgent(backend_url=URL, registration_token=registration_token(), token_file=token_file(f"iso-{self.id().rsplit('.', 1)[1]}.json"),
                                       agent={"code": f"py-iso-{self.id().rsplit('.', 1)[1][5:30].replace('_', '-')}"}, logger=self.log,
                                       **{**FAST, "cancel_grace": 1.0})
-        a.action(name="work", timeout_seconds=3, isolate={"memory_mb": 256})(work)
+        a.action(name="work", timeout_seconds=8, isolate={"memory_mb": 256})(work)  # a fresh interpreter can take seconds to start on a loaded machine
         a.action(name="patient", timeout_seconds=60, isolate=True)(patient)
 
         @a.action(name="flaky", retry={"max_attempts": 3, "backoff_seconds": 0.05, "on": ["FLAKY"]})
