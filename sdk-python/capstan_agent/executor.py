@@ -122,7 +122,9 @@ class Executor:
         outcome = self._execute(cmd, trace)
         result = scrub_secrets(outcome, self._secrets())
         c1 = os.times()
-        ms = lambda v: max(0.0, round(v * 1000, 1))  # noqa: E731
+
+        def ms(seconds: float) -> float:
+            return max(0.0, round(seconds * 1000, 1))
         metrics: Dict[str, Any] = {
             "attempts": trace["attempts"], "durationMs": ms(time.perf_counter() - t0),
             "cpuUserMs": ms(c1.user - c0.user + c1.children_user - c0.children_user),

@@ -149,8 +149,13 @@ def _child() -> None:
     for p in reversed(job.get("path") or []):
         if p not in sys.path:
             sys.path.insert(0, p)
-    ctx = ActionContext(job["commandId"], job["actionName"], job.get("payload") or {},
-                        lambda percent, message=None: send({"p": [percent, message]}), lambda level, message: send({"l": [level, str(message)]}))
+
+    def progress(percent: float, message: Optional[str] = None) -> None:
+        send({"p": [percent, message]})
+
+    def log(level: str, message: str) -> None:
+        send({"l": [level, str(message)]})
+    ctx = ActionContext(job["commandId"], job["actionName"], job.get("payload") or {}, progress, log)
 
     def listen() -> None:
         for line in sys.stdin:
