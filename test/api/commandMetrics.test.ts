@@ -26,6 +26,15 @@ t.test("metrics are stored, shown in the admin API and on the command page; unkn
   t.equal((await k.result(id, { success: true, message: "ok", metrics: METRICS })).status, 200);
 });
 
+t.test("attempts 0 is accepted: the SDK reports it for an action it does not have (ACTION_NOT_FOUND)", async (t) => {
+  const k = await kit(t);
+  const id = await k.running("rotateKey");
+  const zero = { attempts: 0, durationMs: 0.2, cpuUserMs: 0.1, cpuSystemMs: 0 };
+  const r = await k.result(id, { success: false, error: { code: "ACTION_NOT_FOUND", message: "no such action" }, metrics: zero });
+  t.equal(r.status, 200, r.text);
+  t.same((await k.operator.get(`/api/admin/commands/${id}`)).body.data.result.metrics, zero);
+});
+
 t.test("a result without metrics works as before and shows no trace", async (t) => {
   const k = await kit(t);
   const id = await k.running("rotateKey");
