@@ -21,6 +21,7 @@ export const BENCHES = [
   { name: "dispatch", script: "dispatch.mjs" },
   { name: "agents-held", script: "agents-held.mjs" },
   { name: "console", script: "console.mjs" },
+  { name: "sdk-isolation", script: "sdk-isolation.mjs" },
   // starts its own throwaway PostgreSQL (scripts/pg-cluster.sh) unless CAPSTAN_BENCH_PG_URL is set
   { name: "pg-vs-sqlite", script: "pg-vs-sqlite.mjs" },
 ];

@@ -8,7 +8,7 @@ import re
 import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Optional, TypeVar, overload
+from typing import Any, Callable, Dict, List, Optional, TypeVar, Union, overload
 
 from .backoff import Backoff
 from .command_loop import CommandLoop
@@ -16,10 +16,11 @@ from .connect import Connector
 from .context import current_command
 from .core import Session
 from .errors import AgentAuthError, CapstanError
-from .executor import Executor
+from .executor import Executor, retry_policy
 from .health import run_health_check
 from .heartbeat import heartbeat_tick
 from .http import Aborter, request
+from .isolated import isolate_spec
 from .logger import SafeLogger
 from .loop import Loop
 from .options import resolve_options
@@ -85,12 +86,14 @@ class CapsuleAgent:
     def action(self, fn: None = None, *, name: Optional[str] = None, label: Optional[str] = None,
                description: Optional[str] = None, danger_level: str = "LOW", requires_confirmation: bool = False,
                timeout_seconds: Optional[float] = None, input_schema: Optional[Dict[str, Any]] = None,
-               prepare: Optional[Callable[[Any], Any]] = None) -> Callable[[F], F]: ...
+               prepare: Optional[Callable[[Any], Any]] = None,
+               isolate: Union[bool, Dict[str, Any], None] = None, retry: Optional[Dict[str, Any]] = None) -> Callable[[F], F]: ...
 
     def action(self, fn: Optional[Callable[..., Any]] = None, *, name: Optional[str] = None, label: Optional[str] = None,
                description: Optional[str] = None, danger_level: str = "LOW", requires_confirmation: bool = False,
                timeout_seconds: Optional[float] = None, input_schema: Optional[Dict[str, Any]] = None,
-               prepare: Optional[Callable[[Any], Any]] = None) -> Any:
+               prepare: Optional[Callable[[Any], Any]] = None,
+               isolate: Union[bool, Dict[str, Any], None] = None, retry: Optional[Dict[str, Any]] = None) -> Any:
         """Decorator (``@agent.action`` or ``@agent.action(name=..., ...)``) for ``def h(payload, ctx)`` or ``async def``."""
         def register(handler: F) -> F:
             action_name: str = name or str(getattr(handler, "__name__", ""))
@@ -98,7 +101,9 @@ class CapsuleAgent:
                 raise TypeError("capstan_agent: an action needs a name (letters, digits, . _ -) and a callable handler")
             if danger_level not in DANGER_LEVELS:
                 raise TypeError(f"capstan_agent: danger_level must be one of {sorted(DANGER_LEVELS)}")
+            iso = isolate_spec(handler, isolate if isinstance(isolate, dict) else {}) if isolate else None
             self._actions[action_name] = {
+                "isolate": iso, "retry": retry_policy(retry),
                 "name": action_name, "label": label or action_name, "description": description, "danger_level": danger_level,
                 "requires_confirmation": requires_confirmation, "timeout_seconds": timeout_seconds, "input_schema": input_schema,
                 "prepare": prepare, "handler": handler, "arity": _arity(handler),

@@ -8,10 +8,13 @@ until it returns); a cancel gives the handler ``cancel_grace`` seconds to return
 import asyncio
 import concurrent.futures
 import inspect
+import os
 import threading
+import time
 from typing import Any, Callable, Dict, List, Optional
 
 from .context import ActionContext, call_handler, current_command
+from .isolated import run_isolated
 from .logger import SafeLogger
 from .manifest import defaults_from_schema
 from .progress import ProgressReporter, SendProgress, iso_now
@@ -19,6 +22,23 @@ from .redact import scrub_secrets
 from .results import failure, fit_result, from_error, to_result
 
 DEFAULT_TIMEOUT_SECONDS = 300
+
+
+class _Run:
+    """One command's abort state across its attempts: a cancel or stop aborts the running attempt's
+    ctx and ends the retries (abort_all and the progress reporter call ``_abort``)."""
+
+    def __init__(self) -> None:
+        self.ctx: Optional[ActionContext] = None
+        self.stopped: Optional[tuple] = None  # type: ignore[type-arg]
+        self.event = threading.Event()
+
+    def _abort(self, code: str, message: str) -> None:
+        if self.stopped is None:
+            self.stopped = (code, message)
+        self.event.set()
+        if self.ctx is not None:
+            self.ctx._abort(code, message)
 
 
 class AsyncRunner:
@@ -72,7 +92,7 @@ class Executor:
         self._pool = DaemonPool(max_concurrency)
         self._async = AsyncRunner()
         self._lock = threading.Lock()
-        self._running: Dict[str, ActionContext] = {}
+        self._running: Dict[str, _Run] = {}
         self._occupied = 0  # handlers actually running, abandoned ones (ignored their timeout) included
 
     @property
@@ -93,32 +113,72 @@ class Executor:
             ctx._abort(code, message)
 
     def run(self, cmd: Dict[str, Any]) -> Dict[str, Any]:
-        """Blocks (on the command's supervisor thread) until the command has its one result body."""
+        """Blocks (on the command's supervisor thread) until the command has its one result body, with
+        its metrics: attempts, wall time, CPU of this process and its reaped children (an isolated
+        run's subprocess), and the subprocess's peak RSS as peakHeapMb."""
         started_at = iso_now()
-        outcome = self._execute(cmd)
+        t0, c0 = time.perf_counter(), os.times()
+        trace: Dict[str, Any] = {"attempts": 0}
+        outcome = self._execute(cmd, trace)
         result = scrub_secrets(outcome, self._secrets())
-        return {**fit_result(result), "startedAt": started_at, "finishedAt": iso_now()}
+        c1 = os.times()
 
-    def _execute(self, cmd: Dict[str, Any]) -> Dict[str, Any]:
+        def ms(seconds: float) -> float:
+            return max(0.0, round(seconds * 1000, 1))
+        metrics: Dict[str, Any] = {
+            "attempts": trace["attempts"], "durationMs": ms(time.perf_counter() - t0),
+            "cpuUserMs": ms(c1.user - c0.user + c1.children_user - c0.children_user),
+            "cpuSystemMs": ms(c1.system - c0.system + c1.children_system - c0.children_system),
+        }
+        if "heap" in trace:
+            metrics["peakHeapMb"] = trace["heap"]
+        return {**fit_result(result), "startedAt": started_at, "finishedAt": iso_now(), "metrics": metrics}
+
+    def _execute(self, cmd: Dict[str, Any], trace: Dict[str, Any]) -> Dict[str, Any]:
+        """Prepare once; execute once or, when the action declared ``retry``, again while an attempt fails
+        with a code in ``on`` (after ``backoff_seconds``). Each attempt has its own timeout."""
         action = self._actions.get(cmd.get("actionName") or "")
         if action is None:
             return failure("ACTION_NOT_FOUND", f'this agent has no action "{cmd.get("actionName")}"')
         raw_payload = cmd.get("payload")
         payload: Dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}
-        timeout = action.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS
-        holder: Dict[str, ActionContext] = {}
-
-        def on_cancel(why: str) -> None:  # the server said cancelled (or no longer runs the command)
-            holder["ctx"]._abort("CANCELLED", why)
-        progress = ProgressReporter(cmd["id"], self._send_progress, self._progress_interval, on_cancel, self._log)
-        ctx = ActionContext(cmd["id"], action["name"], payload, progress.set, progress.append)
-        holder["ctx"] = ctx
-        wake = threading.Event()
+        run = _Run()
+        progress = ProgressReporter(cmd["id"], self._send_progress, self._progress_interval, lambda why: run._abort("CANCELLED", why), self._log)
+        retry = action.get("retry") if cmd.get("type") != "ACTION_PREPARE" else None
+        max_attempts = int(retry["max_attempts"]) if retry else 1
         with self._lock:
-            self._running[cmd["id"]] = ctx
+            self._running[cmd["id"]] = run
         progress.start()
         try:
-            work = self._submit(action, cmd, ctx)
+            while True:
+                trace["attempts"] += 1
+                r = self._attempt(action, cmd, payload, progress, run, trace)
+                code = str((r.get("error") or {}).get("code") or "")
+                last = bool(r.get("success")) or trace["attempts"] >= max_attempts or retry is None or code not in retry["on"] or run.stopped is not None
+                if max_attempts > 1:
+                    told = "succeeded" if r.get("success") else f"{code} {(r.get('error') or {}).get('message', '')}"
+                    progress.append("info" if r.get("success") else "warn",
+                                    f"attempt {trace['attempts']} of {max_attempts}: {told}" + ("" if last else f"; retrying in {retry['backoff_seconds']:g} s"))  # type: ignore[index]
+                if last:
+                    return r
+                if run.event.wait(float(retry["backoff_seconds"])):  # type: ignore[index]
+                    return r  # cancelled or stopped during the backoff
+        finally:
+            progress.finish()
+            with self._lock:
+                self._running.pop(cmd["id"], None)
+
+    def _attempt(self, action: Dict[str, Any], cmd: Dict[str, Any], payload: Dict[str, Any], progress: ProgressReporter,
+                 run: _Run, trace: Dict[str, Any]) -> Dict[str, Any]:
+        timeout = action.get("timeout_seconds") or DEFAULT_TIMEOUT_SECONDS
+        ctx = ActionContext(cmd["id"], action["name"], payload, progress.set, progress.append)
+        run.ctx = ctx
+        if run.stopped is not None:
+            ctx._abort(*run.stopped)
+        wake = threading.Event()
+        kills: List[Callable[[], None]] = []
+        try:
+            work = self._submit(action, cmd, ctx, kills, trace)
             work.add_done_callback(lambda _f: wake.set())
             def watch() -> None:  # an abort (cancel, stop) ends the wait below as the handler's end would
                 ctx.cancelled.wait()
@@ -129,9 +189,8 @@ class Executor:
             return self._settle(work, ctx)
         finally:
             ctx.cancelled.set()  # ends the watcher thread; the reason stays as it was
-            progress.finish()
-            with self._lock:
-                self._running.pop(cmd["id"], None)
+            for kill in kills:  # an isolated handler still running now (timeout, cancel grace over, stop)
+                kill()
 
     def _settle(self, work: "concurrent.futures.Future[Any]", ctx: ActionContext) -> Dict[str, Any]:
         """The handler's own result, unless an abort came first (a cancel waits ``cancel_grace`` for it)."""
@@ -146,9 +205,22 @@ class Executor:
         work.cancel()  # an async handler's task is cancelled; a thread cannot be, it was told via ctx.cancelled
         return failure(ctx.reason or "CANCELLED", ctx.reason_message or "aborted")
 
-    def _submit(self, action: Dict[str, Any], cmd: Dict[str, Any], ctx: ActionContext) -> "concurrent.futures.Future[Any]":
+    def _submit(self, action: Dict[str, Any], cmd: Dict[str, Any], ctx: ActionContext, kills: List[Callable[[], None]],
+                trace: Dict[str, Any]) -> "concurrent.futures.Future[Any]":
         scope = (self._owner, cmd["id"])
         is_prepare = cmd.get("type") == "ACTION_PREPARE"
+        if action.get("isolate") and not is_prepare:
+            iso: "concurrent.futures.Future[Any]" = concurrent.futures.Future()
+
+            def run_child() -> None:
+                if not iso.set_running_or_notify_cancel():
+                    return
+                try:
+                    iso.set_result(run_isolated(action["isolate"], ctx, action.get("arity", 2), kills, trace))
+                except BaseException as err:
+                    iso.set_exception(err)
+            threading.Thread(target=run_child, name="capstan-agent isolated", daemon=True).start()
+            return iso
         fn: Optional[Callable[..., Any]] = action.get("prepare") if is_prepare else action["handler"]
         finish: Callable[[Any], Dict[str, Any]] = (lambda v: prepare_answer(action, v)) if is_prepare else to_result
         if fn is None:  # prepare without a prepare callback: the schema's defaults
@@ -177,6 +249,18 @@ class Executor:
                 with self._lock:
                     self._occupied -= 1
         return self._pool.submit(run_sync)
+
+def retry_policy(r: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """Declaring ``retry`` declares the action idempotent: bounds and defaults applied once."""
+    if r is None:
+        return None
+    if not isinstance(r, dict) or not isinstance(r.get("max_attempts"), int):
+        raise TypeError("capstan_agent: retry needs max_attempts (1..5), optional backoff_seconds and on (error codes)")
+    on = r.get("on", ["ACTION_TIMEOUT", "ACTION_FAILED"])
+    if not isinstance(on, list) or not all(isinstance(c, str) for c in on):
+        raise TypeError("capstan_agent: retry on must be a list of error codes")
+    return {"max_attempts": max(1, min(5, r["max_attempts"])), "backoff_seconds": max(0.0, min(3600.0, float(r.get("backoff_seconds", 1)))), "on": on}
+
 
 async def _awaited(value: Any) -> Any:
     return await value

@@ -1,5 +1,6 @@
 """What the agent reports about its service: the ReportedService of the contract, built from the
 options and the registered configs/actions. Sensitive config values never leave the process."""
+import math
 from typing import Any, Dict, Iterable, List, Optional
 
 JsonObject = Dict[str, Any]
@@ -40,7 +41,12 @@ def action_to_wire(a: JsonObject) -> JsonObject:
         out["description"] = a["description"]
     if a.get("input_schema"):
         out["inputSchema"] = a["input_schema"]
-    if a.get("timeout_seconds") is not None:
+    retry = a.get("retry")
+    if retry:
+        # attempts run inside one command, which the server expires after its timeout: report the whole budget
+        n = retry["max_attempts"]
+        out["timeoutSeconds"] = min(86_400, math.ceil(n * (a.get("timeout_seconds") or 300) + (n - 1) * retry["backoff_seconds"]))
+    elif a.get("timeout_seconds") is not None:
         out["timeoutSeconds"] = a["timeout_seconds"]
     return out
 

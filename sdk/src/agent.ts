@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { Backoff } from "./backoff.js";
 import type { Core, Session } from "./core.js";
 import { CommandLoop } from "./commandLoop.js";
-import { AgentAuthError, CapstanError, NetworkError, RegistrationError, registrationHint } from "./errors.js";
+import { AgentAuthError, CapstanError, NetworkError, RegistrationError, registrationHint, errMsg } from "./errors.js";
 import { commandScope, Executor, type ResultBody } from "./executor.js";
 import { runHealthCheck } from "./health.js";
 import { heartbeatTick } from "./heartbeat.js";
@@ -27,6 +27,8 @@ export class CapsuleAgent {
   readonly #log: Logger;
   readonly #http: HttpOptions;
   readonly #actions = new Map<string, ActionDefinition>();
+  /** The tokens this agent holds: scrubbed from everything it logs or sends. */
+  readonly #secrets: () => string[];
   #healthFn: (() => HealthReport | Promise<HealthReport>) | undefined;
   #configsFn: (() => ConfigItem[] | Promise<ConfigItem[]>) | undefined;
   #lastConfigs: ConfigItem[] = [];
@@ -48,7 +50,7 @@ export class CapsuleAgent {
   readonly #commandLoop: CommandLoop;
 
   constructor(options: CapsuleAgentOptions) {
-    const secrets = () => [this.#session?.agentToken, this.#opts?.registrationToken].filter((s): s is string => !!s);
+    const secrets = (this.#secrets = () => [this.#session?.agentToken, this.#opts?.registrationToken].filter((s): s is string => !!s));
     this.#log = safeLogger(options?.logger ?? quietConsole, secrets);
     this.#opts = resolveOptions(options, this.#log);
     this.#http = { baseUrl: this.#opts.backendUrl ?? "", fetch: this.#opts.fetch, timeoutMs: this.#opts.requestTimeoutMs };
@@ -95,8 +97,8 @@ export class CapsuleAgent {
   }
 
   action<P = any>(def: ActionDefinition<P>): this {
-    if (!def || typeof def.name !== "string" || !ACTION_NAME.test(def.name) || typeof def.handler !== "function") {
-      throw new TypeError("capstan-agent: an action needs a name (letters, digits, . _ -) and a handler function");
+    if (!def || typeof def.name !== "string" || !ACTION_NAME.test(def.name) || (typeof def.handler !== "function") === !def.isolate?.module) {
+      throw new TypeError("capstan-agent: an action needs a name (letters, digits, . _ -) and a handler or isolate.module");
     }
     this.#actions.set(def.name, { ...def, label: def.label ?? def.name } as ActionDefinition);
     if (this.#reported) this.refresh();
@@ -131,11 +133,12 @@ export class CapsuleAgent {
     if (this.#current !== "idle" && this.#current !== "stopped") return;
     if (this.#stopController.signal.aborted) this.#stopController = new AbortController();
     this.#current = "connecting";
+    this.#executor.warm();
     let next: number | null;
     try {
       next = await this.#connect();
     } catch (err) {
-      this.#log.error("agent start failed; retrying", { error: err instanceof Error ? err.message : String(err) });
+      this.#log.error("agent start failed; retrying", { error: errMsg(err) });
       next = this.#connectBackoff.next();
     }
     this.#connectLoop.start(next);
@@ -154,6 +157,7 @@ export class CapsuleAgent {
       this.#executor.abortAll("AGENT_STOPPED", "the agent stopped before the action finished");
       await this.#waitIdle(2_000);
     }
+    this.#executor.close();
     this.#outbox.loop.stop();
     await this.#outbox.drain(5_000);
   }
@@ -173,7 +177,7 @@ export class CapsuleAgent {
         timestamp: input.timestamp ?? this.#opts.now().toISOString(), ...(Object.keys(metadata).length ? { metadata } : {}),
       };
       const data = await this.#call<{ eventId: string; matchedRoutes: unknown; commandIds: string[] }>("/bus/events", {
-        method: "POST", body: scrubSecrets(body, [this.#session?.agentToken ?? "", this.#opts.registrationToken ?? ""]), retries: 2,
+        method: "POST", body: scrubSecrets(body, this.#secrets()), retries: 2,
       });
       return { ok: true, eventId: data?.eventId, matchedRoutes: data?.matchedRoutes, commandIds: data?.commandIds ?? [] };
     } catch (err) {
@@ -210,7 +214,7 @@ export class CapsuleAgent {
     }
     if (!this.#session) {
       const stored = await o.tokenStore.load().catch((err: unknown) => {
-        this.#log.error("cannot read the agent token", { error: err instanceof Error ? err.message : String(err) });
+        this.#log.error("cannot read the agent token", { error: errMsg(err) });
         return null;
       });
       if (stored && (!stored.backendUrl || stored.backendUrl === o.backendUrl)) this.#session = { agentId: stored.agentId, agentToken: stored.agentToken };
@@ -230,7 +234,7 @@ export class CapsuleAgent {
         this.#reported = !!this.#session.serviceId;
         this.#setIntervals(reg);
         await o.tokenStore.save({ agentId: reg.agentId, agentToken: reg.agentToken, backendUrl: o.backendUrl, savedAt: o.now().toISOString() })
-          .catch((err: unknown) => this.#log.error("registered, but the agent token could not be saved: the next start will need a new registration token", { error: err instanceof Error ? err.message : String(err) }));
+          .catch((err: unknown) => this.#log.error("registered, but the agent token could not be saved: the next start will need a new registration token", { error: errMsg(err) }));
         this.#log.info("registered with Capstan", { agentId: reg.agentId, agentCode: o.agent.code });
       } catch (err) {
         if (err instanceof RegistrationError) {
@@ -323,7 +327,7 @@ export class CapsuleAgent {
   }
 
   #healthSnapshot(): Promise<HealthReport> {
-    return runHealthCheck(this.#healthFn, this.#opts.healthTimeoutMs, [this.#session?.agentToken ?? "", this.#opts.registrationToken ?? ""]);
+    return runHealthCheck(this.#healthFn, this.#opts.healthTimeoutMs, this.#secrets());
   }
 
   async #reportedService(): Promise<ReportedService> {
@@ -332,7 +336,7 @@ export class CapsuleAgent {
         const items = await this.#configsFn();
         if (Array.isArray(items)) this.#lastConfigs = items;
       } catch (err) {
-        this.#log.error("the configs callback failed; reporting the last known configs", { error: err instanceof Error ? err.message : String(err) });
+        this.#log.error("the configs callback failed; reporting the last known configs", { error: errMsg(err) });
       }
     }
     return buildReportedService(this.#opts.agent.code, this.#opts.service, this.#lastConfigs, this.#actions.values(), await this.#healthSnapshot());

@@ -2,7 +2,7 @@
 // once; results go to the outbox. If the server answers an empty long poll at once, it does not
 // long-poll, and the loop falls back to polling every commandPollIntervalSeconds.
 import { Backoff } from "./backoff.js";
-import { AgentAuthError, CapstanError, NetworkError } from "./errors.js";
+import { AgentAuthError, NetworkError, errFields, errMsg } from "./errors.js";
 import type { Core } from "./core.js";
 import type { Executor, WireCommand } from "./executor.js";
 import { Loop } from "./loop.js";
@@ -38,7 +38,7 @@ export class CommandLoop {
       if (core.stopSignal.aborted) return null;
       if (err instanceof AgentAuthError) return null;
       if (err instanceof NetworkError) return err.retryAfterMs ?? this.#backoff.next();
-      core.log.warn("command poll refused", { code: err instanceof CapstanError ? err.code : "UNKNOWN", error: err instanceof Error ? err.message : String(err) });
+      core.log.warn("command poll refused", errFields(err));
       return Math.max(core.pollMs, this.#backoff.next());
     }
     this.#backoff.reset();
@@ -61,7 +61,7 @@ export class CommandLoop {
     this.executor
       .run(cmd)
       .then((result) => this.outbox.add(cmd.id, result))
-      .catch((err: unknown) => this.core.log.error("command failed unexpectedly", { commandId: cmd.id, error: err instanceof Error ? err.message : String(err) }))
+      .catch((err: unknown) => this.core.log.error("command failed unexpectedly", { commandId: cmd.id, error: errMsg(err) }))
       .finally(() => this.loop.wake());
   }
 }

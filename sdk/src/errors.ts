@@ -32,13 +32,23 @@ export class RegistrationError extends CapstanError {
   }
 }
 
+/** An error's code and message as log fields. */
+export const errFields = (e: unknown) => ({ code: e instanceof CapstanError ? e.code : "UNKNOWN", error: errMsg(e) });
+
+/** A failed result. */
+export const failure = (code: string, message: string) => ({ success: false as const, message, error: { code, message } });
+
+/** An error's message, or the thrown value as text. */
+export const errMsg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 export const isTransient = (err: unknown): err is NetworkError => err instanceof NetworkError;
 
+const NEW_TOKEN = ": create a new one in the console (Registration tokens) and set CAPSTAN_REGISTRATION_TOKEN";
 const HINTS: Record<string, string> = {
-  REGISTRATION_TOKEN_INVALID: "the registration token is unknown to this server: create a new one in the console (Registration tokens) and set CAPSTAN_REGISTRATION_TOKEN",
-  REGISTRATION_TOKEN_EXPIRED: "the registration token has expired: create a new one in the console and set CAPSTAN_REGISTRATION_TOKEN",
-  REGISTRATION_TOKEN_REVOKED: "the registration token was revoked: create a new one in the console and set CAPSTAN_REGISTRATION_TOKEN",
-  REGISTRATION_TOKEN_USED: "the registration token has been used up: create a new one in the console and set CAPSTAN_REGISTRATION_TOKEN",
+  REGISTRATION_TOKEN_INVALID: "the registration token is unknown to this server" + NEW_TOKEN,
+  REGISTRATION_TOKEN_EXPIRED: "the registration token has expired" + NEW_TOKEN,
+  REGISTRATION_TOKEN_REVOKED: "the registration token was revoked" + NEW_TOKEN,
+  REGISTRATION_TOKEN_USED: "the registration token has been used up" + NEW_TOKEN,
   NO_CREDENTIALS: "no stored agent token and no registration token: create a registration token in the console and set CAPSTAN_REGISTRATION_TOKEN (or the registrationToken option)",
 };
 

@@ -1,11 +1,13 @@
 // Runs one command: the action's handler (or prepare) under a timeout, a cancel and the agent's
 // stop, with progress flushing, and turns whatever happens into exactly one result body.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { CapstanError } from "./errors.js";
+import { sleep } from "./backoff.js";
+import { CapstanError, errMsg, failure } from "./errors.js";
 import { defaultsFromSchema } from "./manifest.js";
 import { ProgressReporter, type SendProgress } from "./progress.js";
 import { scrubSecrets } from "./redact.js";
-import type { ActionContext, ActionDefinition, ActionResult, JsonObject, Logger } from "./types.js";
+import { IsolatePool } from "./isolate.js";
+import type { ActionContext, ActionDefinition, ActionResult, JsonObject, LogLevel, Logger, RetryPolicy, RunMetrics } from "./types.js";
 
 export interface WireCommand {
   id: string;
@@ -17,6 +19,7 @@ export interface WireCommand {
 export interface ResultBody extends ActionResult {
   startedAt: string;
   finishedAt: string;
+  metrics: RunMetrics;
 }
 
 /** The command a handler runs for, so publishEvent can fill metadata.causationId. */
@@ -36,8 +39,12 @@ export interface ExecutorDeps {
   cancelGraceMs: number;
 }
 
+/** Per command: the attempts run so far and the largest Worker heap seen (bytes). */
+type Trace = { attempts: number; heap?: number };
+
 export class Executor {
   readonly #running = new Map<string, AbortController>();
+  readonly #pools = new Map<string, IsolatePool>();
   constructor(private readonly deps: ExecutorDeps) {}
 
   get busy(): number {
@@ -49,59 +56,125 @@ export class Executor {
     for (const c of this.#running.values()) c.abort(new CapstanError(code, message));
   }
 
+  /** The Worker pool of an isolated action (replaced when the action was registered anew). */
+  pool(action: ActionDefinition): IsolatePool | undefined {
+    let p = this.#pools.get(action.name);
+    if (p && p.opts !== action.isolate) {
+      p.close();
+      p = undefined;
+    }
+    if (!p && action.isolate) this.#pools.set(action.name, (p = new IsolatePool(action.isolate, action.name)));
+    return p;
+  }
+
+  /** Starts one Worker per isolated action (agent start); close() ends them all (agent stop). */
+  warm(): void {
+    for (const a of this.deps.actions.values()) this.pool(a)?.warm();
+  }
+  close(): void {
+    for (const p of this.#pools.values()) p.close();
+    this.#pools.clear();
+  }
+
   async run(cmd: WireCommand): Promise<ResultBody> {
     const startedAt = this.deps.now().toISOString();
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const controller = new AbortController();
+    const trace: Trace = { attempts: 0 };
     this.#running.set(cmd.id, controller);
     try {
-      const outcome = await this.#execute(cmd, controller);
+      const outcome = await this.#execute(cmd, controller, trace);
       const result = scrubSecrets(outcome, this.deps.secrets());
-      return { ...fitResult(result), startedAt, finishedAt: this.deps.now().toISOString() };
+      const cpu = process.cpuUsage(cpu0);
+      const r1 = (v: number) => Math.round(v * 10) / 10;
+      const metrics: RunMetrics = { attempts: trace.attempts, durationMs: r1(performance.now() - t0), cpuUserMs: r1(cpu.user / 1000), cpuSystemMs: r1(cpu.system / 1000) };
+      if (trace.heap) metrics.peakHeapMb = r1(trace.heap / 1048576);
+      return { ...fitResult(result), startedAt, finishedAt: this.deps.now().toISOString(), metrics };
     } finally {
       this.#running.delete(cmd.id);
     }
   }
 
-  async #execute(cmd: WireCommand, controller: AbortController): Promise<ActionResult> {
+  /**
+   * Prepare once; execute once, or (retry declared) again while an attempt fails with a code listed
+   * in `on`, after backoffSeconds. Each attempt has its own timeout; a cancel or stop ends them all.
+   */
+  async #execute(cmd: WireCommand, controller: AbortController, trace: Trace): Promise<ActionResult> {
     const action = this.deps.actions.get(cmd.actionName);
     if (!action) return failure("ACTION_NOT_FOUND", `this agent has no action "${cmd.actionName}"`);
+    const progress = new ProgressReporter(
+      cmd.id, this.deps.sendProgress, this.deps.progressIntervalMs,
+      (why) => controller.abort(new CapstanError("CANCELLED", why)), this.deps.log, this.deps.now,
+    );
+    const retry = cmd.type === "ACTION_EXECUTE" ? action.retry : undefined;
+    const max = retryAttempts(retry);
+    progress.start();
+    try {
+      for (;;) {
+        trace.attempts++;
+        const r = await this.#attempt(cmd, action, controller.signal, progress, trace);
+        const code = r.error?.code ?? "";
+        const last = r.success || trace.attempts >= max || !(retry?.on ?? ["ACTION_TIMEOUT", "ACTION_FAILED"]).includes(code) || controller.signal.aborted;
+        const wait = retryBackoffSeconds(retry);
+        if (max > 1) progress.append(r.success ? "info" : "warn", `attempt ${trace.attempts} of ${max}: ${r.success ? "succeeded" : `${code} ${r.error?.message}`}${last ? "" : `; retrying in ${wait} s`}`);
+        if (last) return r;
+        await sleep(wait * 1000, controller.signal);
+        if (controller.signal.aborted) return r;
+      }
+    } finally {
+      await progress.finish();
+    }
+  }
+
+  /** One run of the handler (in process or in a Worker) under its own timeout. */
+  async #attempt(cmd: WireCommand, action: ActionDefinition, outer: AbortSignal, progress: ProgressReporter, trace: Trace): Promise<ActionResult> {
     const payload = (cmd.payload ?? {}) as JsonObject;
     const timeoutSeconds = action.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    const controller = new AbortController();
+    const follow = () => controller.abort(outer.reason);
+    if (outer.aborted) follow();
+    else outer.addEventListener("abort", follow, { once: true });
     const timer = setTimeout(
       () => controller.abort(new CapstanError("ACTION_TIMEOUT", `action "${action.name}" exceeded its ${timeoutSeconds} s timeout`)),
       timeoutSeconds * 1000,
     );
     timer.unref?.();
-    const progress = new ProgressReporter(
-      cmd.id, this.deps.sendProgress, this.deps.progressIntervalMs,
-      (why) => controller.abort(new CapstanError("CANCELLED", why)), this.deps.log, this.deps.now,
-    );
-    const ctx: ActionContext = {
-      commandId: cmd.id, actionName: cmd.actionName, payload, signal: controller.signal,
-      progress: (percent, message) => progress.set(percent, message),
-      log: (level, message) => progress.append(level, message),
-    };
-    progress.start();
+    const bridge = { progress: (percent: number, message?: string) => progress.set(percent, message), log: (level: LogLevel, message: string) => progress.append(level, message) };
+    const ctx: ActionContext = { commandId: cmd.id, actionName: cmd.actionName, payload, signal: controller.signal, ...bridge };
+    const pool = cmd.type === "ACTION_EXECUTE" ? this.pool(action) : undefined;
+    let kill: (() => void) | undefined;
     try {
-      const work = commandScope.run({ owner: this.deps.owner, commandId: cmd.id }, () =>
-        cmd.type === "ACTION_PREPARE" ? this.#prepare(action, ctx) : Promise.resolve().then(() => action.handler(payload, ctx)).then(toResult),
-      ).catch(fromError);
+      const work = commandScope.run({ owner: this.deps.owner, commandId: cmd.id }, () => {
+        if (cmd.type === "ACTION_PREPARE") return this.#prepare(action, ctx);
+        if (!pool) return Promise.resolve().then(() => action.handler!(payload, ctx)).then(toResult);
+        const [done, stop] = pool.run(cmd.id, payload, bridge, controller.signal);
+        kill = stop;
+        return done.then(([r, heap = 0]) => {
+          trace.heap = Math.max(trace.heap ?? 0, heap);
+          return r;
+        });
+      }).catch(fromError);
       return await settle(work, controller.signal, this.deps.cancelGraceMs);
     } finally {
+      kill?.(); // a Worker still running now (timeout, cancel grace over, stop) is terminated
       clearTimeout(timer);
-      await progress.finish();
+      outer.removeEventListener("abort", follow);
     }
   }
 
   async #prepare(action: ActionDefinition, ctx: ActionContext): Promise<ActionResult> {
-    const answer = action.prepare
-      ? await action.prepare({ commandId: ctx.commandId, actionName: ctx.actionName, payload: ctx.payload, signal: ctx.signal })
-      : undefined;
+    const answer = await action.prepare?.(ctx);
     const data: JsonObject = { initialPayload: answer?.initialPayload ?? defaultsFromSchema(action.inputSchema) };
     if (answer?.currentState !== undefined) data.currentState = answer.currentState;
     return { success: true, data };
   }
 }
+
+/** 1..5 attempts when retry is declared, else 1. */
+export const retryAttempts = (r: RetryPolicy | undefined): number => (r ? Math.max(1, Math.min(5, Math.floor(r.maxAttempts) || 1)) : 1);
+export const retryBackoffSeconds = (r: RetryPolicy | undefined): number => Math.max(0, Math.min(3600, r?.backoffSeconds ?? 1));
+
 
 /**
  * The handler's own result, unless the signal aborts first. A timeout or a stop is reported at
@@ -120,19 +193,13 @@ async function settle(work: Promise<ActionResult>, signal: AbortSignal, cancelGr
   if (first !== "aborted") return first;
   const reason = signal.reason instanceof CapstanError ? signal.reason : new CapstanError("CANCELLED", "aborted");
   if (reason.code === "CANCELLED") {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), cancelGraceMs);
-      timer.unref?.();
-    });
-    const late = await Promise.race([work, grace]);
-    clearTimeout(timer);
+    // the grace timer is unref'd and left to run out: it resolves nothing once the handler answered
+    const late = await Promise.race([work, sleep(cancelGraceMs)]);
     if (late) return late;
   }
   return failure(reason.code, reason.message);
 }
 
-const failure = (code: string, message: string): ActionResult => ({ success: false, message, error: { code, message } });
 
 function isPlainObject(v: unknown): v is JsonObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -159,7 +226,7 @@ export function toResult(value: unknown): ActionResult {
 
 export function fromError(err: unknown): ActionResult {
   const code = typeof (err as { code?: unknown })?.code === "string" ? (err as { code: string }).code : "ACTION_FAILED";
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errMsg(err);
   return failure(code, message || "action failed");
 }
 

@@ -1,5 +1,6 @@
 // The host's health check, made safe to call before every heartbeat: time-limited, a throw or a
 // timeout reports DOWN, an invalid answer UNKNOWN, and without a check the live process counts as UP.
+import { errMsg } from "./errors.js";
 import { scrubSecrets } from "./redact.js";
 import type { HealthReport } from "./types.js";
 
@@ -23,7 +24,7 @@ export async function runHealthCheck(
     if (r.details && typeof r.details === "object" && !Array.isArray(r.details)) out.details = r.details;
     return scrubSecrets(out, secrets);
   } catch (err) {
-    return { status: "DOWN", message: `health check failed: ${err instanceof Error ? err.message : String(err)}`.slice(0, MAX_MESSAGE) };
+    return { status: "DOWN", message: `health check failed: ${errMsg(err)}`.slice(0, MAX_MESSAGE) };
   } finally {
     clearTimeout(timer);
   }

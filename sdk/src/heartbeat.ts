@@ -1,7 +1,7 @@
 // Heartbeat loop: health rides on every heartbeat; the server's answer sets the intervals. While the
 // agent is DISABLED it keeps heartbeating slowly, so it resumes by itself once an operator enables it.
 import { Backoff } from "./backoff.js";
-import { AgentAuthError, CapstanError, NetworkError } from "./errors.js";
+import { AgentAuthError, NetworkError, errFields } from "./errors.js";
 import type { Core } from "./core.js";
 import type { Tick } from "./loop.js";
 
@@ -25,7 +25,7 @@ export function heartbeatTick(core: Core): Tick {
     } catch (err) {
       if (err instanceof AgentAuthError) return err.code === "AGENT_DISABLED" ? core.opts.disabledHeartbeatMs : null;
       if (err instanceof NetworkError) return err.retryAfterMs ?? backoff.next();
-      core.log.warn("heartbeat refused", { code: err instanceof CapstanError ? err.code : "UNKNOWN", error: err instanceof Error ? err.message : String(err) });
+      core.log.warn("heartbeat refused", errFields(err));
       return core.heartbeatMs;
     }
   };

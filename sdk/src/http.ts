@@ -6,7 +6,7 @@
 // Only calls the server dedupes pass retries > 0: heartbeat, service report, bus events (keyed by
 // the client eventId). Registration and progress are never retried here; results are retried by
 // the delivery loop (keyed by commandId).
-import { AgentAuthError, CapstanError, NetworkError } from "./errors.js";
+import { AgentAuthError, CapstanError, NetworkError, errMsg } from "./errors.js";
 import { sleep } from "./backoff.js";
 
 declare const SDK_VERSION: string;
@@ -102,5 +102,5 @@ function parseRetryAfter(value: string | null): number | undefined {
 
 function describe(err: unknown): string {
   const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  return cause?.code ?? cause?.message ?? errMsg(err);
 }

@@ -2,6 +2,7 @@
 // current one finished, so slow backends never cause overlapping calls. Timers are unref'd: the
 // SDK never keeps its host alive. A tick returns the delay until the next run, or null to sleep
 // until woken. Errors are logged and never leave the loop.
+import { errMsg } from "./errors.js";
 import type { Logger } from "./types.js";
 
 export type Tick = () => Promise<number | null>;
@@ -56,7 +57,7 @@ export class Loop {
     try {
       next = await this.tick();
     } catch (err) {
-      this.log.error(`${this.name} loop failed; retrying`, { error: err instanceof Error ? err.message : String(err) });
+      this.log.error(`${this.name} loop failed; retrying`, { error: errMsg(err) });
       next = AFTER_CRASH_MS;
     }
     this.#running = false;

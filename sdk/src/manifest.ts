@@ -1,5 +1,6 @@
 // What the agent reports about its service: the ReportedService of the contract, built from the
 // options and the registered configs/actions. Sensitive config values never leave the process.
+import { retryAttempts, retryBackoffSeconds } from "./executor.js";
 import type { ActionDefinition, ConfigItem, HealthReport, JsonObject, ServiceInfo } from "./types.js";
 
 export interface ReportedService {
@@ -50,8 +51,17 @@ function actionToWire(a: ActionDefinition): JsonObject {
     ...(a.description !== undefined ? { description: a.description } : {}),
     ...(a.requiresApproval ? { requiresApproval: true } : {}),
     ...(a.inputSchema ? { inputSchema: a.inputSchema } : {}),
-    ...(a.timeoutSeconds !== undefined ? { timeoutSeconds: a.timeoutSeconds } : {}),
+    ...(a.retry ? { timeoutSeconds: commandBudgetSeconds(a) } : a.timeoutSeconds !== undefined ? { timeoutSeconds: a.timeoutSeconds } : {}),
   };
+}
+
+/**
+ * A retrying action's attempts run inside one command, and the server expires a RUNNING command after
+ * its timeoutSeconds (plus a grace): report the whole budget, every attempt and backoff.
+ */
+function commandBudgetSeconds(a: ActionDefinition): number {
+  const n = retryAttempts(a.retry);
+  return Math.min(86_400, Math.ceil(n * (a.timeoutSeconds ?? 300) + (n - 1) * retryBackoffSeconds(a.retry)));
 }
 
 /** A prepare answer for actions without `prepare`: the `default`s of the input schema. */

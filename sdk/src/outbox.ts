@@ -2,7 +2,7 @@
 // backoff; the server treats a repeated identical result as success, so "retry until acked" means
 // each result is applied exactly once. Bounded: beyond the cap the oldest result is dropped (logged).
 import { Backoff } from "./backoff.js";
-import { AgentAuthError, CapstanError, NetworkError } from "./errors.js";
+import { AgentAuthError, CapstanError, NetworkError, failure } from "./errors.js";
 import type { ResultBody } from "./executor.js";
 import { Loop } from "./loop.js";
 import type { Logger } from "./types.js";
@@ -52,7 +52,7 @@ export class ResultOutbox {
         if (err instanceof NetworkError) return this.backoff.next();
         if (err instanceof AgentAuthError) return null; // woken again once the agent is re-authenticated
         if (err instanceof CapstanError && err.status === 413) {
-          this.#pending.set(commandId, { ...body, success: false, data: {}, message: "result too large", error: { code: "COMMAND_RESULT_TOO_LARGE", message: "the action's result exceeded the server's limit" } });
+          this.#pending.set(commandId, { ...body, data: {}, ...failure("COMMAND_RESULT_TOO_LARGE", "the action's result exceeded the server's limit") });
           continue;
         }
         // 404 / 409 / 410 / 422: the server will never take this result (cancelled, expired,

@@ -1,7 +1,7 @@
 // Progress of one running command: buffers percent/message/log lines from the handler and flushes
 // them every interval. Each flush (or an empty one after a quiet second) doubles as the cancel
 // check: the server answers `cancelRequested`, which is how a console cancel reaches the handler.
-import { CapstanError, NetworkError } from "./errors.js";
+import { CapstanError, NetworkError, errMsg } from "./errors.js";
 import type { LogLevel, Logger } from "./types.js";
 
 export interface ProgressBody {
@@ -99,7 +99,7 @@ export class ProgressReporter {
       } else if (err instanceof CapstanError && (err.status === 404 || err.status === 409 || err.status === 410)) {
         this.onCancel(`the server no longer runs this command (${err.code})`);
       }
-      this.log.debug("progress not delivered", { commandId: this.commandId, error: err instanceof Error ? err.message : String(err) });
+      this.log.debug("progress not delivered", { commandId: this.commandId, error: errMsg(err) });
     }
   }
 }

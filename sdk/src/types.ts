@@ -43,6 +43,45 @@ export interface ActionResult {
   error?: ActionError;
 }
 
+/**
+ * The execution trace the SDK reports with every result. CPU is the host process's (every thread,
+ * so an isolated run's Worker counts) during the command; peakHeapMb is the Worker's committed heap
+ * (isolated runs only).
+ */
+export interface RunMetrics {
+  attempts: number;
+  durationMs: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  peakHeapMb?: number;
+}
+
+/**
+ * Run the handler in a pooled worker_threads Worker with a heap limit. The module (a path, absolute
+ * or relative to the working directory, or a file: URL) exports the handler as `default`:
+ * `export default async (payload, ctx) => {...}`; ctx has commandId, actionName, payload, signal,
+ * progress and log (bridged to the host). timeoutSeconds terminates the Worker.
+ */
+export interface IsolateOptions {
+  module: string | URL;
+  /** Old-generation heap limit; past it the run fails ACTION_OUT_OF_MEMORY. Default 256. */
+  memoryMb?: number;
+  /** Warm Workers kept for this action (more concurrent runs start Workers that are not kept). Default 1. */
+  maxWorkers?: number;
+  /** A Worker is replaced after this many runs. Default 100. */
+  recycleAfter?: number;
+}
+
+/** Declaring `retry` declares the action idempotent: a failed attempt whose code is in `on` runs again. */
+export interface RetryPolicy {
+  /** 1..5 attempts in all. */
+  maxAttempts: number;
+  /** Wait between attempts. Default 1. */
+  backoffSeconds?: number;
+  /** Error codes that are retried. Default ["ACTION_TIMEOUT", "ACTION_FAILED"]. */
+  on?: string[];
+}
+
 export interface ActionContext<P = JsonObject> {
   commandId: string;
   actionName: string;
@@ -69,12 +108,16 @@ export interface ActionDefinition<P = any> {
   requiresConfirmation?: boolean;
   /** Four-eyes: every run waits for another person's approval in Capstan before it reaches this agent. */
   requiresApproval?: boolean;
-  /** The handler's signal is aborted after this and the command reported ACTION_TIMEOUT. Default 300. */
+  /** Per attempt: the handler's signal is aborted after this (an isolated Worker terminated) and the attempt fails ACTION_TIMEOUT. Default 300. */
   timeoutSeconds?: number;
   inputSchema?: JsonObject;
   prepare?: (ctx: PrepareContext<P>) => PrepareResult | Promise<PrepareResult>;
-  /** Return an ActionResult, or any other value (it becomes `{success:true, data}`), or throw. */
-  handler: (payload: P, ctx: ActionContext<P>) => unknown;
+  /** Return an ActionResult, or any other value (it becomes `{success:true, data}`), or throw. Either this or `isolate`. */
+  handler?: (payload: P, ctx: ActionContext<P>) => unknown;
+  /** Run the handler of this module in a Worker instead (hard timeout, heap limit). */
+  isolate?: IsolateOptions;
+  /** Retry failed attempts (only for idempotent actions). */
+  retry?: RetryPolicy;
 }
 
 export interface ServiceInfo {

@@ -82,6 +82,16 @@ function listTable(data: Obj, serviceId: string) {
   };
 }
 
+/** The execution trace as facts for the result block: attempts, wall time, CPU, heap (issue #20). */
+function metricsView(m: Record<string, number> | undefined) {
+  if (!m) return null;
+  const ms = (v: number | undefined) => (v === undefined ? "" : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v * 10) / 10} ms`);
+  return {
+    attempts: String(m.attempts), duration: ms(m.durationMs), cpu: `${ms(m.cpuUserMs)} user, ${ms(m.cpuSystemMs)} system`,
+    heap: m.peakHeapMb === undefined ? null : `${Math.round(m.peakHeapMb * 10) / 10} MB`,
+  };
+}
+
 function resultView(d: CommandDetailWire) {
   const r = d.result;
   if (!r) return null;
@@ -94,7 +104,7 @@ function resultView(d: CommandDetailWire) {
   const table = data ? listTable(data, d.serviceId) : null;
   const rest = data ? Object.fromEntries(Object.entries(data).filter(([k]) => !(table && ["list", "columns", "rowActions"].includes(k)) && k !== "generatedKey")) : null;
   return {
-    success: r.success, message: r.message ?? "", generatedKey, table,
+    success: r.success, message: r.message ?? "", generatedKey, table, metrics: metricsView("metrics" in r ? r.metrics : undefined),
     json: rest && Object.keys(rest).length ? prettyJson(rest) : null,
     error: isObj(r.error) ? { code: cell(r.error.code), message: cell(r.error.message), details: r.error.details ? prettyJson(r.error.details) : null } : null,
   };

@@ -90,7 +90,9 @@ export const SCHEMAS: Record<string, Schema> = {
     cancelRequestedAt: ntime(), timeoutSeconds: { type: ["integer", "null"] }, logsCount: int(), secretFields: { type: "array", items: str() },
   }, ["id", "agentId", "serviceId", "type", "actionName", "status", "createdAt"]),
   CommandDetail: { allOf: [ref("Command"), obj({ result: { oneOf: [ref("CommandResult"), { type: "null" }] }, approval: ref("Approval") })] },
-  CommandResult: obj({ id: id("crs"), commandId: id("cmd"), success: bool(), message: nstr(), data: anyObj(), error: anyObj(), reportedAt: time() }, ["id", "commandId", "success", "reportedAt"]),
+  CommandResult: obj({ id: id("crs"), commandId: id("cmd"), success: bool(), message: nstr(), data: anyObj(), error: anyObj(), reportedAt: time(),
+    metrics: obj({ attempts: int(), durationMs: { type: "number" }, cpuUserMs: { type: "number" }, cpuSystemMs: { type: "number" }, peakHeapMb: { type: "number" } },
+      ["attempts", "durationMs", "cpuUserMs", "cpuSystemMs"], { description: "ours: the agent's execution trace of the run (absent when the agent sent none)" }) }, ["id", "commandId", "success", "reportedAt"]),
   CommandLogLine: obj({ id: int(), at: time(), level: str(), message: str() }, ["id", "at", "level", "message"]),
   // four-eyes approvals (Capstan addition)
   Approval: obj({

@@ -24,6 +24,19 @@ export const ProgressBody = z.object({
 
 // No length caps on message/data/error here: their combined size is checked by the domain, which
 // answers 413 COMMAND_RESULT_TOO_LARGE as the contract requires (a 422 would hide the reason).
+/**
+ * The SDK's execution trace (issue #20). Every field bounded: attempts 0..100 (0: the action was unknown), times up to ~11.6 days
+ * in ms, heap up to 1 TB in MB. Unknown keys inside are dropped (a newer SDK's extra field must not
+ * turn its result into a 422 the SDK would discard); a wrong type or range is 422.
+ */
+export const ResultMetrics = z.object({
+  attempts: z.number().int().min(0).max(100),
+  durationMs: z.number().finite().min(0).max(1e9),
+  cpuUserMs: z.number().finite().min(0).max(1e9),
+  cpuSystemMs: z.number().finite().min(0).max(1e9),
+  peakHeapMb: z.number().finite().min(0).max(1e6).optional(),
+});
+
 export const ResultBody = z.object({
   success: z.boolean(),
   message: z.string().optional(),
@@ -31,6 +44,7 @@ export const ResultBody = z.object({
   error: z.looseObject({ code: z.string().min(1).max(120).optional(), message: z.string().optional() }).optional(),
   startedAt: isoTime.optional(),
   finishedAt: isoTime.optional(),
+  metrics: ResultMetrics.optional(),
 });
 
 export const ExecuteBody = z.object({

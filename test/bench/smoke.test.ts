@@ -30,7 +30,7 @@ t.test("every benchmark runs in smoke mode and reports its figures", async (t) =
   t.match(run.stdout, /Summary/);
 
   const runs: Run[] = JSON.parse(readFileSync(jsonFile, "utf8"));
-  t.same(runs.map((r) => r.bench), ["footprint", "sqlite-audit", "heartbeat-ingest", "dispatch", "agents-held", "console", "pg-vs-sqlite"]);
+  t.same(runs.map((r) => r.bench), ["footprint", "sqlite-audit", "heartbeat-ingest", "dispatch", "agents-held", "console", "sdk-isolation", "pg-vs-sqlite"]);
   const expected: Record<string, string[]> = {
     footprint: ["6. Cold start", "6. Idle RSS", "6. SDK bundle"],
     "sqlite-audit": ["7. Audit writes vs raw SQLite inserts, 1 per txn", "7. Audit writes vs raw inserts, batched"],
@@ -38,6 +38,7 @@ t.test("every benchmark runs in smoke mode and reports its figures", async (t) =
     dispatch: ["3. Dispatch latency", "4. Round trip"],
     "agents-held": ["2. Agents held (200): server RSS", "2. Agents held (200): heartbeat p99", "2. Agents held (200): server CPU"],
     console: ["5. Console at scale"],
+    "sdk-isolation": ["ISO-1. Isolated run, warm pool", "ISO-2. Isolated run, cold Worker"],
     "pg-vs-sqlite": [
       "PG-1. Heartbeat ingest (SDK body)", "PG-1. Heartbeat CPU per request", "PG-2. Heartbeat ingest", "PG-2. Heartbeat CPU per request",
       "PG-3. Dispatch execute -> handler", "PG-3. Dispatch across nodes", "PG-4. ",

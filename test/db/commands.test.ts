@@ -132,10 +132,10 @@ t.test("one result per command", async (t) => {
   t.equal(await getCommandResult(db, c.id), undefined);
   const row = {
     id: newId("crs"), commandId: c.id, success: true, message: "done", data: { n: 1 }, error: null,
-    startedAt: at(1), finishedAt: at(2), reportedAt: at(3),
+    startedAt: at(1), finishedAt: at(2), reportedAt: at(3), metrics: { attempts: 2, durationMs: 12.5, cpuUserMs: 3, cpuSystemMs: 0.5, peakHeapMb: 7.1 },
   };
   await insertCommandResult(db, row);
-  t.same(await getCommandResult(db, c.id), row);
+  t.same(await getCommandResult(db, c.id), row, "metrics round-trip (migration 008)");
   await t.rejects(() => insertCommandResult(db, { ...row, id: newId("crs") }), "second result violates UNIQUE");
 });
 

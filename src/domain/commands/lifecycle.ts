@@ -23,7 +23,7 @@ export async function endWithSyntheticFailure(
   await announceTerminal(app, c);
   await insertCommandResult(app.db, {
     id: newId("crs"), commandId: c.id, success: false, message: error.message, data: null,
-    error: { code: error.code, message: error.message }, startedAt: c.startedAt, finishedAt: nowIso, reportedAt: nowIso,
+    error: { code: error.code, message: error.message }, startedAt: c.startedAt, finishedAt: nowIso, reportedAt: nowIso, metrics: null,
   });
   return true;
 }

@@ -12,6 +12,8 @@ import { expireOne } from "./expire.js";
 import { afterTerminal, COMMAND_TARGET } from "./lifecycle.js";
 import { announceTerminal } from "../wakeups.js";
 
+export type ResultMetrics = { attempts: number; durationMs: number; cpuUserMs: number; cpuSystemMs: number; peakHeapMb?: number | undefined };
+
 export interface ResultInput {
   agentId: string;
   commandId: string;
@@ -21,6 +23,8 @@ export interface ResultInput {
   error?: ({ code?: string | undefined; message?: string | undefined } & Record<string, unknown>) | undefined;
   startedAt?: string | undefined;
   finishedAt?: string | undefined;
+  /** The agent's execution trace; validated and bounded by the route's schema. */
+  metrics?: ResultMetrics | undefined;
   requestId?: string | undefined;
 }
 
@@ -82,6 +86,7 @@ export async function reportResult(app: App, input: ResultInput): Promise<Result
         await insertCommandResult(app.db, {
           id: newId("crs"), commandId: c.id, success: input.success, message: input.message ?? null, data, error,
           startedAt: input.startedAt ?? c.startedAt, finishedAt: input.finishedAt ?? nowIso, reportedAt: nowIso,
+          metrics: input.metrics ? storedMetrics(input.metrics) : null,
         });
         await writeAudit(app, {
           actor, action: input.success ? "command.completed" : "command.failed", target: { type: COMMAND_TARGET, id: c.id },
@@ -115,4 +120,11 @@ export async function reportResult(app: App, input: ResultInput): Promise<Result
   if (outcome === "EXPIRED") throw new AppError("COMMAND_EXPIRED", "the command expired before its result arrived; the result was recorded in the audit log only");
   if (outcome.applied) afterTerminal(app, input.commandId);
   return outcome;
+}
+
+/** Only the known keys, in a fixed order (the schema already bounded each value). */
+function storedMetrics(m: ResultMetrics): Record<string, number> {
+  const out: Record<string, number> = { attempts: m.attempts, durationMs: m.durationMs, cpuUserMs: m.cpuUserMs, cpuSystemMs: m.cpuSystemMs };
+  if (m.peakHeapMb !== undefined) out.peakHeapMb = m.peakHeapMb;
+  return out;
 }

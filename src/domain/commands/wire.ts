@@ -51,6 +51,8 @@ export function resultToWire(r: CommandResultRow, revealedKey?: string) {
     reportedAt: r.reportedAt,
     startedAt: r.startedAt,
     finishedAt: r.finishedAt,
+    // ours (issue #20): the agent's execution trace, when it sent one
+    ...(r.metrics ? { metrics: r.metrics } : {}),
   };
 }
 
