@@ -6,7 +6,7 @@ const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 export type IdPrefix =
   | "wks" | "usr" | "agt" | "tok" | "svc" | "hlr" | "cfg" | "act" | "cmd" | "crs" | "aud"
-  | "atk" | "ses" | "apt" | "brr" | "bev";
+  | "atk" | "ses" | "apt" | "brr" | "bev" | "mrt" | "msg";
 
 let lastTime = 0;
 let lastRandom: number[] = [];

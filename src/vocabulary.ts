@@ -36,7 +36,8 @@ export type SystemHealthStatus = (typeof SYSTEM_HEALTH_STATUSES)[number];
 export const DANGER_LEVELS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export type DangerLevel = (typeof DANGER_LEVELS)[number];
 
-export const COMMAND_TYPES = ["ACTION_PREPARE", "ACTION_EXECUTE"] as const;
+/** MESSAGE: a conversation message delivered to a service that declared message support (domain/messages). */
+export const COMMAND_TYPES = ["ACTION_PREPARE", "ACTION_EXECUTE", "MESSAGE"] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 export const COMMAND_STATUSES = ["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const;
 export type CommandStatus = (typeof COMMAND_STATUSES)[number];
@@ -65,9 +66,25 @@ export type BusEventOutcome = (typeof BUS_EVENT_OUTCOMES)[number];
 export const BUS_MATCH_OUTCOMES = ["DRY_RUN", "COMMAND_CREATED", "FAILED"] as const;
 export type BusMatchOutcome = (typeof BUS_MATCH_OUTCOMES)[number];
 
+/** Message routing (domain/messages): where messages come from, what they are, what became of them. */
+export const MESSAGE_CHANNELS = ["http", "telegram"] as const;
+export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
+export const MESSAGE_TYPES = ["QUERY", "COMMAND", "EVENT"] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+export const MESSAGE_STATUSES = ["RECEIVED", "ROUTED", "ANSWERED", "UNROUTED", "FAILED", "EXPIRED"] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export const MESSAGE_ROUTE_STATUSES = ["ENABLED", "DISABLED"] as const;
+export type MessageRouteStatus = (typeof MESSAGE_ROUTE_STATUSES)[number];
+export const REPLY_FORMATS = ["text", "markdown"] as const;
+export type ReplyFormat = (typeof REPLY_FORMATS)[number];
+/** What a personal API token may call: admin = the admin API with its owner's role (the default); messages = /api/messages only. */
+export const API_TOKEN_SCOPES = ["admin", "messages"] as const;
+export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
+
 /** Every list by name: the console's filter dropdowns read it (it.vocab in templates). */
 export const VOCABULARY = {
   ROLES, USER_STATUSES, TOKEN_STATUSES, API_TOKEN_STATUSES, AGENT_TOKEN_STATUSES, AGENT_MODES, AGENT_STATUSES, SERVICE_STATUSES,
   HEALTH_STATUSES, SYSTEM_HEALTH_STATUSES, DANGER_LEVELS, COMMAND_TYPES, COMMAND_STATUSES, TERMINAL_COMMAND_STATUSES, COMMAND_CREATORS,
   LOG_LEVELS, ACTOR_TYPES, AUDIT_RESULTS, BUS_ROUTE_STATUSES, LIVE_BUS_ROUTE_STATUSES, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES,
+  MESSAGE_CHANNELS, MESSAGE_TYPES, MESSAGE_STATUSES, MESSAGE_ROUTE_STATUSES, REPLY_FORMATS, API_TOKEN_SCOPES,
 } as const;

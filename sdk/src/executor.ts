@@ -9,7 +9,7 @@ import type { ActionContext, ActionDefinition, ActionResult, JsonObject, Logger 
 
 export interface WireCommand {
   id: string;
-  type: "ACTION_PREPARE" | "ACTION_EXECUTE";
+  type: "ACTION_PREPARE" | "ACTION_EXECUTE" | "MESSAGE";
   actionName: string;
   payload?: JsonObject | null;
 }
@@ -28,6 +28,8 @@ const DEFAULT_TIMEOUT_SECONDS = 300;
 export interface ExecutorDeps {
   owner: object;
   actions: Map<string, ActionDefinition>;
+  /** The onMessage handler as an action (MESSAGE commands), if one is registered. */
+  messageAction: () => ActionDefinition | undefined;
   sendProgress: SendProgress;
   log: Logger;
   now: () => Date;
@@ -63,8 +65,11 @@ export class Executor {
   }
 
   async #execute(cmd: WireCommand, controller: AbortController): Promise<ActionResult> {
-    const action = this.deps.actions.get(cmd.actionName);
-    if (!action) return failure("ACTION_NOT_FOUND", `this agent has no action "${cmd.actionName}"`);
+    const action = cmd.type === "MESSAGE" ? this.deps.messageAction() : this.deps.actions.get(cmd.actionName);
+    if (!action) {
+      return cmd.type === "MESSAGE" ? failure("MESSAGE_HANDLER_MISSING", "this agent has no onMessage handler")
+        : failure("ACTION_NOT_FOUND", `this agent has no action "${cmd.actionName}"`);
+    }
     const payload = (cmd.payload ?? {}) as JsonObject;
     const timeoutSeconds = action.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
     const timer = setTimeout(

@@ -157,13 +157,23 @@ export function migrate(db: Database.Database): { from: number; to: number } {
       setSchemaVersion(db, 1);
     })();
   }
-  for (const m of migrationFiles()) {
-    const current = schemaVersion(db);
-    if (m.version <= current) continue;
-    db.transaction(() => {
-      db.exec(readFileSync(rootPath("migrations", m.file), "utf8"));
-      setSchemaVersion(db, m.version);
-    })();
+  // Foreign keys off while migrating (a no-op inside a transaction, so set around it): rebuilding a
+  // table (SQLite's only way to change a CHECK, e.g. 009) drops the old one, which with foreign keys on
+  // would cascade into its children. Each migration proves before it commits that no key dangles.
+  db.pragma("foreign_keys = OFF");
+  try {
+    for (const m of migrationFiles()) {
+      const current = schemaVersion(db);
+      if (m.version <= current) continue;
+      db.transaction(() => {
+        db.exec(readFileSync(rootPath("migrations", m.file), "utf8"));
+        const dangling = db.pragma("foreign_key_check") as unknown[];
+        if (dangling.length > 0) throw new Error(`migration ${m.file} leaves ${dangling.length} dangling foreign keys`);
+        setSchemaVersion(db, m.version);
+      })();
+    }
+  } finally {
+    db.pragma("foreign_keys = ON");
   }
   return { from, to: schemaVersion(db) };
 }

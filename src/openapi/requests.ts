@@ -7,6 +7,7 @@ import { CreateApiTokenBody } from "../schemas/apiTokens.js";
 import { CreateBusRouteBody, PreviewBusRouteBody, PublishEventBody, UpdateBusRouteBody } from "../schemas/bus.js";
 import { ExecuteBody, ProgressBody, ResultBody, RetryBody } from "../schemas/commands.js";
 import { CreateRegistrationTokenBody } from "../schemas/registrationTokens.js";
+import { CreateMessageRouteBody, PreviewMessageRouteBody, PutTelegramBody, SendMessageBody, UpdateMessageRouteBody } from "../schemas/messages.js";
 import {
   ActionDefinitionInput, CapsuleManifest, ConfigItemInput, HealthInput, HeartbeatBody, ReportedService, ServiceReportBody,
 } from "../schemas/services.js";
@@ -39,6 +40,11 @@ const REQUESTS: [string, z.ZodType][] = [
   ["UpdateBusRouteRequest", UpdateBusRouteBody],
   ["PreviewBusRouteRequest", PreviewBusRouteBody],
   ["PublishBusEventRequest", PublishEventBody],
+  ["SendMessageRequest", SendMessageBody],
+  ["CreateMessageRouteRequest", CreateMessageRouteBody],
+  ["UpdateMessageRouteRequest", UpdateMessageRouteBody],
+  ["PreviewMessageRouteRequest", PreviewMessageRouteBody],
+  ["PutTelegramChannelRequest", PutTelegramBody],
 ];
 
 /**
@@ -49,6 +55,7 @@ const REQUESTS: [string, z.ZodType][] = [
 const AMEND: Record<string, (s: Schema) => void> = {
   UpdateUserRequest: (s) => { s.minProperties = 1; },
   UpdateBusRouteRequest: (s) => { s.minProperties = 1; },
+  UpdateMessageRouteRequest: (s) => { s.minProperties = 1; },
   ReportedService: (s) => {
     (s.properties as Schema).manifest = { $ref: "#/components/schemas/CapsuleManifest", description: "checked by the server; errors answer CAPSULE_SERVICE_MANIFEST_INVALID" };
   },

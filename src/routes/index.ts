@@ -20,6 +20,9 @@ import { adminServiceRoutes } from "./api/admin/services.js";
 import { agentBusRoutes } from "./api/agentBus.js";
 import { adminBusRoutes } from "./api/admin/bus.js";
 import { busPages } from "./pages/bus.js";
+import { messageRoutes } from "./api/messages.js";
+import { adminMessageRoutes } from "./api/admin/messageRoutes.js";
+import { channelRoutes } from "./api/admin/channels.js";
 
 export function allRoutes(app: App): AnyRoute[] {
   const routes: AnyRoute[] = [
@@ -42,6 +45,9 @@ export function allRoutes(app: App): AnyRoute[] {
     ...agentBusRoutes,
     ...adminBusRoutes,
     ...busPages,
+    ...messageRoutes,
+    ...adminMessageRoutes,
+    ...channelRoutes,
     ...pageRoutes,
   ];
   return routes;

@@ -6,6 +6,7 @@ import type { Tap } from "../pgKit.js";
 import {
   ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, AGENT_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_CREATORS,
   COMMAND_SECRET_KINDS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
+  MESSAGE_CHANNELS, MESSAGE_ROUTE_STATUSES, MESSAGE_STATUSES, MESSAGE_TYPES,
 } from "../../src/vocabulary.js";
 
 const EXPECTED: Record<string, readonly string[]> = {
@@ -27,6 +28,10 @@ const EXPECTED: Record<string, readonly string[]> = {
   "audit_events.result": AUDIT_RESULTS,
   "bus_routes.status": BUS_ROUTE_STATUSES,
   "bus_events.outcome": BUS_EVENT_OUTCOMES,
+  "message_routes.status": MESSAGE_ROUTE_STATUSES,
+  "conversation_messages.channel": MESSAGE_CHANNELS,
+  "conversation_messages.type": MESSAGE_TYPES,
+  "conversation_messages.status": MESSAGE_STATUSES,
 };
 
 /** Every `CHECK (column IN ('A', 'B'))` of the migrated schema (SQLite's or PostgreSQL's), keyed "table.column". */

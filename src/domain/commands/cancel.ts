@@ -5,6 +5,7 @@ import { dropCommandSecret } from "../../db/commandSecrets.js";
 import { cancelCommand, getCommand, isTerminal, type CommandRow } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
 import { writeAudit } from "../audit.js";
+import { messageCommandEnded } from "../messages/reply.js";
 import { afterTerminal, auditRefusal, COMMAND_TARGET } from "./lifecycle.js";
 import { announceTerminal } from "../wakeups.js";
 
@@ -24,6 +25,7 @@ export async function cancelCommandById(app: App, actor: Actor, commandId: strin
       }
       await dropCommandSecret(app.db, c.id, "secrets"); // a cancelled PENDING command is never dispatched
       await announceTerminal(app, c);
+      await messageCommandEnded(app, c, { status: "CANCELLED", errorCode: "CANCELLED" });
       await writeAudit(app, {
         actor, action: "command.cancelled", target: { type: COMMAND_TARGET, id: c.id }, requestId,
         metadata: { from: c.status, actionName: c.actionName, type: c.type, agentId: c.agentId },

@@ -8,6 +8,7 @@ import { newId } from "../../ids.js";
 import { writeAudit } from "../audit.js";
 import { announceNewCommand, announceTerminal } from "../wakeups.js";
 import { storeSecrets } from "./sealedSecrets.js";
+import { messageCommandEnded } from "../messages/reply.js";
 
 export const COMMAND_TARGET = "Command";
 export const SERVICE_TARGET = "CapsuleService";
@@ -24,6 +25,7 @@ export async function endWithSyntheticFailure(
     id: newId("crs"), commandId: c.id, success: false, message: error.message, data: null,
     error: { code: error.code, message: error.message }, startedAt: c.startedAt, finishedAt: nowIso, reportedAt: nowIso,
   });
+  await messageCommandEnded(app, c, { status: to, errorCode: error.code });
   return true;
 }
 
@@ -40,6 +42,8 @@ export interface CreateSpec {
   requestAction: string;
   requestMetadata: Record<string, unknown>;
   requestId?: string | undefined;
+  /** More work for the command's own transaction (a MESSAGE command marks its message ROUTED in the same commit). */
+  inTransaction?: ((c: NewCommand) => Promise<void>) | undefined;
 }
 
 /** Inserts a PENDING command with its audit pair in one transaction, then wakes the agent's long polls (this node's directly, other nodes' by NOTIFY at commit). */
@@ -76,6 +80,7 @@ async function insertCommandTx(app: App, c: NewCommand, spec: CreateSpec): Promi
         ...(c.retryOf ? { retryOf: c.retryOf } : {}), ...(c.sourceEventId ? { sourceEventId: c.sourceEventId } : {}),
       },
     });
+    if (spec.inTransaction) await spec.inTransaction(c);
     if (c.retryOf) {
       await writeAudit(app, { actor, action: "command.retried", target: { type: COMMAND_TARGET, id: c.retryOf }, requestId, metadata: { newCommandId: c.id } });
     }

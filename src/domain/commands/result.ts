@@ -11,6 +11,7 @@ import { redact, REDACTED } from "../redact.js";
 import { expireOne } from "./expire.js";
 import { afterTerminal, COMMAND_TARGET } from "./lifecycle.js";
 import { announceTerminal } from "../wakeups.js";
+import { messageCommandEnded } from "../messages/reply.js";
 
 export interface ResultInput {
   agentId: string;
@@ -83,6 +84,7 @@ export async function reportResult(app: App, input: ResultInput): Promise<Result
           id: newId("crs"), commandId: c.id, success: input.success, message: input.message ?? null, data, error,
           startedAt: input.startedAt ?? c.startedAt, finishedAt: input.finishedAt ?? nowIso, reportedAt: nowIso,
         });
+        await messageCommandEnded(app, c, { status: to, data: input.data, errorCode: failureCode });
         await writeAudit(app, {
           actor, action: input.success ? "command.completed" : "command.failed", target: { type: COMMAND_TARGET, id: c.id },
           result: input.success ? "SUCCESS" : "FAILURE", requestId, message: input.message,
