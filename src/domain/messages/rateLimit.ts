@@ -8,9 +8,10 @@ import type { MessageChannel } from "../../vocabulary.js";
 import { auditRefusal } from "../commands/lifecycle.js";
 
 export async function takeMessageSlots(app: App, actor: Actor, channel: MessageChannel, senderId: string, requestId?: string): Promise<void> {
+  // the sender first: a sender over its own limit does not use up the channel's window for everyone else
   const limits: [string, number, string][] = [
-    [`msg.channel:${channel}`, app.config.messagesPerMin, `the ${channel} channel takes ${app.config.messagesPerMin} messages per minute`],
     [`msg.sender:${channel}:${senderId}`, app.config.messagesPerSenderPerMin, `one sender may send ${app.config.messagesPerSenderPerMin} messages per minute`],
+    [`msg.channel:${channel}`, app.config.messagesPerMin, `the ${channel} channel takes ${app.config.messagesPerMin} messages per minute`],
   ];
   for (const [key, limit, why] of limits) {
     const verdict = await countInWindow(app, key, limit);
