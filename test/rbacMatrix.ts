@@ -151,6 +151,12 @@ export const RBAC_MATRIX: Record<string, readonly number[]> = {
   "GET /api/admin/messages":                                          [401, 200, 200, 200, 200, 401, 401, 401, 401],
   "GET /api/admin/channels/telegram":                                 [401, 403, 200, 200, 200, 401, 401, 401, 401],
   "PUT /api/admin/channels/telegram":                                 [401, 403, 403, 422, 403, 401, 401, 401, 401],
+  "GET /messages":                                                    [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "GET /messages/routes":                                             [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "POST /messages/routes":                                            [401, 403, 422, 422, 422, 401, 401, 401, 401],
+  "POST /messages/routes/preview":                                    [401, 422, 422, 422, 422, 401, 401, 401, 401],
+  "POST /messages/routes/:routeId/status":                            [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "POST /messages/routes/:routeId/delete":                            [401, 403, 404, 404, 404, 401, 401, 401, 401],
 };
 
 /** The auth-layer refusals; anything else (200, 404, 422, a 303 after a form post, ...) got past auth. */

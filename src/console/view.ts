@@ -59,13 +59,14 @@ export interface Chrome {
   body: string;
 }
 
-const NAV: { key: string; href: string; label: string; ownerOnly?: boolean; busOnly?: boolean }[] = [
+const NAV: { key: string; href: string; label: string; ownerOnly?: boolean; busOnly?: boolean; messagesOnly?: boolean }[] = [
   { key: "dashboard", href: "/", label: "Dashboard" },
   { key: "services", href: "/services", label: "Services" },
   { key: "agents", href: "/agents", label: "Agents" },
   { key: "commands", href: "/commands", label: "Commands" },
   { key: "audit", href: "/audit", label: "Audit" },
   { key: "bus", href: "/bus/routes", label: "Bus", busOnly: true },
+  { key: "messages", href: "/messages", label: "Messages", messagesOnly: true },
   { key: "tokens", href: "/tokens", label: "Registration tokens" },
   { key: "users", href: "/users", label: "Users", ownerOnly: true },
   { key: "settings", href: "/settings", label: "Settings" },
@@ -80,7 +81,7 @@ export function chrome(ctx: Ctx<unknown>, title: string, nav: string, body: stri
     csrfHeaders: JSON.stringify({ "X-CSRF-Token": csrf }),
     css: assetUrl("app.css"), js: assetUrl("app.js"), icon: assetUrl("favicon.svg"), htmx: htmxUrl(),
     ...flags,
-    navItems: NAV.filter((n) => (!n.ownerOnly || flags.isOwner) && (!n.busOnly || ctx.app.config.busEnabled)).map((n) => ({ href: n.href, label: n.label, current: n.key === nav })),
+    navItems: NAV.filter((n) => (!n.ownerOnly || flags.isOwner) && (!n.busOnly || ctx.app.config.busEnabled) && (!n.messagesOnly || ctx.app.config.messagesEnabled)).map((n) => ({ href: n.href, label: n.label, current: n.key === nav })),
   };
 }
 

@@ -23,6 +23,7 @@ import { busPages } from "./pages/bus.js";
 import { messageRoutes } from "./api/messages.js";
 import { adminMessageRoutes } from "./api/admin/messageRoutes.js";
 import { channelRoutes } from "./api/admin/channels.js";
+import { messagePages } from "./pages/messages.js";
 
 export function allRoutes(app: App): AnyRoute[] {
   const routes: AnyRoute[] = [
@@ -48,6 +49,7 @@ export function allRoutes(app: App): AnyRoute[] {
     ...messageRoutes,
     ...adminMessageRoutes,
     ...channelRoutes,
+    ...messagePages,
     ...pageRoutes,
   ];
   return routes;

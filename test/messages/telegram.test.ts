@@ -2,7 +2,8 @@
 // split at 4,096 characters, backoff on errors (and the API's retry_after), the bot token stored
 // encrypted and never shown or logged.
 import t from "tap";
-import { sleep } from "../helpers.js";
+import { sleep, startTestServer } from "../helpers.js";
+import { postgresOnly } from "../testDb.js";
 import { waitFor } from "../sdk/sdkKit.js";
 import { BOT_TOKEN, startFakeBot } from "./_fakeBot.js";
 import { addRoute, messagesServer, startDemo } from "./_kit.js";
@@ -91,4 +92,20 @@ t.test("errors back off (doubling from the base, the API's retry_after wins) and
   t.equal(shown.body.data.lastError, null, "recovered");
   t.ok(s.logs.some((l) => l.includes("telegram getUpdates failed")), "failures are logged");
   t.notOk(s.logs.some((l) => l.includes(BOT_TOKEN.split(":")[1]!)), "without the token");
+});
+
+t.test("two nodes on one PostgreSQL database: one active poller, every update stored and answered once", postgresOnly("one poller across nodes is the advisory lock's job"), async (t) => {
+  const bot = await startFakeBot(t);
+  const a = await messagesServer(t, telegramEnv(bot.url));
+  const b = await startTestServer(t, { env: { CAPSTAN_MESSAGES_ENABLED: "true", ...telegramEnv(bot.url) }, sameDatabaseAs: a });
+  const owner = await a.loginAs("owner");
+  await owner.req("PUT", "/api/admin/channels/telegram", { botToken: BOT_TOKEN, allowedChatIds: [100], enabled: true });
+  const ids = [1, 2, 3, 4, 5].map((i) => bot.push(100, `question ${i}`, 500 + i));
+  await waitFor(() => bot.sent.length >= ids.length, 20_000, "five replies");
+  await sleep(800);
+  t.equal(bot.sent.length, ids.length, "each answered once");
+  t.same(bot.sent.map((m) => m.reply_parameters?.message_id).sort(), [501, 502, 503, 504, 505]);
+  t.equal([a, b].filter((s) => s.app.runtime.telegram.active).length, 1, "exactly one node holds the poller lock");
+  const n = await a.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM conversation_messages WHERE channel = 'telegram'`);
+  t.equal(Number(n!.n), ids.length);
 });
