@@ -133,7 +133,7 @@ export const SCHEMAS: Record<string, Schema> = {
   MessageRoutePreview: obj({ route: { oneOf: [ref("MessageRoute"), { type: "null" }] }, unroutedReply: nstr() }, ["route"]),
   TelegramChannel: obj({
     configured: bool(), enabled: bool(), allowedChatIds: { type: "array", items: int() }, botTokenSet: bool(), apiBaseUrl: str(),
-    lastError: nstr(), updatedAt: ntime(),
+    active: { type: "boolean", description: "this node is the active poller (holds the channel's advisory lock)" }, lastError: nstr(), updatedAt: ntime(),
   }, ["configured", "enabled", "allowedChatIds", "botTokenSet"]),
   BusRouteStatus: en(BUS_ROUTE_STATUSES),
   BusTrigger: obj({ eventType: str({ minLength: 1, maxLength: 120 }), sourceServiceCode: nstr({ description: "null: any source" }) }, ["eventType"]),
