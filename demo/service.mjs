@@ -45,6 +45,16 @@ export function createDemoService({ reindexStepMs = 1000, ...options } = {}) {
       : { status: "UP", message: `queue depth ${state.queueDepth}`, details: { queueDepth: state.queueDepth, max: MAX_QUEUE_DEPTH } };
   agent.health(health);
 
+  // Conversation messages routed here (CAPSTAN_MESSAGES_ENABLED): /status answers from the health
+  // check, any other text gets a short answer that quotes it.
+  agent.onMessage((message) => {
+    if (/^\/status(@\w+)?(\s|$)/i.test(message.text.trim())) {
+      const h = health();
+      return { text: `Demo Capsule Service is ${h.status}: ${h.message}; ${state.items.length} items.`, data: { health: h.status, items: state.items.length } };
+    }
+    return { text: `Demo Capsule Service heard: ${message.text}` };
+  }, { supportedTypes: ["QUERY", "COMMAND"], commands: ["/status"] });
+
   agent.configs(() => [
     { key: "DEMO_GREETING", label: "Greeting", type: "string", source: "env", valuePreview: process.env.DEMO_GREETING ?? "hello" },
     { key: "DEMO_API_KEY", label: "Upstream API key", type: "secretRef", source: "env", sensitive: true, secretRef: "env://DEMO_API_KEY" },

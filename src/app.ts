@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AnyRoute, App, AppDeps, Ctx } from "./context.js";
 import { checkCsrf, requireAdmin, requireAgent } from "./auth/identify.js";
 import { pendingApprovalCount } from "./domain/approvals/queries.js";
+import { requireMessagesFeature } from "./domain/messages/enabled.js";
 import { requireBusFeature } from "./domain/bus/enabled.js";
 import { flushContacts } from "./domain/contacts.js";
 import { AppError } from "./errors.js";
@@ -78,7 +79,7 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
       if (route.auth === "agent") ctx.agent = await requireAgent(ctx, ctx.params);
       else if (route.auth !== "public") {
         await flushContacts(app); // readers see every contact, however recent (domain/contacts.ts)
-        ctx.admin = await requireAdmin(ctx, route.auth);
+        ctx.admin = await requireAdmin(ctx, route.auth, route.scope);
         if (req.method !== "GET" && req.method !== "HEAD" && !route.noCsrf) {
           let supplied = headerValue(req.headers["x-csrf-token"]);
           if (!supplied && route.page) {
@@ -99,6 +100,7 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
       if (route.feature === "bus") requireBusFeature(app, route);
       // the navigation's pending-approvals badge: one indexed COUNT per full console page
       if (route.page && ctx.admin && req.method === "GET") ctx.navCounts = { pendingApprovals: await pendingApprovalCount(app) };
+      if (route.feature === "messages") requireMessagesFeature(app, route);
       return route.handler(ctx);
     };
 

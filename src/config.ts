@@ -54,6 +54,17 @@ const EnvSchema = z.object({
   CAPSTAN_METRICS: z.enum(["off", "public", "token"]).default("off"),
   CAPSTAN_BUS_ENABLED: bool.default(false),
   CAPSTAN_BUS_INGEST_PER_MIN: int(1, 100000).default(60),
+  CAPSTAN_MESSAGES_ENABLED: bool.default(false),
+  CAPSTAN_MESSAGES_PER_MIN: int(1, 100000).default(120),
+  CAPSTAN_MESSAGES_PER_SENDER_PER_MIN: int(1, 100000).default(20),
+  CAPSTAN_MESSAGES_UNROUTED_REPLY: z.string().min(1).max(1000).default("Sorry, nothing here can answer that yet."),
+  // the only host the Telegram channel ever calls (tests point it at a local fake Bot API)
+  CAPSTAN_TELEGRAM_API_URL: z.url().regex(/^https?:\/\//, "must be an http(s) URL").default("https://api.telegram.org"),
+  CAPSTAN_TELEGRAM_POLL_SECONDS: int(0, 50).default(25),
+  CAPSTAN_TELEGRAM_BACKOFF_BASE_MS: int(10, 60_000).default(1000),
+  // tests only: a pause between storing an update's message and storing the update offset, the
+  // window a kill -9 test aims at (test/messages/telegramCrash.test.ts)
+  CAPSTAN_TELEGRAM_OFFSET_DELAY_MS: int(0, 60_000).default(0),
   CAPSTAN_LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   CAPSTAN_LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
   CAPSTAN_ADMIN_USERNAME: z.string().min(1).max(320).optional(),
@@ -90,6 +101,20 @@ export interface Config {
   metrics: "off" | "public" | "token";
   busEnabled: boolean;
   busIngestPerMin: number;
+  messagesEnabled: boolean;
+  /** Per channel and per sender, fixed one-minute windows counted in the database (auth/limits.ts). */
+  messagesPerMin: number;
+  messagesPerSenderPerMin: number;
+  /** What an unrouted message is answered. */
+  messagesUnroutedReply: string;
+  /** Bot API base URL (no trailing slash): the Telegram channel's only egress. */
+  telegramApiUrl: string;
+  /** getUpdates long-poll timeout (0: short polls, for tests). */
+  telegramPollSeconds: number;
+  /** First retry delay after a Bot API error (doubles up to 60 s; the API's retry_after wins). */
+  telegramBackoffBaseMs: number;
+  /** Tests only: pause between storing a message and storing the update offset. */
+  telegramOffsetDelayMs: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   logFormat: "pretty" | "json" | undefined;
   adminUsername: string | undefined;
@@ -147,6 +172,14 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     metrics: e.CAPSTAN_METRICS,
     busEnabled: e.CAPSTAN_BUS_ENABLED,
     busIngestPerMin: e.CAPSTAN_BUS_INGEST_PER_MIN,
+    messagesEnabled: e.CAPSTAN_MESSAGES_ENABLED,
+    messagesPerMin: e.CAPSTAN_MESSAGES_PER_MIN,
+    messagesPerSenderPerMin: e.CAPSTAN_MESSAGES_PER_SENDER_PER_MIN,
+    messagesUnroutedReply: e.CAPSTAN_MESSAGES_UNROUTED_REPLY,
+    telegramApiUrl: e.CAPSTAN_TELEGRAM_API_URL.replace(/\/+$/, ""),
+    telegramPollSeconds: e.CAPSTAN_TELEGRAM_POLL_SECONDS,
+    telegramBackoffBaseMs: e.CAPSTAN_TELEGRAM_BACKOFF_BASE_MS,
+    telegramOffsetDelayMs: e.CAPSTAN_TELEGRAM_OFFSET_DELAY_MS,
     logLevel: e.CAPSTAN_LOG_LEVEL,
     logFormat: e.CAPSTAN_LOG_FORMAT,
     adminUsername: e.CAPSTAN_ADMIN_USERNAME,

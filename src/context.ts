@@ -8,6 +8,7 @@ import type { Method, Params } from "./http/router.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import type { SecretBox } from "./secrets/secretBox.js";
+import type { ApiTokenScope } from "./vocabulary.js";
 
 export interface AppDeps {
   db: Db;
@@ -37,6 +38,8 @@ export interface AdminIdentity {
   csrfToken?: string;
   csrfVersion?: number;
   sessionExpiresAt?: string;
+  /** API tokens only: what the token may call (route.scope; sessions may call everything their role allows). */
+  scopes?: ApiTokenScope[];
 }
 
 export interface AgentIdentity {
@@ -93,7 +96,9 @@ export interface RouteDef<P extends string = string> {
   /** Skip the CSRF check (login forms only). */
   noCsrf?: boolean;
   /** Part of an optional feature: app.ts refuses the route while it is off (bus: domain/bus/enabled.ts). */
-  feature?: "bus";
+  feature?: "bus" | "messages";
+  /** The API-token scope the route needs (default admin); a messages-only token reaches only routes that say "messages". */
+  scope?: ApiTokenScope;
   /** Refuse cross-site browser requests (Sec-Fetch-Site, Origin): GETs with side effects and the login forms. */
   sameOrigin?: boolean;
   /** The handler validates its query string (parseQuery); without this any query parameter is refused with 422. */

@@ -7,7 +7,7 @@ const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 export type IdPrefix =
   | "wks" | "usr" | "agt" | "tok" | "svc" | "hlr" | "cfg" | "act" | "cmd" | "crs" | "aud"
   | "atk" | "ses" | "apt" | "brr" | "bev" | "apr" | "apl"
-  | "whe" | "whd" | "msg";
+  | "whe" | "whd" | "mrt" | "msg";
 
 let lastTime = 0;
 let lastRandom: number[] = [];

@@ -50,6 +50,21 @@ export interface WebhookWorker {
   failures: number;
 }
 
+/** The Telegram channel's poller on this node (domain/messages/telegram/poller.ts). */
+export interface TelegramPoller {
+  /** Aborted on shutdown: ends the long poll and every wait at once. */
+  stop: AbortController;
+  /** The two loops (updates, replies) while they run. */
+  loops: Promise<void>[];
+  /** Whether this node holds the channel's advisory lock (one active poller across nodes). */
+  active: boolean;
+  /** The last Bot API or network error (bot token scrubbed), for the console; null after a success. */
+  lastError: string | null;
+  /** Calls made to the Bot API and failures, for metrics and tests. */
+  calls: number;
+  failures: number;
+}
+
 export interface Runtime {
   /** This process among the nodes sharing a database (recognises its own cross-node wake-ups). */
   nodeId: string;
@@ -70,6 +85,7 @@ export interface Runtime {
   counters: OperationalCounters;
   maintenance: MaintenanceSchedule;
   webhooks: WebhookWorker;
+  telegram: TelegramPoller;
   startedAt: Date;
   /** Hooks run after each request completes (metrics). */
   onRequest: ((info: { method: string; route: string; status: number; ms: number }) => void)[];
@@ -106,6 +122,7 @@ export function createRuntime(now: () => Date): Runtime {
     },
     maintenance: { chain: Promise.resolve(), stopped: false },
     webhooks: { stopped: false, lanes: new Map(), abort: new AbortController(), attempts: 0, failures: 0 },
+    telegram: { stop: new AbortController(), loops: [], active: false, lastError: null, calls: 0, failures: 0 },
     startedAt: now(),
     onRequest: [],
     onClose: [],

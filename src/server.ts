@@ -14,6 +14,7 @@ import { bootstrapOwner } from "./domain/users.js";
 import type { Logger } from "./log.js";
 import { rootPath } from "./paths.js";
 import { startMaintenance } from "./domain/maintenance.js";
+import { startTelegram } from "./domain/messages/telegram/poller.js";
 import { warmUpValidation } from "./domain/commands/payload.js";
 import { startWakeups } from "./domain/wakeups.js";
 import { startWebhookWorker } from "./domain/notifications/worker.js";
@@ -73,6 +74,7 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
   startMaintenance(capstan.app); // runs once now, then on its timer; stopped by the onClose hooks
   startWebhookWorker(capstan.app); // delivers the notification outbox; stopped (in-flight attempts aborted) by the onClose hooks
+  startTelegram(capstan.app); // only with CAPSTAN_MESSAGES_ENABLED; idle until an owner configures the channel
 
   let closing: Promise<void> | undefined;
   const close = () =>

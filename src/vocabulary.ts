@@ -36,7 +36,8 @@ export type SystemHealthStatus = (typeof SYSTEM_HEALTH_STATUSES)[number];
 export const DANGER_LEVELS = ["LOW", "MEDIUM", "HIGH", "CRITICAL"] as const;
 export type DangerLevel = (typeof DANGER_LEVELS)[number];
 
-export const COMMAND_TYPES = ["ACTION_PREPARE", "ACTION_EXECUTE"] as const;
+/** MESSAGE: a conversation message delivered to a service that declared message support (domain/messages). */
+export const COMMAND_TYPES = ["ACTION_PREPARE", "ACTION_EXECUTE", "MESSAGE"] as const;
 export type CommandType = (typeof COMMAND_TYPES)[number];
 /** AWAITING_APPROVAL: created for an action that needs approval; not claimable, not counted as pending, until approved. */
 export const COMMAND_STATUSES = ["AWAITING_APPROVAL", "PENDING", "RUNNING", "SUCCEEDED", "FAILED", "EXPIRED", "CANCELLED"] as const;
@@ -89,6 +90,20 @@ export const WEBHOOK_FORMATS = ["standard", "slack"] as const;
 export type WebhookFormat = (typeof WEBHOOK_FORMATS)[number];
 export const WEBHOOK_DELIVERY_STATUSES = ["PENDING", "DELIVERED", "FAILED"] as const;
 export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
+/** Message routing (domain/messages): where messages come from, what they are, what became of them. */
+export const MESSAGE_CHANNELS = ["http", "telegram"] as const;
+export type MessageChannel = (typeof MESSAGE_CHANNELS)[number];
+export const MESSAGE_TYPES = ["QUERY", "COMMAND", "EVENT"] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+export const MESSAGE_STATUSES = ["RECEIVED", "ROUTED", "ANSWERED", "UNROUTED", "FAILED", "EXPIRED"] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export const MESSAGE_ROUTE_STATUSES = ["ENABLED", "DISABLED"] as const;
+export type MessageRouteStatus = (typeof MESSAGE_ROUTE_STATUSES)[number];
+export const REPLY_FORMATS = ["text", "markdown"] as const;
+export type ReplyFormat = (typeof REPLY_FORMATS)[number];
+/** What a personal API token may call: admin = the admin API with its owner's role (the default); messages = /api/messages only. */
+export const API_TOKEN_SCOPES = ["admin", "messages"] as const;
+export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
 
 /** Every list by name: the console's filter dropdowns read it (it.vocab in templates). */
 export const VOCABULARY = {
@@ -96,4 +111,5 @@ export const VOCABULARY = {
   HEALTH_STATUSES, SYSTEM_HEALTH_STATUSES, DANGER_LEVELS, COMMAND_TYPES, COMMAND_STATUSES, TERMINAL_COMMAND_STATUSES, COMMAND_CREATORS,
   LOG_LEVELS, ACTOR_TYPES, AUDIT_RESULTS, BUS_ROUTE_STATUSES, LIVE_BUS_ROUTE_STATUSES, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES,
   APPROVAL_STATUSES, APPROVAL_SUBJECT_TYPES, APPROVAL_DECISIONS,
+  MESSAGE_CHANNELS, MESSAGE_TYPES, MESSAGE_STATUSES, MESSAGE_ROUTE_STATUSES, REPLY_FORMATS, API_TOKEN_SCOPES,
 } as const;

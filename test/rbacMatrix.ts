@@ -171,6 +171,24 @@ export const RBAC_MATRIX: Record<string, readonly number[]> = {
   "POST /bus/routes/:routeId/delete":                                 [401, 403, 404, 404, 404, 401, 401, 401, 401],
   "GET /bus/events":                                                  [303, 200, 200, 200, 200, 303, 303, 303, 303],
   "GET /bus/events/:eventId":                                         [303, 404, 404, 404, 404, 303, 303, 303, 303],
+  // Message routing (CAPSTAN_MESSAGES_ENABLED=true): any role sends messages (scope "messages"), operators manage routes, owners the Telegram channel
+  "POST /api/messages":                                               [401, 422, 422, 422, 422, 401, 401, 401, 401],
+  "GET /api/messages/:messageId":                                     [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/message-routes":                                    [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "POST /api/admin/message-routes":                                   [401, 403, 422, 422, 422, 401, 401, 401, 401],
+  "POST /api/admin/message-routes/preview":                           [401, 422, 422, 422, 422, 401, 401, 401, 401],
+  "GET /api/admin/message-routes/:routeId":                           [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "PATCH /api/admin/message-routes/:routeId":                         [401, 403, 422, 422, 422, 401, 401, 401, 401],
+  "DELETE /api/admin/message-routes/:routeId":                        [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/messages":                                          [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /api/admin/channels/telegram":                                 [401, 403, 200, 200, 200, 401, 401, 401, 401],
+  "PUT /api/admin/channels/telegram":                                 [401, 403, 403, 422, 403, 401, 401, 401, 401],
+  "GET /messages":                                                    [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "GET /messages/routes":                                             [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "POST /messages/routes":                                            [401, 403, 422, 422, 422, 401, 401, 401, 401],
+  "POST /messages/routes/preview":                                    [401, 422, 422, 422, 422, 401, 401, 401, 401],
+  "POST /messages/routes/:routeId/status":                            [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "POST /messages/routes/:routeId/delete":                            [401, 403, 404, 404, 404, 401, 401, 401, 401],
 };
 
 /** The auth-layer refusals; anything else (200, 404, 422, a 303 after a form post, ...) got past auth. */

@@ -42,4 +42,28 @@ t.test("README walkthrough", async (t) => {
   t.equal(out[0], '{"message":"hello"}', "the agent received the payload");
   t.equal(out[1], "SUCCEEDED");
   t.match(out.slice(2).join("\n"), /USER command\.created SUCCESS\n.*AGENT command\.dispatched SUCCESS\n.*AGENT command\.completed SUCCESS/);
+
+  // The message-routing walkthrough continues in the same shell session (it reuses $AUTH and json):
+  // run both blocks together against a server with message routing on.
+  const messages = /<!-- messages-walkthrough:start -->\s*```bash\n([\s\S]*?)```\s*<!-- messages-walkthrough:end -->/.exec(readme)?.[1];
+  t.ok(messages, "README has the message-routing walkthrough");
+  const port2 = await freePort();
+  const server2 = spawn(process.execPath, [rootPath("dist/capstan.js"), "serve"], {
+    env: { ...process.env, ...(await databaseEnv(t)), CAPSTAN_PORT: String(port2), CAPSTAN_DATA_DIR: t.testdir() + "-messages", CAPSTAN_ADMIN_PASSWORD: password,
+      CAPSTAN_LOG_LEVEL: "warn", CAPSTAN_MESSAGES_ENABLED: "true" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  t.teardown(() => { server2.kill("SIGTERM"); });
+  await new Promise<void>((resolve, reject) => {
+    server2.stdout.on("data", (d: Buffer) => { if (d.toString().includes("listening on")) resolve(); });
+    server2.once("exit", (code) => reject(new Error(`server exited ${code}`)));
+  });
+  const run2 = spawnSync("bash", ["-e", "-o", "pipefail", "-c", `${block!}\n${messages!}`], {
+    env: { ...process.env, CAPSTAN: `http://127.0.0.1:${port2}`, CAPSTAN_ADMIN_PASSWORD: password },
+    encoding: "utf8",
+    timeout: 90_000,
+  });
+  t.equal(run2.status, 0, `message walkthrough exits 0 (stderr: ${run2.stderr})`);
+  const out2 = run2.stdout.trim().split("\n").slice(-2);
+  t.same(out2, ["status questions", "All systems go."], "the route preview and the reply, as the README says");
 });

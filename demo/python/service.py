@@ -45,6 +45,16 @@ agent.configs(lambda: [
 ])
 
 
+@agent.on_message(supported_types=["QUERY", "COMMAND"], commands=["/status"])
+def on_message(message: Dict[str, Any], ctx: Any) -> Dict[str, Any]:
+    """Conversation messages routed here (CAPSTAN_MESSAGES_ENABLED): /status answers from the health check."""
+    text = message["text"].strip()
+    if text.split("@")[0].split(" ")[0].lower() == "/status":
+        h = health()
+        return {"text": f"Python demo is {h['status']}: {h['message']}", "data": {"health": h["status"]}}
+    return {"text": f"Python demo heard: {text}"}
+
+
 @agent.action(label="Echo", input_schema={"type": "object", "properties": {"message": {"type": "string", "default": "hello"}},
                                           "required": ["message"]})
 def echo(payload: Dict[str, Any], ctx: ActionContext) -> Dict[str, Any]:

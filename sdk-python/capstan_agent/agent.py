@@ -22,6 +22,7 @@ from .heartbeat import heartbeat_tick
 from .http import Aborter, request
 from .isolated import isolate_spec
 from .logger import SafeLogger
+from .message import message_action
 from .loop import Loop
 from .options import resolve_options
 from .outbox import ResultOutbox
@@ -45,6 +46,7 @@ class CapsuleAgent:
         self.opts = resolve_options({**options, "agent": agent, "backend_url": backend_url, "registration_token": registration_token,
                                      "token_file": token_file, "service": service}, self.log)
         self._actions: Dict[str, Dict[str, Any]] = {}
+        self._message: Optional[Dict[str, Any]] = None
         self._health_fn: Optional[Callable[[], Any]] = None
         self._configs_fn: Optional[Callable[[], Any]] = None
         self._disabled = False
@@ -55,7 +57,7 @@ class CapsuleAgent:
         self._lock = threading.Lock()
         self._ready = threading.Event()
         self._executor = Executor(
-            owner=id(self), actions=self._actions, log=self.log, secrets=self._secrets,
+            owner=id(self), actions=self._actions, log=self.log, secrets=self._secrets, message_action=lambda: self._message,
             progress_interval=self.opts.progress_interval, cancel_grace=self.opts.cancel_grace, max_concurrency=self.opts.max_concurrency,
             send_progress=lambda cid, body: self.call("POST", f"/commands/{cid}/progress", scrub_secrets(body, self._secrets())),
         )
@@ -108,6 +110,20 @@ class CapsuleAgent:
                 "requires_confirmation": requires_confirmation, "timeout_seconds": timeout_seconds, "input_schema": input_schema,
                 "prepare": prepare, "handler": handler, "arity": _arity(handler),
             }
+            self._changed()
+            return handler
+        return register(fn) if fn is not None else register
+
+    def on_message(self, fn: Optional[Callable[..., Any]] = None, *, supported_types: Optional[List[str]] = None,
+                   commands: Optional[List[str]] = None, timeout_seconds: Optional[float] = None) -> Any:
+        """Decorator (``@agent.on_message`` or ``@agent.on_message(commands=["/status"])``) for ``def h(message, ctx)``
+        or ``async def``: answers the conversation messages Capstan routes here. The manifest then declares
+        ``message.supportedTypes`` (and ``commands``); Capstan never routes a message to a service that does not.
+        Return the reply: ``{"text": ..., "format"?: "text"|"markdown", "data"?: {...}}`` or a string."""
+        def register(handler: F) -> F:
+            if not callable(handler):
+                raise TypeError("capstan_agent: on_message needs a callable handler")
+            self._message = message_action(handler, supported_types, commands, timeout_seconds)
             self._changed()
             return handler
         return register(fn) if fn is not None else register

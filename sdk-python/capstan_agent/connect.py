@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from .backoff import Backoff
 from .errors import AgentAuthError, CapstanError, NetworkError, RegistrationError, registration_hint
 from .manifest import build_reported_service
+from .message import declaration
 from .progress import iso_now
 from .registration import register
 from .core import Session
@@ -107,7 +108,8 @@ class Connector:
                     self._last_configs = items
             except Exception as err:
                 a.log.error("the configs callback failed; reporting the last known configs", {"error": str(err)})
-        return build_reported_service(a.opts.agent["code"], a.opts.service, self._last_configs, a._actions.values(), a.health_snapshot())
+        return build_reported_service(a.opts.agent["code"], a.opts.service, self._last_configs, a._actions.values(), a.health_snapshot(),
+                                      declaration(a._message))
 
     def _retry_later(self, err: Exception) -> float:
         if self._a.stopping:

@@ -81,9 +81,11 @@ class DaemonPool:
 
 class Executor:
     def __init__(self, *, owner: int, actions: Dict[str, Dict[str, Any]], send_progress: SendProgress, log: SafeLogger,
-                 secrets: Callable[[], List[str]], progress_interval: float, cancel_grace: float, max_concurrency: int) -> None:
+                 secrets: Callable[[], List[str]], progress_interval: float, cancel_grace: float, max_concurrency: int,
+                 message_action: Callable[[], Optional[Dict[str, Any]]] = lambda: None) -> None:
         self._owner = owner
         self._actions = actions
+        self._message_action = message_action
         self._send_progress = send_progress
         self._log = log
         self._secrets = secrets
@@ -137,8 +139,11 @@ class Executor:
     def _execute(self, cmd: Dict[str, Any], trace: Dict[str, Any]) -> Dict[str, Any]:
         """Prepare once; execute once or, when the action declared ``retry``, again while an attempt fails
         with a code in ``on`` (after ``backoff_seconds``). Each attempt has its own timeout."""
-        action = self._actions.get(cmd.get("actionName") or "")
+        is_message = cmd.get("type") == "MESSAGE"
+        action = self._message_action() if is_message else self._actions.get(cmd.get("actionName") or "")
         if action is None:
+            if is_message:
+                return failure("MESSAGE_HANDLER_MISSING", "this agent has no on_message handler")
             return failure("ACTION_NOT_FOUND", f'this agent has no action "{cmd.get("actionName")}"')
         raw_payload = cmd.get("payload")
         payload: Dict[str, Any] = raw_payload if isinstance(raw_payload, dict) else {}

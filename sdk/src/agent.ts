@@ -16,8 +16,10 @@ import { resolveOptions, type Resolved } from "./options.js";
 import { ResultOutbox } from "./outbox.js";
 import { scrubSecrets } from "./redact.js";
 import { register } from "./registration.js";
+import { messageAction } from "./message.js";
 import type {
-  ActionDefinition, AgentState, CapsuleAgentOptions, ConfigItem, HealthReport, Logger, PublishEventInput, PublishEventResult,
+  ActionDefinition, AgentState, CapsuleAgentOptions, ConfigItem, HealthReport, Logger, MessageHandler, MessageOptions, PublishEventInput,
+  PublishEventResult,
 } from "./types.js";
 
 const ACTION_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,79}$/;
@@ -29,6 +31,7 @@ export class CapsuleAgent {
   readonly #actions = new Map<string, ActionDefinition>();
   /** The tokens this agent holds: scrubbed from everything it logs or sends. */
   readonly #secrets: () => string[];
+  #message: { action: ActionDefinition; opts: MessageOptions } | undefined;
   #healthFn: (() => HealthReport | Promise<HealthReport>) | undefined;
   #configsFn: (() => ConfigItem[] | Promise<ConfigItem[]>) | undefined;
   #lastConfigs: ConfigItem[] = [];
@@ -69,7 +72,7 @@ export class CapsuleAgent {
       healthSnapshot: () => this.#healthSnapshot(),
     };
     this.#executor = new Executor({
-      owner: this, actions: this.#actions, log: this.#log, now: this.#opts.now, secrets,
+      owner: this, actions: this.#actions, messageAction: () => this.#message?.action, log: this.#log, now: this.#opts.now, secrets,
       progressIntervalMs: this.#opts.progressIntervalMs, cancelGraceMs: this.#opts.cancelGraceMs,
       sendProgress: (id, body) => this.#call(`/commands/${encodeURIComponent(id)}/progress`, { method: "POST", body: scrubSecrets(body, secrets()) }),
     });
@@ -101,6 +104,18 @@ export class CapsuleAgent {
       throw new TypeError("capstan-agent: an action needs a name (letters, digits, . _ -) and a handler or isolate.module");
     }
     this.#actions.set(def.name, { ...def, label: def.label ?? def.name } as ActionDefinition);
+    if (this.#reported) this.refresh();
+    return this;
+  }
+
+  /**
+   * Answers conversation messages Capstan routes to this service (MESSAGE commands). The manifest then
+   * declares `message.supportedTypes` (and `commands`); Capstan never routes a message to a service
+   * that does not. The handler's return value is the reply: `{text, format?, data?}` or a string.
+   */
+  onMessage(handler: MessageHandler, opts: MessageOptions = {}): this {
+    if (typeof handler !== "function") throw new TypeError("capstan-agent: onMessage needs a handler function");
+    this.#message = { action: messageAction(handler, opts), opts };
     if (this.#reported) this.refresh();
     return this;
   }
@@ -339,7 +354,8 @@ export class CapsuleAgent {
         this.#log.error("the configs callback failed; reporting the last known configs", { error: errMsg(err) });
       }
     }
-    return buildReportedService(this.#opts.agent.code, this.#opts.service, this.#lastConfigs, this.#actions.values(), await this.#healthSnapshot());
+    return buildReportedService(this.#opts.agent.code, this.#opts.service, this.#lastConfigs, this.#actions.values(), await this.#healthSnapshot(),
+      this.#message && { supportedTypes: this.#message.opts.supportedTypes ?? ["QUERY", "COMMAND", "EVENT"], ...(this.#message.opts.commands ? { commands: this.#message.opts.commands } : {}) });
   }
 
   async #waitIdle(ms: number): Promise<void> {

@@ -11,7 +11,7 @@ import type { ActionContext, ActionDefinition, ActionResult, JsonObject, LogLeve
 
 export interface WireCommand {
   id: string;
-  type: "ACTION_PREPARE" | "ACTION_EXECUTE";
+  type: "ACTION_PREPARE" | "ACTION_EXECUTE" | "MESSAGE";
   actionName: string;
   payload?: JsonObject | null;
 }
@@ -31,6 +31,8 @@ const DEFAULT_TIMEOUT_SECONDS = 300;
 export interface ExecutorDeps {
   owner: object;
   actions: Map<string, ActionDefinition>;
+  /** The onMessage handler as an action (MESSAGE commands), if one is registered. */
+  messageAction: () => ActionDefinition | undefined;
   sendProgress: SendProgress;
   log: Logger;
   now: () => Date;
@@ -101,8 +103,11 @@ export class Executor {
    * in `on`, after backoffSeconds. Each attempt has its own timeout; a cancel or stop ends them all.
    */
   async #execute(cmd: WireCommand, controller: AbortController, trace: Trace): Promise<ActionResult> {
-    const action = this.deps.actions.get(cmd.actionName);
-    if (!action) return failure("ACTION_NOT_FOUND", `this agent has no action "${cmd.actionName}"`);
+    const action = cmd.type === "MESSAGE" ? this.deps.messageAction() : this.deps.actions.get(cmd.actionName);
+    if (!action) {
+      return cmd.type === "MESSAGE" ? failure("MESSAGE_HANDLER_MISSING", "this agent has no onMessage handler")
+        : failure("ACTION_NOT_FOUND", `this agent has no action "${cmd.actionName}"`);
+    }
     const progress = new ProgressReporter(
       cmd.id, this.deps.sendProgress, this.deps.progressIntervalMs,
       (why) => controller.abort(new CapstanError("CANCELLED", why)), this.deps.log, this.deps.now,

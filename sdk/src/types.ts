@@ -120,6 +120,46 @@ export interface ActionDefinition<P = any> {
   retry?: RetryPolicy;
 }
 
+export type MessageType = "QUERY" | "COMMAND" | "EVENT";
+
+/** A conversation message Capstan routed to this service (a MESSAGE command). */
+export interface IncomingMessage {
+  id: string;
+  channel: string;
+  conversationId: string;
+  sender: { id: string; name?: string };
+  type: MessageType;
+  text: string;
+  attachments?: { kind: string; url?: string; name?: string }[];
+  correlationId?: string;
+  receivedAt?: string;
+}
+
+export interface MessageContext {
+  commandId: string;
+  /** Aborted on timeout, cancel or stop, as for actions. */
+  signal: AbortSignal;
+  log(level: LogLevel, message: string): void;
+}
+
+/** What a message handler returns: the reply (a plain string is `{text}`). */
+export interface MessageReply {
+  text: string;
+  format?: "text" | "markdown";
+  data?: JsonObject;
+}
+
+export type MessageHandler = (message: IncomingMessage, ctx: MessageContext) => MessageReply | string | Promise<MessageReply | string>;
+
+export interface MessageOptions {
+  /** Declared in the manifest; Capstan routes only these types here. Default all three. */
+  supportedTypes?: MessageType[];
+  /** Slash commands the service answers, e.g. ["/status"] (declared in the manifest). */
+  commands?: string[];
+  /** The handler's signal is aborted after this. Default 60. */
+  timeoutSeconds?: number;
+}
+
 export interface ServiceInfo {
   /** Defaults to the agent code. */
   code?: string;

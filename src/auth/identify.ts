@@ -6,6 +6,7 @@ import { getApiTokenByHash, touchApiToken } from "../db/apiTokens.js";
 import { getSessionByHash, touchSession } from "../db/sessions.js";
 import { AppError } from "../errors.js";
 import { hmacHex, safeEqual, sha256Hex } from "../ids.js";
+import type { ApiTokenScope } from "../vocabulary.js";
 
 export const SESSION_COOKIE = "capstan_session";
 const TOUCH_EVERY_MS = 60_000;
@@ -32,7 +33,7 @@ export async function identifyAdmin(ctx: Ctx<unknown>): Promise<AdminIdentity | 
       throw new AppError("UNAUTHORIZED", "API token is invalid, expired or revoked");
     }
     if (!t.lastUsedAt || nowDate.getTime() - Date.parse(t.lastUsedAt) > TOUCH_EVERY_MS) await touchApiToken(db, t.id, nowIso);
-    return { userId: t.userId, username: t.username, role: t.role, via: "apiToken" };
+    return { userId: t.userId, username: t.username, role: t.role, via: "apiToken", scopes: t.scopes };
   }
   const raw = ctx.cookies[SESSION_COOKIE];
   if (!raw) return undefined;
@@ -47,9 +48,13 @@ export async function identifyAdmin(ctx: Ctx<unknown>): Promise<AdminIdentity | 
 }
 
 /** Admin API and pages: identity + role + (for cookie sessions on state changes) CSRF. */
-export async function requireAdmin(ctx: Ctx<unknown>, min: Role): Promise<AdminIdentity> {
+export async function requireAdmin(ctx: Ctx<unknown>, min: Role, scope: ApiTokenScope = "admin"): Promise<AdminIdentity> {
   const who = await identifyAdmin(ctx);
   if (!who) throw new AppError("UNAUTHORIZED", "log in or send an API token");
+  // a token reaches a route only if it carries the route's scope; an admin token also reaches messages routes
+  if (who.via === "apiToken" && !(who.scopes ?? ["admin"]).includes(scope) && !(scope === "messages" && who.scopes?.includes("admin"))) {
+    throw new AppError("TOKEN_SCOPE_FORBIDDEN", `this API token lacks the ${scope} scope`, { scopes: who.scopes ?? [], required: scope });
+  }
   if (!roleAtLeast(who.role, min)) throw new AppError("FORBIDDEN", `requires the ${min} role`);
   return who;
 }

@@ -27,7 +27,7 @@ export function commandRowView(app: App, c: CommandWire, names: Names) {
   const svc = names.service(c.serviceId);
   return {
     id: c.id, href: `/commands/${encodeURIComponent(c.id)}`,
-    status: badge(c.status), type: c.type === "ACTION_PREPARE" ? "prepare" : "execute", action: c.actionName,
+    status: badge(c.status), type: c.type === "ACTION_PREPARE" ? "prepare" : c.type === "MESSAGE" ? "message" : "execute", action: c.actionName,
     service: svc ? svc.code : c.serviceId, serviceHref: `/services/${encodeURIComponent(c.serviceId)}`,
     agent: names.agent(c.agentId) ?? c.agentId, agentHref: `/agents/${encodeURIComponent(c.agentId)}`,
     by: creatorView(c, names),

@@ -59,7 +59,7 @@ export interface Chrome {
   body: string;
 }
 
-const NAV: { key: string; href: string; label: string; ownerOnly?: boolean; busOnly?: boolean }[] = [
+const NAV: { key: string; href: string; label: string; ownerOnly?: boolean; busOnly?: boolean; messagesOnly?: boolean }[] = [
   { key: "dashboard", href: "/", label: "Dashboard" },
   { key: "services", href: "/services", label: "Services" },
   { key: "agents", href: "/agents", label: "Agents" },
@@ -67,6 +67,7 @@ const NAV: { key: string; href: string; label: string; ownerOnly?: boolean; busO
   { key: "approvals", href: "/approvals", label: "Approvals" },
   { key: "audit", href: "/audit", label: "Audit" },
   { key: "bus", href: "/bus/routes", label: "Bus", busOnly: true },
+  { key: "messages", href: "/messages", label: "Messages", messagesOnly: true },
   { key: "tokens", href: "/tokens", label: "Registration tokens" },
   { key: "users", href: "/users", label: "Users", ownerOnly: true },
   { key: "notifications", href: "/notifications", label: "Notifications", ownerOnly: true },
@@ -82,7 +83,7 @@ export function chrome(ctx: Ctx<unknown>, title: string, nav: string, body: stri
     csrfHeaders: JSON.stringify({ "X-CSRF-Token": csrf }),
     css: assetUrl("app.css"), js: assetUrl("app.js"), icon: assetUrl("favicon.svg"), htmx: htmxUrl(),
     ...flags,
-    navItems: NAV.filter((n) => (!n.ownerOnly || flags.isOwner) && (!n.busOnly || ctx.app.config.busEnabled)).map((n) => ({
+    navItems: NAV.filter((n) => (!n.ownerOnly || flags.isOwner) && (!n.busOnly || ctx.app.config.busEnabled) && (!n.messagesOnly || ctx.app.config.messagesEnabled)).map((n) => ({
       href: n.href, label: n.label, current: n.key === nav,
       // reviewers (operators, owners) see how many requests wait for them
       ...(n.key === "approvals" && flags.canOperate && ctx.navCounts?.pendingApprovals ? { count: ctx.navCounts.pendingApprovals } : {}),

@@ -1,6 +1,7 @@
 // api_tokens: personal tokens (capstan_pat_...) that act with their owner's role.
 import type { Role } from "../auth/roles.js";
-import type { UserStatus } from "../vocabulary.js";
+import type { ApiTokenScope, UserStatus } from "../vocabulary.js";
+import { parseJson } from "./query.js";
 import type { Db } from "./open.js";
 
 export interface ApiTokenRow {
@@ -12,6 +13,8 @@ export interface ApiTokenRow {
   expiresAt: string | null;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** What the token may call (admin: the admin API; messages: /api/messages only). */
+  scopes: ApiTokenScope[];
 }
 
 export interface ApiTokenWithUser extends ApiTokenRow {
@@ -20,11 +23,11 @@ export interface ApiTokenWithUser extends ApiTokenRow {
   userStatus: UserStatus;
 }
 
-const COLUMNS = `t.id, t.user_id, t.name, t.token_hash, t.created_at, t.expires_at, t.last_used_at, t.revoked_at`;
+const COLUMNS = `t.id, t.user_id, t.name, t.token_hash, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, t.scopes_json`;
 
 const sql = {
   // create
-  insert: `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+  insert: `INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at, scopes_json) VALUES (?, ?, ?, ?, ?, ?, ?)`,
   // bearer lookup with the owner
   byHash: `SELECT ${COLUMNS}, u.username, u.role, u.status AS user_status FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`,
   // detail
@@ -43,16 +46,16 @@ const sql = {
 
 type Raw = {
   id: string; user_id: string; name: string; token_hash: string; created_at: string; expires_at: string | null;
-  last_used_at: string | null; revoked_at: string | null; username: string; role: Role; user_status: UserStatus;
+  last_used_at: string | null; revoked_at: string | null; scopes_json: string; username: string; role: Role; user_status: UserStatus;
 };
 
 const toRow = (r: Raw): ApiTokenWithUser => ({
   id: r.id, userId: r.user_id, name: r.name, tokenHash: r.token_hash, createdAt: r.created_at, expiresAt: r.expires_at,
-  lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, username: r.username, role: r.role, userStatus: r.user_status,
+  lastUsedAt: r.last_used_at, revokedAt: r.revoked_at, scopes: parseJson<ApiTokenScope[]>(r.scopes_json, ["admin"]), username: r.username, role: r.role, userStatus: r.user_status,
 });
 
-export async function insertApiToken(db: Db, t: Omit<ApiTokenRow, "lastUsedAt" | "revokedAt">): Promise<void> {
-  await db.run(sql.insert, [t.id, t.userId, t.name, t.tokenHash, t.createdAt, t.expiresAt]);
+export async function insertApiToken(db: Db, t: Omit<ApiTokenRow, "lastUsedAt" | "revokedAt" | "scopes"> & { scopes?: ApiTokenScope[] }): Promise<void> {
+  await db.run(sql.insert, [t.id, t.userId, t.name, t.tokenHash, t.createdAt, t.expiresAt, JSON.stringify(t.scopes ?? ["admin"])]);
 }
 
 export const getApiTokenByHash = async (db: Db, hash: string): Promise<ApiTokenWithUser | undefined> => {

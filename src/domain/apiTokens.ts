@@ -4,6 +4,7 @@ import { getApiToken, insertApiToken, listApiTokens, revokeApiToken, type ApiTok
 import { getUser } from "../db/users.js";
 import { AppError } from "../errors.js";
 import { newId, newSecret, sha256Hex } from "../ids.js";
+import type { ApiTokenScope } from "../vocabulary.js";
 import { writeAudit } from "./audit.js";
 
 export const apiTokenToWire = (t: ApiTokenWithUser, now: Date) => ({
@@ -16,22 +17,24 @@ export const apiTokenToWire = (t: ApiTokenWithUser, now: Date) => ({
   expiresAt: t.expiresAt,
   lastUsedAt: t.lastUsedAt,
   revokedAt: t.revokedAt,
+  scopes: t.scopes,
 });
 
 export async function createApiToken(
-  app: App, actor: Actor, userId: string, input: { name: string; expiresInSeconds?: number | undefined }, requestId?: string,
+  app: App, actor: Actor, userId: string, input: { name: string; expiresInSeconds?: number | undefined; scopes?: ApiTokenScope[] | undefined }, requestId?: string,
 ) {
   const user = await getUser(app.db, userId);
   if (!user) throw new AppError("USER_NOT_FOUND", "no such user");
   const now = app.now();
   const rawToken = newSecret("capstan_pat_");
   const id = newId("apt", now.getTime());
+  const scopes = input.scopes ?? ["admin"];
   const expiresAt = input.expiresInSeconds ? new Date(now.getTime() + input.expiresInSeconds * 1000).toISOString() : null;
   await app.db.transaction(async () => {
-    await insertApiToken(app.db, { id, userId, name: input.name, tokenHash: sha256Hex(rawToken), createdAt: now.toISOString(), expiresAt });
-    await writeAudit(app, { actor, action: "api_token.created", target: { type: "ApiToken", id }, metadata: { name: input.name, userId }, requestId });
+    await insertApiToken(app.db, { id, userId, name: input.name, tokenHash: sha256Hex(rawToken), createdAt: now.toISOString(), expiresAt, scopes });
+    await writeAudit(app, { actor, action: "api_token.created", target: { type: "ApiToken", id }, metadata: { name: input.name, userId, scopes }, requestId });
   });
-  return { id, name: input.name, rawToken, createdAt: now.toISOString(), expiresAt };
+  return { id, name: input.name, rawToken, createdAt: now.toISOString(), expiresAt, scopes };
 }
 
 /** The caller's tokens; an owner sees everyone's. */

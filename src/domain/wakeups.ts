@@ -31,12 +31,12 @@ async function announce(app: App, kind: Kind, id: string): Promise<void> {
 export const announceNewCommand = (app: App, agentId: string): Promise<void> => announce(app, "a", agentId);
 
 /**
- * Inside the transaction that ends a command. Only prepare commands are announced: a prepare wait is
- * the only wait for a command's end, and a NOTIFY per finished execute would double the notifying
- * commits for nothing.
+ * Inside the transaction that ends a command. Only prepare and message commands are announced: a
+ * prepare wait and a message's reply wait (GET /api/messages/{id}?wait) are the only waits for a
+ * command's end, and a NOTIFY per finished execute would double the notifying commits for nothing.
  */
 export async function announceTerminal(app: App, c: Pick<CommandRow, "id" | "type">): Promise<void> {
-  if (c.type === "ACTION_PREPARE") await announce(app, "c", c.id);
+  if (c.type === "ACTION_PREPARE" || c.type === "MESSAGE") await announce(app, "c", c.id);
 }
 
 /** Relays one notification to this node's hub; this node's own come back too and are only counted. */

@@ -3,6 +3,7 @@
 import {
   APPROVAL_STATUSES, APPROVAL_SUBJECT_TYPES,
   ACTOR_TYPES, AGENT_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
+  MESSAGE_CHANNELS, MESSAGE_ROUTE_STATUSES, MESSAGE_STATUSES,
 } from "../vocabulary.js";
 
 export type ResponseDoc = string | { list: string } | { array: string } | "empty" | "stream" | "text";
@@ -145,6 +146,28 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
     query: [{ name: "limit", schema: { type: "integer", minimum: 1, maximum: 200, default: 50 } }],
   },
   redeliverWebhook: { tag: "AdminWebhooks", summary: "Queue a delivery's message again (same webhook-id and body).", response: "WebhookDelivery" },
+  // message routing (503 MESSAGES_DISABLED while CAPSTAN_MESSAGES_ENABLED is off)
+  sendMessage: {
+    tag: "Messages", summary: "HTTP channel: submit a conversation message (202); it is routed to one service or answered at once.",
+    description: "API tokens need the messages scope (admin tokens have it too). 429 MESSAGE_RATE_LIMITED past the per-channel or per-sender limit.",
+    request: "SendMessageRequest", response: "MessageAccepted",
+  },
+  showMessage: {
+    tag: "Messages", summary: "A message with its status and, once answered, its reply; ?wait=N long-polls up to N (<= 30) seconds for the reply.",
+    response: "ConversationMessage", query: [{ name: "wait", schema: { type: "number", minimum: 0, maximum: 30 } }],
+  },
+  listMessages: {
+    tag: "AdminMessages", summary: "Received messages, newest first, with route, service, reply and latency.", response: { list: "ConversationMessage" },
+    query: [PAGE[0]!, PAGE[1]!, arr("channel", MESSAGE_CHANNELS), arr("status", MESSAGE_STATUSES), one("conversationId")],
+  },
+  listMessageRoutes: { tag: "AdminMessages", summary: "Message routes in matching order (priority, then age).", response: { list: "MessageRoute" }, query: [PAGE[0]!, PAGE[1]!, arr("status", MESSAGE_ROUTE_STATUSES)] },
+  createMessageRoute: { tag: "AdminMessages", summary: "Create a message route.", request: "CreateMessageRouteRequest", response: "MessageRoute" },
+  previewMessageRoute: { tag: "AdminMessages", summary: "Which route a message with this text would take now (null: the unrouted answer); nothing is stored or sent.", request: "PreviewMessageRouteRequest", response: "MessageRoutePreview" },
+  showMessageRoute: { tag: "AdminMessages", summary: "Message route detail with whether its target accepts messages.", response: "MessageRoute" },
+  updateMessageRoute: { tag: "AdminMessages", summary: "Change a message route.", request: "UpdateMessageRouteRequest", response: "MessageRoute" },
+  deleteMessageRoute: { tag: "AdminMessages", summary: "Delete a message route.", response: "empty" },
+  showTelegramChannel: { tag: "AdminMessages", summary: "The Telegram channel's configuration (never the bot token).", response: "TelegramChannel" },
+  putTelegramChannel: { tag: "AdminMessages", summary: "Configure the Telegram channel (owner): bot token (stored encrypted, never shown again), allowed chats, on/off.", request: "PutTelegramChannelRequest", response: "TelegramChannel" },
   // agent API
   registerAgent: { tag: "Agent", summary: "Register with a registration token; returns the agent token once.", request: "RegisterAgentRequest", response: "RegisterAgentResponse" },
   sendHeartbeat: { tag: "Agent", summary: "Heartbeat with optional health.", request: "AgentHeartbeatRequest", response: "AgentHeartbeatResponse" },

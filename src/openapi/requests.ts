@@ -9,6 +9,7 @@ import { CreateBusRouteBody, PreviewBusRouteBody, PublishEventBody, UpdateBusRou
 import { ExecuteBody, ProgressBody, ResultBody, RetryBody } from "../schemas/commands.js";
 import { CreateRegistrationTokenBody } from "../schemas/registrationTokens.js";
 import { CreateWebhookBody, UpdateWebhookBody } from "../schemas/webhooks.js";
+import { CreateMessageRouteBody, PreviewMessageRouteBody, PutTelegramBody, SendMessageBody, UpdateMessageRouteBody } from "../schemas/messages.js";
 import {
   ActionDefinitionInput, CapsuleManifest, ConfigItemInput, HealthInput, HeartbeatBody, ReportedService, ServiceReportBody,
 } from "../schemas/services.js";
@@ -47,6 +48,11 @@ const REQUESTS: [string, z.ZodType][] = [
   ["SetApprovalPolicyRequest", SetApprovalPolicyBody],
   ["CreateWebhookRequest", CreateWebhookBody],
   ["UpdateWebhookRequest", UpdateWebhookBody],
+  ["SendMessageRequest", SendMessageBody],
+  ["CreateMessageRouteRequest", CreateMessageRouteBody],
+  ["UpdateMessageRouteRequest", UpdateMessageRouteBody],
+  ["PreviewMessageRouteRequest", PreviewMessageRouteBody],
+  ["PutTelegramChannelRequest", PutTelegramBody],
 ];
 
 /**
@@ -58,6 +64,7 @@ const AMEND: Record<string, (s: Schema) => void> = {
   UpdateUserRequest: (s) => { s.minProperties = 1; },
   UpdateBusRouteRequest: (s) => { s.minProperties = 1; },
   UpdateWebhookRequest: (s) => { s.minProperties = 1; },
+  UpdateMessageRouteRequest: (s) => { s.minProperties = 1; },
   ReportedService: (s) => {
     (s.properties as Schema).manifest = { $ref: "#/components/schemas/CapsuleManifest", description: "checked by the server; errors answer CAPSULE_SERVICE_MANIFEST_INVALID" };
   },

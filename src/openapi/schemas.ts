@@ -6,7 +6,8 @@ import {
   ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, API_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES, BUS_ROUTE_STATUSES,
   APPROVAL_DECISIONS, APPROVAL_STATUSES, APPROVAL_SUBJECT_TYPES,
   COMMAND_CREATORS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, LIVE_BUS_ROUTE_STATUSES, ROLES,
-  SERVICE_STATUSES, SYSTEM_HEALTH_STATUSES, TOKEN_STATUSES, USER_STATUSES,
+  SERVICE_STATUSES, SYSTEM_HEALTH_STATUSES, TOKEN_STATUSES, USER_STATUSES, API_TOKEN_SCOPES, MESSAGE_CHANNELS, MESSAGE_ROUTE_STATUSES, MESSAGE_STATUSES,
+  MESSAGE_TYPES, REPLY_FORMATS,
 } from "../vocabulary.js";
 import { NOTIFICATION_EVENT_TYPES, WEBHOOK_DELIVERY_STATUSES, WEBHOOK_FORMATS } from "../vocabulary.js";
 import { REQUEST_SCHEMAS } from "./requests.js";
@@ -48,8 +49,12 @@ export const SCHEMAS: Record<string, Schema> = {
   ApiToken: obj({
     id: id("apt"), name: str(), userId: id("usr"), username: str(), status: en(API_TOKEN_STATUSES),
     createdAt: time(), expiresAt: ntime(), lastUsedAt: ntime(), revokedAt: ntime(),
+    scopes: { type: "array", items: en(API_TOKEN_SCOPES), description: "Capstan addition: admin (the admin API) and/or messages (/api/messages)" },
   }, ["id", "name", "userId", "status", "createdAt"]),
-  CreateApiTokenResponse: obj({ id: id("apt"), name: str(), rawToken: str({ pattern: "^capstan_pat_" }), createdAt: time(), expiresAt: ntime() }, ["id", "name", "rawToken", "createdAt"]),
+  CreateApiTokenResponse: obj({
+    id: id("apt"), name: str(), rawToken: str({ pattern: "^capstan_pat_" }), createdAt: time(), expiresAt: ntime(),
+    scopes: { type: "array", items: en(API_TOKEN_SCOPES), description: "Capstan addition" },
+  }, ["id", "name", "rawToken", "createdAt"]),
 
   Agent: obj({
     id: id("agt"), code: str(), name: nstr(), mode: en(AGENT_MODES), runtime: nstr(),
@@ -129,6 +134,24 @@ export const SCHEMAS: Record<string, Schema> = {
   ServiceReportResponse: obj({ services: { type: "array", items: obj({ code: str(), serviceId: id("svc") }, ["code", "serviceId"]) } }, ["services"]),
   CommandProgressResponse: obj({ cancelRequested: bool() }, ["cancelRequested"]),
 
+  MessageReply: obj({ messageId: id("msg"), text: str(), format: en(REPLY_FORMATS), data: anyObj() }, ["messageId", "text", "format"]),
+  ConversationMessage: obj({
+    id: id("msg"), channel: en(MESSAGE_CHANNELS), conversationId: str(), sender: obj({ id: str(), name: str() }, ["id"]), type: en(MESSAGE_TYPES),
+    text: str(), attachments: { type: "array", items: anyObj() }, receivedAt: time(), correlationId: str(), status: en(MESSAGE_STATUSES),
+    routeId: nstr(), serviceId: nstr(), serviceCode: nstr(), commandId: nstr(), errorCode: nstr(), reply: ref("MessageReply"),
+    answeredAt: ntime(), latencyMs: { type: ["integer", "null"] }, deliveredAt: ntime(),
+  }, ["id", "channel", "conversationId", "sender", "type", "text", "receivedAt", "status"]),
+  MessageAccepted: obj({ messageId: id("msg"), status: en(MESSAGE_STATUSES) }, ["messageId"]),
+  MessageRoute: obj({
+    id: id("mrt"), name: str(), priority: int(), status: en(MESSAGE_ROUTE_STATUSES), match: anyObj(), target: obj({ serviceCode: str() }, ["serviceCode"]),
+    targetInfo: obj({ serviceId: nstr(), serviceName: nstr(), acceptsMessages: bool(), supportedTypes: { type: "array", items: en(MESSAGE_TYPES) } }),
+    createdByUserId: nstr(), lastMatchedAt: ntime(), createdAt: time(), updatedAt: time(),
+  }, ["id", "name", "priority", "status", "match", "target", "createdAt", "updatedAt"]),
+  MessageRoutePreview: obj({ route: { oneOf: [ref("MessageRoute"), { type: "null" }] }, unroutedReply: nstr() }, ["route"]),
+  TelegramChannel: obj({
+    configured: bool(), enabled: bool(), allowedChatIds: { type: "array", items: int() }, botTokenSet: bool(), apiBaseUrl: str(),
+    active: { type: "boolean", description: "this node is the active poller (holds the channel's advisory lock)" }, lastError: nstr(), updatedAt: ntime(),
+  }, ["configured", "enabled", "allowedChatIds", "botTokenSet"]),
   BusRouteStatus: en(BUS_ROUTE_STATUSES),
   BusTrigger: obj({ eventType: str({ minLength: 1, maxLength: 120 }), sourceServiceCode: nstr({ description: "null: any source" }) }, ["eventType"]),
   BusAction: obj({

@@ -22,6 +22,10 @@ import { agentBusRoutes } from "./api/agentBus.js";
 import { adminBusRoutes } from "./api/admin/bus.js";
 import { busPages } from "./pages/bus.js";
 import { webhookRoutes } from "./api/admin/webhooks.js";
+import { messageRoutes } from "./api/messages.js";
+import { adminMessageRoutes } from "./api/admin/messageRoutes.js";
+import { channelRoutes } from "./api/admin/channels.js";
+import { messagePages } from "./pages/messages.js";
 
 export function allRoutes(app: App): AnyRoute[] {
   const routes: AnyRoute[] = [
@@ -46,6 +50,10 @@ export function allRoutes(app: App): AnyRoute[] {
     ...adminBusRoutes,
     ...webhookRoutes,
     ...busPages,
+    ...messageRoutes,
+    ...adminMessageRoutes,
+    ...channelRoutes,
+    ...messagePages,
     ...pageRoutes,
   ];
   return routes;

@@ -1,6 +1,6 @@
 // Inputs about capsule services: what agents report (bounded, unknown manifest fields kept) and admin list queries.
 import { z } from "zod";
-import { AGENT_MODES, DANGER_LEVELS, HEALTH_STATUSES, SERVICE_STATUSES } from "../vocabulary.js";
+import { AGENT_MODES, DANGER_LEVELS, HEALTH_STATUSES, MESSAGE_TYPES, SERVICE_STATUSES } from "../vocabulary.js";
 import { idOf, page, pageSize, q, sortParam } from "./common.js";
 
 export const serviceCode = z.string().min(1).max(80).regex(/^[a-z0-9][a-z0-9_-]*$/, "lowercase letters, digits, _ and -, starting with a letter or digit");
@@ -67,6 +67,12 @@ const permission = z.union([
 
 const nameOf = (v: string | { name: string }): string => (typeof v === "string" ? v : v.name);
 
+/** What conversation messages the service answers (domain/messages): nothing reaches a service that does not declare it. */
+const messageSupport = z.looseObject({
+  supportedTypes: z.array(z.enum(MESSAGE_TYPES)).min(1).max(MESSAGE_TYPES.length),
+  commands: z.array(z.string().regex(/^\/[A-Za-z0-9_]{1,64}$/, "a slash command like /status")).max(100).optional(),
+});
+
 /** Manifest: the listed fields are checked, everything else is kept as sent (forward compatibility). */
 export const CapsuleManifest = z.looseObject({
   kind: z.literal("CapsuleService").optional(),
@@ -81,6 +87,7 @@ export const CapsuleManifest = z.looseObject({
   events: z.array(eventDeclaration).max(200).refine((l) => uniqueBy(l, (e) => `${e.direction} ${e.name}`), { message: "each event is declared once per direction" }).optional(),
   permissions: z.array(permission).max(200).refine((l) => uniqueBy(l, nameOf), { message: "permission names must be unique" }).optional(),
   labels: z.record(z.string().max(100), z.string().max(500)).optional(),
+  message: messageSupport.optional(),
 });
 
 export const ReportedService = z

@@ -14,7 +14,7 @@ t.test("insert, look up by hash and id with the owner's role", async (t) => {
   const u = await addUser(db, "ci", { role: "operator" });
   const tok = token(u.id, "deploy", at(1), at(1000));
   await insertApiToken(db, tok);
-  const want = { ...tok, lastUsedAt: null, revokedAt: null, username: "ci", role: "operator", userStatus: "ACTIVE" };
+  const want = { ...tok, lastUsedAt: null, revokedAt: null, scopes: ["admin"], username: "ci", role: "operator", userStatus: "ACTIVE" };
   t.same(await getApiTokenByHash(db, "hash-deploy"), want);
   t.same(await getApiToken(db, tok.id), want);
   t.equal(await getApiTokenByHash(db, "hash-other"), undefined);

@@ -7,6 +7,7 @@ import {
   APPROVAL_DECISIONS, APPROVAL_STATUSES,
   ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, AGENT_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_CREATORS,
   COMMAND_SECRET_KINDS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
+  MESSAGE_CHANNELS, MESSAGE_ROUTE_STATUSES, MESSAGE_STATUSES, MESSAGE_TYPES,
 } from "../../src/vocabulary.js";
 import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_FORMATS } from "../../src/vocabulary.js";
 
@@ -33,6 +34,10 @@ const EXPECTED: Record<string, readonly string[]> = {
   "approval_reviews.decision": APPROVAL_DECISIONS,
   "webhook_endpoints.format": WEBHOOK_FORMATS,
   "webhook_deliveries.status": WEBHOOK_DELIVERY_STATUSES,
+  "message_routes.status": MESSAGE_ROUTE_STATUSES,
+  "conversation_messages.channel": MESSAGE_CHANNELS,
+  "conversation_messages.type": MESSAGE_TYPES,
+  "conversation_messages.status": MESSAGE_STATUSES,
 };
 
 /** Every `CHECK (column IN ('A', 'B'))` of the migrated schema (SQLite's or PostgreSQL's), keyed "table.column". */

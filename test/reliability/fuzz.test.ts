@@ -85,7 +85,7 @@ interface Target {
 
 t.test("10,000 generated hostile requests: no 5xx, no hang, no leak, intact database", async (t) => {
   t.setTimeout(TIME_BUDGET_MS + 90_000);
-  const s = await startTestServer(t, { env: { CAPSTAN_PREPARE_TIMEOUT_SECONDS: "0.1", CAPSTAN_METRICS: "token", CAPSTAN_MAINTENANCE_INTERVAL_SECONDS: "2", CAPSTAN_BUS_ENABLED: "true" } });
+  const s = await startTestServer(t, { env: { CAPSTAN_PREPARE_TIMEOUT_SECONDS: "0.1", CAPSTAN_METRICS: "token", CAPSTAN_MAINTENANCE_INTERVAL_SECONDS: "2", CAPSTAN_BUS_ENABLED: "true", CAPSTAN_MESSAGES_ENABLED: "true" } });
   const owner = await s.loginAs("owner");
   const viewer = await s.loginAs("viewer"); // its user and API token are what admin routes may change
   const pat = (await createApiToken(s.app, { type: "SYSTEM", id: null }, owner.userId!, { name: "fuzz" })).rawToken;

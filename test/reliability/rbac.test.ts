@@ -78,7 +78,7 @@ t.test("the route table and the RBAC matrix list the same routes", async (t) => 
 
 t.test("every route x every caller answers the status of the matrix", async (t) => {
   t.setTimeout(120_000);
-  const s = await startTestServer(t, { env: { CAPSTAN_METRICS: "token", CAPSTAN_PREPARE_TIMEOUT_SECONDS: "0.2", CAPSTAN_BUS_ENABLED: "true" } });
+  const s = await startTestServer(t, { env: { CAPSTAN_METRICS: "token", CAPSTAN_PREPARE_TIMEOUT_SECONDS: "0.2", CAPSTAN_BUS_ENABLED: "true", CAPSTAN_MESSAGES_ENABLED: "true" } });
   const callers = await setUp(s);
   let cells = 0;
   const missing: string[] = [];

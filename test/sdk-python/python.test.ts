@@ -35,7 +35,7 @@ function run(env: Record<string, string>): Promise<{ code: number | null; out: s
 
 t.test("the Python SDK's unittest suite against the real server", { skip: missing || false }, async (t) => {
   t.setTimeout(240_000);
-  const s = await startTestServer(t, { env: { CAPSTAN_BUS_ENABLED: "true" } });
+  const s = await startTestServer(t, { env: { CAPSTAN_BUS_ENABLED: "true", CAPSTAN_MESSAGES_ENABLED: "true" } });
   const owner = await s.loginAs("owner");
   const token = await owner.post("/api/admin/api-tokens", { name: "python sdk tests" });
   t.equal(token.status, 200);

@@ -7,7 +7,7 @@ import { registerTestAgent } from "../fixtures.js";
 import { startTestServer, type Client } from "../helpers.js";
 
 t.test("every route answers bad input with a 4xx envelope", async (t) => {
-  const s = await startTestServer(t, { env: { CAPSTAN_PREPARE_TIMEOUT_SECONDS: "0.2", CAPSTAN_METRICS: "token", CAPSTAN_BUS_ENABLED: "true" } });
+  const s = await startTestServer(t, { env: { CAPSTAN_PREPARE_TIMEOUT_SECONDS: "0.2", CAPSTAN_METRICS: "token", CAPSTAN_BUS_ENABLED: "true", CAPSTAN_MESSAGES_ENABLED: "true" } });
   const owner = await s.loginAs("owner");
   const pat = s.clientWith({ token: (await createApiToken(s.app, { type: "SYSTEM", id: null }, owner.userId!, { name: "fuzz" })).rawToken });
   const fx = await registerTestAgent(s);

@@ -6,6 +6,7 @@ import { cancelCommand, getCommand, isTerminal, type CommandRow } from "../../db
 import { AppError } from "../../errors.js";
 import { closeApprovalOf } from "../approvals/request.js";
 import { writeAudit } from "../audit.js";
+import { messageCommandEnded } from "../messages/reply.js";
 import { afterTerminal, auditRefusal, COMMAND_TARGET } from "./lifecycle.js";
 import { announceTerminal } from "../wakeups.js";
 
@@ -27,6 +28,7 @@ export async function cancelCommandById(app: App, actor: Actor, commandId: strin
       // a command cancelled while awaiting approval takes its approval request with it
       if (c.status === "AWAITING_APPROVAL") await closeApprovalOf(app, { type: "COMMAND", id: c.id }, "CANCELLED", actor, "the command was cancelled", requestId);
       await announceTerminal(app, c);
+      await messageCommandEnded(app, c, { status: "CANCELLED", errorCode: "CANCELLED" });
       await writeAudit(app, {
         actor, action: "command.cancelled", target: { type: COMMAND_TARGET, id: c.id }, requestId,
         metadata: { from: c.status, actionName: c.actionName, type: c.type, agentId: c.agentId },

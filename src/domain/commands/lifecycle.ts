@@ -9,6 +9,7 @@ import { writeAudit } from "../audit.js";
 import { announceNewCommand, announceTerminal } from "../wakeups.js";
 import { requestApproval } from "../approvals/request.js";
 import { storeSecrets } from "./sealedSecrets.js";
+import { messageCommandEnded } from "../messages/reply.js";
 
 export const COMMAND_TARGET = "Command";
 export const SERVICE_TARGET = "CapsuleService";
@@ -25,6 +26,7 @@ export async function endWithSyntheticFailure(
     id: newId("crs"), commandId: c.id, success: false, message: error.message, data: null,
     error: { code: error.code, message: error.message }, startedAt: c.startedAt, finishedAt: nowIso, reportedAt: nowIso, metrics: null,
   });
+  await messageCommandEnded(app, c, { status: to, errorCode: error.code });
   return true;
 }
 
@@ -52,6 +54,8 @@ export interface CreateSpec {
   requestAction: string;
   requestMetadata: Record<string, unknown>;
   requestId?: string | undefined;
+  /** More work for the command's own transaction (a MESSAGE command marks its message ROUTED in the same commit). */
+  inTransaction?: ((c: NewCommand) => Promise<void>) | undefined;
 }
 
 /**
@@ -96,6 +100,7 @@ async function insertCommandTx(app: App, c: NewCommand, spec: CreateSpec): Promi
         ...(c.retryOf ? { retryOf: c.retryOf } : {}), ...(c.sourceEventId ? { sourceEventId: c.sourceEventId } : {}),
       },
     });
+    if (spec.inTransaction) await spec.inTransaction(c);
     if (c.retryOf) {
       await writeAudit(app, { actor, action: "command.retried", target: { type: COMMAND_TARGET, id: c.retryOf }, requestId, metadata: { newCommandId: c.id } });
     }

@@ -11,6 +11,7 @@ import { redact, REDACTED } from "../redact.js";
 import { expireOne } from "./expire.js";
 import { afterTerminal, COMMAND_TARGET } from "./lifecycle.js";
 import { announceTerminal } from "../wakeups.js";
+import { messageCommandEnded } from "../messages/reply.js";
 
 export type ResultMetrics = { attempts: number; durationMs: number; cpuUserMs: number; cpuSystemMs: number; peakHeapMb?: number | undefined };
 
@@ -88,6 +89,7 @@ export async function reportResult(app: App, input: ResultInput): Promise<Result
           startedAt: input.startedAt ?? c.startedAt, finishedAt: input.finishedAt ?? nowIso, reportedAt: nowIso,
           metrics: input.metrics ? storedMetrics(input.metrics) : null,
         });
+        await messageCommandEnded(app, c, { status: to, data: input.data, errorCode: failureCode });
         await writeAudit(app, {
           actor, action: input.success ? "command.completed" : "command.failed", target: { type: COMMAND_TARGET, id: c.id },
           result: input.success ? "SUCCESS" : "FAILURE", requestId, message: input.message,
