@@ -6,8 +6,16 @@ import { CapstanError, errMsg, failure } from "./errors.js";
 import { defaultsFromSchema } from "./manifest.js";
 import { ProgressReporter, type SendProgress } from "./progress.js";
 import { scrubSecrets } from "./redact.js";
-import { IsolatePool } from "./isolate.js";
+import type { IsolatePool } from "./isolate.js";
 import type { ActionContext, ActionDefinition, ActionResult, JsonObject, LogLevel, Logger, RetryPolicy, RunMetrics } from "./types.js";
+
+/**
+ * Isolation is opt-in, so its Worker pool lives in a module of its own (dist/isolate.mjs / .cjs next
+ * to the bundle, build.mjs), loaded the first time an isolated action needs it: hosts that isolate
+ * nothing never load it, and the main bundle stays inside its size budget.
+ */
+let isolation: Promise<typeof import("./isolate.js")> | undefined;
+const loadIsolation = () => (isolation ??= import("./isolate.js"));
 
 export interface WireCommand {
   id: string;
@@ -59,19 +67,23 @@ export class Executor {
   }
 
   /** The Worker pool of an isolated action (replaced when the action was registered anew). */
-  pool(action: ActionDefinition): IsolatePool | undefined {
-    let p = this.#pools.get(action.name);
-    if (p && p.opts !== action.isolate) {
-      p.close();
-      p = undefined;
-    }
-    if (!p && action.isolate) this.#pools.set(action.name, (p = new IsolatePool(action.isolate, action.name)));
+  async pool(action: ActionDefinition): Promise<IsolatePool | undefined> {
+    const current = this.#pools.get(action.name);
+    if (current?.opts === action.isolate) return current;
+    current?.close();
+    this.#pools.delete(action.name);
+    if (!action.isolate) return undefined;
+    const { IsolatePool } = await loadIsolation();
+    let p = this.#pools.get(action.name); // made by a concurrent call meanwhile?
+    if (p?.opts !== action.isolate) this.#pools.set(action.name, (p = new IsolatePool(action.isolate, action.name, toResult)));
     return p;
   }
 
   /** Starts one Worker per isolated action (agent start); close() ends them all (agent stop). */
   warm(): void {
-    for (const a of this.deps.actions.values()) this.pool(a)?.warm();
+    for (const a of this.deps.actions.values()) {
+      if (a.isolate) this.pool(a).then((p) => p?.warm(), (err: unknown) => this.deps.log.warn(`isolation unavailable: ${errMsg(err)}`));
+    }
   }
   close(): void {
     for (const p of this.#pools.values()) p.close();
@@ -147,9 +159,10 @@ export class Executor {
     timer.unref?.();
     const bridge = { progress: (percent: number, message?: string) => progress.set(percent, message), log: (level: LogLevel, message: string) => progress.append(level, message) };
     const ctx: ActionContext = { commandId: cmd.id, actionName: cmd.actionName, payload, signal: controller.signal, ...bridge };
-    const pool = cmd.type === "ACTION_EXECUTE" ? this.pool(action) : undefined;
     let kill: (() => void) | undefined;
     try {
+      const pool = cmd.type === "ACTION_EXECUTE" && action.isolate ? await this.pool(action).catch((err: unknown) => fromError(err)) : undefined;
+      if (pool && !("run" in pool)) return pool; // the isolation module could not be loaded
       const work = commandScope.run({ owner: this.deps.owner, commandId: cmd.id }, () => {
         if (cmd.type === "ACTION_PREPARE") return this.#prepare(action, ctx);
         if (!pool) return Promise.resolve().then(() => action.handler!(payload, ctx)).then(toResult);

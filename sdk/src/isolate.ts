@@ -1,4 +1,5 @@
-// Isolated actions (issue #20): the handler runs in a pooled worker_threads Worker with heap limits,
+// Isolated actions (issue #20), a module of its own (dist/isolate.*, loaded by executor.ts on first
+// use, so hosts that isolate nothing never load it): the handler runs in a pooled worker_threads Worker with heap limits,
 // so a `while(true){}` or a runaway allocation costs one Worker, never the host's event loop. The
 // host terminates the Worker on a timeout, after a cancel's grace, or when the agent stops; a Worker
 // that crashed, ran out of memory or was terminated is never reused.
@@ -6,7 +7,6 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { failure } from "./errors.js";
-import { toResult } from "./executor.js";
 import type { ActionResult, IsolateOptions, LogLevel } from "./types.js";
 
 // The Worker's side, evaluated as a script (a Worker cannot share the host's closures). It imports
@@ -39,7 +39,7 @@ export class IsolatePool {
   readonly #mb: number;
   #closed = false;
 
-  constructor(readonly opts: IsolateOptions, private readonly name: string) {
+  constructor(readonly opts: IsolateOptions, private readonly name: string, private readonly toResult: (value: unknown) => ActionResult) {
     const m = String(opts.module);
     this.#url = m.startsWith("file:") ? m : pathToFileURL(resolve(m)).href;
     this.#mb = Math.max(8, Math.min(65_536, Math.floor(opts.memoryMb ?? 256)));
@@ -55,7 +55,7 @@ export class IsolatePool {
     w.on("message", (m: { p?: [number, string?]; l?: [LogLevel, string]; e?: [string, string]; v?: unknown; h: number }) => {
       if (m.p) s.b?.progress(...m.p);
       else if (m.l) s.b?.log(...m.l);
-      else s.end?.([m.e ? failure(...m.e) : toResult(m.v), m.h], true);
+      else s.end?.([m.e ? failure(...m.e) : this.toResult(m.v), m.h], true);
     });
     w.on("error", (err: Error & { code?: string }) => s.end?.(err.code === "ERR_WORKER_OUT_OF_MEMORY"
       ? [failure("ACTION_OUT_OF_MEMORY", `action "${this.name}" exceeded its ${mb} MB heap limit`), mb * 1048576]
