@@ -10,6 +10,9 @@
 // |                                               |                                       | literals, quoted identifiers, comments or $$ strings)         |
 // | query.ts: Where.search (agents, audit,        | `col LIKE ? ESCAPE '\'` (LIKE is      | PORTABLE `lower(col) LIKE lower(?) ESCAPE '\'`; PG columns    |
 // |   busRoutes, services, users lists)           |   ASCII-case-insensitive in SQLite)   |   are COLLATE "C", so lower() folds ASCII only, like SQLite   |
+// | audit.ts: whereOf free-text `q` (list,       | FTS5 trigram index `audit_search`     | NAMED trigramMatch(q): the index narrows candidates (q of     |
+// |   export)                                     |   (migration 010) narrows, then the   |   >= 3 characters, SQLite only); the LIKE above re-checks     |
+// |                                               |   LIKE above re-checks                |   them. PG: same LIKE, served by pg_trgm GIN indexes (010)    |
 // | agents.ts: agentContactSql (staleOnline,      | scalar `MAX(a, b)` (PG has only the   | PORTABLE `CASE WHEN x.last_heartbeat_at > x.registered_at     |
 // |   markOffline, countByStatus, list filter;    |   aggregate max; GREATEST is not in   |   THEN x.last_heartbeat_at ELSE x.registered_at END` (equal:  |
 // |   services.ts effectiveServiceStatusSql)      |   SQLite)                             |   registered_at is NOT NULL, a NULL heartbeat falls to ELSE)  |
@@ -45,7 +48,7 @@
 // | parameters                                    | booleans refused by better-sqlite3    | postgres.ts binds booleans as 1/0, bigints as text            |
 //
 // Looked for and not used anywhere in src/db: total(), glob, datetime()/strftime/julianday,
-// INSERT OR IGNORE/REPLACE, ifnull, rowid, last_insert_rowid, group_concat.
+// INSERT OR IGNORE/REPLACE, ifnull, last_insert_rowid (rowid only in audit.ts, see above), group_concat.
 
 export type DialectKind = "sqlite" | "postgres";
 
@@ -169,3 +172,21 @@ export function capabilityFilterSql(kind: DialectKind, manifestColumn: string): 
 export const POSTGRES_DB_FACTS_SQL = `SELECT pg_database_size(current_database()) AS size_bytes,
   current_setting('server_version') AS server_version, current_database() AS database,
   (SELECT COALESCE(MAX(version), 0) FROM schema_version) AS schema_version`;
+
+/** Distinct trigrams the FTS5 trigram query uses at most: any subset still narrows to a superset. */
+const MAX_TRIGRAMS = 32;
+
+/**
+ * SQLite: an FTS5 MATCH expression over the `trigram` tokenizer that every row containing `q` (as
+ * the literal LIKE re-check reads it) satisfies: each 3-character window of q as a quoted string
+ * (`"` doubled; operators like AND, NEAR, * inside quotes are text), ANDed. The index has
+ * detail=none (no positions, no phrase queries), so it is a candidate filter, never the answer.
+ * null when q has fewer than 3 characters: the trigram index cannot match those (scan instead).
+ */
+export function trigramMatch(q: string): string | null {
+  const chars = Array.from(q);
+  const grams = new Set<string>();
+  for (let i = 0; i + 3 <= chars.length && grams.size < MAX_TRIGRAMS; i++) grams.add(chars.slice(i, i + 3).join(""));
+  if (!grams.size) return null;
+  return [...grams].map((g) => `"${g.replaceAll('"', '""')}"`).join(" AND ");
+}
