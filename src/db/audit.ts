@@ -2,13 +2,15 @@
 import type { Db } from "./open.js";
 import type { ActorType, AuditResult } from "../vocabulary.js";
 import { Where, orderBy, limitOffset, parseJson, type SortKey } from "./query.js";
-import { trigramMatch } from "./dialect.js";
+import { trigramTerms } from "./dialect.js";
 
 /**
  * Where a free-text search stops counting: `total` is then this many and `totalCapped` is true. A q
  * matching much of a large trail would otherwise count every match for one page (docs/compatibility.md).
  */
 export const SEARCH_COUNT_CAP = 10_000;
+/** SQLite: up to this many index candidates the index answers; beyond, q is common and the scan finds a page of it sooner. */
+export const SEARCH_INDEX_LIMIT = 20_000;
 
 export interface AuditRow {
   id: string;
@@ -49,8 +51,8 @@ const sql = {
   // retention: oldest first, bounded batch
   deleteBefore: `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
   // operational metrics derived from the trail
-  // SQLite: how many rows (up to the cap + 1) the trigram index offers as candidates for a q
-  ftsCandidates: `SELECT COUNT(*) AS n FROM (SELECT rowid FROM audit_search WHERE audit_search MATCH ? LIMIT ${SEARCH_COUNT_CAP + 1}) c`,
+  // SQLite: how many rows (up to the index limit + 1) hold one trigram of a q
+  ftsCandidates: `SELECT COUNT(*) AS n FROM (SELECT rowid FROM audit_search WHERE audit_search MATCH ? LIMIT ${SEARCH_INDEX_LIMIT + 1}) c`,
   countByAction: `SELECT action, COUNT(*) AS n FROM audit_events WHERE action IN ('command.dispatched','command.completed','command.failed','service.action.prepared','command.prepare.failed') GROUP BY action`,
 };
 
@@ -85,17 +87,22 @@ export async function getAuditEvent(db: Db, id: string): Promise<AuditRow | unde
 }
 
 /**
- * SQLite narrows a q through the trigram index when it offers few candidates (rowid lookups, then the
- * LIKE re-check and a small sort); a q the index says is common is answered by walking created_at
- * with the LIKE, which finds a page of matches after few rows. PostgreSQL's planner makes that choice
- * itself (pg_trgm GIN indexes under the same LIKE).
+ * SQLite narrows a q through the trigram index when it offers few candidates: the hits of each of q's
+ * trigrams are counted (up to the limit), and the (at most 3) rarest are ANDed into the MATCH. FTS5's
+ * AND walks every term's hits, so a common trigram (every id starts `agt_01…`) would cost as much as
+ * a scan (~0.1 s per 1,000,000 hits). A q none of whose trigrams is rare is common: walking created_at
+ * with the LIKE finds a page of it after few rows. PostgreSQL's planner makes that choice itself
+ * (pg_trgm GIN indexes under the same LIKE).
  */
 async function searchMatch(db: Db, q: string | undefined): Promise<string | null> {
   if (!q || db.kind !== "sqlite") return null;
-  const match = trigramMatch(q);
-  if (!match) return null; // fewer than 3 characters: the scan
-  const n = (await db.get<{ n: number }>(sql.ftsCandidates, [match]))!.n;
-  return n <= SEARCH_COUNT_CAP ? match : null;
+  const counted: { term: string; n: number }[] = [];
+  for (const term of trigramTerms(q)) { // fewer than 3 characters: none, the scan
+    counted.push({ term, n: (await db.get<{ n: number }>(sql.ftsCandidates, [term]))!.n });
+    if (counted[counted.length - 1]!.n <= SEARCH_COUNT_CAP / 10) break; // rare enough: stop counting
+  }
+  const rare = counted.filter((c) => c.n <= SEARCH_INDEX_LIMIT).sort((a, b) => a.n - b.n).slice(0, 3);
+  return rare.length ? rare.map((c) => c.term).join(" AND ") : null;
 }
 
 function whereOf(f: AuditFilter, match: string | null = null): Where {

@@ -10,7 +10,7 @@
 // |                                               |                                       | literals, quoted identifiers, comments or $$ strings)         |
 // | query.ts: Where.search (agents, audit,        | `col LIKE ? ESCAPE '\'` (LIKE is      | PORTABLE `lower(col) LIKE lower(?) ESCAPE '\'`; PG columns    |
 // |   busRoutes, services, users lists)           |   ASCII-case-insensitive in SQLite)   |   are COLLATE "C", so lower() folds ASCII only, like SQLite   |
-// | audit.ts: whereOf free-text `q` (list,       | FTS5 trigram index `audit_search`     | NAMED trigramMatch(q): the index narrows candidates (q of     |
+// | audit.ts: whereOf free-text `q` (list,       | FTS5 trigram index `audit_search`     | NAMED trigramTerms(q): the index narrows candidates (q of     |
 // |   export)                                     |   (migration 010) narrows, then the   |   >= 3 characters, SQLite only); the LIKE above re-checks     |
 // |                                               |   LIKE above re-checks                |   them. PG: same LIKE, served by pg_trgm GIN indexes (010)    |
 // | agents.ts: agentContactSql (staleOnline,      | scalar `MAX(a, b)` (PG has only the   | PORTABLE `CASE WHEN x.last_heartbeat_at > x.registered_at     |
@@ -173,20 +173,19 @@ export const POSTGRES_DB_FACTS_SQL = `SELECT pg_database_size(current_database()
   current_setting('server_version') AS server_version, current_database() AS database,
   (SELECT COALESCE(MAX(version), 0) FROM schema_version) AS schema_version`;
 
-/** Distinct trigrams the FTS5 trigram query uses at most: any subset still narrows to a superset. */
-const MAX_TRIGRAMS = 32;
+/** Trigrams of q whose index hits are counted at most (each count reads up to SEARCH_INDEX_LIMIT entries). */
+const MAX_TRIGRAMS = 8;
 
 /**
- * SQLite: an FTS5 MATCH expression over the `trigram` tokenizer that every row containing `q` (as
- * the literal LIKE re-check reads it) satisfies: each 3-character window of q as a quoted string
- * (`"` doubled; operators like AND, NEAR, * inside quotes are text), ANDed. The index has
- * detail=none (no positions, no phrase queries), so it is a candidate filter, never the answer.
- * null when q has fewer than 3 characters: the trigram index cannot match those (scan instead).
+ * SQLite: the 3-character windows of q as FTS5 `trigram` query terms, quoted (`"` doubled; AND, NEAR,
+ * `*` inside quotes are text): every row containing q (as the literal LIKE re-check reads it) contains
+ * each of them, so ANDing any of them narrows to a superset. Non-overlapping windows from the end of q
+ * (ids share prefixes and differ at the end), at most MAX_TRIGRAMS. Empty when q has fewer than 3
+ * characters: the trigram index cannot match those (scan instead).
  */
-export function trigramMatch(q: string): string | null {
+export function trigramTerms(q: string): string[] {
   const chars = Array.from(q);
   const grams = new Set<string>();
-  for (let i = 0; i + 3 <= chars.length && grams.size < MAX_TRIGRAMS; i++) grams.add(chars.slice(i, i + 3).join(""));
-  if (!grams.size) return null;
-  return [...grams].map((g) => `"${g.replaceAll('"', '""')}"`).join(" AND ");
+  for (let end = chars.length; end >= 3 && grams.size < MAX_TRIGRAMS; end -= 3) grams.add(chars.slice(end - 3, end).join(""));
+  return [...grams].map((g) => `"${g.replaceAll('"', '""')}"`);
 }
