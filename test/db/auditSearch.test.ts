@@ -3,10 +3,14 @@
 // LIKE, FTS5 or pg_trgm; the index follows retention deletes; a q matching more than the cap counts to
 // the cap only. The oracle below is the old semantics written in JavaScript, not the SQL under test.
 import t from "tap";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import {
   auditBatch, deleteAuditEventsBefore, insertAuditEvent, listAuditEvents, SEARCH_COUNT_CAP, type AuditRow,
 } from "../../src/db/audit.js";
-import { sqliteHandle, type Db } from "../../src/db/open.js";
+import { migrationFiles, openDb, sqliteHandle, type Db } from "../../src/db/open.js";
+import { rootPath } from "../../src/paths.js";
 import { Where } from "../../src/db/query.js";
 import { onPostgres } from "../testDb.js";
 import { at, fileDb } from "./_seed.js";
@@ -143,4 +147,22 @@ t.test("PostgreSQL: the search's LIKE can be served by the pg_trgm indexes of mi
   for (const index of ["audit_search_action", "audit_search_message", "audit_search_target_id", "audit_search_actor_id"]) {
     t.match(text, new RegExp(`Bitmap Index Scan on ${index}\\b`), index);
   }
+});
+
+t.test("SQLite: migration 010 indexes the events an existing database already holds", { skip: onPostgres && "SQLite only" }, async (t) => {
+  const file = join(t.testdir(), "old.db");
+  const raw = new Database(file);
+  raw.exec(readFileSync(rootPath("schema.sql"), "utf8"));
+  const before = migrationFiles().filter((m) => m.version < 10); // the ladder up to 009 (other branches' steps included once merged)
+  for (const m of before) raw.exec(readFileSync(rootPath("migrations", m.file), "utf8"));
+  raw.pragma(`user_version = ${Math.max(1, ...before.map((m) => m.version))}`);
+  const insert = raw.prepare("INSERT INTO audit_events (id, created_at, actor_type, action, result, message) VALUES (?, ?, 'SYSTEM', 'old.event', 'SUCCESS', ?)");
+  for (let i = 0; i < 50; i++) insert.run(`aud_old${String(i).padStart(23, "0")}`, at(i), `before the index ${i}`);
+  raw.close();
+  const db = await openDb(file); // migrates to 010
+  t.teardown(() => db.close());
+  t.equal(sqliteHandle(db).prepare(`SELECT count(*) FROM audit_search WHERE audit_search MATCH '"dex"'`).pluck().get(), 50, "backfilled");
+  const found = await listAuditEvents(db, { q: "index 4" }, NEWEST, 1, 50);
+  t.same(found.rows.map((r) => r.message), ["before the index 49", "before the index 48", "before the index 47", "before the index 46",
+    "before the index 45", "before the index 44", "before the index 43", "before the index 42", "before the index 41", "before the index 40", "before the index 4"]);
 });
