@@ -17,7 +17,8 @@ export interface Pager {
   range: string;
 }
 
-export function pager(path: string, query: URLSearchParams, page: number, pageSize: number, total: number): Pager {
+/** `capped`: counting stopped at `total` (an audit search): "of 10000+", and a full page offers a next one. */
+export function pager(path: string, query: URLSearchParams, page: number, pageSize: number, total: number, capped = false, fullPage = false): Pager {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const link = (p: number) => {
     const q = new URLSearchParams(query);
@@ -28,8 +29,8 @@ export function pager(path: string, query: URLSearchParams, page: number, pageSi
   return {
     page, pages, total,
     prev: page > 1 ? link(page - 1) : null,
-    next: page < pages ? link(page + 1) : null,
-    range: `${first}-${Math.min(total, page * pageSize)} of ${total}`,
+    next: page < pages || (capped && fullPage) ? link(page + 1) : null,
+    range: capped ? `${(page - 1) * pageSize + 1}-${page * pageSize} of ${total}+` : `${first}-${Math.min(total, page * pageSize)} of ${total}`,
   };
 }
 
@@ -45,7 +46,7 @@ const asUtc = (v: string): string => (/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)
 /** ...and back into the input's own format when the filter is echoed. */
 const asLocal = (v: string): string => v.replace(/:00(\.000)?Z$/, "");
 
-type Listed<R> = { rows: R[]; total: number } | { rows: R[]; pagination: { total: number } };
+type Listed<R> = { rows: R[]; total: number; totalCapped?: boolean } | { rows: R[]; pagination: { total: number } };
 
 export interface ListPage<Q, R> {
   /** The cleaned query (what pager links and export links carry). */
@@ -84,7 +85,7 @@ export async function listPage<Q extends { page: number; pageSize: number }, R>(
   for (const k of opts.timeKeys ?? []) if (filters[k] !== undefined) filters[k] = asLocal(filters[k]!);
   return {
     query, qy, rows: listed.rows, filters,
-    pager: pager(opts.path, query, qy.page, qy.pageSize, total),
+    pager: pager(opts.path, query, qy.page, qy.pageSize, total, "totalCapped" in listed && listed.totalCapped === true, listed.rows.length === qy.pageSize),
     filtered: [...query.keys()].some((k) => k !== "page"),
   };
 }

@@ -2,6 +2,15 @@
 import type { Db } from "./open.js";
 import type { ActorType, AuditResult } from "../vocabulary.js";
 import { Where, orderBy, limitOffset, parseJson, type SortKey } from "./query.js";
+import { trigramTerms } from "./dialect.js";
+
+/**
+ * Where a free-text search stops counting: `total` is then this many and `totalCapped` is true. A q
+ * matching much of a large trail would otherwise count every match for one page (docs/compatibility.md).
+ */
+export const SEARCH_COUNT_CAP = 10_000;
+/** SQLite: up to this many index candidates the index answers; beyond, q is common and the scan finds a page of it sooner. */
+export const SEARCH_INDEX_LIMIT = 20_000;
 
 export interface AuditRow {
   id: string;
@@ -42,6 +51,8 @@ const sql = {
   // retention: oldest first, bounded batch
   deleteBefore: `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
   // operational metrics derived from the trail
+  // SQLite: how many rows (up to the index limit + 1) hold one trigram of a q
+  ftsCandidates: `SELECT COUNT(*) AS n FROM (SELECT rowid FROM audit_search WHERE audit_search MATCH ? LIMIT ${SEARCH_INDEX_LIMIT + 1}) c`,
   countByAction: `SELECT action, COUNT(*) AS n FROM audit_events WHERE action IN ('command.dispatched','command.completed','command.failed','service.action.prepared','command.prepare.failed') GROUP BY action`,
 };
 
@@ -75,7 +86,26 @@ export async function getAuditEvent(db: Db, id: string): Promise<AuditRow | unde
   return r && toRow(r);
 }
 
-function whereOf(f: AuditFilter): Where {
+/**
+ * SQLite narrows a q through the trigram index when it offers few candidates: the hits of each of q's
+ * trigrams are counted (up to the limit), and the (at most 3) rarest are ANDed into the MATCH. FTS5's
+ * AND walks every term's hits, so a common trigram (every id starts `agt_01…`) would cost as much as
+ * a scan (~0.1 s per 1,000,000 hits). A q none of whose trigrams is rare is common: walking created_at
+ * with the LIKE finds a page of it after few rows. PostgreSQL's planner makes that choice itself
+ * (pg_trgm GIN indexes under the same LIKE).
+ */
+async function searchMatch(db: Db, q: string | undefined): Promise<string | null> {
+  if (!q || db.kind !== "sqlite") return null;
+  const counted: { term: string; n: number }[] = [];
+  for (const term of trigramTerms(q)) { // fewer than 3 characters: none, the scan
+    counted.push({ term, n: (await db.get<{ n: number }>(sql.ftsCandidates, [term]))!.n });
+    if (counted[counted.length - 1]!.n <= SEARCH_COUNT_CAP / 10) break; // rare enough: stop counting
+  }
+  const rare = counted.filter((c) => c.n <= SEARCH_INDEX_LIMIT).sort((a, b) => a.n - b.n).slice(0, 3);
+  return rare.length ? rare.map((c) => c.term).join(" AND ") : null;
+}
+
+function whereOf(f: AuditFilter, match: string | null = null): Where {
   const w = new Where()
     .anyOf("actor_type", f.actorType)
     .anyOf("actor_id", f.actorId)
@@ -84,16 +114,23 @@ function whereOf(f: AuditFilter): Where {
     .anyOf("target_id", f.targetId)
     .anyOf("result", f.result)
     .search(["action", "message", "target_id", "actor_id"], f.q);
+  // candidates only: the LIKE above keeps the literal substring semantics
+  if (match) w.add("audit_events.rowid IN (SELECT rowid FROM audit_search WHERE audit_search MATCH ?)", match);
   if (f.from) w.add("created_at >= ?", f.from);
   if (f.to) w.add("created_at <= ?", f.to);
   return w;
 }
 
-export async function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: AuditRow[]; total: number }> {
-  const w = whereOf(f);
-  const total = (await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM audit_events ${w.sql}`, w.params))!.n;
+export async function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: AuditRow[]; total: number; totalCapped: boolean }> {
+  const w = whereOf(f, await searchMatch(db, f.q));
+  // with a q, count at most cap + 1 matches (without one, the exact count, as before)
+  const count = f.q
+    ? `SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events ${w.sql} LIMIT ${SEARCH_COUNT_CAP + 1}) c`
+    : `SELECT COUNT(*) AS n FROM audit_events ${w.sql}`;
+  const n = (await db.get<{ n: number }>(count, w.params))!.n;
   const rows = await db.all<RawRow>(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ${orderBy(sort, AUDIT_SORT)} ${limitOffset(page, pageSize)}`, w.params);
-  return { rows: rows.map(toRow), total };
+  const totalCapped = Boolean(f.q) && n > SEARCH_COUNT_CAP;
+  return { rows: rows.map(toRow), total: totalCapped ? SEARCH_COUNT_CAP : n, totalCapped };
 }
 
 /**
@@ -102,7 +139,7 @@ export async function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], p
  * response streams, blocking every other request.
  */
 export async function auditBatch(db: Db, f: AuditFilter, desc: boolean, after: { createdAt: string; id: string } | null, limit: number): Promise<AuditRow[]> {
-  const w = whereOf(f);
+  const w = whereOf(f, await searchMatch(db, f.q));
   if (after) {
     if (desc) w.add("(created_at < ? OR (created_at = ? AND id < ?))", after.createdAt, after.createdAt, after.id);
     else w.add("(created_at > ? OR (created_at = ? AND id > ?))", after.createdAt, after.createdAt, after.id);

@@ -31,8 +31,9 @@ export const quoteName = (name: string): string => {
 };
 
 const sql = {
-  // user tables (sqlite_* are SQLite's own)
-  tables: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+  // user tables (sqlite_* are SQLite's own); virtual tables and their shadow tables (the FTS5 audit
+  // search index, migration 010) are derived data, not copied: PostgreSQL has its own indexes
+  tables: "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
   // columns in declaration order, pk = position in the primary key (0 = not part of it)
   columns: (t: string) => `SELECT name, pk FROM pragma_table_info('${t}') ORDER BY cid`,
   // parent tables of the foreign keys of a table

@@ -10,6 +10,9 @@
 // |                                               |                                       | literals, quoted identifiers, comments or $$ strings)         |
 // | query.ts: Where.search (agents, audit,        | `col LIKE ? ESCAPE '\'` (LIKE is      | PORTABLE `lower(col) LIKE lower(?) ESCAPE '\'`; PG columns    |
 // |   busRoutes, services, users lists)           |   ASCII-case-insensitive in SQLite)   |   are COLLATE "C", so lower() folds ASCII only, like SQLite   |
+// | audit.ts: whereOf free-text `q` (list,       | FTS5 trigram index `audit_search`     | NAMED trigramTerms(q): the index narrows candidates (q of     |
+// |   export)                                     |   (migration 010) narrows, then the   |   >= 3 characters, SQLite only); the LIKE above re-checks     |
+// |                                               |   LIKE above re-checks                |   them. PG: same LIKE, served by pg_trgm GIN indexes (010)    |
 // | agents.ts: agentContactSql (staleOnline,      | scalar `MAX(a, b)` (PG has only the   | PORTABLE `CASE WHEN x.last_heartbeat_at > x.registered_at     |
 // |   markOffline, countByStatus, list filter;    |   aggregate max; GREATEST is not in   |   THEN x.last_heartbeat_at ELSE x.registered_at END` (equal:  |
 // |   services.ts effectiveServiceStatusSql)      |   SQLite)                             |   registered_at is NOT NULL, a NULL heartbeat falls to ELSE)  |
@@ -45,7 +48,7 @@
 // | parameters                                    | booleans refused by better-sqlite3    | postgres.ts binds booleans as 1/0, bigints as text            |
 //
 // Looked for and not used anywhere in src/db: total(), glob, datetime()/strftime/julianday,
-// INSERT OR IGNORE/REPLACE, ifnull, rowid, last_insert_rowid, group_concat.
+// INSERT OR IGNORE/REPLACE, ifnull, last_insert_rowid (rowid only in audit.ts, see above), group_concat.
 
 export type DialectKind = "sqlite" | "postgres";
 
@@ -169,3 +172,20 @@ export function capabilityFilterSql(kind: DialectKind, manifestColumn: string): 
 export const POSTGRES_DB_FACTS_SQL = `SELECT pg_database_size(current_database()) AS size_bytes,
   current_setting('server_version') AS server_version, current_database() AS database,
   (SELECT COALESCE(MAX(version), 0) FROM schema_version) AS schema_version`;
+
+/** Trigrams of q whose index hits are counted at most (each count reads up to SEARCH_INDEX_LIMIT entries). */
+const MAX_TRIGRAMS = 8;
+
+/**
+ * SQLite: the 3-character windows of q as FTS5 `trigram` query terms, quoted (`"` doubled; AND, NEAR,
+ * `*` inside quotes are text): every row containing q (as the literal LIKE re-check reads it) contains
+ * each of them, so ANDing any of them narrows to a superset. Non-overlapping windows from the end of q
+ * (ids share prefixes and differ at the end), at most MAX_TRIGRAMS. Empty when q has fewer than 3
+ * characters: the trigram index cannot match those (scan instead).
+ */
+export function trigramTerms(q: string): string[] {
+  const chars = Array.from(q);
+  const grams = new Set<string>();
+  for (let end = chars.length; end >= 3 && grams.size < MAX_TRIGRAMS; end -= 3) grams.add(chars.slice(end - 3, end).join(""));
+  return [...grams].map((g) => `"${g.replaceAll('"', '""')}"`);
+}

@@ -19,8 +19,8 @@ export function checkAuditFilter(f: AuditFilter): AuditFilter {
 }
 
 export async function listAudit(app: App, f: AuditFilter, sort: SortKey[], page: number, pageSize: number) {
-  const { rows, total } = await listAuditEvents(app.db, checkAuditFilter(f), sort, page, pageSize);
-  return { rows: rows.map(auditToWire), total };
+  const { rows, total, totalCapped } = await listAuditEvents(app.db, checkAuditFilter(f), sort, page, pageSize);
+  return { rows: rows.map(auditToWire), total, totalCapped };
 }
 
 export async function getAudit(app: App, id: string) {

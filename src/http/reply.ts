@@ -13,6 +13,8 @@ export interface Pagination {
   page: number;
   pageSize: number;
   total: number;
+  /** Only when counting stopped at a cap (audit search): `total` is then a lower bound. */
+  totalCapped?: boolean;
 }
 
 /** `{success:true,data}` */

@@ -30,7 +30,7 @@ export const SCHEMAS: Record<string, Schema> = {
   SuccessEnvelope: obj({ success: { type: "boolean", const: true } }, ["success"]),
   ErrorEnvelope: obj({ success: { type: "boolean", const: false }, error: ref("ErrorInfo") }, ["success", "error"]),
   ErrorInfo: obj({ code: str(), message: str(), details: anyObj() }, ["code", "message"]),
-  Pagination: obj({ page: int(), pageSize: int(), total: int() }, ["page", "pageSize", "total"]),
+  Pagination: obj({ page: int(), pageSize: int(), total: int(), totalCapped: bool() }, ["page", "pageSize", "total"]),
 
   AgentStatus: en(AGENT_STATUSES),
   CapsuleServiceStatus: en(SERVICE_STATUSES),

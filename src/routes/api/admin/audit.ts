@@ -13,8 +13,9 @@ export const auditRoutes = [
     method: "GET", path: "/api/admin/audit-events", auth: "viewer", name: "listAuditEvents", query: true,
     handler: async ({ app, query }) => {
       const qy = parseQuery(query, ListAuditQuery, AUDIT_QUERY_ARRAYS);
-      const { rows, total } = await listAudit(app, qy, qy.sort, qy.page, qy.pageSize);
-      return okList(rows, { page: qy.page, pageSize: qy.pageSize, total });
+      const { rows, total, totalCapped } = await listAudit(app, qy, qy.sort, qy.page, qy.pageSize);
+      // a search stops counting at SEARCH_COUNT_CAP: total is then a lower bound, said by totalCapped
+      return okList(rows, { page: qy.page, pageSize: qy.pageSize, total, ...(totalCapped ? { totalCapped } : {}) });
     },
   }),
   // registered before /:auditEventId so "export" is never read as an id
