@@ -8,14 +8,23 @@ import { loadSdk } from "./sdkKit.js";
 
 const BUDGET = 30 * 1024;
 
+/** The opt-in Worker pool of isolated actions: a sibling module the bundle imports on first use only. */
+const ISOLATE_BUDGET = 4 * 1024;
+
 t.test("the bundle imports only node: built-ins and stays under 30 KB", async (t) => {
   await loadSdk();
-  for (const file of ["sdk/dist/index.mjs", "sdk/dist/index.cjs"]) {
+  for (const [file, ext] of [["sdk/dist/index.mjs", "mjs"], ["sdk/dist/index.cjs", "cjs"]] as const) {
     const code = readFileSync(rootPath(file), "utf8");
     t.ok(statSync(rootPath(file)).size < BUDGET, `${file} is ${statSync(rootPath(file)).size} bytes`);
     const specifiers = [...code.matchAll(/(?:from\s*|import\(|require\()\s*["']([^"']+)["']/g)].map((m) => m[1]);
     t.ok(specifiers.length > 0, `${file} has imports to check`);
-    t.same(specifiers.filter((s) => !s!.startsWith("node:")), [], `${file}: only node: built-ins`);
+    // besides node: built-ins, only its own isolation module, and only as a dynamic import()
+    t.same(specifiers.filter((s) => !s!.startsWith("node:")), [`./isolate.${ext}`], `${file}: only node: built-ins and ./isolate.${ext}`);
+    t.match(code, `import("./isolate.${ext}")`, "the isolation module is loaded on demand, not at startup");
+    const isolate = `sdk/dist/isolate.${ext}`;
+    t.ok(statSync(rootPath(isolate)).size < ISOLATE_BUDGET, `${isolate} is ${statSync(rootPath(isolate)).size} bytes`);
+    const own = [...readFileSync(rootPath(isolate), "utf8").matchAll(/(?:from\s*|import\(|require\()\s*["']([^"']+)["']/g)].map((m) => m[1]);
+    t.same(own.filter((s) => !s!.startsWith("node:")), [], `${isolate}: only node: built-ins`);
   }
   const pkg = JSON.parse(readFileSync(rootPath("sdk/package.json"), "utf8"));
   t.equal(pkg.name, "capstan-agent");
