@@ -87,6 +87,8 @@ export async function walkLoop(t: T, opts: { js: boolean; screenshots?: boolean 
   await page.click("h1 a");
   await page.click("#action-rotateKey >> text=Run");
   await page.click("button:has-text('Continue Rotate API key')");
+  // with htmx the confirmation step is swapped in after the click returns: wait for it, then read it
+  await page.waitForSelector("button:has-text('Yes, run Rotate API key')");
   t.match(await text("#action-run"), /You are about to run Rotate API key/, "confirmation step names the action");
   await page.click("button:has-text('Yes, run Rotate API key')");
   await page.waitForURL(/\/commands\/cmd_\w+$/);
