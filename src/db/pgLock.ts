@@ -15,7 +15,22 @@ export class LockSession {
 
   constructor(private readonly config: pg.ClientConfig, private readonly onError: (err: Error) => void) {}
 
-  async tryLock(key: number | string): Promise<boolean> {
+  /**
+   * One call at a time on the session's connection: several singletons (the maintenance sweep, the
+   * Telegram poller) share it, and overlapping queries on one pg client are deprecated (refused in pg 9).
+   */
+  private queue: Promise<unknown> = Promise.resolve();
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  tryLock(key: number | string): Promise<boolean> {
+    return this.serial(() => this.tryLockNow(key));
+  }
+
+  private async tryLockNow(key: number | string): Promise<boolean> {
     const c = await this.ensure();
     const k = `${typeof key}:${key}`;
     if (this.held.has(k)) {
@@ -29,10 +44,12 @@ export class LockSession {
     return ok;
   }
 
-  async unlock(key: number | string): Promise<void> {
-    const k = `${typeof key}:${key}`;
-    if (!this.held.delete(k) || !this.client) return;
-    await this.client.query({ text: `SELECT pg_advisory_unlock(${keyExpr(key)})`, values: [key] });
+  unlock(key: number | string): Promise<void> {
+    return this.serial(async () => {
+      const k = `${typeof key}:${key}`;
+      if (!this.held.delete(k) || !this.client) return;
+      await this.client.query({ text: `SELECT pg_advisory_unlock(${keyExpr(key)})`, values: [key] });
+    });
   }
 
   /** Ends the session, which frees every lock it holds. */
