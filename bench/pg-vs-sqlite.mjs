@@ -150,9 +150,9 @@ try {
     const offered = HOLD.agents / HOLD.intervalS;
     console.log(`\nC. held fleet: ${num(HOLD.agents)} agents (${HOLD.processes} client processes), SDK heartbeat every ${HOLD.intervalS} s (offered ${num(offered)}/s) + the SDK's long poll each; ${HOLD.windowS} s window after ramp and one cycle`);
     console.log(table([
-      ["configuration", "registration", "heartbeats/s", "of offered", "p50", "p99", "max", "hb errors", "poll errors", "polls open", "CPU", "node peak RSS"],
+      ["configuration", "registration", "heartbeats/s", "of offered", "p50", "p99", "max", "hb errors", "poll errors", "polls open", "poll answered after (p50 / max)", "CPU", "node peak RSS"],
       ...held.map((h) => [h.name, `${num(h.regPerS)}/s`, num(h.rate), `${num((100 * h.rate) / offered, 1)} %`, ms(h.latency.p50), ms(h.latency.p99), ms(h.latency.max),
-        h.heartbeatErrors, h.pollErrors, num(h.openPolls), `${num(h.usage.cpuPercent, 0)} %`, mb(h.nodeRss)]),
+        h.heartbeatErrors, h.pollErrors, num(h.openPolls), `${ms(h.pollLatency.p50, 0)} / ${ms(h.pollLatency.max, 0)}`, `${num(h.usage.cpuPercent, 0)} %`, mb(h.nodeRss)]),
     ]));
     for (const h of held) if (Object.keys(h.errorKinds).length) console.log(`${h.name} errors by kind: ${JSON.stringify(h.errorKinds)}`);
     const value = (h) => `${num(h.rate)}/s of ${num(offered)}, ${h.heartbeatErrors + h.pollErrors} errors, p99 ${ms(h.latency.p99)}`;
@@ -187,7 +187,7 @@ async function hold(nodes, watchPids) {
     const seconds = (performance.now() - w0) / 1000;
     return {
       ...r, regPerS, usage: watch.stop(), nodeRss: Math.max(...nodeWatch.map((w) => w.stop().peakRssBytes)),
-      rate: r.heartbeatMs.length / seconds, latency: summarize(r.heartbeatMs),
+      rate: r.heartbeatMs.length / seconds, latency: summarize(r.heartbeatMs), pollLatency: summarize(r.pollMs),
     };
   } finally {
     await fleet.stop();

@@ -71,6 +71,8 @@ export async function walkLoop(t: T, opts: { js: boolean; screenshots?: boolean 
   await page.click(`#service-${demo.serviceId} >> text=Demo Capsule Service`);
   await page.click(".tabs >> text=Actions");
   await page.waitForSelector("#service-actions");
+  // htmx pushes the URL after the swap settles, a moment after the tab's content is in the page
+  await page.waitForURL(new RegExp(`/services/${demo.serviceId}/actions$`));
   t.match(page.url(), `/services/${demo.serviceId}/actions`, js ? "tab swapped in and its URL pushed" : "tab page");
   await shoot("service-actions");
 
