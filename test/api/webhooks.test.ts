@@ -6,7 +6,7 @@ import t from "tap";
 import { manualClock } from "../commandKit.js";
 import { registerTestAgent } from "../fixtures.js";
 import { sleep, startTestServer, type Client, type TestServer } from "../helpers.js";
-import { startReceiver, verifyStandardWebhook, type Receiver } from "../notifications/_receiver.js";
+import { deliveriesOf, startReceiver, until, verifyStandardWebhook, type Receiver } from "../notifications/_receiver.js";
 import { databaseText } from "../testDb.js";
 
 const ALLOW_LOCAL = { CAPSTAN_WEBHOOK_ALLOWED_CIDRS: "127.0.0.1/32", CAPSTAN_WEBHOOK_DELIVERY_INTERVAL_SECONDS: "0.1" };
@@ -16,20 +16,6 @@ async function createEndpoint(owner: Client, body: Record<string, unknown>): Pro
   const res = await owner.post("/api/admin/webhooks", body);
   if (res.status !== 200) throw new Error(`create webhook: ${res.status} ${res.text}`);
   return res.body.data;
-}
-
-async function deliveriesOf(owner: Client, id: string): Promise<any[]> {
-  return (await owner.get(`/api/admin/webhooks/${id}/deliveries`)).body.data;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 t.test("secret shown once, stored sealed; test message signed per Standard Webhooks (independent verifier)", async (t) => {

@@ -3,7 +3,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Tap } from "../helpers.js";
+import type { Client, Tap } from "../helpers.js";
+import { waitFor } from "../sdk/sdkKit.js";
 
 export interface Received {
   path: string;
@@ -89,3 +90,12 @@ export function verifyStandardWebhook(secret: string, headers: IncomingMessage["
   }
   return "no matching signature";
 }
+
+/** The delivery log of one endpoint, as the admin API answers it. */
+export async function deliveriesOf(owner: Client, endpointId: string): Promise<any[]> {
+  return (await owner.get(`/api/admin/webhooks/${endpointId}/deliveries`)).body.data;
+}
+
+/** Polls until `fn` answers something truthy (delivery is asynchronous); throws naming `what` after `ms`. */
+export const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> =>
+  waitFor(fn, ms, what) as Promise<T>;

@@ -6,24 +6,10 @@ import t from "tap";
 import { manualClock } from "../commandKit.js";
 import { sleep, startTestServer, type Client } from "../helpers.js";
 import { onPostgres, postgresOnly } from "../testDb.js";
-import { startReceiver } from "./_receiver.js";
+import { deliveriesOf, startReceiver, until } from "./_receiver.js";
 
 const ENV = { CAPSTAN_WEBHOOK_ALLOWED_CIDRS: "127.0.0.1/32", CAPSTAN_WEBHOOK_DELIVERY_INTERVAL_SECONDS: "0.1" };
 t.setTimeout(180_000);
-
-async function deliveries(owner: Client, id: string): Promise<any[]> {
-  return (await owner.get(`/api/admin/webhooks/${id}/deliveries`)).body.data;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 t.test("retry schedule and per-endpoint order: later messages wait for the failing head", async (t) => {
   const clock = manualClock();
@@ -36,7 +22,7 @@ t.test("retry schedule and per-endpoint order: later messages wait for the faili
   for (let i = 0; i < 3; i++) msgs.push((await owner.post(`/api/admin/webhooks/${id}/test`)).body.data.messageId);
 
   await rx.waitFor(1);
-  const head = await until("first attempt recorded", async () => (await deliveries(owner, id)).find((d) => d.messageId === msgs[0] && d.attempts === 1));
+  const head = await until("first attempt recorded", async () => (await deliveriesOf(owner, id)).find((d) => d.messageId === msgs[0] && d.attempts === 1));
   t.equal(head.status, "PENDING");
   t.equal(head.responseStatus, 503);
   t.equal(head.responseExcerpt, "busy");
@@ -46,7 +32,7 @@ t.test("retry schedule and per-endpoint order: later messages wait for the faili
 
   clock.advance(5);
   await rx.waitFor(2);
-  const again = await until("second attempt recorded", async () => (await deliveries(owner, id)).find((d) => d.messageId === msgs[0] && d.attempts === 2));
+  const again = await until("second attempt recorded", async () => (await deliveriesOf(owner, id)).find((d) => d.messageId === msgs[0] && d.attempts === 2));
   t.equal(Date.parse(again.nextAttemptAt) - Date.parse(again.lastAttemptAt), 300_000, "third attempt 5 min later");
   await sleep(300);
   t.equal(rx.received.length, 2);
@@ -55,7 +41,7 @@ t.test("retry schedule and per-endpoint order: later messages wait for the faili
   const all = await rx.waitFor(5);
   t.same(all.map((r) => r.headers["webhook-id"]), [msgs[0], msgs[0], msgs[0], msgs[1], msgs[2]], "retries keep the webhook-id; order holds");
   const log = await until("all delivered", async () => {
-    const d = await deliveries(owner, id);
+    const d = await deliveriesOf(owner, id);
     return d.every((x) => x.status === "DELIVERED") && d;
   });
   t.same(log.map((d: any) => d.attempts), [1, 1, 3], "newest first: two first-time deliveries after the head's third attempt");
@@ -125,7 +111,7 @@ t.test("a slow receiver never slows the request that caused the event", async (t
   rx.release();
   const all = await rx.waitFor(6);
   t.same(new Set(all.map((r) => r.headers["webhook-id"])).size, 6, "then each queued message once");
-  await until("drained", async () => (await deliveries(owner, id)).every((d) => d.status === "DELIVERED"));
+  await until("drained", async () => (await deliveriesOf(owner, id)).every((d) => d.status === "DELIVERED"));
 });
 
 t.test("two nodes on one database never deliver a message twice", postgresOnly("several nodes share one database only on PostgreSQL"), async (t) => {

@@ -82,9 +82,12 @@ function failed(app: App, what: string, err: unknown, token: string, waitMs: num
   app.log.warn(`telegram ${what} failed; retrying`, { error: st.lastError, retryInMs: waitMs });
 }
 
-async function updatesLoop(app: App): Promise<void> {
-  const st = app.runtime.telegram;
-  const { signal } = st.stop;
+/**
+ * The skeleton both loops share: work only while this node is the active poller; a step answers how
+ * long to wait before the next one, and a failing step backs off (failures counted per loop).
+ */
+async function channelLoop(app: App, what: string, step: (cfg: TelegramConfig, signal: AbortSignal) => Promise<number>): Promise<void> {
+  const { signal } = app.runtime.telegram.stop;
   let failures = 0;
   while (!signal.aborted) {
     const cfg = await activeConfig(app);
@@ -92,32 +95,39 @@ async function updatesLoop(app: App): Promise<void> {
       await sleep(IDLE_MS, signal);
       continue;
     }
+    let wait: number;
     try {
-      const offset = await loadOffset(app);
-      const timeout = app.config.telegramPollSeconds;
-      st.calls++;
-      const updates = await callBotApi<TelegramUpdate[]>(app.config.telegramApiUrl, cfg.botToken, "getUpdates",
-        { offset, timeout, allowed_updates: ["message"] }, (timeout + 10) * 1000, signal);
-      const list = Array.isArray(updates) ? updates.filter((u) => Number.isSafeInteger(u?.update_id)) : [];
-      for (const u of list) {
-        if (signal.aborted) return;
-        await handleUpdate(app, cfg, u);
-        if (app.config.telegramOffsetDelayMs > 0) await sleep(app.config.telegramOffsetDelayMs, signal);
-        if (signal.aborted) return; // stopping: the update is delivered again and recognised as a duplicate
-        await storeOffset(app, u.update_id + 1);
-      }
+      wait = await step(cfg, signal);
       failures = 0;
-      st.lastError = null;
-      if (list.length === 0 && timeout === 0) await sleep(200, signal); // short polling (tests): do not spin
     } catch (err) {
       if (signal.aborted) return;
       failures++;
-      const wait = backoffMs(app, err, failures);
-      failed(app, "getUpdates", err, cfg.botToken, wait);
-      await sleep(wait, signal);
+      wait = backoffMs(app, err, failures);
+      failed(app, what, err, cfg.botToken, wait);
     }
+    if (wait > 0) await sleep(wait, signal);
   }
 }
+
+const updatesLoop = (app: App): Promise<void> =>
+  channelLoop(app, "getUpdates", async (cfg, signal) => {
+    const st = app.runtime.telegram;
+    const offset = await loadOffset(app);
+    const timeout = app.config.telegramPollSeconds;
+    st.calls++;
+    const updates = await callBotApi<TelegramUpdate[]>(app.config.telegramApiUrl, cfg.botToken, "getUpdates",
+      { offset, timeout, allowed_updates: ["message"] }, (timeout + 10) * 1000, signal);
+    const list = Array.isArray(updates) ? updates.filter((u) => Number.isSafeInteger(u?.update_id)) : [];
+    for (const u of list) {
+      if (signal.aborted) return 0;
+      await handleUpdate(app, cfg, u);
+      if (app.config.telegramOffsetDelayMs > 0) await sleep(app.config.telegramOffsetDelayMs, signal);
+      if (signal.aborted) return 0; // stopping: the update is delivered again and recognised as a duplicate
+      await storeOffset(app, u.update_id + 1);
+    }
+    st.lastError = null;
+    return list.length === 0 && timeout === 0 ? 200 : 0; // short polling (tests): do not spin
+  });
 
 /** Stores and routes one update's text message; anything else (and chats not allowed) is acknowledged and skipped. */
 async function handleUpdate(app: App, cfg: TelegramConfig, u: TelegramUpdate): Promise<void> {
@@ -143,32 +153,14 @@ async function handleUpdate(app: App, cfg: TelegramConfig, u: TelegramUpdate): P
   }, { recordRefusals: true });
 }
 
-async function repliesLoop(app: App): Promise<void> {
-  const st = app.runtime.telegram;
-  const { signal } = st.stop;
-  let failures = 0;
-  while (!signal.aborted) {
-    const cfg = await activeConfig(app);
-    if (!cfg) {
-      await sleep(IDLE_MS, signal);
-      continue;
+const repliesLoop = (app: App): Promise<void> =>
+  channelLoop(app, "sendMessage", async (cfg, signal) => {
+    for (const m of await undeliveredReplies(app.db, "telegram", app.now().toISOString(), 20)) {
+      if (signal.aborted) return 0;
+      await deliver(app, cfg, m);
     }
-    let wait = REPLY_TICK_MS;
-    try {
-      for (const m of await undeliveredReplies(app.db, "telegram", app.now().toISOString(), 20)) {
-        if (signal.aborted) return;
-        await deliver(app, cfg, m);
-      }
-      failures = 0;
-    } catch (err) {
-      if (signal.aborted) return;
-      failures++;
-      wait = backoffMs(app, err, failures);
-      failed(app, "sendMessage", err, cfg.botToken, wait);
-    }
-    await sleep(wait, signal);
-  }
-}
+    return REPLY_TICK_MS;
+  });
 
 /** Sends one reply (its remaining parts); a refusal that retrying cannot fix (400, 403) gives up on that message, audited. */
 async function deliver(app: App, cfg: TelegramConfig, m: MessageRow): Promise<void> {

@@ -1,7 +1,8 @@
 // /api/admin/approvals*: four-eyes approval requests (list, detail, approve, reject, cancel) and
 // /api/admin/approval-policies (owners say which actions need how many reviewers). Viewers read;
 // operators and owners review (never their own request: the domain refuses it).
-import { route, type Ctx } from "../../../context.js";
+import type { z } from "zod";
+import { route, type App, type Ctx } from "../../../context.js";
 import { deleteApprovalPolicyById, listPoliciesWire, setApprovalPolicy } from "../../../domain/approvals/policies.js";
 import { getApprovalWire, listApprovalsWire } from "../../../domain/approvals/queries.js";
 import { approveRequest, cancelRequest, rejectRequest, type Reviewer } from "../../../domain/approvals/review.js";
@@ -10,6 +11,21 @@ import { APPROVAL_LIST_ARRAYS, ApproveBody, CancelApprovalBody, ListApprovalsSha
 import { parseBody, parseQuery } from "../../../schemas/common.js";
 
 const reviewerOf = (ctx: Ctx<unknown>): Reviewer => ({ userId: ctx.admin!.userId, role: ctx.admin!.role });
+
+/** approve, reject and cancel share one shape: parse the body, decide, answer the request as it now stands. */
+function decisionRoute<S extends z.ZodType, W extends string | null>(
+  verb: "approve" | "reject" | "cancel", name: string, schema: S, words: (body: z.output<S>) => W,
+  decide: (app: App, reviewer: Reviewer, id: string, words: W, requestId?: string) => Promise<unknown>,
+) {
+  return route({
+    method: "POST", path: `/api/admin/approvals/:approvalId/${verb}`, auth: "operator", name,
+    handler: async (ctx) => {
+      const body = parseBody(schema, await ctx.body());
+      await decide(ctx.app, reviewerOf(ctx), ctx.params.approvalId, words(body), ctx.requestId);
+      return ok(await getApprovalWire(ctx.app, ctx.params.approvalId));
+    },
+  });
+}
 
 export const approvalRoutes = [
   route({
@@ -24,30 +40,9 @@ export const approvalRoutes = [
     method: "GET", path: "/api/admin/approvals/:approvalId", auth: "viewer", name: "showApproval",
     handler: async (ctx) => ok(await getApprovalWire(ctx.app, ctx.params.approvalId)),
   }),
-  route({
-    method: "POST", path: "/api/admin/approvals/:approvalId/approve", auth: "operator", name: "approveApproval",
-    handler: async (ctx) => {
-      const body = parseBody(ApproveBody, await ctx.body());
-      await approveRequest(ctx.app, reviewerOf(ctx), ctx.params.approvalId, body.comment, ctx.requestId);
-      return ok(await getApprovalWire(ctx.app, ctx.params.approvalId));
-    },
-  }),
-  route({
-    method: "POST", path: "/api/admin/approvals/:approvalId/reject", auth: "operator", name: "rejectApproval",
-    handler: async (ctx) => {
-      const body = parseBody(RejectBody, await ctx.body());
-      await rejectRequest(ctx.app, reviewerOf(ctx), ctx.params.approvalId, body.reason, ctx.requestId);
-      return ok(await getApprovalWire(ctx.app, ctx.params.approvalId));
-    },
-  }),
-  route({
-    method: "POST", path: "/api/admin/approvals/:approvalId/cancel", auth: "operator", name: "cancelApproval",
-    handler: async (ctx) => {
-      const body = parseBody(CancelApprovalBody, await ctx.body());
-      await cancelRequest(ctx.app, reviewerOf(ctx), ctx.params.approvalId, body.reason, ctx.requestId);
-      return ok(await getApprovalWire(ctx.app, ctx.params.approvalId));
-    },
-  }),
+  decisionRoute("approve", "approveApproval", ApproveBody, (b) => b.comment, approveRequest),
+  decisionRoute("reject", "rejectApproval", RejectBody, (b) => b.reason, rejectRequest),
+  decisionRoute("cancel", "cancelApproval", CancelApprovalBody, (b) => b.reason, cancelRequest),
   route({
     method: "GET", path: "/api/admin/approval-policies", auth: "viewer", name: "listApprovalPolicies",
     handler: async (ctx) => ok(await listPoliciesWire(ctx.app)),
