@@ -5,14 +5,13 @@ import type { Registry } from "prom-client";
 import type { FlashEntry } from "./console/flash.js";
 import { CommandHub } from "./domain/hub.js";
 import { AuthFailures } from "./auth/failures.js";
-import type { HealthSeen } from "./domain/healthSeen.js";
 
 export interface OperationalCounters {
   agentCommandPolls: number;
   oversizedCommandResultsRejected: number;
   actionPrepareTimeouts: number;
   heartbeatsReceived: number;
-  /** Heartbeats whose health equalled the last one written, so no health write (domain/healthSeen.ts). */
+  /** Heartbeats whose health equalled the stored one, so no health write (domain/healthSeen.ts). */
   healthWritesCoalesced: number;
   auditEventsWritten: number;
   httpRequests: number;
@@ -78,8 +77,6 @@ export interface Runtime {
   /** Coalesced last-contact times by agent id, written within a second (domain/contacts.ts). */
   contacts: Map<string, string>;
   contactTimer: NodeJS.Timeout | undefined;
-  /** The last health this process wrote per service, so an unchanged one is not written again (domain/healthSeen.ts; bounded). */
-  healthSeen: Map<string, HealthSeen>;
   /** When this process last wrote each agent's sampled heartbeat audit (ms). */
   heartbeatSamples: Map<string, number>;
   counters: OperationalCounters;
@@ -102,7 +99,6 @@ export function createRuntime(now: () => Date): Runtime {
     metricsRegistry: undefined,
     contacts: new Map(),
     contactTimer: undefined,
-    healthSeen: new Map(),
     heartbeatSamples: new Map(),
     counters: {
       agentCommandPolls: 0,

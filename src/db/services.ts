@@ -53,7 +53,10 @@ const sql = {
   update: `UPDATE capsule_services SET agent_id = ?, name = ?, description = ?, version = ?, runtime = ?, manifest_json = ?,
            last_reported_at = ?, released_at = NULL, updated_at = ? WHERE id = ?`,
   // latest health, denormalised for lists and the status CASE
-  setHealth: `UPDATE capsule_services SET health_status = ?, last_health_at = ?, stored_status = ?, updated_at = ? WHERE id = ?`,
+  setHealth: `UPDATE capsule_services SET health_status = ?, last_health_at = ?, last_health_fingerprint = ?, stored_status = ?, updated_at = ?
+              WHERE id = ?`,
+  // what a heartbeat needs to decide whether its health is a write (no manifest: up to 256 KiB to parse)
+  healthFacts: `SELECT agent_id, last_health_at, last_health_fingerprint FROM capsule_services WHERE id = ?`,
   // operator release of the code
   release: `UPDATE capsule_services SET released_at = ?, updated_at = ? WHERE id = ? AND released_at IS NULL`,
   // services of one agent (heartbeat health without serviceId, agent detail)
@@ -103,8 +106,18 @@ export async function updateService(db: Db, w: ServiceWrite): Promise<void> {
   await db.run(sql.update, [w.agentId, w.name, w.description, w.version, w.runtime, w.manifestJson, w.nowIso, w.nowIso, w.id]);
 }
 
-export async function setServiceHealth(db: Db, id: string, health: HealthStatus, storedStatus: ServiceStatus, nowIso: string): Promise<void> {
-  await db.run(sql.setHealth, [health, nowIso, storedStatus, nowIso, id]);
+export async function setServiceHealth(
+  db: Db, id: string, health: HealthStatus, fingerprint: string, storedStatus: ServiceStatus, nowIso: string,
+): Promise<void> {
+  await db.run(sql.setHealth, [health, nowIso, fingerprint, storedStatus, nowIso, id]);
+}
+
+/** The owner and the last stored health of a service, as the heartbeat's coalescing decision needs them. */
+export interface ServiceHealthFacts { agentId: string | null; lastHealthAt: string | null; lastHealthFingerprint: string | null }
+
+export async function getServiceHealthFacts(db: Db, id: string): Promise<ServiceHealthFacts | undefined> {
+  const r = await db.get<{ agent_id: string | null; last_health_at: string | null; last_health_fingerprint: string | null }>(sql.healthFacts, [id]);
+  return r && { agentId: r.agent_id, lastHealthAt: r.last_health_at, lastHealthFingerprint: r.last_health_fingerprint };
 }
 
 export const releaseService = async (db: Db, id: string, nowIso: string): Promise<boolean> => (await db.run(sql.release, [nowIso, nowIso, id])).changes === 1;

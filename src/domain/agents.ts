@@ -2,16 +2,16 @@
 import type { Actor, App } from "../context.js";
 import { revokeAgentTokens } from "../db/agentTokens.js";
 import {
-  claimHeartbeatAudit, getAgent, listAgents, listAgentsPastCutoff, markAgentOffline, recordAgentContact, setAgentStatus,
+  claimHeartbeatAudit, getAgent, lastHeartbeatSampleAt, listAgents, listAgentsPastCutoff, markAgentOffline, recordAgentContact, setAgentStatus,
   type AgentFilter, type AgentRow, type AgentStatus,
 } from "../db/agents.js";
-import { getService, listServicesOfAgent, type ServiceRow } from "../db/services.js";
+import { getService, getServiceHealthFacts, listServicesOfAgent, type ServiceRow } from "../db/services.js";
 import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
 import { writeAudit } from "./audit.js";
 import { bufferContact, dropBufferedContact } from "./contacts.js";
-import { healthFingerprint, healthUnchanged, rememberHealth } from "./healthSeen.js";
+import { healthFingerprint, healthUnchanged } from "./healthSeen.js";
 import { recordHealth, type HealthInput } from "./serviceReport.js";
 import { cutoffs, effectiveAgentStatus } from "./status.js";
 
@@ -37,7 +37,14 @@ export type AgentWire = ReturnType<typeof agentToWire>;
 export async function touchAgent(app: App, agentId: string, seenStatus?: string): Promise<void> {
   const now = app.now();
   const nowIso = now.toISOString();
-  const lastSample = app.runtime.heartbeatSamples.get(agentId);
+  let lastSample = app.runtime.heartbeatSamples.get(agentId);
+  if (lastSample === undefined && seenStatus === "ONLINE") {
+    // First contact of an ONLINE agent with this node (a restart, or its sample written by another
+    // node): learn when the window's sample was written, one read instead of a write transaction per
+    // agent (a restarted node's whole fleet reconnects at once).
+    const at = await lastHeartbeatSampleAt(app.db, agentId);
+    if (at !== null) app.runtime.heartbeatSamples.set(agentId, lastSample = Date.parse(at));
+  }
   // The steady state: already ONLINE and no audit sample due, so only the timestamp moves (coalesced).
   if (lastSample !== undefined && now.getTime() - lastSample < HEARTBEAT_AUDIT_WINDOW_MS &&
     (seenStatus ?? (await getAgent(app.db, agentId))?.status) === "ONLINE") {
@@ -92,24 +99,22 @@ export async function heartbeat(
     await touchAgent(app, agentId, seenStatus);
     return agentIntervals(app);
   }
-  const fingerprint = body.health ? healthFingerprint(body.health) : undefined;
   // The SDK's heartbeat (serviceId + the same health as last time): a contact, not a write (healthSeen.ts).
-  if (body.serviceId !== undefined && fingerprint !== undefined) {
-    const s = await getService(app.db, body.serviceId);
-    if (s && s.agentId === agentId && healthUnchanged(app, s.id, fingerprint, s.lastHealthAt)) {
+  if (body.serviceId !== undefined && body.health) {
+    const stored = await getServiceHealthFacts(app.db, body.serviceId);
+    if (stored && stored.agentId === agentId && healthUnchanged(app, stored, healthFingerprint(body.health))) {
       app.runtime.counters.healthWritesCoalesced++;
       await touchAgent(app, agentId, seenStatus);
       return agentIntervals(app);
     }
   }
-  const written = await app.db.transaction(async () => {
+  await app.db.transaction(async () => {
     let serviceId = body.serviceId;
     let service: ServiceRow | undefined;
     if (serviceId !== undefined) {
       service = await getService(app.db, serviceId);
       if (!service || service.agentId !== agentId) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such service for this agent");
     }
-    let wrote: { serviceId: string; at: string } | undefined;
     if (body.health) {
       if (serviceId === undefined) {
         const own = await listServicesOfAgent(app.db, agentId);
@@ -121,13 +126,10 @@ export async function heartbeat(
         service = own[0]!;
         serviceId = service.id;
       }
-      wrote = { serviceId, at: await recordHealth(app, agentId, serviceId, body.health, service) };
+      await recordHealth(app, agentId, serviceId, body.health, service);
     }
     await touchAgent(app, agentId);
-    return wrote;
   });
-  // process memory only once the write committed
-  if (written && fingerprint !== undefined) rememberHealth(app, written.serviceId, fingerprint, written.at);
   return agentIntervals(app);
 }
 

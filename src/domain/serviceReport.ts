@@ -8,6 +8,7 @@ import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { CapsuleManifest, type HealthInputT, type ReportedServiceT } from "../schemas/services.js";
 import { writeAudit } from "./audit.js";
+import { healthFingerprint } from "./healthSeen.js";
 import { inputSchemaProblems } from "./commands/payload.js";
 import { isSecretKey, REDACTED, redactString } from "./redact.js";
 
@@ -35,13 +36,12 @@ export function scrubSecretValues<T>(value: T, depth = 0): T {
 const storedFromHealth = (h: HealthInput["status"]): ServiceStatus =>
   h === "UP" ? "HEALTHY" : h === "DEGRADED" || h === "DOWN" ? "UNHEALTHY" : "UNKNOWN";
 
-/** Stores the latest health of a service (call inside a transaction); a change of status is audited. */
-/** Stores the service's health; answers the last_health_at it wrote. */
+/** Stores the latest health of a service and its fingerprint (call inside a transaction); a change of status is audited. */
 export async function recordHealth(
   app: App, agentId: string, serviceId: string, h: HealthInput,
   /** the service row as the caller's transaction already read it (saves reading it again) */
   read?: ServiceRow,
-): Promise<string> {
+): Promise<void> {
   const nowIso = app.now().toISOString();
   const before = read ?? await getService(app.db, serviceId);
   await upsertHealthReport(app.db, {
@@ -49,7 +49,7 @@ export async function recordHealth(
     message: h.message === undefined ? null : redactString(h.message),
     details: h.details === undefined ? null : scrubSecretValues(h.details), reportedAt: nowIso,
   });
-  await setServiceHealth(app.db, serviceId, h.status, storedFromHealth(h.status), nowIso);
+  await setServiceHealth(app.db, serviceId, h.status, healthFingerprint(h), storedFromHealth(h.status), nowIso);
   // The first health of a new service is not a transition worth a line in the trail.
   if (before?.lastHealthAt && before.healthStatus !== h.status) {
     await writeAudit(app, {
@@ -57,7 +57,6 @@ export async function recordHealth(
       metadata: { code: before.code, from: before.healthStatus, to: h.status },
     });
   }
-  return nowIso;
 }
 
 function toConfigRows(serviceId: string, configs: ReportedServiceT["configs"]): ConfigRow[] {

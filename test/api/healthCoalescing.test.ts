@@ -1,10 +1,10 @@
 // Unchanged health is not a write (src/domain/healthSeen.ts): the SDK sends its service's health with
-// every heartbeat; only a change, a refresh due (a third of the stale threshold, at most 60 s) or a
-// write by someone else (another node, a report) stores it again. Observed through the counter, the
-// service's lastHealthAt and the stored message, on both engines.
+// every heartbeat; only a change from the stored health (whoever stored it: a report, another node) or
+// a refresh due (a third of the stale threshold, at most 60 s) stores it again. Observed through the
+// counter, the service's lastHealthAt and the stored status, on both engines.
 import t from "tap";
 import { manualClock } from "../commandKit.js";
-import { registerTestAgent } from "../fixtures.js";
+import { registerTestAgent, reportedService } from "../fixtures.js";
 import { startTestServer } from "../helpers.js";
 import { postgresOnly } from "../testDb.js";
 
@@ -47,14 +47,17 @@ t.test("an unchanged health is coalesced; a change, a refresh or another writer 
   const refreshed = (await service()).lastHealthAt;
   t.ok(Date.parse(refreshed) - Date.parse(beforeRefresh) >= 41_000, `lastHealthAt moved on by the refresh (${beforeRefresh} -> ${refreshed})`);
 
-  // another writer: the service report (what a re-registering SDK sends) stores health too
+  // another writer: the service report (what a re-registering SDK sends) stores a different health
   clock.advance(1);
-  await s.db.run("UPDATE capsule_services SET last_health_at = ? WHERE id = ?", [clock.now().toISOString(), a.serviceId]);
+  const report = await a.agent.post(`/api/agents/${a.agentId}/services/report`, { services: [reportedService(a.serviceCode, { health: { status: "UP" } })] });
+  t.equal(report.status, 200, report.text);
+  t.equal((await service()).healthStatus, "UP");
   await beat({ status: "DEGRADED", message: "slower" });
-  t.equal(coalesced(), 6, "the stored row is not the one this node wrote: written again");
+  t.equal(coalesced(), 6, "differs from what the report stored: written again");
+  t.equal((await service()).healthStatus, "DEGRADED");
 });
 
-t.test("two nodes: health flapping through both never leaves the other node's value on show", postgresOnly("several nodes share one database"), async (t) => {
+t.test("two nodes: flapping health never leaves the other node's value on show; the same health through both is not a write", postgresOnly("several nodes share one database"), async (t) => {
   const a = await startTestServer(t);
   const b = await startTestServer(t, { sameDatabaseAs: a });
   const agent = await registerTestAgent(a);
@@ -68,4 +71,26 @@ t.test("two nodes: health flapping through both never leaves the other node's va
   t.equal(await shown(), "DOWN");
   await beat(agent.agent, { status: "UP" });            // node A: UP again, same as its own last write
   t.equal(await shown(), "UP", "node A noticed node B wrote since and stored UP, not coalesced");
+  // a non-sticky load balancer: the same health alternating between the nodes is not a write on either
+  const [ca, cb] = [a.app.runtime.counters.healthWritesCoalesced, b.app.runtime.counters.healthWritesCoalesced];
+  for (let i = 0; i < 3; i++) {
+    await beat(viaB, { status: "UP" });
+    await beat(agent.agent, { status: "UP" });
+  }
+  t.equal(a.app.runtime.counters.healthWritesCoalesced - ca, 3, "node A coalesced the health both nodes share");
+  t.equal(b.app.runtime.counters.healthWritesCoalesced - cb, 3, "node B coalesced the health node A stored");
+});
+
+t.test("a node meeting an ONLINE agent for the first time coalesces its contact (no write transaction)", postgresOnly("several nodes share one database"), async (t) => {
+  const a = await startTestServer(t);
+  const b = await startTestServer(t, { sameDatabaseAs: a });
+  const agent = await registerTestAgent(a);
+  t.equal((await agent.agent.post(`/api/agents/${agent.agentId}/heartbeat`, {})).status, 200); // A: ONLINE + the window's audit sample
+  t.notOk(b.app.runtime.heartbeatSamples.has(agent.agentId), "node B has not seen the agent");
+  const viaB = b.clientWith({ token: agent.agentToken });
+  t.equal((await viaB.post(`/api/agents/${agent.agentId}/heartbeat`, {})).status, 200);
+  t.ok(b.app.runtime.contacts.has(agent.agentId), "node B buffered the contact (the steady path) instead of writing it in a transaction");
+  t.ok(b.app.runtime.heartbeatSamples.has(agent.agentId), "and learned when the sample was written");
+  const samples = await a.db.all<{ n: number }>("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'agent.heartbeat.received' AND target_id = ?", [agent.agentId]);
+  t.equal(Number(samples[0]!.n), 1, "still one sample in the window");
 });

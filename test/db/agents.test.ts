@@ -3,7 +3,7 @@ import { loadConfig } from "../../src/config.js";
 import type { App } from "../../src/context.js";
 import {
   claimHeartbeatAudit, countAgentsByStatus, getAgent, getAgentByCode, insertAgent, listAgents, listAgentsPastCutoff, markAgentOffline,
-  recordAgentContact, reenrolAgent, setAgentStatus, type AgentRow,
+  recordAgentContact, reenrolAgent, setAgentStatus, writeContacts, type AgentRow,
 } from "../../src/db/agents.js";
 import { findAgentToken, insertAgentToken, revokeAgentTokens } from "../../src/db/agentTokens.js";
 import { openTestDb, UNIQUE_VIOLATION } from "../testDb.js";
@@ -32,6 +32,23 @@ t.test("insert, get by id and code, re-enrol, status", async (t) => {
   await setAgentStatus(db, a.id, "REVOKED", at(6));
   t.equal((await getAgent(db, a.id))!.status, "REVOKED");
   await t.rejects(() => insertAgent(db, agent("a1")), { code: UNIQUE_VIOLATION });
+});
+
+t.test("buffered contacts: written in chunks, each agent its own time, never backwards", async (t) => {
+  const db = await openTestDb(t);
+  const agents = Array.from({ length: 600 }, (_, i) => agent(`c${i}`)); // more than one chunk (512), the last one padded
+  for (const a of agents) await insertAgent(db, a);
+  await recordAgentContact(db, agents[7]!.id, at(500)); // a newer contact written directly (another node)
+  await writeContacts(db, agents.map((a, i) => [a.id, at(100 + i)]));
+  for (const [i, a] of agents.entries()) {
+    const want = i === 7 ? at(500) : at(100 + i);
+    if ((await getAgent(db, a.id))!.lastHeartbeatAt !== want) t.fail(`agent ${i}: ${(await getAgent(db, a.id))!.lastHeartbeatAt} != ${want}`);
+  }
+  t.equal((await getAgent(db, agents[599]!.id))!.lastHeartbeatAt, at(699), "the last agent of the padded chunk");
+  t.equal((await getAgent(db, agents[7]!.id))!.lastHeartbeatAt, at(500), "an older buffered time does not overwrite a newer one");
+  await writeContacts(db, [[agents[0]!.id, at(900)]]);
+  t.equal((await getAgent(db, agents[0]!.id))!.lastHeartbeatAt, at(900), "a single contact");
+  await writeContacts(db, []);
 });
 
 t.test("contact, transition and the heartbeat audit sample", async (t) => {

@@ -85,7 +85,7 @@ t.test("health: one row per service, denormalised on the service", async (t) => 
   await upsertHealthReport(db, { id: newId("hlr"), serviceId: w.id, agentId: a.id, status: "DOWN", message: null, details: null, reportedAt: at(2) });
   t.match(await getHealthReport(db, w.id), { status: "DOWN", message: null, details: null, reportedAt: at(2) });
   t.equal((await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM health_reports"))!.n, 1);
-  await setServiceHealth(db, w.id, "DOWN", "UNHEALTHY", at(2));
+  await setServiceHealth(db, w.id, "DOWN", "fp-DOWN", "UNHEALTHY", at(2));
   t.match(await getService(db, w.id), { healthStatus: "DOWN", storedStatus: "UNHEALTHY", lastHealthAt: at(2) });
 });
 
@@ -97,12 +97,12 @@ t.test("effective status: SQL CASE and TypeScript agree; drift and counts", asyn
   const off = await addAgent(db, "off", { status: "OFFLINE", lastHeartbeatAt: at(10) });
   const dis = await addAgent(db, "dis", { status: "DISABLED" });
   const cases: [string, string, (id: string) => void, string][] = [
-    ["healthy", live.id, (id) => setServiceHealth(db, id, "UP", "HEALTHY", at(190)), "HEALTHY"],
-    ["degraded", live.id, (id) => setServiceHealth(db, id, "DEGRADED", "UNHEALTHY", at(190)), "UNHEALTHY"],
-    ["down", live.id, (id) => setServiceHealth(db, id, "DOWN", "UNHEALTHY", at(190)), "UNHEALTHY"],
+    ["healthy", live.id, (id) => setServiceHealth(db, id, "UP", "fp-UP", "HEALTHY", at(190)), "HEALTHY"],
+    ["degraded", live.id, (id) => setServiceHealth(db, id, "DEGRADED", "fp-DEGRADED", "UNHEALTHY", at(190)), "UNHEALTHY"],
+    ["down", live.id, (id) => setServiceHealth(db, id, "DOWN", "fp-DOWN", "UNHEALTHY", at(190)), "UNHEALTHY"],
     ["unknown", live.id, () => undefined, "UNKNOWN"],
-    ["stale-health", live.id, (id) => setServiceHealth(db, id, "UP", "HEALTHY", at(50)), "STALE"],
-    ["silent-agent", silent.id, (id) => setServiceHealth(db, id, "UP", "HEALTHY", at(190)), "STALE"],
+    ["stale-health", live.id, (id) => setServiceHealth(db, id, "UP", "fp-UP", "HEALTHY", at(50)), "STALE"],
+    ["silent-agent", silent.id, (id) => setServiceHealth(db, id, "UP", "fp-UP", "HEALTHY", at(190)), "STALE"],
     ["offline-agent", off.id, () => undefined, "OFFLINE"],
     ["disabled-agent", dis.id, () => undefined, "OFFLINE"],
     ["released", live.id, (id) => releaseService(db, id, at(1)), "OFFLINE"],
@@ -142,7 +142,7 @@ t.test("list filters: health, agent, search, capability, sort", async (t) => {
   await insertService(db, write(a.id, "one", { nowIso: at(1), manifestJson: JSON.stringify({ capabilities: ["llm.chat"] }) }));
   await insertService(db, write(b.id, "two", { nowIso: at(2) }));
   await insertService(db, write(b.id, "three_x", { nowIso: at(3) }));
-  await setServiceHealth(db, (await getServiceByCode(db, "two"))!.id, "DOWN", "UNHEALTHY", at(4));
+  await setServiceHealth(db, (await getServiceByCode(db, "two"))!.id, "DOWN", "fp-DOWN", "UNHEALTHY", at(4));
   const c = cutoffs(appAt(10));
   const codes = async (f: object, sort = [{ field: "createdAt", desc: true }]) => (await listServices(db, f, c, sort, 1, 10)).rows.map((r) => r.code);
   t.same(await codes({}), ["three_x", "two", "one"]);
