@@ -76,6 +76,8 @@ export interface Runtime {
   metricsRegistry: Registry | undefined;
   /** Coalesced last-contact times by agent id, written within a second (domain/contacts.ts). */
   contacts: Map<string, string>;
+  /** Coalesced refreshes of unchanged health by service id: [time, fingerprint], written with the contacts. */
+  healthRefreshes: Map<string, [string, string]>;
   contactTimer: NodeJS.Timeout | undefined;
   /** When this process last wrote each agent's sampled heartbeat audit (ms). */
   heartbeatSamples: Map<string, number>;
@@ -98,6 +100,7 @@ export function createRuntime(now: () => Date): Runtime {
     flashes: new Map(),
     metricsRegistry: undefined,
     contacts: new Map(),
+    healthRefreshes: new Map(),
     contactTimer: undefined,
     heartbeatSamples: new Map(),
     counters: {

@@ -1,6 +1,6 @@
 // agents: embedded agents and their stored status; the effective status is derived from heartbeat age.
 import type { Db } from "./open.js";
-import { Where, limitOffset, nullable, orderBy, type SortColumn, type SortKey } from "./query.js";
+import { inValueChunks, Where, limitOffset, nullable, orderBy, type SortColumn, type SortKey } from "./query.js";
 import { AGENT_STATUSES, type AgentStatus } from "../vocabulary.js";
 
 export type { AgentStatus } from "../vocabulary.js";
@@ -49,10 +49,8 @@ const sql = {
   setStatus: `UPDATE agents SET status = ?, updated_at = ? WHERE id = ?`,
   // heartbeat or poll: contact time only (status is written on transitions alone)
   contact: `UPDATE agents SET last_heartbeat_at = ? WHERE id = ?`,
-  // flush of coalesced contacts, n (id, time) pairs in one statement; never moves a timestamp backwards.
-  // VALUES columns are named column1, column2 by both engines (SQLite has no `AS v(id, t)` alias list).
-  contactsIfNewer: (n: number) => `UPDATE agents SET last_heartbeat_at = v.column2
-    FROM (VALUES (?, ?)${", (?, ?)".repeat(n - 1)}) AS v
+  // flush of coalesced contacts, (id, time) rows (query.ts inValueChunks); never moves a timestamp backwards
+  contactsIfNewer: (values: string) => `UPDATE agents SET last_heartbeat_at = v.column2 FROM (VALUES ${values}) AS v
     WHERE agents.id = v.column1 AND (agents.last_heartbeat_at IS NULL OR agents.last_heartbeat_at < v.column2)`,
   // heartbeat/poll transition; the WHERE makes it a no-op unless the agent was PENDING or OFFLINE
   online: `UPDATE agents SET status = 'ONLINE', updated_at = ? WHERE id = ? AND status IN ('PENDING', 'OFFLINE')`,
@@ -109,25 +107,14 @@ export async function recordAgentContact(db: Db, id: string, nowIso: string): Pr
   return (await db.run(sql.online, [nowIso, id])).changes === 1;
 }
 
-/** Pairs per flush statement: 2 parameters each, far below either engine's limit. */
-const CONTACT_CHUNK = 512;
-
 /**
  * Writes buffered last-contact times (see domain/contacts.ts): one statement per chunk of agents,
  * not one per agent. No enclosing transaction: each statement is atomic on its own, a chunk's row
  * locks are held for that statement only (two nodes flushing overlapping agents never hold each
  * other's locks across a batch), and a failed chunk leaves the others written.
- * A chunk is padded to a power of two with its last pair (an UPDATE … FROM uses one of identical
- * matches), so the statement texts stay few and prepared.
  */
 export async function writeContacts(db: Db, contacts: Iterable<[string, string]>): Promise<void> {
-  const all = [...contacts];
-  for (let i = 0; i < all.length; i += CONTACT_CHUNK) {
-    const chunk = all.slice(i, i + CONTACT_CHUNK);
-    const size = 2 ** Math.ceil(Math.log2(chunk.length));
-    while (chunk.length < size) chunk.push(chunk[chunk.length - 1]!);
-    await db.run(sql.contactsIfNewer(size), chunk.flat());
-  }
+  await inValueChunks([...contacts], (values, params) => db.run(sql.contactsIfNewer(values), params));
 }
 
 export const lastHeartbeatSampleAt = async (db: Db, id: string): Promise<string | null> =>

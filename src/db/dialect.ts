@@ -30,10 +30,10 @@
 // |   registration failures, bus ingest)          |   (could not hold across nodes)       |   (key) DO UPDATE SET … [WHERE …] RETURNING …` per decision;  |
 // |                                               |                                       |   now = `excluded.window_start`; epoch ms (INTEGER/BIGINT);   |
 // |                                               |                                       |   lock ladder with `1 << n` (SQLite has no pow() by default)  |
-// | agents.ts: writeContacts (coalesced contact   | -                                     | PORTABLE `UPDATE … FROM (VALUES (?, ?), …) AS v` joined on    |
-// |   flush, one statement per chunk)             |                                       |   v.column1/v.column2: both engines name VALUES columns so    |
-// |                                               |                                       |   (SQLite has no `AS v(a, b)` list); UNION ALL would hit      |
-// |                                               |                                       |   SQLite's 500-term compound SELECT limit                     |
+// | agents.ts writeContacts, services.ts +       | -                                     | PORTABLE `UPDATE … FROM (VALUES (?, ?), …) AS v` joined on    |
+// |   serviceParts.ts refreshHealth (batched,     |                                       |   v.column1/v.column2: both engines name VALUES columns so    |
+// |   one statement per chunk: query.ts           |                                       |   (SQLite has no `AS v(a, b)` list); UNION ALL would hit      |
+// |   inValueChunks)                              |                                       |   SQLite's 500-term compound SELECT limit                     |
 // | commandSecrets.ts: take, takeKeyFor           | DELETE … RETURNING (SQLite >= 3.35)   | PORTABLE as written: one statement removes and returns the    |
 // |                                               |                                       |   row, so of two nodes exactly one gets it                    |
 // | query.ts: orderBy on nullable columns         | NULLs sort first ASC / last DESC; PG  | PORTABLE `col ASC NULLS FIRST` / `col DESC NULLS LAST` for    |

@@ -74,3 +74,23 @@ export const parseJson = <T = unknown>(text: string | null | undefined, fallback
     return fallback;
   }
 };
+
+/** Rows per batched-update statement (VALUES lists): at most 3 parameters each, far below either engine's limit. */
+export const BATCH_ROWS = 512;
+
+/**
+ * Batched updates joined on a VALUES list: `rows` cut into chunks of BATCH_ROWS, each padded to a
+ * power of two with its last row (an UPDATE … FROM uses one of identical matches), so the statement
+ * texts stay few and prepared. `run(values, params)` gets the `(?, ?), (?, ?)` list for the chunk.
+ * Both engines name VALUES columns column1, column2, … (SQLite has no `AS v(a, b)` alias list), and
+ * a VALUES list is not subject to SQLite's 500-term limit on compound SELECTs.
+ */
+export async function inValueChunks(rows: readonly SqlParam[][], run: (values: string, params: SqlParam[]) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < rows.length; i += BATCH_ROWS) {
+    const chunk = rows.slice(i, i + BATCH_ROWS);
+    const size = 2 ** Math.ceil(Math.log2(chunk.length));
+    while (chunk.length < size) chunk.push(chunk[chunk.length - 1]!);
+    const row = `(${chunk[0]!.map(() => "?").join(", ")})`;
+    await run(Array(size).fill(row).join(", "), chunk.flat());
+  }
+}

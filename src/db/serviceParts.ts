@@ -1,7 +1,7 @@
 // health_reports, config_items, action_definitions: what a service reports about itself.
 // Configs and actions are replaced as a set per report but keep their ids while their key/name stays.
 import type { Db } from "./open.js";
-import { parseJson, toBool } from "./query.js";
+import { inValueChunks, parseJson, toBool } from "./query.js";
 import type { DangerLevel, HealthStatus } from "../vocabulary.js";
 
 export type { DangerLevel } from "../vocabulary.js";
@@ -51,6 +51,11 @@ const sql = {
   deleteConfig: `DELETE FROM config_items WHERE id = ?`,
   // latest health of a service
   health: `SELECT ${HEALTH_COLUMNS} FROM health_reports WHERE service_id = ?`,
+  // refresh of an unchanged health (domain/contacts.ts): the report's time follows, while its service
+  // still has that health; (service id, time, fingerprint) rows
+  refreshHealth: (values: string) => `UPDATE health_reports SET reported_at = v.column2 FROM (VALUES ${values}) AS v
+    WHERE health_reports.service_id = v.column1 AND health_reports.reported_at < v.column2
+      AND EXISTS (SELECT 1 FROM capsule_services s WHERE s.id = v.column1 AND s.last_health_fingerprint = v.column3)`,
   // one row per service: the newest report replaces the previous one
   upsertHealth: `INSERT INTO health_reports (${HEALTH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (service_id) DO UPDATE SET agent_id = excluded.agent_id, status = excluded.status,
@@ -119,4 +124,9 @@ export async function replaceConfigItems(db: Db, serviceId: string, configs: Con
 
 export async function upsertHealthReport(db: Db, h: HealthRow): Promise<void> {
   await db.run(sql.upsertHealth, [h.id, h.serviceId, h.agentId, h.status, h.message, h.details === null ? null : JSON.stringify(h.details), h.reportedAt]);
+}
+
+/** The report's time of services whose health is unchanged: [serviceId, time, fingerprint] rows. */
+export async function refreshHealthReports(db: Db, rows: [string, string, string][]): Promise<void> {
+  await inValueChunks(rows, (values, params) => db.run(sql.refreshHealth(values), params));
 }

@@ -1,7 +1,7 @@
 // capsule_services: identity (code), owner, manifest and the denormalised latest health.
 // Health reports, configs and actions live in serviceParts.ts (imported from there).
 import type { Db } from "./open.js";
-import { Where, limitOffset, nullable, orderBy, parseJson, type SortColumn, type SortKey } from "./query.js";
+import { inValueChunks, Where, limitOffset, nullable, orderBy, parseJson, type SortColumn, type SortKey } from "./query.js";
 import { agentContactSql } from "./agents.js";
 import { capabilityFilterSql } from "./dialect.js";
 
@@ -55,6 +55,11 @@ const sql = {
   // latest health, denormalised for lists and the status CASE
   setHealth: `UPDATE capsule_services SET health_status = ?, last_health_at = ?, last_health_fingerprint = ?, stored_status = ?, updated_at = ?
               WHERE id = ?`,
+  // refresh of an unchanged health (domain/contacts.ts): (id, time, fingerprint) rows, applied only while
+  // the stored health still has that fingerprint, never backwards
+  refreshHealth: (values: string) => `UPDATE capsule_services SET last_health_at = v.column2 FROM (VALUES ${values}) AS v
+    WHERE capsule_services.id = v.column1 AND capsule_services.last_health_fingerprint = v.column3
+      AND capsule_services.last_health_at < v.column2`,
   // what a heartbeat needs to decide whether its health is a write (no manifest: up to 256 KiB to parse)
   healthFacts: `SELECT agent_id, last_health_at, last_health_fingerprint FROM capsule_services WHERE id = ?`,
   // operator release of the code
@@ -110,6 +115,11 @@ export async function setServiceHealth(
   db: Db, id: string, health: HealthStatus, fingerprint: string, storedStatus: ServiceStatus, nowIso: string,
 ): Promise<void> {
   await db.run(sql.setHealth, [health, nowIso, fingerprint, storedStatus, nowIso, id]);
+}
+
+/** Moves last_health_at of services whose health is unchanged: [serviceId, time, fingerprint] rows. */
+export async function refreshServiceHealth(db: Db, rows: [string, string, string][]): Promise<void> {
+  await inValueChunks(rows, (values, params) => db.run(sql.refreshHealth(values), params));
 }
 
 /** The owner and the last stored health of a service, as the heartbeat's coalescing decision needs them. */

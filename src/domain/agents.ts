@@ -10,8 +10,8 @@ import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
 import { writeAudit } from "./audit.js";
-import { bufferContact, dropBufferedContact } from "./contacts.js";
-import { healthFingerprint, healthUnchanged } from "./healthSeen.js";
+import { bufferContact, bufferHealthRefresh, dropBufferedContact } from "./contacts.js";
+import { healthFingerprint, healthVerdict } from "./healthSeen.js";
 import { recordHealth, type HealthInput } from "./serviceReport.js";
 import { cutoffs, effectiveAgentStatus } from "./status.js";
 
@@ -102,8 +102,11 @@ export async function heartbeat(
   // The SDK's heartbeat (serviceId + the same health as last time): a contact, not a write (healthSeen.ts).
   if (body.serviceId !== undefined && body.health) {
     const stored = await getServiceHealthFacts(app.db, body.serviceId);
-    if (stored && stored.agentId === agentId && healthUnchanged(app, stored, healthFingerprint(body.health))) {
+    const fingerprint = healthFingerprint(body.health);
+    const verdict = stored && stored.agentId === agentId ? healthVerdict(app, stored, fingerprint) : "write";
+    if (verdict !== "write") {
       app.runtime.counters.healthWritesCoalesced++;
+      if (verdict === "refresh") bufferHealthRefresh(app, body.serviceId, fingerprint, app.now().toISOString());
       await touchAgent(app, agentId, seenStatus);
       return agentIntervals(app);
     }

@@ -1,22 +1,36 @@
 // Coalesced contact writes. A heartbeat from an agent that is already ONLINE, with its audit sample
 // not yet due, changes nothing but last_heartbeat_at; committing that alone cost ~45 % of a
 // heartbeat's CPU (bench/heartbeat-ingest.mjs). Such contacts are kept in memory and written in one
-// transaction at most a second later. Transitions (PENDING/OFFLINE -> ONLINE) and audit samples are
-// still written at once. Every admin or console request, the maintenance sweep and shutdown flush
-// first, so nothing a reader sees depends on the buffer; a crash loses at most a second of
-// last-contact times, far inside the offline threshold.
+// batch at most a second later. So are the periodic refreshes of an unchanged health (healthSeen.ts):
+// they only move the service's last_health_at and its report's time. Transitions (PENDING/OFFLINE ->
+// ONLINE), audit samples and health changes are still written at once. Every admin or console
+// request, the maintenance sweep and shutdown flush first, so nothing a reader sees depends on the
+// buffer; a crash loses at most a second of contact and refresh times, far inside the offline and
+// stale thresholds.
 import type { App } from "../context.js";
 import { writeContacts } from "../db/agents.js";
+import { refreshHealthReports } from "../db/serviceParts.js";
+import { refreshServiceHealth } from "../db/services.js";
 
 const FLUSH_AFTER_MS = 1000;
 
-export function bufferContact(app: App, agentId: string, nowIso: string): void {
+function scheduleFlush(app: App): void {
   const rt = app.runtime;
-  rt.contacts.set(agentId, nowIso);
   if (!rt.contactTimer) {
     rt.contactTimer = setTimeout(() => void flushContacts(app), FLUSH_AFTER_MS); // flushContacts logs its own failures
     rt.contactTimer.unref();
   }
+}
+
+export function bufferContact(app: App, agentId: string, nowIso: string): void {
+  app.runtime.contacts.set(agentId, nowIso);
+  scheduleFlush(app);
+}
+
+/** An unchanged health whose refresh is due: its time moves with the next flush (applied only while the fingerprint still matches). */
+export function bufferHealthRefresh(app: App, serviceId: string, fingerprint: string, nowIso: string): void {
+  app.runtime.healthRefreshes.set(serviceId, [nowIso, fingerprint]);
+  scheduleFlush(app);
 }
 
 /** A newer contact was written directly: the buffered one is obsolete. */
@@ -30,14 +44,26 @@ export async function flushContacts(app: App): Promise<void> {
     clearTimeout(rt.contactTimer);
     rt.contactTimer = undefined;
   }
-  if (rt.contacts.size === 0) return;
-  const batch = [...rt.contacts];
-  rt.contacts.clear();
-  try {
-    await writeContacts(app.db, batch);
-  } catch (err) {
-    // keep what could not be written for the next flush rather than losing it (e.g. SQLITE_BUSY)
-    for (const [id, iso] of batch) if (!rt.contacts.has(id)) rt.contacts.set(id, iso);
-    app.log.warn("could not write agent contacts", { error: err instanceof Error ? err.message : String(err), pending: batch.length });
+  if (rt.contacts.size > 0) {
+    const batch = [...rt.contacts];
+    rt.contacts.clear();
+    try {
+      await writeContacts(app.db, batch);
+    } catch (err) {
+      // keep what could not be written for the next flush rather than losing it (e.g. SQLITE_BUSY)
+      for (const [id, iso] of batch) if (!rt.contacts.has(id)) rt.contacts.set(id, iso);
+      app.log.warn("could not write agent contacts", { error: err instanceof Error ? err.message : String(err), pending: batch.length });
+    }
+  }
+  if (rt.healthRefreshes.size > 0) {
+    const rows = [...rt.healthRefreshes].map(([id, [at, fingerprint]]): [string, string, string] => [id, at, fingerprint]);
+    rt.healthRefreshes.clear();
+    try {
+      await refreshHealthReports(app.db, rows);
+      await refreshServiceHealth(app.db, rows);
+    } catch (err) {
+      // a lost refresh only makes the next heartbeat's refresh due again
+      app.log.warn("could not write health refreshes", { error: err instanceof Error ? err.message : String(err), pending: rows.length });
+    }
   }
 }

@@ -2,9 +2,10 @@
 // each one made every heartbeat a write transaction (upsert, service update) although health almost
 // never changes. Every health write stores a short fingerprint of it on the service row
 // (last_health_fingerprint, migration 016); a heartbeat whose health has the stored fingerprint is
-// coalesced like a plain contact, as long as the stored write is younger than the refresh interval (a
-// third of the stale threshold, at most 60 s), so last_health_at keeps moving and a healthy service
-// never turns STALE. A change of status, message or details is written at once.
+// coalesced like a plain contact. Once the stored time is older than the refresh interval (a third of
+// the stale threshold, at most 60 s) the heartbeat refreshes it, batched with the contacts
+// (contacts.ts), so last_health_at keeps moving and a healthy service never turns STALE; a service
+// already past the stale threshold, and any change of status, message or details, is written at once.
 // The fingerprint lives on the row, not in each node's memory, so it holds when a load balancer sends
 // an agent's heartbeats to different nodes, and across restarts (a restarted node does not rewrite
 // the health of its whole fleet).
@@ -21,9 +22,12 @@ export function healthFingerprint(h: HealthInput): string {
 
 const refreshMs = (app: App): number => Math.min(60_000, (app.config.healthStaleThresholdSeconds * 1000) / 3);
 
-/** True when this health need not be written: the stored one has the same fingerprint and is not due for refresh. */
-export function healthUnchanged(app: App, stored: ServiceHealthFacts, fingerprint: string): boolean {
-  if (stored.lastHealthFingerprint !== fingerprint || stored.lastHealthAt === null) return false;
+/** What a heartbeat's health calls for: nothing, a batched refresh of the stored time, or a write. */
+export type HealthVerdict = "unchanged" | "refresh" | "write";
+
+export function healthVerdict(app: App, stored: ServiceHealthFacts, fingerprint: string): HealthVerdict {
+  if (stored.lastHealthFingerprint !== fingerprint || stored.lastHealthAt === null) return "write";
   const age = app.now().getTime() - Date.parse(stored.lastHealthAt);
-  return age >= 0 && age < refreshMs(app);
+  if (age >= 0 && age < refreshMs(app)) return "unchanged";
+  return age >= 0 && age < app.config.healthStaleThresholdSeconds * 1000 ? "refresh" : "write";
 }

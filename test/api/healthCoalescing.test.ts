@@ -1,7 +1,8 @@
 // Unchanged health is not a write (src/domain/healthSeen.ts): the SDK sends its service's health with
-// every heartbeat; only a change from the stored health (whoever stored it: a report, another node) or
-// a refresh due (a third of the stale threshold, at most 60 s) stores it again. Observed through the
-// counter, the service's lastHealthAt and the stored status, on both engines.
+// every heartbeat; only a change from the stored health (whoever stored it: a report, another node)
+// stores it again, and a refresh due (a third of the stale threshold, at most 60 s) moves its time with
+// the batched contact flush. Observed through the counter, the service's lastHealthAt, its report's
+// time and the stored status, on both engines.
 import t from "tap";
 import { manualClock } from "../commandKit.js";
 import { registerTestAgent, reportedService } from "../fixtures.js";
@@ -19,7 +20,8 @@ t.test("an unchanged health is coalesced; a change, a refresh or another writer 
     const r = await a.agent.post(`/api/agents/${a.agentId}/heartbeat`, { serviceId: a.serviceId, health });
     t.equal(r.status, 200, r.text);
   };
-  const service = async () => (await owner.get(`/api/admin/capsule-services/${a.serviceId}`)).body.data as { healthStatus: string; lastHealthAt: string };
+  const service = async () => (await owner.get(`/api/admin/capsule-services/${a.serviceId}`)).body.data as
+    { healthStatus: string; lastHealthAt: string; health: { reportedAt: string } };
   const coalesced = () => s.app.runtime.counters.healthWritesCoalesced;
 
   await beat(SDK_HEALTH);
@@ -41,11 +43,17 @@ t.test("an unchanged health is coalesced; a change, a refresh or another writer 
   t.equal(coalesced(), 6, "the same again: coalesced");
 
   const beforeRefresh = (await service()).lastHealthAt;
-  clock.advance(41); // past the refresh interval (120 s / 3 = 40 s)
+  clock.advance(41); // past the refresh interval (120 s / 3 = 40 s), within the stale threshold (120 s)
   await beat({ status: "DEGRADED", message: "slower" });
-  t.equal(coalesced(), 6, "refresh due: written, so lastHealthAt keeps moving and the service never turns STALE");
-  const refreshed = (await service()).lastHealthAt;
-  t.ok(Date.parse(refreshed) - Date.parse(beforeRefresh) >= 41_000, `lastHealthAt moved on by the refresh (${beforeRefresh} -> ${refreshed})`);
+  t.equal(coalesced(), 7, "refresh due: not a write transaction, batched with the contacts");
+  const refreshed = await service(); // an admin read flushes the batch first
+  t.ok(Date.parse(refreshed.lastHealthAt) - Date.parse(beforeRefresh) >= 41_000, `lastHealthAt moved on by the refresh (${beforeRefresh} -> ${refreshed.lastHealthAt})`);
+  t.equal(refreshed.health.reportedAt, refreshed.lastHealthAt, "and the report's time with it");
+  t.equal(refreshed.healthStatus, "DEGRADED");
+
+  clock.advance(121); // silent past the stale threshold: the same health comes back as a write, at once
+  await beat({ status: "DEGRADED", message: "slower" });
+  t.equal(coalesced(), 7, "a stale service's health is written, not refreshed");
 
   // another writer: the service report (what a re-registering SDK sends) stores a different health
   clock.advance(1);
@@ -53,7 +61,7 @@ t.test("an unchanged health is coalesced; a change, a refresh or another writer 
   t.equal(report.status, 200, report.text);
   t.equal((await service()).healthStatus, "UP");
   await beat({ status: "DEGRADED", message: "slower" });
-  t.equal(coalesced(), 6, "differs from what the report stored: written again");
+  t.equal(coalesced(), 7, "differs from what the report stored: written again");
   t.equal((await service()).healthStatus, "DEGRADED");
 });
 

@@ -4,8 +4,8 @@ import type { App } from "../../src/context.js";
 import { insertAgent, type AgentRow } from "../../src/db/agents.js";
 import type { Db } from "../../src/db/open.js";
 import { openTestDb, UNIQUE_VIOLATION } from "../testDb.js";
-import { countServicesByStatus, getService, getServiceByCode, insertService, listDriftedServices, listServices, listServicesOfAgent, releaseService, setServiceHealth, setServiceStoredStatus, updateService, type ServiceWrite } from "../../src/db/services.js";
-import { getActionDefinition, getHealthReport, listActionDefinitions, listConfigItems, replaceActionDefinitions, replaceConfigItems, upsertHealthReport, type ActionRow, type ConfigRow } from "../../src/db/serviceParts.js";
+import { countServicesByStatus, getService, getServiceByCode, insertService, listDriftedServices, listServices, listServicesOfAgent, refreshServiceHealth, releaseService, setServiceHealth, getServiceHealthFacts, setServiceStoredStatus, updateService, type ServiceWrite } from "../../src/db/services.js";
+import { getActionDefinition, getHealthReport, listActionDefinitions, listConfigItems, refreshHealthReports, replaceActionDefinitions, replaceConfigItems, upsertHealthReport, type ActionRow, type ConfigRow } from "../../src/db/serviceParts.js";
 import { cutoffs, effectiveServiceStatus } from "../../src/domain/status.js";
 import { newId } from "../../src/ids.js";
 
@@ -87,6 +87,22 @@ t.test("health: one row per service, denormalised on the service", async (t) => 
   t.equal((await db.get<{ n: number }>("SELECT COUNT(*) AS n FROM health_reports"))!.n, 1);
   await setServiceHealth(db, w.id, "DOWN", "fp-DOWN", "UNHEALTHY", at(2));
   t.match(await getService(db, w.id), { healthStatus: "DOWN", storedStatus: "UNHEALTHY", lastHealthAt: at(2) });
+  t.same(await getServiceHealthFacts(db, w.id), { agentId: a.id, lastHealthAt: at(2), lastHealthFingerprint: "fp-DOWN" });
+
+  // batched refreshes: only while the fingerprint still matches, never backwards
+  const refresh = async (rows: [string, string, string][]) => {
+    await refreshHealthReports(db, rows);
+    await refreshServiceHealth(db, rows);
+  };
+  await refresh([[w.id, at(5), "fp-OTHER"]]);
+  t.equal((await getService(db, w.id))!.lastHealthAt, at(2), "another health was stored since: no refresh");
+  t.equal((await getHealthReport(db, w.id))!.reportedAt, at(2));
+  await refresh([[w.id, at(6), "fp-DOWN"]]);
+  t.equal((await getService(db, w.id))!.lastHealthAt, at(6), "same fingerprint: the time moves");
+  t.equal((await getHealthReport(db, w.id))!.reportedAt, at(6), "and the report's with it");
+  await refresh([[w.id, at(4), "fp-DOWN"]]);
+  t.equal((await getService(db, w.id))!.lastHealthAt, at(6), "never backwards");
+  t.equal((await getHealthReport(db, w.id))!.reportedAt, at(6));
 });
 
 t.test("effective status: SQL CASE and TypeScript agree; drift and counts", async (t) => {
