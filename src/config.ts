@@ -129,6 +129,8 @@ export interface Config {
   webhookDeliveryIntervalSeconds: number;
   /** One delivery attempt's time limit (connect, send, read). */
   webhookTimeoutSeconds: number;
+  /** Opstage CE environment names that stood in for ours (or were overridden by ours). */
+  envAliases: EnvAliases;
   /** Fixed limits of the contract, kept here so tests can see them. */
   commandResultMaxBytes: number;
   manifestMaxBytes: number;
@@ -136,12 +138,52 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/**
+ * Opstage CE's names for settings that mean the same here (upstream-v04 section 5). Ours win when
+ * both are set; `envAliases` in the Config says which were used and which were overridden, and the
+ * server says so at start.
+ */
+export const OPSTAGE_ENV_ALIASES: Readonly<Record<string, string>> = {
+  OPSTAGE_HOST: "CAPSTAN_HOST",
+  OPSTAGE_PORT: "CAPSTAN_PORT",
+  OPSTAGE_ADMIN_USERNAME: "CAPSTAN_ADMIN_USERNAME",
+  OPSTAGE_ADMIN_PASSWORD: "CAPSTAN_ADMIN_PASSWORD",
+  OPSTAGE_SESSION_TTL_SECONDS: "CAPSTAN_SESSION_TTL_SECONDS",
+  OPSTAGE_CAPSULE_BUS_ENABLED: "CAPSTAN_BUS_ENABLED",
+  OPSTAGE_CAPSULE_BUS_INGEST_PER_MIN: "CAPSTAN_BUS_INGEST_PER_MIN",
+};
+
+export interface EnvAliases {
+  /** alias -> our name it stood in for */
+  used: { alias: string; name: string }[];
+  /** aliases set beside our own name, which won */
+  overridden: { alias: string; name: string }[];
+}
+
+function applyAliases(env: Record<string, string>): { env: Record<string, string>; aliases: EnvAliases } {
+  const out = { ...env };
+  const aliases: EnvAliases = { used: [], overridden: [] };
+  for (const [alias, name] of Object.entries(OPSTAGE_ENV_ALIASES)) {
+    if (env[alias] === undefined) continue;
+    if (env[name] !== undefined) aliases.overridden.push({ alias, name });
+    else {
+      out[name] = env[alias];
+      aliases.used.push({ alias, name });
+    }
+    delete out[alias];
+  }
+  return { env: out, aliases };
+}
+
 /** Parses the environment (or any string map). Throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = {}): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
-  const parsed = EnvSchema.safeParse(cleaned);
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== "")) as Record<string, string>;
+  const { env: named, aliases } = applyAliases(cleaned);
+  const parsed = EnvSchema.safeParse(named);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+    // a bad value that came in under an Opstage name is reported under that name
+    const shown = (name: string) => aliases.used.find((a) => a.name === name)?.alias ?? name;
+    const lines = parsed.error.issues.map((i) => `  ${shown(String(i.path[0]))}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
   }
   const e = parsed.data;
@@ -192,5 +234,6 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     webhookTimeoutSeconds: e.CAPSTAN_WEBHOOK_TIMEOUT_SECONDS,
     commandResultMaxBytes: 1_000_000,
     manifestMaxBytes: 256 * 1024,
+    envAliases: aliases,
   };
 }

@@ -34,6 +34,8 @@ export interface MaintenanceSchedule {
   chain: Promise<unknown>;
   timer?: NodeJS.Timeout;
   stopped: boolean;
+  /** Set while the scheduler runs: the next scheduled run after the (changed) interval from now. */
+  reschedule?: () => void;
 }
 
 /** The webhook delivery worker of this process (domain/notifications/worker.ts). */

@@ -35,6 +35,13 @@ export interface RunningServer extends CapstanApp {
   bootstrap?: { username: string; generatedPassword?: string };
 }
 
+/** The start-up line about Opstage CE environment names (config.ts OPSTAGE_ENV_ALIASES). */
+function logEnvAliases(config: Config, log: Logger): void {
+  const { used, overridden } = config.envAliases;
+  for (const a of used) log.info(`using ${a.alias} as ${a.name} (Opstage CE name)`, { alias: a.alias, name: a.name });
+  for (const a of overridden) log.warn(`${a.alias} ignored: ${a.name} is set and wins`, { alias: a.alias, name: a.name });
+}
+
 export const databasePath = (config: Config): string => join(config.dataDir, "capstan.db");
 
 export async function startServer(opts: { config: Config; log: Logger; now?: () => Date; db?: Db; bootstrapOwner?: boolean }): Promise<RunningServer> {
@@ -72,6 +79,7 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   const addr = server.address() as AddressInfo;
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
+  logEnvAliases(config, log);
   startMaintenance(capstan.app); // runs once now, then on its timer; stopped by the onClose hooks
   startWebhookWorker(capstan.app); // delivers the notification outbox; stopped (in-flight attempts aborted) by the onClose hooks
   startTelegram(capstan.app); // only with CAPSTAN_MESSAGES_ENABLED; idle until an owner configures the channel

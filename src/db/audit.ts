@@ -30,6 +30,8 @@ export interface AuditFilter {
   actorType?: string[] | undefined;
   actorId?: string[] | undefined;
   action?: string[] | undefined;
+  /** actions starting with this (a fixed family such as "bus."; no LIKE wildcards in it) */
+  actionPrefix?: string | undefined;
   targetType?: string[] | undefined;
   targetId?: string[] | undefined;
   result?: string[] | undefined;
@@ -48,6 +50,8 @@ const sql = {
   get: `SELECT ${COLUMNS} FROM audit_events WHERE id = ?`,
   // newest events for the dashboard, without counting the whole table
   recent: `SELECT ${COLUMNS} FROM audit_events ORDER BY created_at DESC, id DESC LIMIT ?`,
+  // the upstream console's dashboard total (auditEventCount)
+  countAll: `SELECT COUNT(*) AS n FROM audit_events`,
   // retention: oldest first, bounded batch
   deleteBefore: `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
   // operational metrics derived from the trail
@@ -116,6 +120,7 @@ function whereOf(f: AuditFilter, match: string | null = null): Where {
     .search(["action", "message", "target_id", "actor_id"], f.q);
   // candidates only: the LIKE above keeps the literal substring semantics
   if (match) w.add("audit_events.rowid IN (SELECT rowid FROM audit_search WHERE audit_search MATCH ?)", match);
+  if (f.actionPrefix) w.add("action LIKE ?", `${f.actionPrefix}%`);
   if (f.from) w.add("created_at >= ?", f.from);
   if (f.to) w.add("created_at <= ?", f.to);
   return w;
@@ -154,6 +159,8 @@ export const recentAuditEvents = async (db: Db, limit: number): Promise<AuditRow
 export async function deleteAuditEventsBefore(db: Db, cutoffIso: string, limit: number): Promise<number> {
   return (await db.run(sql.deleteBefore, [cutoffIso, limit])).changes;
 }
+
+export const countAuditEvents = async (db: Db): Promise<number> => Number((await db.get<{ n: number }>(sql.countAll))!.n);
 
 export async function countAuditActions(db: Db): Promise<Record<string, number>> {
   const out: Record<string, number> = {};

@@ -34,6 +34,9 @@ const sql = {
   expiredActive: `SELECT ${COLUMNS} FROM registration_tokens WHERE status = 'ACTIVE' AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
   // sweep write
   expire: `UPDATE registration_tokens SET status = 'EXPIRED', updated_at = ? WHERE id = ? AND status = 'ACTIVE' AND expires_at <= ?`,
+  // delete a spent token (revoked, or expired even if the sweep has not written it yet)
+  deleteSpent: `DELETE FROM registration_tokens WHERE id = ?
+                AND (status IN ('EXPIRED', 'REVOKED') OR (status = 'ACTIVE' AND expires_at <= ?))`,
 };
 
 type Raw = {
@@ -90,3 +93,7 @@ export async function listRegistrationTokens(
   const rows = await db.all<Raw>(`SELECT ${COLUMNS} FROM registration_tokens ${w.sql} ${orderBy(sort, REGISTRATION_TOKEN_SORT)} ${limitOffset(page, pageSize)}`, w.params);
   return { rows: rows.map(toRow), total };
 }
+
+/** Deletes a REVOKED or (effectively) EXPIRED token; false when it is not one (or is gone). */
+export const deleteSpentRegistrationToken = async (db: Db, id: string, nowIso: string): Promise<boolean> =>
+  (await db.run(sql.deleteSpent, [id, nowIso])).changes === 1;

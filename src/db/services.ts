@@ -146,6 +146,14 @@ export const listDriftedServices = async (db: Db, c: Cutoffs, limit: number): Pr
 export const setServiceStoredStatus = async (db: Db, id: string, from: string, to: ServiceStatus, nowIso: string): Promise<boolean> =>
   (await db.run(sql.setStored, [to, nowIso, id, from])).changes === 1;
 
+/** Services owned by each of these agents (the v0.4 `serviceCount` of agent rows; agents without any are absent). */
+export async function countServicesPerAgent(db: Db, agentIds: string[]): Promise<Map<string, number>> {
+  if (agentIds.length === 0) return new Map();
+  const rows = await db.all<{ agent_id: string; n: number }>(
+    `SELECT agent_id, COUNT(*) AS n FROM capsule_services WHERE agent_id IN (${agentIds.map(() => "?").join(", ")}) GROUP BY agent_id`, agentIds);
+  return new Map(rows.map((r) => [r.agent_id, Number(r.n)]));
+}
+
 export async function countServicesByStatus(db: Db, c: Cutoffs): Promise<Record<ServiceStatus, number>> {
   const out = Object.fromEntries(SERVICE_STATUSES.map((s) => [s, 0])) as Record<ServiceStatus, number>;
   for (const r of await db.all<{ status: ServiceStatus; n: number }>(sql.countByStatus, [c.offlineBefore, c.healthStaleBefore])) out[r.status] = r.n;

@@ -20,6 +20,8 @@ const COLUMNS = `id, username, display_name, role, status, password_hash, last_l
 export const USER_SORT: Record<string, string> = { createdAt: "created_at", username: "username" };
 
 const sql = {
+  // when the installation began (the first account): the one workspace's createdAt on the v0.4 wire
+  firstCreated: `SELECT MIN(created_at) AS at FROM users`,
   // by id
   get: `SELECT ${COLUMNS} FROM users WHERE id = ?`,
   // login lookup; usernames are unique as typed
@@ -75,6 +77,7 @@ export const touchUserLogin = async (db: Db, id: string, nowIso: string): Promis
 };
 
 export const countActiveOwners = async (db: Db): Promise<number> => (await db.get<{ n: number }>(sql.countActiveOwners))!.n;
+export const firstUserCreatedAt = async (db: Db): Promise<string | null> => (await db.get<{ at: string | null }>(sql.firstCreated))?.at ?? null;
 export const countUsers = async (db: Db): Promise<number> => (await db.get<{ n: number }>(sql.countAll))!.n;
 
 export interface UserFilter {

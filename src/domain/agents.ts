@@ -5,7 +5,7 @@ import {
   claimHeartbeatAudit, getAgent, lastHeartbeatSampleAt, listAgents, listAgentsPastCutoff, markAgentOffline, recordAgentContact, setAgentStatus,
   type AgentFilter, type AgentRow, type AgentStatus,
 } from "../db/agents.js";
-import { getService, getServiceHealthFacts, listServicesOfAgent, type ServiceRow } from "../db/services.js";
+import { countServicesPerAgent, getService, getServiceHealthFacts, listServicesOfAgent, type ServiceRow } from "../db/services.js";
 import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
@@ -13,6 +13,7 @@ import { writeAudit } from "./audit.js";
 import { bufferContact, bufferHealthRefresh, dropBufferedContact } from "./contacts.js";
 import { healthFingerprint, healthVerdict } from "./healthSeen.js";
 import { recordHealth, type HealthInput } from "./serviceReport.js";
+import { servicesOfAgent } from "./services.js";
 import { cutoffs, effectiveAgentStatus } from "./status.js";
 
 /** agent.heartbeat.received is sampled: at most one per agent in this window. */
@@ -140,7 +141,16 @@ export async function listAgentsPage(
   app: App, f: AgentFilter, sort: SortKey[], page: number, pageSize: number,
 ): Promise<{ rows: AgentWire[]; pagination: Pagination }> {
   const { rows, total } = await listAgents(app.db, f, cutoffs(app).offlineBefore, sort, page, pageSize);
-  return { rows: rows.map((a) => agentToWire(app, a)), pagination: { page, pageSize, total } };
+  const owned = await countServicesPerAgent(app.db, rows.map((a) => a.id));
+  // serviceCount: the upstream (Opstage v0.4) console reads it on every row
+  return { rows: rows.map((a) => ({ ...agentToWire(app, a), serviceCount: owned.get(a.id) ?? 0 })), pagination: { page, pageSize, total } };
+}
+
+/** GET /api/admin/agents/{id}: the agent plus its services (rows of the services list, effective status). */
+export async function agentDetail(app: App, id: string) {
+  const agent = await requireAgentRow(app, id);
+  const services = await servicesOfAgent(app, agent);
+  return { ...agentToWire(app, agent), serviceCount: services.length, services };
 }
 
 export async function requireAgentRow(app: App, id: string): Promise<AgentRow> {

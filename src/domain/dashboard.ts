@@ -1,7 +1,8 @@
 // The dashboard: counts by effective status, recent activity, and a 24 h series for the chart.
 // Shared by GET /api/admin/dashboard/summary and the console's dashboard page.
 import type { App } from "../context.js";
-import { recentAuditEvents } from "../db/audit.js";
+import { countAuditEvents, recentAuditEvents } from "../db/audit.js";
+import { firstUserCreatedAt } from "../db/users.js";
 import { activeAgentsByHour, commandOutcomesByHour } from "../db/dashboard.js";
 import { pendingApprovalCount } from "./approvals/queries.js";
 import { auditToWire } from "./audit.js";
@@ -17,7 +18,20 @@ export async function dashboardSummary(app: App) {
   const recentAudit = (await recentAuditEvents(app.db, RECENT)).map(auditToWire);
   // ours: approval requests waiting for a reviewer ("needs attention")
   const pendingApprovals = await pendingApprovalCount(app);
-  return { agentCounts: counts.agents, serviceCounts: counts.capsuleServices, commandCounts: counts.commands, recentCommands, recentAuditEvents: recentAudit, pendingApprovals };
+  return {
+    agentCounts: counts.agents, serviceCounts: counts.capsuleServices, commandCounts: counts.commands, recentCommands, recentAuditEvents: recentAudit, pendingApprovals,
+    // the upstream (Opstage v0.4) console's dashboard reads these two (it goes blank without workspace.name)
+    workspace: await workspace(app), auditEventCount: await countAuditEvents(app.db),
+  };
+}
+
+/**
+ * Capstan has one workspace and no table for it; this is the upstream's default one, dated from the
+ * first account (the installation's start).
+ */
+export async function workspace(app: App) {
+  const at = await firstUserCreatedAt(app.db) ?? app.runtime.startedAt.toISOString();
+  return { id: "wks_default", code: "default", name: "Default Workspace", status: "ACTIVE", createdAt: at, updatedAt: at };
 }
 
 export interface HourPoint {

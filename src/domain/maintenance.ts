@@ -19,6 +19,7 @@ import { expireCommands } from "./commands/expire.js";
 import { sweepExpiredGeneratedKeys, sweepGeneratedKeysOverCap } from "./commands/sealedSecrets.js";
 import { expireRegistrationTokens } from "./registrationTokens.js";
 import { markStaleServices } from "./services.js";
+import { loadMaintenanceSettings } from "./maintenanceSettings.js";
 
 export const MAINTENANCE_BATCH = 500;
 /** Per run; a run cut short by it is followed by another one a second later. */
@@ -187,16 +188,28 @@ async function holdsLock(app: App): Promise<boolean> {
 /**
  * Scheduled runs happen only on the node holding MAINTENANCE_LOCK (see there); an operator's manual run
  * runs on the node asked, since every task is idempotent and batch-bounded.
- * Runs maintenance once now and then every `maintenanceIntervalSeconds` (0: only this once), as a
+ * Runs maintenance once now and then every `maintenanceIntervalSeconds` (0: only this once; read before
+ * each wait, and an owner's change reschedules at once), as a
  * setTimeout chain so runs never overlap. Registers its stop on the app's shutdown hooks; stop waits
  * for a run in progress so the database is not closed under it.
  */
 export function startMaintenance(app: App): { stop: () => Promise<void> } {
   const state = app.runtime.maintenance;
-  const intervalMs = app.config.maintenanceIntervalSeconds * 1000;
+  const schedule = (delayMs: number) => {
+    if (state.timer) clearTimeout(state.timer);
+    state.timer = undefined;
+    if (state.stopped || delayMs <= 0) return;
+    state.timer = setTimeout(() => tick("timer"), delayMs);
+    state.timer.unref(); // never keeps the process alive on its own
+  };
   const tick = (trigger: MaintenanceTrigger) => {
     if (state.stopped) return;
-    void holdsLock(app)
+    // an owner's change of the settings on another node reaches this one here (maintenanceSettings.ts)
+    void loadMaintenanceSettings(app)
+      .catch((err: unknown) => {
+        app.log.warn("maintenance settings unreadable; keeping the current ones", { error: err instanceof Error ? err.message : String(err) });
+      })
+      .then(() => holdsLock(app))
       .then((mine) => {
         if (!mine) {
           app.runtime.counters.maintenanceSkipped++; // another node runs it; ask again next interval
@@ -211,15 +224,16 @@ export function startMaintenance(app: App): { stop: () => Promise<void> } {
       })
       .then((result) => {
         if (state.stopped) return;
-        const delay = result && !result.complete ? CATCH_UP_DELAY_MS : intervalMs;
-        if (delay <= 0) return;
-        state.timer = setTimeout(() => tick("timer"), delay);
-        state.timer.unref(); // never keeps the process alive on its own
+        // the interval is read now, not at start: an owner may change it at run time
+        schedule(result && !result.complete ? CATCH_UP_DELAY_MS : app.config.maintenanceIntervalSeconds * 1000);
       });
   };
+  // PATCH /api/admin/settings/maintenance: the next run one new interval from now (0: no more scheduled runs)
+  state.reschedule = () => schedule(app.config.maintenanceIntervalSeconds * 1000);
   tick("start");
   const stop = async () => {
     state.stopped = true;
+    state.reschedule = undefined;
     if (state.timer) clearTimeout(state.timer);
     await state.chain;
     // another node takes over at its next interval instead of waiting for this session to end

@@ -2,6 +2,8 @@
 // never lag behind the maintenance sweep), the admin metrics JSON (reference AdminMetrics) and the diagnostics snapshot.
 import type { App } from "../context.js";
 import { countAuditActions } from "../db/audit.js";
+import { join } from "node:path";
+import { maintenanceSettings } from "./maintenanceSettings.js";
 import { codeSchemaVersionOf, databaseFacts, migrationListOf, redactedUrl } from "../db/facts.js";
 import { countAgentsByStatus } from "../db/agents.js";
 import { commandsByStatusType, tableTotals } from "../db/metrics.js";
@@ -78,6 +80,26 @@ export async function diagnostics(app: App) {
       databaseVersion: applied,
       codeVersion: codeSchemaVersionOf(app.db.kind),
       files: migrationListOf(app.db.kind).map((m) => ({ ...m, applied: m.version <= applied })),
+    },
+  };
+}
+
+/**
+ * GET /api/admin/diagnostics/runtime: the Opstage v0.4 console's shape. The database URL never shows
+ * a password; SQLite installations show the file as a sqlite: URL.
+ */
+export function runtimeDiagnostics(app: App) {
+  const c = app.config;
+  return {
+    version: app.version, edition: "ce", node: process.version, platform: process.platform, arch: process.arch,
+    uptimeSeconds: Math.max(0, Math.floor((app.now().getTime() - app.runtime.startedAt.getTime()) / 1000)),
+    pid: process.pid, memory: process.memoryUsage(),
+    config: {
+      host: c.host, port: c.port,
+      databaseUrl: c.databaseUrl ? redactedUrl(c.databaseUrl) : `sqlite:${join(c.dataDir, "capstan.db")}`,
+      backupDir: join(c.dataDir, "backups"),
+      maintenance: maintenanceSettings(app),
+      capsuleBusEnabled: c.busEnabled,
     },
   };
 }

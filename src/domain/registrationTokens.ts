@@ -1,7 +1,7 @@
 // Registration tokens: created by operators (raw value shown once), revoked, expired by maintenance.
 import type { Actor, App } from "../context.js";
 import {
-  expireRegistrationToken, getRegistrationToken, insertRegistrationToken, listExpiredActiveTokens, listRegistrationTokens,
+  deleteSpentRegistrationToken, expireRegistrationToken, getRegistrationToken, insertRegistrationToken, listExpiredActiveTokens, listRegistrationTokens,
   revokeRegistrationToken, type RegistrationTokenFilter, type RegistrationTokenRow, type TokenStatus,
 } from "../db/registrationTokens.js";
 import type { SortKey } from "../db/query.js";
@@ -67,6 +67,23 @@ export async function revokeRegistrationTokenById(app: App, actor: Actor, id: st
       metadata: { name: t.name, useCount: t.useCount },
     });
     return registrationTokenToWire(app, (await getRegistrationToken(app.db, id))!);
+  });
+}
+
+/** DELETE (Opstage v0.4): removes an EXPIRED or REVOKED token and answers the deleted record; others are 409. */
+export async function deleteRegistrationTokenById(app: App, actor: Actor, id: string, requestId?: string): Promise<RegistrationTokenWire> {
+  return await app.db.transaction(async () => {
+    const t = await getRegistrationToken(app.db, id);
+    if (!t) throw new AppError("REGISTRATION_TOKEN_NOT_FOUND", "no such registration token");
+    const wire = registrationTokenToWire(app, t);
+    if (!await deleteSpentRegistrationToken(app.db, id, app.now().toISOString())) {
+      throw new AppError("REGISTRATION_TOKEN_NOT_DELETABLE", `registration token is ${wire.status.toLowerCase()}; only expired or revoked tokens can be deleted (revoke it first)`, { status: wire.status });
+    }
+    await writeAudit(app, {
+      actor, action: "registration_token.deleted", target: { type: "RegistrationToken", id }, requestId,
+      metadata: { name: t.name, status: wire.status, useCount: t.useCount },
+    });
+    return wire;
   });
 }
 

@@ -30,7 +30,8 @@ export const healthToWire = (h: HealthRow) => ({
 });
 
 export const configToWire = (c: ConfigRow) => ({
-  id: c.id, serviceId: c.serviceId, key: c.key, label: c.label, type: c.type, source: c.source, editable: c.editable,
+  // configKey: the upstream (Opstage v0.4) console reads its column name; same value as key
+  id: c.id, serviceId: c.serviceId, key: c.key, configKey: c.key, label: c.label, type: c.type, source: c.source, editable: c.editable,
   sensitive: c.sensitive, valuePreview: c.sensitive ? null : c.valuePreview, defaultValue: c.sensitive ? null : c.defaultValue,
   secretRef: c.secretRef,
 });

@@ -49,7 +49,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   adminLogin: { tag: "AdminAuth", summary: "Log in; sets the session cookie and returns the CSRF token.", request: "AdminLoginRequest", response: "AdminSession" },
   adminLogout: { tag: "AdminAuth", summary: "End the current session.", response: "empty" },
   adminMe: { tag: "AdminAuth", summary: "The current user, session expiry and CSRF token.", response: "AdminSession" },
-  adminCsrf: { tag: "AdminAuth", summary: "Rotate the session's CSRF token.", response: "AdminSession" },
+  adminCsrf: { tag: "AdminAuth", summary: "Rotate the session's CSRF token (with the session's expiry).", response: "CsrfToken" },
   // users and tokens
   listUsers: { tag: "AdminUsers", summary: "List users (owner).", response: { list: "User" }, query: [...PAGE, arr("role", ROLES), arr("status", USER_STATUSES), one("q")] },
   createUser: { tag: "AdminUsers", summary: "Create a user (owner).", request: "CreateUserRequest", response: "User" },
@@ -65,15 +65,29 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   getDiagnostics: { tag: "AdminOperations", summary: "Runtime, memory, configuration (no secrets), maintenance, database.", response: "Diagnostics" },
   runMaintenance: { tag: "AdminOperations", summary: "Run the maintenance sweeps now.", response: "MaintenanceRun" },
   createBackup: { tag: "AdminOperations", summary: "Stream a consistent SQLite snapshot (owner).", response: "stream", contentType: "application/vnd.sqlite3" },
+  createSqliteBackup: {
+    tag: "AdminOperations", summary: "Opstage v0.4's name for the SQLite snapshot download (owner).", response: "stream", contentType: "application/octet-stream",
+    description: "On PostgreSQL: 409 BACKUP_NOT_AVAILABLE, whose message gives the pg_dump command.",
+  },
+  getRuntimeDiagnostics: { tag: "AdminOperations", summary: "Opstage v0.4 runtime summary: version, process, configuration without secrets.", response: "RuntimeDiagnostics" },
+  getMaintenanceSettings: { tag: "AdminOperations", summary: "Effective maintenance settings (Opstage v0.4).", response: "MaintenanceSettings" },
+  updateMaintenanceSettings: {
+    tag: "AdminOperations", summary: "Change maintenance settings at run time (owner); persisted, audited, the timer rescheduled.", request: "MaintenanceSettingsRequest", response: "MaintenanceSettings",
+    description: "A stored setting wins over its CAPSTAN_* variable. agentOfflineThresholdSeconds must be at least 2 x the heartbeat interval.",
+  },
   // agents and tokens
   listAgents: { tag: "AdminAgents", summary: "List agents (status is the effective status).", response: { list: "Agent" }, query: [...PAGE, arr("status", AGENT_STATUSES), one("q")] },
-  showAgent: { tag: "AdminAgents", summary: "Agent detail.", response: "Agent" },
+  showAgent: { tag: "AdminAgents", summary: "Agent detail with its services.", response: "AgentDetail" },
   disableAgent: { tag: "AdminAgents", summary: "Disable an agent: its calls are refused until enabled.", response: "empty" },
   enableAgent: { tag: "AdminAgents", summary: "Enable a disabled agent.", response: "empty" },
   revokeAgent: { tag: "AdminAgents", summary: "Revoke an agent and its tokens.", response: "empty" },
   createRegistrationToken: { tag: "AdminRegistrationTokens", summary: "Create a registration token; the raw value is shown once.", request: "CreateRegistrationTokenRequest", response: "CreateRegistrationTokenResponse" },
   listRegistrationTokens: { tag: "AdminRegistrationTokens", summary: "List registration tokens without raw values.", response: { list: "RegistrationToken" }, query: [...PAGE, arr("status", TOKEN_STATUSES)] },
   revokeRegistrationToken: { tag: "AdminRegistrationTokens", summary: "Revoke a registration token.", response: "empty" },
+  deleteRegistrationToken: {
+    tag: "AdminRegistrationTokens", summary: "Delete an EXPIRED or REVOKED registration token (Opstage v0.4); answers the deleted record.", response: "RegistrationToken",
+    description: "409 REGISTRATION_TOKEN_NOT_DELETABLE for an ACTIVE or USED token.",
+  },
   // services
   listServices: {
     tag: "AdminCapsuleServices", summary: "List Capsule Services (status is the effective status).", response: { list: "CapsuleService" },
@@ -115,16 +129,24 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   listAuditEvents: { tag: "AdminAuditEvents", summary: "List audit events.", response: { list: "AuditEvent" }, query: [...PAGE, ...AUDIT_FILTERS] },
   exportAuditEvents: { tag: "AdminAuditEvents", summary: "Stream every matching audit event as CSV, JSON or NDJSON.", response: "stream", contentType: "text/csv", query: [one("format", "csv | json | ndjson"), ...AUDIT_FILTERS] },
   getAuditEvent: { tag: "AdminAuditEvents", summary: "Audit event detail.", response: "AuditEvent" },
-  // Capsule Bus (503 BUS_DISABLED while CAPSTAN_BUS_ENABLED is off)
+  // Capsule Bus (503 CAPSULE_BUS_DISABLED while CAPSTAN_BUS_ENABLED is off)
   listBusRoutes: {
     tag: "AdminBus", summary: "List bus route rules.", response: { list: "BusRoute" },
     query: [...PAGE, arr("status", BUS_ROUTE_STATUSES), arr("eventType"), arr("targetServiceCode"), one("q")],
   },
-  createBusRoute: { tag: "AdminBus", summary: "Create a route rule (new routes are DISABLED unless status says otherwise).", request: "CreateBusRouteRequest", response: "BusRoute" },
+  createBusRoute: {
+    tag: "AdminBus", summary: "Create a route rule (new routes are DISABLED unless status says otherwise).", request: "CreateBusRouteRequest", response: "BusRoute",
+    description: "Also accepts the Opstage v0.4 shape (V04BusRouteRequest: {name, match, target, inputMapping, ...}).",
+  },
   previewBusRoute: { tag: "AdminBus", summary: "Test a route definition against a sample event; nothing is saved or run.", request: "PreviewBusRouteRequest", response: "BusRoutePreview" },
   showBusRoute: { tag: "AdminBus", summary: "Route rule detail with what its target currently is.", response: "BusRoute" },
   updateBusRoute: { tag: "AdminBus", summary: "Change a route; changing what it runs clears its confirmation.", request: "UpdateBusRouteRequest", response: "BusRoute" },
+  replaceBusRoute: {
+    tag: "AdminBus", summary: "Replace a route (Opstage v0.4 PUT), in the v0.4 shape {match, target, inputMapping} or ours.", request: "ReplaceBusRouteRequest", response: "BusRoute",
+    description: "Fields left out are cleared, except status (kept) and confirmed (kept unless what the route runs changes).",
+  },
   deleteBusRoute: { tag: "AdminBus", summary: "Delete a route rule.", response: "empty" },
+  listBusAudit: { tag: "AdminBus", summary: "Audit events of the bus (actions bus.*), Opstage v0.4.", response: { list: "AuditEvent" }, query: [...PAGE, ...AUDIT_FILTERS] },
   listBusEvents: {
     tag: "AdminBus", summary: "Received events with their outcome and the commands they caused.", response: { list: "BusEvent" },
     query: [...PAGE, arr("eventType"), arr("source"), arr("outcome", BUS_EVENT_OUTCOMES), arr("agentId")],

@@ -5,7 +5,8 @@ import { z } from "zod";
 import { RegisterAgentBody } from "../schemas/agents.js";
 import { CreateApiTokenBody } from "../schemas/apiTokens.js";
 import { ApproveBody, CancelApprovalBody, RejectBody, SetApprovalPolicyBody } from "../schemas/approvals.js";
-import { CreateBusRouteBody, PreviewBusRouteBody, PublishEventBody, UpdateBusRouteBody } from "../schemas/bus.js";
+import { CreateBusRouteBody, PreviewBusRouteBody, PublishEventBody, ReplaceBusRouteBody, UpdateBusRouteBody, V04BusRouteBody } from "../schemas/bus.js";
+import { MaintenanceSettingsBody } from "../schemas/operations.js";
 import { ExecuteBody, ProgressBody, ResultBody, RetryBody } from "../schemas/commands.js";
 import { CreateRegistrationTokenBody } from "../schemas/registrationTokens.js";
 import { CreateWebhookBody, UpdateWebhookBody } from "../schemas/webhooks.js";
@@ -41,6 +42,9 @@ const REQUESTS: [string, z.ZodType][] = [
   ["CreateBusRouteRequest", CreateBusRouteBody],
   ["UpdateBusRouteRequest", UpdateBusRouteBody],
   ["PreviewBusRouteRequest", PreviewBusRouteBody],
+  ["V04BusRouteRequest", V04BusRouteBody],
+  ["ReplaceBusRouteRequest", z.union([V04BusRouteBody, ReplaceBusRouteBody])],
+  ["MaintenanceSettingsRequest", MaintenanceSettingsBody],
   ["PublishBusEventRequest", PublishEventBody],
   ["ApproveApprovalRequest", ApproveBody],
   ["RejectApprovalRequest", RejectBody],
@@ -63,6 +67,7 @@ const REQUESTS: [string, z.ZodType][] = [
 const AMEND: Record<string, (s: Schema) => void> = {
   UpdateUserRequest: (s) => { s.minProperties = 1; },
   UpdateBusRouteRequest: (s) => { s.minProperties = 1; },
+  MaintenanceSettingsRequest: (s) => { s.minProperties = 1; },
   UpdateWebhookRequest: (s) => { s.minProperties = 1; },
   UpdateMessageRouteRequest: (s) => { s.minProperties = 1; },
   ReportedService: (s) => {

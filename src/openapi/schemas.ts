@@ -44,6 +44,7 @@ export const SCHEMAS: Record<string, Schema> = {
     id: id("usr"), username: str(), displayName: nstr(), role: ref("Role"), status: en(USER_STATUSES),
     lastLoginAt: ntime(), createdAt: time(), updatedAt: time(),
   }, ["id", "username", "role", "status"]),
+  CsrfToken: obj({ csrfToken: str(), expiresAt: ntime() }, ["csrfToken", "expiresAt"]),
   AdminSession: obj({ user: ref("User"), csrfToken: { type: ["string", "null"] }, expiresAt: ntime() }, ["user", "csrfToken", "expiresAt"]),
 
   ApiToken: obj({
@@ -61,7 +62,9 @@ export const SCHEMAS: Record<string, Schema> = {
     status: ref("AgentStatus"), storedStatus: ref("AgentStatus"), statusReason: str(),
     version: nstr(), hostname: nstr(), os: nstr(), arch: nstr(),
     lastHeartbeatAt: ntime(), lastSeenAt: ntime(), registeredAt: time(), createdAt: time(), updatedAt: time(),
+    serviceCount: int({ minimum: 0, description: "Opstage v0.4: services owned (list rows and detail)" }),
   }, ["id", "code", "mode", "status", "createdAt", "updatedAt"]),
+  AgentDetail: { allOf: [ref("Agent"), obj({ services: { type: "array", items: ref("CapsuleService"), description: "Opstage v0.4: the agent's services (effective status)" } }, ["serviceCount", "services"])] },
 
   RegistrationToken: obj({
     id: id("tok"), name: str(), status: ref("TokenStatus"), expiresAt: ntime(), usedAt: ntime(), createdAt: time(),
@@ -79,6 +82,7 @@ export const SCHEMAS: Record<string, Schema> = {
   ConfigItem: obj({
     id: id("cfg"), serviceId: id("svc"), key: str(), label: nstr(), type: str(), source: nstr(), editable: bool(), sensitive: bool(),
     valuePreview: nstr({ description: "always null for sensitive items" }), defaultValue: nstr(), secretRef: nstr(),
+    configKey: str({ description: "Opstage v0.4: the same value as key" }),
   }, ["id", "serviceId", "key", "type", "sensitive"]),
   ActionDefinition: obj({
     id: id("act"), serviceId: id("svc"), name: str(), label: str(), description: nstr(), dangerLevel: ref("DangerLevel"),
@@ -93,6 +97,7 @@ export const SCHEMAS: Record<string, Schema> = {
     retryOf: nstr(), errorCode: nstr(), errorMessage: nstr(), cancelRequested: bool(), createdByType: en(COMMAND_CREATORS),
     sourceEventId: nstr(), progress: { type: ["object", "null"], additionalProperties: true },
     cancelRequestedAt: ntime(), timeoutSeconds: { type: ["integer", "null"] }, logsCount: int(), secretFields: { type: "array", items: str() },
+    durationMs: { type: ["integer", "null"], minimum: 0, description: "Opstage v0.4: completedAt - startedAt in ms, null until both are set" },
   }, ["id", "agentId", "serviceId", "type", "actionName", "status", "createdAt"]),
   CommandDetail: { allOf: [ref("Command"), obj({ result: { oneOf: [ref("CommandResult"), { type: "null" }] }, approval: ref("Approval") })] },
   CommandResult: obj({ id: id("crs"), commandId: id("cmd"), success: bool(), message: nstr(), data: anyObj(), error: anyObj(), reportedAt: time(),
@@ -124,7 +129,22 @@ export const SCHEMAS: Record<string, Schema> = {
     recentCommands: { type: "array", items: ref("Command") },
     recentAuditEvents: { type: "array", items: ref("AuditEvent") },
     pendingApprovals: int({ minimum: 0, description: "Capstan addition: approval requests waiting for a reviewer" }),
-  }, ["agentCounts", "serviceCounts", "commandCounts"]),
+    workspace: ref("Workspace"),
+    auditEventCount: int({ minimum: 0, description: "Opstage v0.4: total audit events" }),
+  }, ["agentCounts", "serviceCounts", "commandCounts", "workspace", "auditEventCount"]),
+  Workspace: obj({ id: str(), code: str(), name: str(), status: str(), createdAt: time(), updatedAt: time() }, ["id", "code", "name", "status", "createdAt", "updatedAt"], {
+    description: "Opstage v0.4: the one workspace (wks_default); Capstan has no others",
+  }),
+  MaintenanceSettings: obj({
+    agentOfflineThresholdSeconds: int({ minimum: 1 }), auditRetentionDays: int({ minimum: 0 }), maintenanceIntervalSeconds: int({ minimum: 0 }),
+  }, ["agentOfflineThresholdSeconds", "auditRetentionDays", "maintenanceIntervalSeconds"]),
+  RuntimeDiagnostics: obj({
+    version: str(), edition: en(["ce"]), node: str(), platform: str(), arch: str(), uptimeSeconds: int({ minimum: 0 }), pid: int(), memory: anyObj(),
+    config: obj({
+      host: str(), port: int(), databaseUrl: str({ description: "never with a password; sqlite:<file> for SQLite" }), backupDir: str(),
+      maintenance: ref("MaintenanceSettings"), capsuleBusEnabled: bool(),
+    }, ["host", "port", "databaseUrl", "backupDir", "maintenance", "capsuleBusEnabled"]),
+  }, ["version", "edition", "node", "platform", "arch", "uptimeSeconds", "pid", "memory", "config"]),
 
   RegisterAgentResponse: obj({
     agentId: id("agt"), agentToken: str({ pattern: "^opstage_agent_" }), heartbeatIntervalSeconds: int(), commandPollIntervalSeconds: int(),
@@ -161,9 +181,12 @@ export const SCHEMAS: Record<string, Schema> = {
   BusRoute: obj({
     id: id("brr"), name: str(), description: nstr(), status: ref("BusRouteStatus"), trigger: ref("BusTrigger"), action: ref("BusAction"),
     confirmed: bool(), confirmedAt: ntime(), confirmedByUserId: nstr(),
-    target: obj({ serviceId: nstr(), actionFound: bool(), actionLabel: nstr(), dangerLevel: { oneOf: [ref("DangerLevel"), { type: "null" }] }, needsConfirmation: { type: ["boolean", "null"] } }),
+    target: obj({ serviceCode: str({ description: "Opstage v0.4" }), actionName: str({ description: "Opstage v0.4" }), serviceId: nstr(), actionFound: bool(), actionLabel: nstr(), dangerLevel: { oneOf: [ref("DangerLevel"), { type: "null" }] }, needsConfirmation: { type: ["boolean", "null"] } }),
     createdByUserId: nstr(), lastMatchedAt: ntime(), createdAt: time(), updatedAt: time(),
-  }, ["id", "name", "status", "trigger", "action", "confirmed", "createdAt", "updatedAt"]),
+    match: obj({ eventType: str(), sourceServiceCode: nstr() }, ["eventType"], { description: "Opstage v0.4: the same as trigger" }),
+    inputMapping: { type: "object", additionalProperties: true, description: "Opstage v0.4: the payload template ({} when none)" },
+    metadata: anyObj(), experimental: str({ const: "v0.4-experimental" }),
+  }, ["id", "name", "status", "trigger", "action", "confirmed", "createdAt", "updatedAt", "match", "target", "inputMapping", "experimental"]),
   BusRoutePreview: obj({
     matches: bool(), reasons: { type: "array", items: str() }, payload: anyObj(),
     problems: { type: "array", items: obj({ code: str(), message: str() }, ["code", "message"]) }, wouldCreateCommand: bool(),
@@ -176,6 +199,8 @@ export const SCHEMAS: Record<string, Schema> = {
     id: id("bev"), clientEventId: nstr(), eventType: str(), sourceServiceCode: str(), sourceServiceId: nstr(), agentId: nstr(),
     timestamp: ntime(), data: {}, metadata: anyObj(), outcome: en(BUS_EVENT_OUTCOMES),
     errorCode: nstr(), matchedRoutes: { type: "array", items: ref("BusMatch") }, commandIds: { type: "array", items: id("cmd") }, createdAt: time(),
+    // Opstage v0.4 names
+    payload: {}, correlationId: nstr(), causationId: nstr(), occurredAt: time(), acceptedAt: time(), routeCount: int({ minimum: 0 }), experimental: str(),
   }, ["id", "eventType", "sourceServiceCode", "outcome", "matchedRoutes", "commandIds", "createdAt"]),
   BusEventDetail: { allOf: [ref("BusEvent"), obj({ commands: { type: "array", items: ref("Command") } }, ["commands"])] },
   PublishBusEventResponse: obj({ eventId: id("bev"), matchedRoutes: { type: "array", items: ref("BusMatch") }, commandIds: { type: "array", items: id("cmd") } }, ["eventId", "matchedRoutes", "commandIds"]),

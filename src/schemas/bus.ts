@@ -86,3 +86,28 @@ export const ListBusEventsQuery = {
   agentId: z.array(idOf("agt")).optional(),
 };
 export const LIST_BUS_EVENTS_ARRAYS = ["eventType", "source", "outcome", "agentId"] as const;
+
+/**
+ * The Opstage v0.4 route shape (`{match, target, inputMapping}`), accepted beside ours by POST and PUT.
+ * `inputMapping` is our payload template (same `{{event.…}}` placeholders); `metadata` is accepted and
+ * not stored (docs/compatibility.md). `experimental`, `id` and the timestamps a client echoes back are ignored.
+ */
+export const V04BusRouteBody = z.strictObject({
+  id: z.string().max(200).optional(),
+  name: z.string().trim().min(1).max(120),
+  description: z.string().trim().max(2000).nullable().optional(),
+  status: z.enum(BUS_ROUTE_STATUSES).optional(),
+  match: z.strictObject({ eventType, sourceServiceCode: serviceCode.nullable().optional() }),
+  target: z.strictObject({ serviceCode, actionName }),
+  inputMapping: payloadTemplate.nullable().optional(),
+  metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  confirmed: z.boolean().optional(),
+  experimental: z.string().max(60).optional(),
+  createdAt: z.string().max(60).optional(),
+  updatedAt: z.string().max(60).optional(),
+});
+export type V04BusRouteInput = z.output<typeof V04BusRouteBody>;
+
+/** PUT in our shape: a create body whose status and confirmation may be left out (kept as they are). */
+export const ReplaceBusRouteBody = CreateBusRouteBody.extend({ status: z.enum(BUS_ROUTE_STATUSES).optional(), confirmed: z.boolean().optional() });
+export type ReplaceBusRouteInput = z.output<typeof ReplaceBusRouteBody>;

@@ -22,7 +22,7 @@ t.test("every bus route declares the gate, and with the bus off each answers lik
     const res = await client.req(r.method, path, r.method === "GET" ? undefined : { eventType: "a.b", data: {} }, r.page ? { accept: "text/html" } : {});
     const adminApi = r.auth !== "agent" && !r.page;
     t.equal(res.status, adminApi ? 503 : 404, `${r.method} ${r.path}`);
-    if (!r.page) t.equal(res.body.error.code, adminApi ? "BUS_DISABLED" : "NOT_FOUND", `${r.method} ${r.path} code`);
+    if (!r.page) t.equal(res.body.error.code, adminApi ? "CAPSULE_BUS_DISABLED" : "NOT_FOUND", `${r.method} ${r.path} code`);
   }
   t.equal((await s.anon.get("/api/admin/bus/routes")).status, 401, "authentication still comes first");
 });

@@ -211,7 +211,7 @@ t.test("with the bus off the agent endpoint is 404 and the admin API 503", async
     ["PATCH", "/api/admin/bus/routes/brr_01ARZ3NDEKTSV4RRFFQ69G5FAV"], ["POST", "/api/admin/bus/routes/preview"]] as const) {
     const r = await op.req(method, path, method === "GET" ? undefined : { name: "x" });
     t.equal(r.status, 503, `${method} ${path}`);
-    t.equal(r.body.error.code, "BUS_DISABLED");
+    t.equal(r.body.error.code, "CAPSULE_BUS_DISABLED");
   }
   t.equal((await s.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM bus_events`))!.n, 0);
 });

@@ -84,7 +84,7 @@ t.test("every route x every caller answers the status of the matrix", async (t) 
   const missing: string[] = [];
   for (const r of s.routes) {
     // PostgreSQL: the snapshot routes answer an allowed owner 409 BACKUP_NOT_AVAILABLE (pg_dump's job)
-    const expected = s.db.kind === "postgres" && key(r).endsWith("/backup") ? RBAC_MATRIX[key(r)]?.map((c) => (c === 200 ? 409 : c)) : RBAC_MATRIX[key(r)];
+    const expected = s.db.kind === "postgres" && /\/backup(\/sqlite)?$/.test(key(r)) ? RBAC_MATRIX[key(r)]?.map((c) => (c === 200 ? 409 : c)) : RBAC_MATRIX[key(r)];
     const observed: number[] = [];
     for (const [i, column] of COLUMNS.entries()) {
       const res = await call(s, callers, r, column);

@@ -1,4 +1,5 @@
 // Reads of received events for the admin API and the console: list, detail with the commands caused.
+import { v04EventFields } from "./v04.js";
 import type { App } from "../../context.js";
 import { getBusEvent, listBusEvents, type BusEventFilter, type BusEventRow } from "../../db/busEvents.js";
 import { getCommand } from "../../db/commands.js";
@@ -12,6 +13,7 @@ export function busEventToWire(e: BusEventRow) {
     id: e.id, clientEventId: e.clientEventId, eventType: e.eventType, sourceServiceCode: e.sourceServiceCode,
     sourceServiceId: e.sourceServiceId, agentId: e.agentId, timestamp: e.occurredAt, data: e.data, metadata: e.metadata ?? {},
     outcome: e.outcome, errorCode: e.errorCode, matchedRoutes: e.matches, commandIds: e.commandIds, createdAt: e.createdAt,
+    ...v04EventFields(e), // the Opstage v0.4 console's names
   };
 }
 export type BusEventWire = ReturnType<typeof busEventToWire>;

@@ -15,6 +15,7 @@ import { writeAudit } from "../audit.js";
 import { auditRefusal } from "../commands/lifecycle.js";
 import { needsConfirmation } from "../commands/execute.js";
 import { templateIssues } from "./template.js";
+import { v04RouteFields, v04TargetFields } from "./v04.js";
 
 export { BUS_ROUTE_STATUSES } from "../../vocabulary.js";
 
@@ -40,8 +41,9 @@ export async function busRouteToWire(app: App, r: BusRouteRow) {
     trigger: { eventType: r.eventType, sourceServiceCode: r.sourceServiceCode },
     action: { targetServiceCode: r.targetServiceCode, actionName: r.actionName, payloadTemplate: r.payloadTemplate },
     confirmed: r.confirmed, confirmedAt: r.confirmedAt, confirmedByUserId: r.confirmedByUserId,
-    target: await describeTarget(app, r),
+    target: { ...await describeTarget(app, r), ...v04TargetFields(r) },
     createdByUserId: r.createdByUserId, lastMatchedAt: r.lastMatchedAt, createdAt: r.createdAt, updatedAt: r.updatedAt,
+    ...v04RouteFields(r), // the Opstage v0.4 console's names for the same route
   };
 }
 export type BusRouteWire = Awaited<ReturnType<typeof busRouteToWire>>;

@@ -31,6 +31,8 @@ export function commandToWire(c: CommandRow) {
     timeoutSeconds: c.timeoutSeconds,
     logsCount: c.logCount,
     secretFields: c.secretFields ?? [],
+    // the upstream (Opstage v0.4) console shows it: completedAt - startedAt, null until both exist
+    durationMs: c.startedAt && c.completedAt ? Math.max(0, Date.parse(c.completedAt) - Date.parse(c.startedAt)) : null,
   };
 }
 

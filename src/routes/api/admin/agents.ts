@@ -1,6 +1,6 @@
 // /api/admin/agents: list, detail, disable, enable, revoke.
 import { route, type Ctx } from "../../../context.js";
-import { agentToWire, changeAgentState, listAgentsPage, requireAgentRow } from "../../../domain/agents.js";
+import { agentDetail, agentToWire, changeAgentState, listAgentsPage } from "../../../domain/agents.js";
 import { ok, okList } from "../../../http/reply.js";
 import { LIST_AGENTS_ARRAYS, ListAgentsQuery } from "../../../schemas/agents.js";
 import { parseQuery } from "../../../schemas/common.js";
@@ -19,7 +19,7 @@ export const adminAgentRoutes = [
   }),
   route({
     method: "GET", path: "/api/admin/agents/:agentId", auth: "viewer", name: "showAgent",
-    handler: async ({ app, params }) => ok(agentToWire(app, await requireAgentRow(app, params.agentId))),
+    handler: async ({ app, params }) => ok(await agentDetail(app, params.agentId)),
   }),
   route({ method: "POST", path: "/api/admin/agents/:agentId/disable", auth: "operator", name: "disableAgent", handler: transition("disable") }),
   route({ method: "POST", path: "/api/admin/agents/:agentId/enable", auth: "operator", name: "enableAgent", handler: transition("enable") }),

@@ -42,6 +42,9 @@ export const authRoutes = [
   }),
   route({
     method: "GET", path: "/api/admin/auth/csrf", auth: "viewer", name: "adminCsrf", sameOrigin: true,
-    handler: async (ctx) => ok({ csrfToken: await rotateCsrf(ctx.app, ctx.admin!, ctx.cookies[SESSION_COOKIE] ?? "", ctx.requestId) }),
+    // expiresAt (the session's): the upstream (Opstage v0.4) console reads it beside the token
+    handler: async (ctx) => ok({
+      csrfToken: await rotateCsrf(ctx.app, ctx.admin!, ctx.cookies[SESSION_COOKIE] ?? "", ctx.requestId), expiresAt: ctx.admin!.sessionExpiresAt ?? null,
+    }),
   }),
 ];

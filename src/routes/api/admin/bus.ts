@@ -1,12 +1,17 @@
-// /api/admin/bus/*: route rules (operators manage, viewers read) and received events. 503 while the bus is off (feature: "bus").
+// /api/admin/bus/*: route rules (operators manage, viewers read), received events and the bus's audit trail.
+// 503 CAPSULE_BUS_DISABLED while the bus is off (feature: "bus").
 import { route, type Ctx } from "../../../context.js";
 import { busEventDetail, listBusEventsPage } from "../../../domain/bus/events.js";
 import { previewRoute } from "../../../domain/bus/match.js";
 import { busRouteToWire, changeBusRoute, createBusRoute, listBusRoutesPage, removeBusRoute, requireBusRoute } from "../../../domain/bus/routes.js";
 import { ok, okEmpty, okList } from "../../../http/reply.js";
 import {
-  CreateBusRouteBody, LIST_BUS_EVENTS_ARRAYS, LIST_BUS_ROUTES_ARRAYS, ListBusEventsQuery, ListBusRoutesQuery, PreviewBusRouteBody, UpdateBusRouteBody,
+  CreateBusRouteBody, LIST_BUS_EVENTS_ARRAYS, LIST_BUS_ROUTES_ARRAYS, ListBusEventsQuery, ListBusRoutesQuery, PreviewBusRouteBody,
+  ReplaceBusRouteBody, UpdateBusRouteBody, V04BusRouteBody,
 } from "../../../schemas/bus.js";
+import { AUDIT_QUERY_ARRAYS, ListAuditQuery } from "../../../schemas/audit.js";
+import { listAudit } from "../../../domain/auditQueries.js";
+import { isV04RouteBody, replacementOf, v04ToCreate } from "../../../domain/bus/v04.js";
 import { parseBody, parseQuery } from "../../../schemas/common.js";
 
 const BASE = "/api/admin/bus";
@@ -24,7 +29,9 @@ export const adminBusRoutes = [
   route({
     method: "POST", path: `${BASE}/routes`, auth: "operator", feature: "bus", name: "createBusRoute",
     handler: async (ctx) => {
-      const input = parseBody(CreateBusRouteBody, await ctx.body());
+      const body = await ctx.body();
+      // ours ({trigger, action}) or Opstage v0.4's ({match, target, inputMapping})
+      const input = isV04RouteBody(body) ? v04ToCreate(parseBody(V04BusRouteBody, body)) : parseBody(CreateBusRouteBody, body);
       return ok(await busRouteToWire(ctx.app, await createBusRoute(ctx.app, actorOf(ctx), input, ctx.requestId)));
     },
   }),
@@ -47,6 +54,15 @@ export const adminBusRoutes = [
       return ok(await busRouteToWire(ctx.app, await changeBusRoute(ctx.app, actorOf(ctx), ctx.params.routeId, patch, ctx.requestId)));
     },
   }),
+  // Opstage v0.4: full replacement, in either shape
+  route({
+    method: "PUT", path: `${BASE}/routes/:routeId`, auth: "operator", feature: "bus", name: "replaceBusRoute",
+    handler: async (ctx) => {
+      const body = await ctx.body();
+      const patch = replacementOf(isV04RouteBody(body) ? { v04: parseBody(V04BusRouteBody, body) } : { ours: parseBody(ReplaceBusRouteBody, body) });
+      return ok(await busRouteToWire(ctx.app, await changeBusRoute(ctx.app, actorOf(ctx), ctx.params.routeId, patch, ctx.requestId)));
+    },
+  }),
   route({
     method: "DELETE", path: `${BASE}/routes/:routeId`, auth: "operator", feature: "bus", name: "deleteBusRoute",
     handler: async (ctx) => {
@@ -60,6 +76,15 @@ export const adminBusRoutes = [
       const { page, pageSize, sort, ...filter } = parseQuery(query, ListBusEventsQuery, LIST_BUS_EVENTS_ARRAYS);
       const { rows, pagination } = await listBusEventsPage(app, filter, sort, page, pageSize);
       return okList(rows, pagination);
+    },
+  }),
+  // Opstage v0.4: the bus's part of the audit trail
+  route({
+    method: "GET", path: `${BASE}/audit`, auth: "viewer", feature: "bus", name: "listBusAudit", query: true,
+    handler: async ({ app, query }) => {
+      const qy = parseQuery(query, ListAuditQuery, AUDIT_QUERY_ARRAYS);
+      const { rows, total, totalCapped } = await listAudit(app, { ...qy, actionPrefix: "bus." }, qy.sort, qy.page, qy.pageSize);
+      return okList(rows, { page: qy.page, pageSize: qy.pageSize, total, ...(totalCapped ? { totalCapped } : {}) });
     },
   }),
   route({

@@ -1,11 +1,21 @@
-// /api/admin/maintenance/run, /backup, /metrics, /diagnostics: running the server itself.
-import { route } from "../../../context.js";
+// /api/admin/maintenance/run, /backup, /metrics, /diagnostics, /settings/maintenance: running the server itself.
+import { route, type Ctx } from "../../../context.js";
+import { maintenanceSettings, updateMaintenanceSettings } from "../../../domain/maintenanceSettings.js";
 import { snapshotDownload } from "../../../domain/backup.js";
 import { triggerMaintenance } from "../../../domain/maintenance.js";
-import { adminMetrics, diagnostics } from "../../../domain/metrics.js";
+import { adminMetrics, diagnostics, runtimeDiagnostics } from "../../../domain/metrics.js";
 import { ok, stream } from "../../../http/reply.js";
-import { parseBody } from "../../../schemas/common.js";
-import { EmptyBody } from "../../../schemas/operations.js";
+import { parseBody, parseQuery } from "../../../schemas/common.js";
+import { EmptyBody, MaintenanceSettingsBody } from "../../../schemas/operations.js";
+
+const backup = (contentType: string) => async (ctx: Ctx) => {
+  parseBody(EmptyBody, await ctx.body());
+  const snap = await snapshotDownload(ctx.app, { type: "USER", id: ctx.admin!.userId }, ctx.signal, ctx.requestId);
+  return stream(snap.stream, contentType, {
+    "Content-Disposition": `attachment; filename="${snap.fileName}"`,
+    "Content-Length": String(snap.bytes),
+  });
+};
 
 export const operationsRoutes = [
   route({
@@ -16,17 +26,9 @@ export const operationsRoutes = [
       return ok(result);
     },
   }),
-  route({
-    method: "POST", path: "/api/admin/backup", auth: "owner", name: "createBackup",
-    handler: async (ctx) => {
-      parseBody(EmptyBody, await ctx.body());
-      const snap = await snapshotDownload(ctx.app, { type: "USER", id: ctx.admin!.userId }, ctx.signal, ctx.requestId);
-      return stream(snap.stream, "application/vnd.sqlite3", {
-        "Content-Disposition": `attachment; filename="${snap.fileName}"`,
-        "Content-Length": String(snap.bytes),
-      });
-    },
-  }),
+  route({ method: "POST", path: "/api/admin/backup", auth: "owner", name: "createBackup", handler: backup("application/vnd.sqlite3") }),
+  // Opstage v0.4's name for the same download (PostgreSQL: 409 BACKUP_NOT_AVAILABLE, use pg_dump)
+  route({ method: "POST", path: "/api/admin/backup/sqlite", auth: "owner", name: "createSqliteBackup", handler: backup("application/octet-stream") }),
   route({
     method: "GET", path: "/api/admin/metrics", auth: "viewer", name: "getAdminMetrics",
     handler: async (ctx) => ok(await adminMetrics(ctx.app)),
@@ -34,5 +36,28 @@ export const operationsRoutes = [
   route({
     method: "GET", path: "/api/admin/diagnostics", auth: "viewer", name: "getDiagnostics",
     handler: async (ctx) => ok(await diagnostics(ctx.app)),
+  }),
+  // Opstage v0.4's runtime summary (operator and up: it names hosts and paths)
+  route({
+    method: "GET", path: "/api/admin/diagnostics/runtime", auth: "operator", name: "getRuntimeDiagnostics", query: true,
+    handler: ({ app, query }) => {
+      parseQuery(query, {});
+      return ok(runtimeDiagnostics(app));
+    },
+  }),
+  // Opstage v0.4: the maintenance settings an owner may change at run time
+  route({
+    method: "GET", path: "/api/admin/settings/maintenance", auth: "viewer", name: "getMaintenanceSettings", query: true,
+    handler: ({ app, query }) => {
+      parseQuery(query, {});
+      return ok(maintenanceSettings(app));
+    },
+  }),
+  route({
+    method: "PATCH", path: "/api/admin/settings/maintenance", auth: "owner", name: "updateMaintenanceSettings",
+    handler: async (ctx) => {
+      const patch = parseBody(MaintenanceSettingsBody, await ctx.body());
+      return ok(await updateMaintenanceSettings(ctx.app, { type: "USER", id: ctx.admin!.userId }, patch, ctx.requestId));
+    },
   }),
 ];

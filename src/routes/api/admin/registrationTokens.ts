@@ -1,6 +1,6 @@
 // /api/admin/registration-tokens: create (raw value once), list, revoke.
 import { route } from "../../../context.js";
-import { createRegistrationToken, listRegistrationTokensPage, revokeRegistrationTokenById } from "../../../domain/registrationTokens.js";
+import { createRegistrationToken, deleteRegistrationTokenById, listRegistrationTokensPage, revokeRegistrationTokenById } from "../../../domain/registrationTokens.js";
 import { ok, okList } from "../../../http/reply.js";
 import { parseBody, parseQuery } from "../../../schemas/common.js";
 import {
@@ -26,5 +26,10 @@ export const registrationTokenRoutes = [
   route({
     method: "POST", path: "/api/admin/registration-tokens/:tokenId/revoke", auth: "operator", name: "revokeRegistrationToken",
     handler: async (ctx) => ok(await revokeRegistrationTokenById(ctx.app, { type: "USER", id: ctx.admin!.userId }, ctx.params.tokenId, ctx.requestId)),
+  }),
+  // Opstage v0.4: tidy the list of spent tokens
+  route({
+    method: "DELETE", path: "/api/admin/registration-tokens/:tokenId", auth: "operator", name: "deleteRegistrationToken",
+    handler: async (ctx) => ok(await deleteRegistrationTokenById(ctx.app, { type: "USER", id: ctx.admin!.userId }, ctx.params.tokenId, ctx.requestId)),
   }),
 ];
