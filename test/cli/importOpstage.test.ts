@@ -19,8 +19,6 @@ const counts = (stdout: string): Record<string, number[]> =>
   Object.fromEntries(stdout.trim().split("\n").slice(1).map((l) => l.trim().split(/\s+/)).map(([tb, ...n]) => [tb, n.map(Number)]));
 
 const totals = async (s: TestServer) => {
-  const owner = s.clientWith({}); // placeholder replaced below
-  void owner;
   const c = await s.loginAs("owner", "import-checker");
   const total = async (path: string) => (await c.get(path)).body.pagination.total as number;
   return {
