@@ -67,6 +67,8 @@ t.test("an upstream database is imported: old agent token heartbeats, old passwo
   const again = await s.anon.post("/api/admin/auth/login", { username: FIXTURE.owner.username, password: FIXTURE.owner.password });
   t.equal(again.status, 200, "the argon2id hash verifies the same password");
   t.match((await getUserByUsername(s.app.db, FIXTURE.viewer.username))!.passwordHash, /^\$2[aby]\$/, "a user who did not log in keeps the bcrypt hash");
+  const alice = s.clientWith({ cookie: login.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ") });
+  t.equal((await alice.get("/api/admin/audit-events?action=user.password.rehashed")).body.pagination.total, 1, "the re-hash is audited once");
 
   // counts through the admin API (the checker's own account adds one user)
   const before = await totals(s);
