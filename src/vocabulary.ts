@@ -20,7 +20,8 @@ export type ApiTokenStatus = (typeof API_TOKEN_STATUSES)[number];
 export const AGENT_TOKEN_STATUSES = ["ACTIVE", "REVOKED"] as const;
 export type AgentTokenStatus = (typeof AGENT_TOKEN_STATUSES)[number];
 
-export const AGENT_MODES = ["embedded", "sidecar", "external"] as const;
+/** ophub: an external agent process governing several local services (upstream v0.3, registers with no service). */
+export const AGENT_MODES = ["embedded", "sidecar", "external", "ophub"] as const;
 export const AGENT_STATUSES = ["PENDING", "ONLINE", "OFFLINE", "DISABLED", "REVOKED"] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 

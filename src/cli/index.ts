@@ -3,6 +3,7 @@ import { VERSION } from "../server.js";
 import { apiToken } from "./apiToken.js";
 import { backup } from "./backup.js";
 import { db } from "./dbCopy.js";
+import { importOpstageCommand } from "./importOpstage.js";
 import type { Command } from "./io.js";
 import { migrate } from "./migrate.js";
 import { restore } from "./restore.js";
@@ -11,7 +12,7 @@ import { token } from "./token.js";
 import { user } from "./user.js";
 import { version } from "./version.js";
 
-export const COMMANDS: Record<string, Command> = { serve, user, token, "api-token": apiToken, backup, restore, migrate, db, version };
+export const COMMANDS: Record<string, Command> = { serve, user, token, "api-token": apiToken, backup, restore, migrate, db, "import-opstage": importOpstageCommand, version };
 
 export const usage = (): string => `capstan ${VERSION} — control plane for Capsule Services
 

@@ -19,6 +19,11 @@ const CONSEQUENCE: Record<AgentTransition, string> = {
   revoke: "Its agent tokens stop working at once. It can only come back through a registration token bound to its code (re-enrol).",
 };
 
+/** How an agent relates to its services: an OpHub (upstream v0.3) governs several from outside them. */
+const MODE_LABELS: Record<string, string> = {
+  embedded: "embedded (SDK inside the service)", sidecar: "sidecar", external: "external", ophub: "ophub (governs several local services)",
+};
+
 /** The transition named by a URL segment; anything else is no page at all. */
 export function agentOpOf(raw: string): AgentTransition {
   if (!Object.hasOwn(AGENT_OPS, raw)) throw new AppError("NOT_FOUND", "no such page");
@@ -29,7 +34,7 @@ export function agentView(app: App, a: AgentWire) {
   const now = app.now();
   const href = `/agents/${encodeURIComponent(a.id)}`;
   return {
-    id: a.id, href, code: a.code, name: a.name ?? "", status: badge(a.status), reason: a.statusReason,
+    id: a.id, href, code: a.code, name: a.name ?? "", status: badge(a.status), reason: a.statusReason, mode: MODE_LABELS[a.mode] ?? a.mode,
     runtime: a.runtime ?? "", version: a.version ?? "", host: [a.hostname, a.os, a.arch].filter(Boolean).join(" · "),
     lastSeen: when(a.lastSeenAt, now), registered: when(a.registeredAt, now),
     ops: allowedAgentTransitions(a.storedStatus).map((op) => ({ op, label: AGENT_OPS[op], href: `${href}/${op}` })),
@@ -40,7 +45,8 @@ export function agentView(app: App, a: AgentWire) {
 export async function agentDetailView(app: App, row: AgentRow) {
   return {
     agent: agentView(app, agentToWire(app, row)),
-    services: (await servicesOfAgent(app, row)).map((s) => serviceRowView(app, s)),
+    // every service the agent governs (an OpHub has several), each with its effective status and the agent's mode
+    services: (await servicesOfAgent(app, row)).map((s) => ({ ...serviceRowView(app, s), mode: row.mode })),
     commands: await commandRowsView(app, (await listCommandsWire(app, { agentId: [row.id] }, [{ field: "createdAt", desc: true }], 1, 10)).data),
     audit: await recentAuditFor(app, { targetId: [row.id] }, 20),
   };

@@ -32,6 +32,8 @@ const sql = {
   update: `UPDATE users SET display_name = ?, role = ?, status = ?, updated_at = ? WHERE id = ?`,
   // password change
   setPassword: `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`,
+  // login re-hash of an imported (bcrypt) hash: only if no password change came in between
+  upgradeHash: `UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?`,
   // successful login
   touchLogin: `UPDATE users SET last_login_at = ? WHERE id = ?`,
   // last-owner protection
@@ -71,6 +73,10 @@ export async function updateUser(db: Db, id: string, fields: Pick<UserRow, "disp
 export const setUserPassword = async (db: Db, id: string, hash: string, nowIso: string): Promise<void> => {
   await db.run(sql.setPassword, [hash, nowIso, id]);
 };
+
+/** Replaces `oldHash` by `newHash` (same password, stronger hash); false when the hash changed meanwhile. */
+export const upgradePasswordHash = async (db: Db, id: string, oldHash: string, newHash: string): Promise<boolean> =>
+  (await db.run(sql.upgradeHash, [newHash, id, oldHash])).changes === 1;
 
 export const touchUserLogin = async (db: Db, id: string, nowIso: string): Promise<void> => {
   await db.run(sql.touchLogin, [nowIso, id]);

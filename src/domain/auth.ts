@@ -1,10 +1,10 @@
 // Sessions: login with throttling, logout, CSRF rotation. Raw session ids live only in the cookie.
 import type { AdminIdentity, App } from "../context.js";
 import { csrfTokenFor } from "../auth/identify.js";
-import { dummyPasswordHash, verifyPassword } from "../auth/passwords.js";
+import { dummyPasswordHash, hashPassword, isBcryptHash, verifyPassword } from "../auth/passwords.js";
 import { reserveLogin, settleLogin } from "../auth/throttle.js";
 import { bumpSessionCsrf, deleteSession, insertSession } from "../db/sessions.js";
-import { getUserByUsername, touchUserLogin, type UserRow } from "../db/users.js";
+import { getUserByUsername, touchUserLogin, upgradePasswordHash, type UserRow } from "../db/users.js";
 import { AppError } from "../errors.js";
 import { newId, newSecret, sha256Hex } from "../ids.js";
 import { writeAudit } from "./audit.js";
@@ -55,6 +55,9 @@ export async function login(
     }
     throw new AppError("LOGIN_FAILED", "username or password is wrong");
   }
+  // An imported Opstage user's bcrypt hash is replaced by argon2id now that the password is known;
+  // hashed before the transaction (slow work stays outside it), stored in it.
+  const rehash = isBcryptHash(user.passwordHash) ? await hashPassword(input.password) : undefined;
   const now = app.now();
   const rawSessionId = newSecret("");
   const expiresAt = new Date(now.getTime() + app.config.sessionTtlSeconds * 1000).toISOString();
@@ -65,6 +68,9 @@ export async function login(
       createdAt: now.toISOString(), lastSeenAt: now.toISOString(), expiresAt,
     });
     await touchUserLogin(app.db, user.id, now.toISOString());
+    if (rehash && await upgradePasswordHash(app.db, user.id, user.passwordHash, rehash)) {
+      await writeAudit(app, { actor: { type: "USER", id: user.id }, action: "user.password.rehashed", target: { type: "User", id: user.id }, metadata: { from: "bcrypt", to: "argon2id" }, requestId: input.requestId });
+    }
     await writeAudit(app, { actor: { type: "USER", id: user.id }, action: "session.login.succeeded", target: { type: "User", id: user.id }, metadata: { ip: input.ip }, requestId: input.requestId });
   });
   return { user, rawSessionId, csrfToken: csrfTokenFor(rawSessionId, 1), expiresAt };

@@ -13,7 +13,8 @@ export const RegisterAgentBody = z.object({
   agent: z.object({
     code: agentCode,
     name: z.string().min(1).max(200).optional(),
-    mode: z.literal("embedded").default("embedded"),
+    // an OpHub (upstream v0.3) governs several services and registers without one
+    mode: z.enum(["embedded", "ophub"]).default("embedded"),
     runtime: fact(40),
     version: fact(80),
     hostname: fact(255),

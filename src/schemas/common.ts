@@ -7,7 +7,9 @@ export const page = z.coerce.number().int().min(1).max(1_000_000).default(1);
 export const pageSize = z.coerce.number().int().min(1).max(100).default(20);
 export const q = z.string().min(1).max(160);
 export const isoTime = z.iso.datetime({ offset: true });
-export const idOf = (prefix: string) => z.string().regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `must be a ${prefix}_ id`);
+/** Ours are `<prefix>_<ULID>`; rows imported from Opstage CE keep theirs, `<prefix>_` + 16 base64url characters. */
+export const idOf = (prefix: string) =>
+  z.string().regex(new RegExp(`^${prefix}_(?:[0-9A-HJKMNP-TV-Z]{26}|[A-Za-z0-9_-]{16})$`), `must be a ${prefix}_ id`);
 
 /** `sort` = comma list of field / -field from the allowed set; default -createdAt. */
 export function sortParam(allowed: readonly string[], fallback = "-createdAt") {
