@@ -3,6 +3,7 @@
 import type { Actor, App } from "../../context.js";
 import { claimableCommandIds, claimCommand, getCommand, hasClaimableCommand, type CommandRow } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
+import type { ClientLink } from "../hub.js";
 import { touchAgent } from "../agents.js";
 import { writeAudit } from "../audit.js";
 import { afterTerminal, COMMAND_TARGET, endWithSyntheticFailure } from "./lifecycle.js";
@@ -95,7 +96,8 @@ export interface PollInput {
   waitSeconds: number;
   /** The poller confirms deliveries (an SDK): its claims carry a delivery lease (delivery.ts). */
   leased?: boolean | undefined;
-  signal: AbortSignal;
+  /** The request (its Ctx): whether the client left, and the hook the hub's parked record uses. */
+  client: ClientLink;
   requestId?: string | undefined;
 }
 
@@ -133,8 +135,8 @@ async function longPoll(app: App, input: PollInput, limit: number, waitMs: numbe
     const remaining = deadline - Date.now();
     // A command created between the empty claim and this registration is not missed: `seen` was read
     // before the claim, and any notification since makes the wait return at once (and claim again).
-    const woken = await hub.waitForAgent(agentId, remaining, input.signal, seen);
-    if (!woken || input.signal.aborted) return [];
+    const woken = await hub.waitForAgent(agentId, remaining, input.client, seen);
+    if (!woken || input.client.clientGone) return [];
     seen = hub.agentNotifications;
     const claimed = await claimCommands(app, agentId, limit, requestId, input.leased);
     if (claimed.length) {

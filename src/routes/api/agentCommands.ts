@@ -19,7 +19,7 @@ export const agentCommandRoutes = [
       const q = parseQuery(ctx.query, PollQuery);
       const commands = await pollCommands(ctx.app, {
         agentId: ctx.agent!.agentId, agentStatus: ctx.agent!.agentStatus, limit: q.limit, waitSeconds: q.waitSeconds,
-        leased: confirmsDeliveries(ctx.req.headers["user-agent"]), signal: ctx.signal, requestId: ctx.requestId,
+        leased: confirmsDeliveries(ctx.req.headers["user-agent"]), client: ctx, requestId: ctx.requestId,
       });
       return ok(commands);
     },
