@@ -79,7 +79,8 @@ console.log(`agents ONLINE in the admin API at the end: ${num(online)} of ${num(
 emitResult("agents-held", [
   {
     name: `2. Agents held (${num(AGENTS)}): server RSS`, value: mb(held.usage.peakRssBytes), baseline: `bare node:http ${mb(baseline.usage.peakRssBytes)}`,
-    ratio: Number((held.usage.peakRssBytes / baseline.usage.peakRssBytes).toFixed(2)), target: "< 300 MB", met: verdict(held.usage.peakRssBytes < 300 * 1024 * 1024),
+    // issue #16: <= 1.3x the bare server holding the same connections in the same run (was < 300 MB)
+    ratio: Number((held.usage.peakRssBytes / baseline.usage.peakRssBytes).toFixed(2)), target: "<= 1.3x bare", met: verdict(held.usage.peakRssBytes <= 1.3 * baseline.usage.peakRssBytes),
   },
   {
     name: `2. Agents held (${num(AGENTS)}): heartbeat p99`, value: ms(held.latency.p99), baseline: `bare node:http ${ms(baseline.latency.p99)}`,

@@ -7,7 +7,7 @@
 //   {type:"report"}  answer {type:"report", heartbeatMs[], pollMs[], heartbeatErrors, polls, pollErrors, openPolls, errorKinds}
 //   {type:"stop"}    end every loop and exit
 import { rawClient, requestBytes } from "./lib/rawClient.mjs";
-import { heartbeatBody, SDK_POLL_QUERY } from "./lib/wire.mjs";
+import { heartbeatBody, resultBody, SDK_POLL_QUERY } from "./lib/wire.mjs";
 
 let stopped = false;
 // No AbortSignal on the requests: one signal shared by thousands of requests in flight makes every
@@ -34,7 +34,7 @@ async function pollLoop(call, a, opts) {
       if (res.status !== 200) throw Object.assign(new Error(`poll ${res.status}`), { status: res.status });
       // Background agents have no actions; a command that reaches them is closed at once.
       for (const c of res.json.data) {
-        await call("POST", `/api/agents/${a.agentId}/commands/${c.id}/result`, { token: a.agentToken, body: { success: true } });
+        await call("POST", `/api/agents/${a.agentId}/commands/${c.id}/result`, { token: a.agentToken, body: resultBody() });
       }
     } catch (err) {
       if (stopped) return;

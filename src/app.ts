@@ -53,6 +53,7 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
       if (res.writableFinished) return;
       clientGone = true;
       aborter?.abort();
+      ctx.parked?.clientLeft(); // a parked long poll answers now (domain/hub.ts)
     });
 
     let bodyPromise: Promise<unknown> | undefined;
@@ -65,6 +66,9 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
         aborter ??= new AbortController();
         if (clientGone) aborter.abort();
         return aborter.signal;
+      },
+      get clientGone() {
+        return clientGone;
       },
       cookies: parseCookies(req.headers.cookie),
       extraHeaders: {},

@@ -44,6 +44,9 @@ const EnvSchema = z.object({
   CAPSTAN_AGENT_OFFLINE_THRESHOLD_SECONDS: int(2, 86400).default(90),
   CAPSTAN_HEALTH_STALE_THRESHOLD_SECONDS: int(1, 86400).default(120),
   CAPSTAN_COMMAND_TTL_SECONDS: int(30, 86400).default(300),
+  // how long an SDK agent has to confirm a claimed command (first progress or result) before it is
+  // delivered again once; 0 turns leases off. The SDKs confirm within about a second.
+  CAPSTAN_DELIVERY_LEASE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   // how long a four-eyes approval request waits for its reviewers before it (and its command) expires
   CAPSTAN_APPROVAL_TTL_SECONDS: int(60, 604800).default(3600),
   CAPSTAN_PREPARE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(300).default(15),
@@ -92,6 +95,7 @@ export interface Config {
   agentOfflineThresholdSeconds: number;
   healthStaleThresholdSeconds: number;
   commandTtlSeconds: number;
+  deliveryLeaseSeconds: number;
   approvalTtlSeconds: number;
   prepareTimeoutSeconds: number;
   maintenanceIntervalSeconds: number;
@@ -205,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     agentOfflineThresholdSeconds: e.CAPSTAN_AGENT_OFFLINE_THRESHOLD_SECONDS,
     healthStaleThresholdSeconds: e.CAPSTAN_HEALTH_STALE_THRESHOLD_SECONDS,
     commandTtlSeconds: e.CAPSTAN_COMMAND_TTL_SECONDS,
+    deliveryLeaseSeconds: e.CAPSTAN_DELIVERY_LEASE_SECONDS,
     approvalTtlSeconds: e.CAPSTAN_APPROVAL_TTL_SECONDS,
     prepareTimeoutSeconds: e.CAPSTAN_PREPARE_TIMEOUT_SECONDS,
     maintenanceIntervalSeconds: e.CAPSTAN_MAINTENANCE_INTERVAL_SECONDS,

@@ -67,8 +67,12 @@ export interface Ctx<P = Record<string, string>> {
   routePattern: string;
   requestId: string;
   ip: string;
-  /** Aborted when the client goes away (long polls and prepare waits stop early). */
+  /** Aborted when the client goes away (prepare waits, downloads stop early); made on first use. */
   signal: AbortSignal;
+  /** The client went away before the answer was complete (long polls: no AbortController needed). */
+  readonly clientGone: boolean;
+  /** A parked long poll's record (domain/hub.ts), told when the client goes away. */
+  parked?: { clientLeft(): void } | undefined;
   cookies: Record<string, string>;
   /** Parsed body (JSON or urlencoded), read once with the route's byte limit. */
   body(): Promise<unknown>;

@@ -5,17 +5,16 @@
 // same two cores as the server, that cost, not the server, decided the figure. test/bench/lib.test.ts
 // checks that a server sees the same request from both clients.
 import { connect } from "node:net";
-import { SDK_USER_AGENT } from "./wire.mjs";
+import { sdkHeaders } from "./wire.mjs";
 
 const CRLF = "\r\n";
 
-/** The request bytes: what node:http sends for httpClient's options (same header names and order). */
+/** The request bytes: what the SDK's fetch sends (wire.mjs sdkHeaders: same header names, values and order). */
 export function requestBytes(host, method, path, { token, body } = {}) {
   const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-  let head = `${method} ${path} HTTP/1.1${CRLF}accept: application/json${CRLF}user-agent: ${SDK_USER_AGENT}${CRLF}`;
-  if (token) head += `authorization: Bearer ${token}${CRLF}`;
-  if (payload !== undefined) head += `content-type: application/json${CRLF}content-length: ${Buffer.byteLength(payload)}${CRLF}`;
-  head += `Host: ${host}${CRLF}Connection: keep-alive${CRLF}${CRLF}`;
+  let head = `${method} ${path} HTTP/1.1${CRLF}`;
+  for (const [name, value] of sdkHeaders(host, { token, payloadBytes: payload === undefined ? undefined : Buffer.byteLength(payload) })) head += `${name}: ${value}${CRLF}`;
+  head += CRLF;
   return payload === undefined ? Buffer.from(head, "latin1") : Buffer.concat([Buffer.from(head, "latin1"), Buffer.from(payload, "utf8")]);
 }
 

@@ -17,6 +17,33 @@ export const heartbeatBody = (cred) => (cred.serviceId ? { serviceId: cred.servi
 /** The SDK's command poll with its defaults: concurrency 1, longPollSeconds 25 (sdk/src/options.ts). */
 export const SDK_POLL_QUERY = "limit=1&waitSeconds=25";
 
+/**
+ * The SDK's result body (sdk/src/executor.ts): the handler's result plus its run's times and trace.
+ * A result without them would skip the metrics the server validates and stores with every SDK result.
+ */
+export const resultBody = (startedAt = new Date().toISOString(), finishedAt = startedAt) => ({
+  success: true, startedAt, finishedAt, metrics: { attempts: 1, durationMs: 0.1, cpuUserMs: 0.1, cpuSystemMs: 0 },
+});
+
+/** The SDK's progress body (sdk/src/progress.ts) with percent, message and one log line. */
+export const progressBody = (message = "working") => ({
+  percent: 0.5, message, logs: [{ at: new Date().toISOString(), level: "info", message }],
+});
+
+/**
+ * The SDK's request headers, names and order as its fetch (undici) writes them: the SDK's own four
+ * (sdk/src/http.ts) between undici's host/connection and its accept-language, sec-fetch-mode and
+ * accept-encoding; content-length last. Both lean clients send exactly these (test/bench/sdkShapes.test.ts).
+ */
+export function sdkHeaders(host, { token, payloadBytes } = {}) {
+  const h = [["host", host], ["connection", "keep-alive"], ["accept", "application/json"], ["user-agent", SDK_USER_AGENT]];
+  if (token) h.push(["authorization", `Bearer ${token}`]);
+  if (payloadBytes !== undefined) h.push(["content-type", "application/json"]);
+  h.push(["accept-language", "*"], ["sec-fetch-mode", "cors"], ["accept-encoding", "gzip, deflate"]);
+  if (payloadBytes !== undefined) h.push(["content-length", String(payloadBytes)]);
+  return h;
+}
+
 /** The ReportedService the SDK registers for an agent without configs or actions (sdk/src/manifest.ts). */
 function sdkService(code) {
   const version = "0.0.0";
@@ -37,12 +64,7 @@ export function httpClient(base, { maxSockets = 64 } = {}) {
   const call = (method, path, { token, body, signal } = {}) =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers = { accept: "application/json", "user-agent": SDK_USER_AGENT };
-      if (token) headers.authorization = `Bearer ${token}`;
-      if (payload !== undefined) {
-        headers["content-type"] = "application/json";
-        headers["content-length"] = Buffer.byteLength(payload);
-      }
+      const headers = Object.fromEntries(sdkHeaders(`${hostname}:${port}`, { token, payloadBytes: payload === undefined ? undefined : Buffer.byteLength(payload) }));
       const t0 = performance.now();
       const req = request({ agent, hostname, port, method, path, headers, signal }, (res) => {
         const chunks = [];

@@ -24,6 +24,7 @@ const sql = {
                  AND (? = 1 OR reader_user_id = ?) RETURNING envelope`,
   // drop a command's row of one kind (terminal transitions of commands whose secrets were never taken)
   drop: `DELETE FROM command_secrets WHERE command_id = ? AND kind = ?`,
+  peek: `SELECT envelope FROM command_secrets WHERE command_id = ? AND kind = ?`,
   // generatedKey rows at or before the cutoff, oldest first, bounded batch
   sweepOld: `DELETE FROM command_secrets WHERE kind = 'generatedKey' AND command_id IN (
                SELECT command_id FROM command_secrets WHERE kind = 'generatedKey' AND created_at <= ?
@@ -55,6 +56,11 @@ export async function takeGeneratedKeyFor(
   db: Db, commandId: string, notBeforeIso: string, reader: { userId: string; isOwner: boolean },
 ): Promise<string | undefined> {
   return (await db.get<{ envelope: string }>(sql.takeKeyFor, [commandId, notBeforeIso, reader.isOwner, reader.userId]))?.envelope;
+}
+
+/** The envelope, left in place (a leased delivery keeps it until the agent confirms). */
+export async function peekCommandSecret(db: Db, commandId: string, kind: CommandSecretKind): Promise<string | undefined> {
+  return (await db.get<{ envelope: string }>(sql.peek, [commandId, kind]))?.envelope;
 }
 
 export async function dropCommandSecret(db: Db, commandId: string, kind: CommandSecretKind): Promise<void> {

@@ -35,6 +35,10 @@ export interface CommandRow {
   startedAt: string | null;
   completedAt: string | null;
   expiresAt: string;
+  /** Set while a claimed command's delivery is unconfirmed (see domain/commands/delivery.ts). */
+  deliveryLeaseUntil: string | null;
+  /** Claims so far: 2 means it was delivered again after a lost answer. */
+  deliveryAttempts: number;
 }
 
 export interface CommandFilter {
@@ -49,7 +53,7 @@ export interface CommandFilter {
 
 const COLUMNS = `id, agent_id, service_id, type, action_name, status, payload_json, secret_fields_json, created_by_user_id,
   created_by_type, retry_of, source_event_id, timeout_seconds, error_code, error_message, progress_percent, progress_message,
-  log_count, log_bytes, cancel_requested_at, created_at, started_at, completed_at, expires_at`;
+  log_count, log_bytes, cancel_requested_at, created_at, started_at, completed_at, expires_at, delivery_lease_until, delivery_attempts`;
 // finishedAt on the wire is completed_at (the reference calls the finish time completedAt)
 export const COMMAND_SORT: Record<string, SortColumn> = { createdAt: "created_at", finishedAt: nullable("completed_at") };
 
@@ -69,7 +73,18 @@ const sql = {
   // parked-poll re-check (domain/wakeups.ts): agents with a claimable command (index commands_expiry)
   pendingAgents: `SELECT DISTINCT agent_id FROM commands WHERE status = 'PENDING' AND expires_at > ? LIMIT ?`,
   // the claim itself; the status guard makes two pollers unable to take the same row
-  claim: `UPDATE commands SET status = 'RUNNING', started_at = ?, expires_at = ? WHERE id = ? AND status = 'PENDING'`,
+  claim: `UPDATE commands SET status = 'RUNNING', started_at = ?, expires_at = ?, delivery_lease_until = ?,
+    delivery_attempts = delivery_attempts + 1 WHERE id = ? AND status = 'PENDING'`,
+  // the agent's first progress or result confirms a leased delivery
+  confirm: `UPDATE commands SET delivery_lease_until = NULL WHERE id = ? AND status = 'RUNNING' AND delivery_lease_until IS NOT NULL`,
+  // ... also after the sweep put it back: the agent had it after all (PENDING -> RUNNING again, confirmed)
+  reclaim: `UPDATE commands SET status = 'RUNNING', started_at = ?, expires_at = ?, delivery_lease_until = NULL
+    WHERE id = ? AND status = 'PENDING' AND delivery_attempts > 0`,
+  // lease sweep: RUNNING commands whose delivery nobody confirmed (few rows: RUNNING ones only)
+  lapsed: `SELECT ${COLUMNS} FROM commands WHERE status = 'RUNNING' AND delivery_lease_until <= ? ORDER BY delivery_lease_until LIMIT ?`,
+  // back to the queue with a new pickup deadline
+  requeue: `UPDATE commands SET status = 'PENDING', started_at = NULL, delivery_lease_until = NULL, expires_at = ?
+    WHERE id = ? AND status = 'RUNNING' AND delivery_lease_until IS NOT NULL`,
   // any transition to a terminal status, guarded by the status the caller saw
   finish: `UPDATE commands SET status = ?, completed_at = ?, error_code = ?, error_message = ? WHERE id = ? AND status = ?`,
   // operator cancel: terminal at once, the agent learns it from cancel_requested_at on its next progress call
@@ -86,7 +101,7 @@ type RawRow = {
   retry_of: string | null; source_event_id: string | null; timeout_seconds: number | null; error_code: string | null;
   error_message: string | null; progress_percent: number | null; progress_message: string | null; log_count: number;
   log_bytes: number; cancel_requested_at: string | null; created_at: string; started_at: string | null;
-  completed_at: string | null; expires_at: string;
+  completed_at: string | null; expires_at: string; delivery_lease_until: string | null; delivery_attempts: number;
 };
 
 const toRow = (r: RawRow): CommandRow => ({
@@ -114,6 +129,8 @@ const toRow = (r: RawRow): CommandRow => ({
   startedAt: r.started_at,
   completedAt: r.completed_at,
   expiresAt: r.expires_at,
+  deliveryLeaseUntil: r.delivery_lease_until,
+  deliveryAttempts: Number(r.delivery_attempts),
 });
 
 export type NewCommand = Pick<
@@ -145,9 +162,24 @@ export const hasClaimableCommand = async (db: Db, agentId: string, nowIso: strin
 export const agentsWithPendingCommands = async (db: Db, nowIso: string, limit: number): Promise<string[]> =>
   (await db.all<{ agent_id: string }>(sql.pendingAgents, [nowIso, limit])).map((r) => r.agent_id);
 
-/** PENDING -> RUNNING; false when another poller (or a cancel) got there first. */
-export const claimCommand = async (db: Db, id: string, startedAt: string, expiresAt: string): Promise<boolean> =>
-  (await db.run(sql.claim, [startedAt, expiresAt, id])).changes === 1;
+/** PENDING -> RUNNING (with a delivery lease, or null); false when another poller (or a cancel) got there first. */
+export const claimCommand = async (db: Db, id: string, startedAt: string, expiresAt: string, leaseUntil: string | null = null): Promise<boolean> =>
+  (await db.run(sql.claim, [startedAt, expiresAt, leaseUntil, id])).changes === 1;
+
+/** Clears a RUNNING command's delivery lease; false when there was none. */
+export const confirmDelivery = async (db: Db, id: string): Promise<boolean> => (await db.run(sql.confirm, [id])).changes === 1;
+
+/** A command put back after a lapsed lease, claimed again by its agent's progress or result; false when not such a command. */
+export const reclaimCommand = async (db: Db, id: string, startedAt: string, expiresAt: string): Promise<boolean> =>
+  (await db.run(sql.reclaim, [startedAt, expiresAt, id])).changes === 1;
+
+/** RUNNING commands whose delivery lease ended at or before `nowIso`, oldest first. */
+export const lapsedDeliveries = async (db: Db, nowIso: string, limit: number): Promise<CommandRow[]> =>
+  (await db.all<RawRow>(sql.lapsed, [nowIso, limit])).map(toRow);
+
+/** RUNNING with an unconfirmed lease -> PENDING with a new pickup deadline; false when it changed meanwhile. */
+export const requeueCommand = async (db: Db, id: string, expiresAt: string): Promise<boolean> =>
+  (await db.run(sql.requeue, [expiresAt, id])).changes === 1;
 
 /** `from` -> a terminal status; false when the row is no longer in `from`. */
 export async function finishCommand(

@@ -5,10 +5,48 @@
 // database are also re-checked (`recheckMs`), so a lost one delays a command, never loses it: prepare
 // waits (few) each on their own timer; parked long polls (up to one per agent) by one query per node
 // and interval (domain/wakeups.ts: which parked agents have a PENDING command), never one per poll.
+//
+// A parked long poll is one small record (Parked): no timer, closure or AbortController of its own.
+// One timer wheel ends the polls whose window is over, and the request's existing close handler
+// (app.ts) reaches the record directly when the client leaves (ClientLink). 10,000 parked polls are
+// 10,000 records and one interval, not 10,000 timers, signals and listener chains (issue #16).
 type Waiter = () => void;
 
+/** What the hub needs of a waiting request: whether its client left, and where to say that it did. */
+export interface ClientLink {
+  readonly clientGone: boolean;
+  /** Set by the hub while the request is parked; app.ts calls clientLeft() when the connection closes. */
+  parked?: { clientLeft(): void } | undefined;
+}
+
+/** The wheel's resolution: a poll answers [] at most this much after its window ends. */
+const WHEEL_TICK_MS = 250;
+/** Slots: 64 s (> MAX_WAIT_SECONDS); a longer wait goes round the wheel again. */
+const WHEEL_SLOTS = 256;
+
+class Parked {
+  /** The agent's other parked polls (a short list: at most maxLongPollsPerAgent). */
+  next: Parked | undefined = undefined;
+  constructor(
+    readonly hub: CommandHub,
+    readonly agentId: string,
+    readonly deadline: number,
+    public resolve: ((woken: boolean) => void) | undefined,
+    readonly client: ClientLink | undefined,
+  ) {}
+
+  clientLeft(): void {
+    this.hub.settle(this, false);
+  }
+}
+
 export class CommandHub {
-  private readonly agentWaiters = new Map<string, Set<Waiter>>();
+  /** Parked long polls by agent: the head of each agent's list. */
+  private readonly parked = new Map<string, Parked>();
+  private readonly wheel: Parked[][] = Array.from({ length: WHEEL_SLOTS }, () => []);
+  private wheelTimer: NodeJS.Timeout | undefined;
+  private wheelAt = 0; // the last tick processed (Date.now() / WHEEL_TICK_MS)
+  private parkedCount = 0;
   private readonly commandWaiters = new Map<string, Set<Waiter>>();
   private closed = false;
   /**
@@ -36,7 +74,7 @@ export class CommandHub {
   /** Wake every long poll of this agent (a command was created or became claimable). */
   notifyAgent(agentId: string): void {
     this.agentNotes++;
-    this.wake(this.agentWaiters, agentId);
+    this.wakeAgent(agentId, true);
   }
 
   /** Wake everyone waiting for this command to reach a terminal state. */
@@ -52,9 +90,8 @@ export class CommandHub {
   wakeAll(): void {
     this.agentNotes++;
     this.commandNotes++;
-    for (const map of [this.agentWaiters, this.commandWaiters]) {
-      for (const set of [...map.values()]) for (const w of [...set]) w();
-    }
+    for (const agentId of [...this.parked.keys()]) this.wakeAgent(agentId, true);
+    for (const set of [...this.commandWaiters.values()]) for (const w of [...set]) w();
   }
 
   /**
@@ -62,14 +99,87 @@ export class CommandHub {
    * waits again for the rest of its window), false on timeout, abort or shutdown. With `since` (agentNotifications
    * read earlier), resolves true at once if any agent was notified since: the caller re-checks.
    */
-  waitForAgent(agentId: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<boolean> {
+  waitForAgent(agentId: string, timeoutMs: number, client?: ClientLink, since?: number): Promise<boolean> {
     if (since !== undefined && since !== this.agentNotes && !this.closed) return Promise.resolve(true);
-    return this.wait(this.agentWaiters, agentId, timeoutMs, signal, false);
+    if (this.closed || client?.clientGone || timeoutMs <= 0) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const rec = new Parked(this, agentId, Date.now() + timeoutMs, resolve, client);
+      rec.next = this.parked.get(agentId);
+      this.parked.set(agentId, rec);
+      this.parkedCount++;
+      if (client) client.parked = rec;
+      // the first tick at or after the deadline (a slot is turned once `now` reaches its start)
+      this.wheel[Math.ceil(rec.deadline / WHEEL_TICK_MS) % WHEEL_SLOTS]!.push(rec);
+      this.startWheel();
+    });
   }
 
   /** Agents with a long poll parked right now (the node-level re-check asks the database about these). */
   parkedAgentIds(): string[] {
-    return [...this.agentWaiters.keys()];
+    return [...this.parked.keys()];
+  }
+
+  /** Long polls parked right now (between admission and answer a poll may be claiming instead). */
+  get parkedPolls(): number {
+    return this.parkedCount;
+  }
+
+  /** Answers one parked poll (woken: re-check the database; else its window ended or its client left). */
+  settle(rec: Parked, woken: boolean): void {
+    const resolve = rec.resolve;
+    if (!resolve) return;
+    rec.resolve = undefined;
+    this.parkedCount--;
+    if (rec.client?.parked === rec) rec.client.parked = undefined;
+    // unlink from the agent's list (if a wake-up has not taken the whole list already)
+    let head = this.parked.get(rec.agentId);
+    if (head === rec) {
+      if (rec.next) this.parked.set(rec.agentId, rec.next);
+      else this.parked.delete(rec.agentId);
+    } else {
+      while (head && head.next !== rec) head = head.next;
+      if (head) head.next = rec.next;
+    }
+    resolve(woken && !this.closed);
+  }
+
+  private wakeAgent(agentId: string, woken: boolean): void {
+    let rec = this.parked.get(agentId);
+    while (rec) {
+      const next = rec.next;
+      this.settle(rec, woken);
+      rec = next;
+    }
+  }
+
+  private startWheel(): void {
+    if (this.wheelTimer) return;
+    this.wheelAt = Math.floor(Date.now() / WHEEL_TICK_MS);
+    this.wheelTimer = setInterval(() => this.turnWheel(), WHEEL_TICK_MS);
+    this.wheelTimer.unref();
+  }
+
+  /** Ends the polls whose deadline passed, slot by slot up to now (a late timer catches up). */
+  private turnWheel(): void {
+    const now = Date.now();
+    const to = Math.floor(now / WHEEL_TICK_MS);
+    for (let at = Math.max(this.wheelAt + 1, to - WHEEL_SLOTS + 1); at <= to; at++) {
+      const slot = at % WHEEL_SLOTS;
+      const due = this.wheel[slot]!;
+      if (due.length === 0) continue;
+      const keep: Parked[] = [];
+      for (const rec of due) {
+        if (!rec.resolve) continue; // answered earlier: dropped from the wheel here
+        if (rec.deadline <= now) this.settle(rec, false);
+        else keep.push(rec); // a wait longer than one turn of the wheel
+      }
+      this.wheel[slot] = keep;
+    }
+    this.wheelAt = to;
+    if (this.parkedCount === 0 && this.wheel.every((s) => s.length === 0)) {
+      clearInterval(this.wheelTimer);
+      this.wheelTimer = undefined;
+    }
   }
 
   /** As waitForAgent, with `since` read from commandNotifications. */
@@ -111,10 +221,12 @@ export class CommandHub {
   /** Ends every wait at once (shutdown: long polls answer [] immediately). */
   close(): void {
     this.closed = true;
-    for (const map of [this.agentWaiters, this.commandWaiters]) {
-      for (const set of map.values()) for (const w of [...set]) w();
-      map.clear();
-    }
+    for (const agentId of [...this.parked.keys()]) this.wakeAgent(agentId, false);
+    for (const set of this.commandWaiters.values()) for (const w of [...set]) w();
+    this.commandWaiters.clear();
+    clearInterval(this.wheelTimer);
+    this.wheelTimer = undefined;
+    for (let i = 0; i < WHEEL_SLOTS; i++) this.wheel[i] = [];
   }
 
   get isClosed(): boolean {

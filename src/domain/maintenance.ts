@@ -16,6 +16,7 @@ import { writeAudit } from "./audit.js";
 import { flushContacts } from "./contacts.js";
 import { expireApprovals } from "./approvals/expire.js";
 import { expireCommands } from "./commands/expire.js";
+import { redeliverCommands } from "./commands/delivery.js";
 import { sweepExpiredGeneratedKeys, sweepGeneratedKeysOverCap } from "./commands/sealedSecrets.js";
 import { expireRegistrationTokens } from "./registrationTokens.js";
 import { markStaleServices } from "./services.js";
@@ -66,6 +67,8 @@ const TASKS: MaintenanceTask[] = [
   { name: "servicesStale", run: markStaleServices },
   // approval requests nobody decided: EXPIRED, and their AWAITING_APPROVAL commands with them
   { name: "approvalsExpired", run: expireApprovals },
+  // claimed commands whose delivery the agent never confirmed (a lost poll answer): queued again once
+  { name: "commandsRedelivered", run: redeliverCommands },
   { name: "commandsExpired", run: expireCommands },
   // unread one-time generatedKeys: gone 15 minutes after the result, and at most 1,000 kept (oldest dropped)
   { name: "generatedKeysExpired", run: sweepExpiredGeneratedKeys },

@@ -6,10 +6,10 @@ import { writeAudit } from "../audit.js";
 import { afterTerminal, COMMAND_TARGET, endWithSyntheticFailure } from "./lifecycle.js";
 
 /** Expires one command and audits it. Call inside a transaction; returns false if it changed meanwhile. */
-export async function expireOne(app: App, c: CommandRow, requestId?: string): Promise<boolean> {
-  const message = c.status === "PENDING"
+export async function expireOne(app: App, c: CommandRow, requestId?: string, why?: string): Promise<boolean> {
+  const message = why ?? (c.status === "PENDING"
     ? "the agent did not pick the command up before it expired"
-    : "the agent did not report a result before the command's deadline";
+    : "the agent did not report a result before the command's deadline");
   if (!await endWithSyntheticFailure(app, c, "EXPIRED", { code: "COMMAND_EXPIRED", message })) return false;
   await writeAudit(app, {
     actor: { type: "SYSTEM", id: null }, action: "system.command.expired", target: { type: COMMAND_TARGET, id: c.id },

@@ -3,16 +3,16 @@
 import type { Actor, App } from "../../context.js";
 import { claimableCommandIds, claimCommand, getCommand, hasClaimableCommand, type CommandRow } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
+import type { ClientLink } from "../hub.js";
 import { touchAgent } from "../agents.js";
 import { writeAudit } from "../audit.js";
 import { afterTerminal, COMMAND_TARGET, endWithSyntheticFailure } from "./lifecycle.js";
 import { mergeSecrets } from "./payload.js";
-import { takeSecrets, type TakenSecrets } from "./sealedSecrets.js";
+import { peekSecrets, takeSecrets, type TakenSecrets } from "./sealedSecrets.js";
 import { agentCommandToWire } from "./wire.js";
+import { leaseFor, runDeadline } from "./delivery.js";
 
-/** A RUNNING command may take its action's timeout (default 300 s) plus this grace before it expires. */
-export const DEFAULT_RUN_SECONDS = 300;
-export const RUN_GRACE_SECONDS = 60;
+export { DEFAULT_RUN_SECONDS, RUN_GRACE_SECONDS } from "./delivery.js";
 export const MAX_WAIT_SECONDS = 30;
 
 type AgentCommand = ReturnType<typeof agentCommandToWire>;
@@ -22,7 +22,7 @@ type AgentCommand = ReturnType<typeof agentCommandToWire>;
  * opened in this transaction, so only the node whose claim commits ever holds them; a command whose
  * secrets are gone or no longer open (another secret key) fails instead of being sent.
  */
-export async function claimCommands(app: App, agentId: string, limit: number, requestId?: string): Promise<AgentCommand[]> {
+export async function claimCommands(app: App, agentId: string, limit: number, requestId?: string, leased = false): Promise<AgentCommand[]> {
   const actor: Actor = { type: "AGENT", id: agentId };
   const out: AgentCommand[] = [];
   const ended: string[] = [];
@@ -34,6 +34,7 @@ export async function claimCommands(app: App, agentId: string, limit: number, re
   await app.db.transaction(async () => {
     const now = app.now();
     const nowIso = now.toISOString();
+    const leaseUntil = leaseFor(app, now, leased);
     for (const id of await claimableCommandIds(app.db, agentId, nowIso, limit)) {
       const c = (await getCommand(app.db, id))!;
       let secrets: Record<string, unknown> | undefined;
@@ -41,7 +42,8 @@ export async function claimCommands(app: App, agentId: string, limit: number, re
         // Taken before the claim. The row is locked (PostgreSQL: FOR UPDATE SKIP LOCKED) or writers are
         // serialised (SQLite), so a failing claim below means the command stopped being PENDING (a
         // cancel or expiry, which drop the secrets anyway): nothing that could still be sent is lost.
-        const taken = await takeSecrets(app, id);
+        // a leased claim leaves the sealed copy for a redelivery; the agent's confirmation drops it (delivery.ts)
+        const taken = leaseUntil ? await peekSecrets(app, id) : await takeSecrets(app, id);
         if (!taken.ok) {
           await loseSecrets(app, c, taken, requestId);
           ended.push(id);
@@ -49,9 +51,11 @@ export async function claimCommands(app: App, agentId: string, limit: number, re
         }
         secrets = taken.secrets;
       }
-      const runSeconds = (c.timeoutSeconds ?? DEFAULT_RUN_SECONDS) + RUN_GRACE_SECONDS;
-      if (!await claimCommand(app.db, id, nowIso, new Date(now.getTime() + runSeconds * 1000).toISOString())) continue;
-      await writeAudit(app, { actor, action: "command.dispatched", target: { type: COMMAND_TARGET, id }, requestId, metadata: { actionName: c.actionName, type: c.type } });
+      if (!await claimCommand(app.db, id, nowIso, runDeadline(c, now), leaseUntil)) continue;
+      await writeAudit(app, {
+        actor, action: "command.dispatched", target: { type: COMMAND_TARGET, id }, requestId,
+        metadata: { actionName: c.actionName, type: c.type, ...(c.deliveryAttempts > 0 ? { deliveryAttempt: c.deliveryAttempts + 1 } : {}) },
+      });
       const claimed = (await getCommand(app.db, id))!;
       out.push(agentCommandToWire(claimed, secrets ? mergeSecrets(claimed.payload, secrets) : claimed.payload));
     }
@@ -90,7 +94,10 @@ export interface PollInput {
   agentStatus?: string | undefined;
   limit: number;
   waitSeconds: number;
-  signal: AbortSignal;
+  /** The poller confirms deliveries (an SDK): its claims carry a delivery lease (delivery.ts). */
+  leased?: boolean | undefined;
+  /** The request (its Ctx): whether the client left, and the hook the hub's parked record uses. */
+  client: ClientLink;
   requestId?: string | undefined;
 }
 
@@ -103,7 +110,7 @@ export async function pollCommands(app: App, input: PollInput): Promise<AgentCom
   await touchAgent(app, agentId, input.agentStatus);
   const hub = app.runtime.hub;
   const seen = hub.agentNotifications;
-  const claimed = await claimCommands(app, agentId, limit, requestId);
+  const claimed = await claimCommands(app, agentId, limit, requestId, input.leased);
   if (claimed.length || waitMs === 0) return claimed;
 
   if (!hub.enterLongPoll(agentId, app.config.maxLongPollsPerAgent)) {
@@ -128,10 +135,10 @@ async function longPoll(app: App, input: PollInput, limit: number, waitMs: numbe
     const remaining = deadline - Date.now();
     // A command created between the empty claim and this registration is not missed: `seen` was read
     // before the claim, and any notification since makes the wait return at once (and claim again).
-    const woken = await hub.waitForAgent(agentId, remaining, input.signal, seen);
-    if (!woken || input.signal.aborted) return [];
+    const woken = await hub.waitForAgent(agentId, remaining, input.client, seen);
+    if (!woken || input.client.clientGone) return [];
     seen = hub.agentNotifications;
-    const claimed = await claimCommands(app, agentId, limit, requestId);
+    const claimed = await claimCommands(app, agentId, limit, requestId, input.leased);
     if (claimed.length) {
       await touchAgent(app, agentId);
       return claimed;

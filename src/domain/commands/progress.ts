@@ -5,6 +5,7 @@ import { appendCommandLogs } from "../../db/commandLogs.js";
 import { getCommand, setCommandProgress } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
 import { redactString } from "../redact.js";
+import { confirmHeld } from "./delivery.js";
 import { expireOne } from "./expire.js";
 import { afterTerminal } from "./lifecycle.js";
 import { ownCommand } from "./result.js";
@@ -30,6 +31,7 @@ export async function reportProgress(app: App, input: ProgressInput): Promise<{ 
       expiredNow = await expireOne(app, c);
       c = (await getCommand(app.db, c.id))!;
     }
+    c = await confirmHeld(app, c); // the agent holds it: its delivery is confirmed
     switch (c.status) {
       case "RUNNING": {
         if (input.percent !== undefined || input.message !== undefined) {

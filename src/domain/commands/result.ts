@@ -8,6 +8,7 @@ import { GENERATED_KEY_MAX_BYTES, storeGeneratedKey } from "./sealedSecrets.js";
 import { newId } from "../../ids.js";
 import { writeAudit } from "../audit.js";
 import { redact, REDACTED } from "../redact.js";
+import { confirmHeld } from "./delivery.js";
 import { expireOne } from "./expire.js";
 import { afterTerminal, COMMAND_TARGET } from "./lifecycle.js";
 import { announceTerminal } from "../wakeups.js";
@@ -71,6 +72,7 @@ export async function reportResult(app: App, input: ResultInput): Promise<Result
       expiredNow = await expireOne(app, c, requestId);
       c = (await getCommand(app.db, c.id))!;
     }
+    c = await confirmHeld(app, c); // a result confirms the delivery too (and takes back a command queued again)
     switch (c.status) {
       case "RUNNING": {
         const to = input.success ? "SUCCEEDED" : "FAILED";

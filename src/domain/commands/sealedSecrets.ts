@@ -7,7 +7,7 @@
 import type { Role } from "../../auth/roles.js";
 import type { App } from "../../context.js";
 import {
-  deleteGeneratedKeysBefore, deleteGeneratedKeysOverCap, insertCommandSecret, takeCommandSecret, takeGeneratedKeyFor,
+  deleteGeneratedKeysBefore, deleteGeneratedKeysOverCap, insertCommandSecret, peekCommandSecret, takeCommandSecret, takeGeneratedKeyFor,
 } from "../../db/commandSecrets.js";
 import { commandAad, SecretBoxError, type SecretBoxFailure } from "../../secrets/secretBox.js";
 
@@ -35,8 +35,16 @@ export type TakenSecrets =
  * Removes and opens a command's secret payload fields. Call inside the claim transaction: the row is
  * deleted there, so only the node whose claim commits ever holds the plaintext.
  */
-export async function takeSecrets(app: App, commandId: string): Promise<TakenSecrets> {
-  const envelope = await takeCommandSecret(app.db, commandId, "secrets");
+export const takeSecrets = (app: App, commandId: string): Promise<TakenSecrets> => openSecrets(app, commandId, takeCommandSecret);
+
+/**
+ * As takeSecrets, but the sealed row stays: a leased claim (domain/commands/delivery.ts) may have to
+ * send the command again; the agent's confirmation, or the command's end, drops it.
+ */
+export const peekSecrets = (app: App, commandId: string): Promise<TakenSecrets> => openSecrets(app, commandId, peekCommandSecret);
+
+async function openSecrets(app: App, commandId: string, read: typeof takeCommandSecret): Promise<TakenSecrets> {
+  const envelope = await read(app.db, commandId, "secrets");
   if (envelope === undefined) return { ok: false, reason: "missing", detail: "no sealed secret payload is stored for the command" };
   const opened = openEnvelope(app, envelope, commandAad(commandId, "secrets"));
   if (!opened.ok) return opened;

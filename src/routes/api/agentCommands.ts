@@ -1,5 +1,6 @@
 // /api/agents/:agentId/commands*: the agent side of the command engine (poll, progress, result).
 import { route } from "../../context.js";
+import { confirmsDeliveries } from "../../domain/commands/delivery.js";
 import { pollCommands } from "../../domain/commands/poll.js";
 import { reportProgress } from "../../domain/commands/progress.js";
 import { reportResult } from "../../domain/commands/result.js";
@@ -17,7 +18,8 @@ export const agentCommandRoutes = [
     handler: async (ctx) => {
       const q = parseQuery(ctx.query, PollQuery);
       const commands = await pollCommands(ctx.app, {
-        agentId: ctx.agent!.agentId, agentStatus: ctx.agent!.agentStatus, limit: q.limit, waitSeconds: q.waitSeconds, signal: ctx.signal, requestId: ctx.requestId,
+        agentId: ctx.agent!.agentId, agentStatus: ctx.agent!.agentStatus, limit: q.limit, waitSeconds: q.waitSeconds,
+        leased: confirmsDeliveries(ctx.req.headers["user-agent"]), client: ctx, requestId: ctx.requestId,
       });
       return ok(commands);
     },

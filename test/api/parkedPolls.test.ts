@@ -1,0 +1,84 @@
+// Issue #16 point 3: a parked long poll is a small record in the hub, ended by one timer wheel, and
+// told directly when its client leaves: no timer, AbortController or listener per poll. Checked on
+// the hub itself (timers counted by Node) and over real HTTP (a departed client, a wheel deadline).
+import t from "tap";
+import { CommandHub, type ClientLink } from "../../src/domain/hub.js";
+import { kit } from "../commandKit.js";
+import { sleep } from "../helpers.js";
+
+t.setTimeout(120_000);
+
+/** Timers made while fn runs (the wheel's interval is unref'd, so Node's resource list would not show it). */
+function timersMadeBy(fn: () => void): number {
+  const { setTimeout: st, setInterval: si } = globalThis;
+  let n = 0;
+  globalThis.setTimeout = ((...a: Parameters<typeof st>) => (n++, st(...a))) as typeof st;
+  globalThis.setInterval = ((...a: Parameters<typeof si>) => (n++, si(...a))) as typeof si;
+  try {
+    fn();
+  } finally {
+    Object.assign(globalThis, { setTimeout: st, setInterval: si });
+  }
+  return n;
+}
+// the hub's wheel does not keep a process alive; this test process must stay up while it awaits
+const keepAlive = setInterval(() => {}, 1000);
+t.teardown(() => clearInterval(keepAlive));
+
+t.test("1,000 parked polls hold one timer between them, and each answers at its deadline", async (t) => {
+  const hub = new CommandHub();
+  t.teardown(() => hub.close());
+  let waits: Promise<boolean>[] = [];
+  const made = timersMadeBy(() => {
+    waits = Array.from({ length: 1000 }, (_, i) => hub.waitForAgent(`agt_${i % 500}`, 600 + (i % 3) * 100));
+  });
+  t.equal(hub.parkedPolls, 1000);
+  t.equal(hub.parkedAgentIds().length, 500, "two polls per agent, one list each");
+  t.equal(made, 1, "one wheel for all of them, not a timer per poll");
+  const t0 = Date.now();
+  hub.notifyAgent("agt_7");
+  t.equal(hub.parkedPolls, 998, "a wake-up answers both polls of that agent at once");
+  const results = await Promise.all(waits);
+  const took = Date.now() - t0;
+  t.equal(results.filter((r) => r).length, 2, "the woken ones say so");
+  t.ok(took >= 600 && took < 5000, `the rest ended with their window (${took} ms; wheel tick 250 ms)`);
+  t.equal(hub.parkedPolls, 0);
+  t.same(hub.parkedAgentIds(), []);
+});
+
+t.test("a client that leaves is answered at once through its link; a departed client never parks", async (t) => {
+  const hub = new CommandHub();
+  t.teardown(() => hub.close());
+  const link: ClientLink & { gone: boolean } = { gone: false, get clientGone() { return this.gone; } };
+  const first = hub.waitForAgent("agt_a", 20_000, link);
+  const other = hub.waitForAgent("agt_a", 20_000);
+  t.ok(link.parked, "the hub left its record on the link");
+  const t0 = Date.now();
+  link.gone = true;
+  link.parked!.clientLeft();
+  t.equal(await first, false);
+  t.ok(Date.now() - t0 < 100, "at once, not at the next tick");
+  t.equal(link.parked, undefined, "the link is cleared");
+  t.equal(hub.parkedPolls, 1, "the agent's other poll stays parked");
+  t.equal(await hub.waitForAgent("agt_b", 20_000, link), false, "a client already gone is not parked");
+  hub.close();
+  t.equal(await other, false, "shutdown answers the rest");
+});
+
+t.test("over HTTP: a short window answers [] on the wheel, a departed poll leaves the hub", async (t) => {
+  const k = await kit(t);
+  const t0 = performance.now();
+  const r = await k.poll("?waitSeconds=0.6");
+  const took = performance.now() - t0;
+  t.same(r.body.data, []);
+  t.ok(took >= 550 && took < 3000, `answered ${took.toFixed(0)} ms after a 600 ms window`);
+  const ac = new AbortController();
+  const gone = fetch(`${k.s.url}/api/agents/${k.agentId}/commands?waitSeconds=20`, { headers: { authorization: `Bearer ${k.agent.token}` }, signal: ac.signal }).catch(() => "aborted");
+  await sleep(200);
+  t.equal(k.s.app.runtime.hub.parkedPolls, 1);
+  ac.abort();
+  await gone;
+  await sleep(100);
+  t.equal(k.s.app.runtime.hub.parkedPolls, 0, "the record went with its client");
+  t.equal(k.s.app.runtime.hub.openLongPolls(k.agentId), 0);
+});
