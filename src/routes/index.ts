@@ -26,6 +26,8 @@ import { messageRoutes } from "./api/messages.js";
 import { adminMessageRoutes } from "./api/admin/messageRoutes.js";
 import { channelRoutes } from "./api/admin/channels.js";
 import { messagePages } from "./pages/messages.js";
+import { packageRoutes } from "./api/admin/packages.js";
+import { registryRoutes } from "./api/registry.js";
 
 export function allRoutes(app: App): AnyRoute[] {
   const routes: AnyRoute[] = [
@@ -54,6 +56,8 @@ export function allRoutes(app: App): AnyRoute[] {
     ...adminMessageRoutes,
     ...channelRoutes,
     ...messagePages,
+    ...packageRoutes,
+    ...registryRoutes,
     ...pageRoutes,
   ];
   return routes;
