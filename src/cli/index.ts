@@ -5,13 +5,15 @@ import { backup } from "./backup.js";
 import { db } from "./dbCopy.js";
 import type { Command } from "./io.js";
 import { migrate } from "./migrate.js";
+import { pkg } from "./package.js";
+import { registry } from "./registry.js";
 import { restore } from "./restore.js";
 import { serve } from "./serve.js";
 import { token } from "./token.js";
 import { user } from "./user.js";
 import { version } from "./version.js";
 
-export const COMMANDS: Record<string, Command> = { serve, user, token, "api-token": apiToken, backup, restore, migrate, db, version };
+export const COMMANDS: Record<string, Command> = { serve, user, token, "api-token": apiToken, backup, restore, migrate, db, version, package: pkg, registry };
 
 export const usage = (): string => `capstan ${VERSION} — control plane for Capsule Services
 
