@@ -197,6 +197,10 @@ export const RBAC_MATRIX: Record<string, readonly number[]> = {
   "POST /api/admin/packages/:name/versions/:version/yank":            [401, 403, 403, 404, 403, 401, 401, 401, 401],
   "POST /api/admin/packages/:name/versions/:version/unyank":          [401, 403, 403, 404, 403, 401, 401, 401, 401],
   "POST /api/admin/packages/:name/versions/:version/deprecate":       [401, 403, 403, 404, 403, 401, 401, 401, 401],
+  "GET /packages":                                                    [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "POST /packages":                                                   [401, 403, 422, 422, 422, 401, 401, 401, 401],
+  "GET /packages/:name":                                              [303, 404, 404, 404, 404, 303, 303, 303, 303],
+  "GET /packages/:scope/:pkg":                                        [303, 404, 404, 404, 404, 303, 303, 303, 303],
   // the registry: any session or API token (public with CAPSTAN_REGISTRY_PUBLIC=true, off here)
   "GET /registry/v1/index.json":                                      [401, 200, 200, 200, 200, 401, 401, 401, 401],
   "GET /registry/v1/keys":                                            [401, 200, 200, 200, 200, 401, 401, 401, 401],

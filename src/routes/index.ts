@@ -28,6 +28,7 @@ import { channelRoutes } from "./api/admin/channels.js";
 import { messagePages } from "./pages/messages.js";
 import { packageRoutes } from "./api/admin/packages.js";
 import { registryRoutes } from "./api/registry.js";
+import { packagePages } from "./pages/packages.js";
 
 export function allRoutes(app: App): AnyRoute[] {
   const routes: AnyRoute[] = [
@@ -58,6 +59,7 @@ export function allRoutes(app: App): AnyRoute[] {
     ...messagePages,
     ...packageRoutes,
     ...registryRoutes,
+    ...packagePages,
     ...pageRoutes,
   ];
   return routes;
