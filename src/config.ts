@@ -58,6 +58,9 @@ const EnvSchema = z.object({
   CAPSTAN_BUS_ENABLED: bool.default(false),
   CAPSTAN_BUS_INGEST_PER_MIN: int(1, 100000).default(60),
   CAPSTAN_MESSAGES_ENABLED: bool.default(false),
+  // the package registry (/registry/v1): readable without a session or token, and its signing keys' lifetime
+  CAPSTAN_REGISTRY_PUBLIC: bool.default(false),
+  CAPSTAN_REGISTRY_KEY_DAYS: int(1, 3650).default(365),
   CAPSTAN_MESSAGES_PER_MIN: int(1, 100000).default(120),
   CAPSTAN_MESSAGES_PER_SENDER_PER_MIN: int(1, 100000).default(20),
   CAPSTAN_MESSAGES_UNROUTED_REPLY: z.string().min(1).max(1000).default("Sorry, nothing here can answer that yet."),
@@ -106,6 +109,10 @@ export interface Config {
   busEnabled: boolean;
   busIngestPerMin: number;
   messagesEnabled: boolean;
+  /** /registry/v1 answers without a session or API token. */
+  registryPublic: boolean;
+  /** Lifetime of a registry signing key; it is rotated automatically before it expires. */
+  registryKeyDays: number;
   /** Per channel and per sender, fixed one-minute windows counted in the database (auth/limits.ts). */
   messagesPerMin: number;
   messagesPerSenderPerMin: number;
@@ -220,6 +227,8 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     busEnabled: e.CAPSTAN_BUS_ENABLED,
     busIngestPerMin: e.CAPSTAN_BUS_INGEST_PER_MIN,
     messagesEnabled: e.CAPSTAN_MESSAGES_ENABLED,
+    registryPublic: e.CAPSTAN_REGISTRY_PUBLIC,
+    registryKeyDays: e.CAPSTAN_REGISTRY_KEY_DAYS,
     messagesPerMin: e.CAPSTAN_MESSAGES_PER_MIN,
     messagesPerSenderPerMin: e.CAPSTAN_MESSAGES_PER_SENDER_PER_MIN,
     messagesUnroutedReply: e.CAPSTAN_MESSAGES_UNROUTED_REPLY,

@@ -11,6 +11,7 @@ import type { Config } from "./config.js";
 import { openConfiguredDb, type Db } from "./db/open.js";
 import { flushContacts } from "./domain/contacts.js";
 import { bootstrapOwner } from "./domain/users.js";
+import { maintainRegistryKeys } from "./domain/packages/signing.js";
 import type { Logger } from "./log.js";
 import { rootPath } from "./paths.js";
 import { startMaintenance } from "./domain/maintenance.js";
@@ -62,6 +63,7 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   // other nodes' wake-ups (PostgreSQL): listening before the port accepts, so no poll parks unheard
   const stopWakeups = await startWakeups(capstan.app);
   capstan.app.runtime.onClose.push(stopWakeups);
+  await maintainRegistryKeys(capstan.app); // the registry's signing key exists from the first start
   const bootstrap = opts.bootstrapOwner ? await bootstrapOwner(capstan.app, { username: config.adminUsername, password: config.adminPassword }) : undefined;
   // The header/request timeouts are enforced by a periodic sweep (every 30 s by default): sweep each
   // second so a slow-loris client is cut after 15 s, not up to 45 s.

@@ -196,12 +196,34 @@ export const RBAC_MATRIX: Record<string, readonly number[]> = {
   "POST /messages/routes/preview":                                    [401, 422, 422, 422, 422, 401, 401, 401, 401],
   "POST /messages/routes/:routeId/status":                            [401, 403, 404, 404, 404, 401, 401, 401, 401],
   "POST /messages/routes/:routeId/delete":                            [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  // Packages (catalog): viewers read; operators (and CI tokens) publish; owners yank and deprecate
+  "GET /api/admin/packages":                                          [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "POST /api/admin/packages":                                         [401, 403, 422, 422, 422, 401, 401, 401, 401],
+  "GET /api/admin/packages/:name":                                    [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "GET /api/admin/packages/:scope/:pkg":                              [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "POST /api/admin/packages/:name/versions/:version/yank":            [401, 403, 403, 404, 403, 401, 401, 401, 401],
+  "POST /api/admin/packages/:name/versions/:version/unyank":          [401, 403, 403, 404, 403, 401, 401, 401, 401],
+  "POST /api/admin/packages/:name/versions/:version/deprecate":       [401, 403, 403, 404, 403, 401, 401, 401, 401],
+  "GET /packages":                                                    [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  "POST /packages":                                                   [401, 403, 422, 422, 422, 401, 401, 401, 401],
+  "GET /packages/:name":                                              [303, 404, 404, 404, 404, 303, 303, 303, 303],
+  "GET /packages/:scope/:pkg":                                        [303, 404, 404, 404, 404, 303, 303, 303, 303],
+  // the registry: any session or API token (public with CAPSTAN_REGISTRY_PUBLIC=true, off here)
+  "GET /registry/v1/index.json":                                      [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /registry/v1/keys":                                            [401, 200, 200, 200, 200, 401, 401, 401, 401],
+  "GET /registry/v1/packages/:name":                                  [401, 404, 404, 404, 404, 401, 401, 401, 401],
+  "GET /registry/v1/packages/:scope/:pkg":                            [401, 404, 404, 404, 404, 401, 401, 401, 401],
 };
 
 /** The auth-layer refusals; anything else (200, 404, 422, a 303 after a form post, ...) got past auth. */
 const REFUSED = new Set([401, 403]);
 /** Public in the route table, but the handler asks for an API token (CAPSTAN_METRICS=token). */
-const HANDLER_GATED: Record<string, "public"> = { "GET /metrics": "public" };
+const HANDLER_GATED: Record<string, "public"> = {
+  "GET /metrics": "public",
+  // public in the route table; the handler asks for a session or API token unless CAPSTAN_REGISTRY_PUBLIC=true
+  "GET /registry/v1/index.json": "public", "GET /registry/v1/keys": "public",
+  "GET /registry/v1/packages/:name": "public", "GET /registry/v1/packages/:scope/:pkg": "public",
+};
 const ROLES = ["viewer", "operator", "owner"] as const;
 
 /**

@@ -7,6 +7,9 @@ import { createServer } from "node:net";
 import { rootPath } from "../src/paths.js";
 import { databaseEnv } from "./testDb.js";
 
+// three servers and three walkthroughs (the packages one added): a slow shared machine needs more than the default
+t.setTimeout(300_000);
+
 const freePort = () =>
   new Promise<number>((resolve) => {
     const srv = createServer().listen(0, "127.0.0.1", () => {
@@ -66,4 +69,27 @@ t.test("README walkthrough", async (t) => {
   t.equal(run2.status, 0, `message walkthrough exits 0 (stderr: ${run2.stderr})`);
   const out2 = run2.stdout.trim().split("\n").slice(-2);
   t.same(out2, ["status questions", "All systems go."], "the route preview and the reply, as the README says");
+
+  // The packages walkthrough continues the first one too (it reuses $AUTH, the admin's token, and json).
+  const packages = /<!-- packages-walkthrough:start -->\s*```bash\n([\s\S]*?)```\s*<!-- packages-walkthrough:end -->/.exec(readme)?.[1];
+  t.ok(packages, "README has the packages walkthrough");
+  const port3 = await freePort();
+  const server3 = spawn(process.execPath, [rootPath("dist/capstan.js"), "serve"], {
+    env: { ...process.env, ...(await databaseEnv(t)), CAPSTAN_PORT: String(port3), CAPSTAN_DATA_DIR: t.testdir() + "-packages", CAPSTAN_ADMIN_PASSWORD: password,
+      CAPSTAN_LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  t.teardown(() => { server3.kill("SIGTERM"); });
+  await new Promise<void>((resolve, reject) => {
+    server3.stdout.on("data", (d: Buffer) => { if (d.toString().includes("listening on")) resolve(); });
+    server3.once("exit", (code) => reject(new Error(`server exited ${code}`)));
+  });
+  const run3 = spawnSync("bash", ["-e", "-o", "pipefail", "-c", `${block!}\n${packages!}`], {
+    env: { ...process.env, CAPSTAN: `http://127.0.0.1:${port3}`, CAPSTAN_ADMIN_PASSWORD: password },
+    encoding: "utf8",
+    timeout: 90_000,
+  });
+  t.equal(run3.status, 0, `packages walkthrough exits 0 (stderr: ${run3.stderr})`);
+  t.same(run3.stdout.trim().split("\n").slice(-3), ["APPROVED", "acme/invoice-ocr@1.4.2 verified", "304"],
+    "approved by an owner, verified with the published key, and 304 on an unchanged index");
 });

@@ -4,6 +4,7 @@
 import type { App, Ctx } from "../context.js";
 import type { ApprovalWire } from "../domain/approvals/queries.js";
 import { badge, prettyJson, when } from "./format.js";
+import { packageHref } from "./packageView.js";
 import { roleFlags } from "./view.js";
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
@@ -11,10 +12,12 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "");
 export function approvalRowView(app: App, a: ApprovalWire) {
   const now = app.now();
   const s = a.subject;
+  // a package publish request names the package and version where a command names action and service
+  const pkg = a.subjectType === "PACKAGE_VERSION" ? str(s.package) : "";
   return {
     id: a.id, href: `/approvals/${encodeURIComponent(a.id)}`, status: badge(a.status),
-    action: str(s.actionLabel) || str(s.actionName) || a.subjectType, danger: badge(str(s.dangerLevel) || null),
-    service: str(s.serviceCode), serviceHref: s.serviceId ? `/services/${encodeURIComponent(str(s.serviceId))}` : "",
+    action: pkg ? `Publish ${pkg}@${str(s.version)}` : str(s.actionLabel) || str(s.actionName) || a.subjectType, danger: badge(str(s.dangerLevel) || null),
+    service: pkg || str(s.serviceCode), serviceHref: pkg ? packageHref(pkg) : s.serviceId ? `/services/${encodeURIComponent(str(s.serviceId))}` : "",
     requestedBy: a.requestedBy ?? (str(s.createdByType) === "BUS" ? "bus route" : "system"),
     progress: `${a.approvals} of ${a.requiredApprovals}`,
     created: when(a.createdAt, now), expires: when(a.expiresAt, now),
@@ -35,13 +38,13 @@ export function approvalPageView(ctx: Ctx<unknown>, a: ApprovalWire) {
       subjectType: a.subjectType,
       commandHref: a.subjectType === "COMMAND" ? `/commands/${encodeURIComponent(a.subjectId)}` : "",
       subjectId: a.subjectId,
-      payload: prettyJson(a.subject.payload ?? {}),
+      payload: prettyJson(a.subject.payload ?? (a.subjectType === "PACKAGE_VERSION" ? a.subject : {})),
       reason: a.reason ?? "",
       decided: when(a.decidedAt, now),
       reviews: a.reviews.map((r) => ({ reviewer: r.reviewer ?? r.reviewerUserId, decision: badge(r.decision === "APPROVE" ? "APPROVED" : "REJECTED"), comment: r.comment ?? "", at: when(r.createdAt, now) })),
     },
     // the server refuses these anyway (a crafted form gets 403/409); the page only hides what cannot work
-    canReview: pending && flags.canOperate && !own && !reviewed,
+    canReview: pending && (a.subjectType === "PACKAGE_VERSION" ? flags.isOwner : flags.canOperate) && !own && !reviewed,
     ownRequest: pending && own,
     alreadyReviewed: pending && reviewed,
     canCancel: pending && flags.canOperate && (own || flags.isOwner),

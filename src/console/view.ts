@@ -65,6 +65,7 @@ const NAV: { key: string; href: string; label: string; ownerOnly?: boolean; busO
   { key: "agents", href: "/agents", label: "Agents" },
   { key: "commands", href: "/commands", label: "Commands" },
   { key: "approvals", href: "/approvals", label: "Approvals" },
+  { key: "packages", href: "/packages", label: "Packages" },
   { key: "audit", href: "/audit", label: "Audit" },
   { key: "bus", href: "/bus/routes", label: "Bus", busOnly: true },
   { key: "messages", href: "/messages", label: "Messages", messagesOnly: true },

@@ -21,6 +21,7 @@
 // | services.ts: listServices capability filter   | json_each(…, '$.capabilities') +      | NAMED capabilityFilterSql(kind, manifestColumn): jsonb on PG  |
 // |                                               |   json_extract                        |   (jsonb_array_elements; never the jsonb `?` operator, which  |
 // |                                               |                                       |   would clash with placeholders)                              |
+// | services.ts: servicesReportingPackage        | json_extract(m, '$.package.name')     | NAMED manifestPackageNameSql(kind, column): jsonb -> ->> PG   |
 // | commands.ts: claimable (poll)                 | SELECT then guarded UPDATE; safe as   | NAMED skipLocked(kind) appended: PG adds FOR UPDATE SKIP      |
 // |                                               |   SQLite serialises writers           |   LOCKED so two nodes never wait on / hand out the same rows  |
 // | commandLogs.ts: totals + setTotals            | read-modify-write of log_count/bytes  | PORTABLE `UPDATE commands SET log_count = log_count + ?,      |
@@ -171,6 +172,10 @@ export function capabilityFilterSql(kind: DialectKind, manifestColumn: string): 
   return `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof(${caps}) = 'array' THEN ${caps} ELSE '[]'::jsonb END) c(v)
       WHERE (jsonb_typeof(c.v) = 'string' AND c.v #>> '{}' = ?) OR (jsonb_typeof(c.v) = 'object' AND c.v ->> 'name' = ?))`;
 }
+
+/** A service manifest's package.name as text (NULL when absent). */
+export const manifestPackageNameSql = (kind: DialectKind, column: string): string =>
+  kind === "sqlite" ? `json_extract(${column}, '$.package.name')` : `((${column})::jsonb -> 'package' ->> 'name')`;
 
 /** Database facts for diagnostics on PostgreSQL (the SQLite side reads pragmas). */
 export const POSTGRES_DB_FACTS_SQL = `SELECT pg_database_size(current_database()) AS size_bytes,

@@ -3,7 +3,7 @@
 import type { Db } from "./open.js";
 import { inValueChunks, Where, limitOffset, nullable, orderBy, parseJson, type SortColumn, type SortKey } from "./query.js";
 import { agentContactSql } from "./agents.js";
-import { capabilityFilterSql } from "./dialect.js";
+import { capabilityFilterSql, manifestPackageNameSql } from "./dialect.js";
 
 import { SERVICE_STATUSES, type HealthStatus, type ServiceStatus } from "../vocabulary.js";
 
@@ -185,3 +185,7 @@ export async function listServices(
   const rows = await db.all<RawList>(`SELECT ${LIST_COLUMNS} ${from} ${orderBy(sort, SERVICE_SORT, "s.id")} ${limitOffset(page, pageSize)}`, w.params);
   return { rows: rows.map(toListRow), total };
 }
+
+/** The services whose manifest names package `name` (the catalog's "where it runs"), by code; at most `limit`. */
+export const servicesReportingPackage = async (db: Db, name: string, limit: number): Promise<ServiceRow[]> =>
+  (await db.all<Raw>(`SELECT ${COLUMNS} FROM capsule_services s WHERE ${manifestPackageNameSql(db.kind, "s.manifest_json")} = ? ORDER BY s.code LIMIT ?`, [name, limit])).map(toRow);

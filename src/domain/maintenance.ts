@@ -14,6 +14,7 @@ import { deleteWebhookDeliveriesBefore } from "../db/webhookDeliveries.js";
 import { markOfflineAgents } from "./agents.js";
 import { writeAudit } from "./audit.js";
 import { flushContacts } from "./contacts.js";
+import { maintainRegistryKeys } from "./packages/signing.js";
 import { expireApprovals } from "./approvals/expire.js";
 import { expireCommands } from "./commands/expire.js";
 import { redeliverCommands } from "./commands/delivery.js";
@@ -74,6 +75,8 @@ const TASKS: MaintenanceTask[] = [
   { name: "generatedKeysExpired", run: sweepExpiredGeneratedKeys },
   { name: "generatedKeysOverCap", run: sweepGeneratedKeysOverCap },
   { name: "registrationTokensExpired", run: expireRegistrationTokens },
+  // the registry's signing key rotated before it expires; expired keys (and their signatures) deleted
+  { name: "registryKeys", run: (app) => maintainRegistryKeys(app) },
   {
     name: "auditEventsDeleted",
     run: async (app, limit) => {

@@ -190,6 +190,26 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   deleteMessageRoute: { tag: "AdminMessages", summary: "Delete a message route.", response: "empty" },
   showTelegramChannel: { tag: "AdminMessages", summary: "The Telegram channel's configuration (never the bot token).", response: "TelegramChannel" },
   putTelegramChannel: { tag: "AdminMessages", summary: "Configure the Telegram channel (owner): bot token (stored encrypted, never shown again), allowed chats, on/off.", request: "PutTelegramChannelRequest", response: "TelegramChannel" },
+  // packages (catalog.md): the catalog's admin API; a scoped name's "/" is sent as %2F
+  listPackages: {
+    tag: "AdminPackages", summary: "Packages; q searches names, tags and capability names; runtime filters.", response: { list: "Package" },
+    query: [...PAGE, one("q", "literal substring of the name, a tag or a capability"), arr("runtime")],
+  },
+  publishPackage: {
+    tag: "AdminPackages", summary: "Publish a version (201, PENDING_APPROVAL until an owner other than you approves it in /api/admin/approvals).",
+    description: "409 PACKAGE_VERSION_EXISTS / PACKAGE_DIGEST_CONFLICT; 422 PACKAGE_VERSION_INVALID, PACKAGE_DIGEST_MISMATCH (the optional ?digest= differs).",
+    request: "PackageDescriptor", response: "PackageVersion", query: [one("digest", "sha256:<hex> the publisher computed; must equal the version's digest")],
+  },
+  showPackage: { tag: "AdminPackages", summary: "A package: versions (SemVer order) and where it runs.", response: "PackageDetail" },
+  showScopedPackage: { tag: "AdminPackages", summary: "The same for an unencoded scope/name.", response: "PackageDetail" },
+  yankPackageVersion: { tag: "AdminPackages", summary: "Yank a version (owner): kept, flagged, no longer latest.", request: "YankPackageVersionRequest", response: "PackageVersion" },
+  unyankPackageVersion: { tag: "AdminPackages", summary: "Undo a yank (owner).", response: "PackageVersion" },
+  deprecatePackageVersion: { tag: "AdminPackages", summary: "Deprecate a version with a message, or clear it with null (owner).", request: "DeprecatePackageVersionRequest", response: "PackageVersion" },
+  // the registry: plain JSON documents (no envelope) with ETag / If-None-Match
+  registryIndex: { tag: "Registry", summary: "Every package with approved versions: versions' summary, latest, deprecated.", response: "text", contentType: "application/json" },
+  registryKeys: { tag: "Registry", summary: "Public ed25519 keys (SPKI PEM) that verify the signatures, until they expire.", response: "text", contentType: "application/json" },
+  registryPackage: { tag: "Registry", summary: "Every approved version's record with signatures over name@version:digest.", response: "text", contentType: "application/json" },
+  registryScopedPackage: { tag: "Registry", summary: "The same for an unencoded scope/name.", response: "text", contentType: "application/json" },
   // agent API
   registerAgent: { tag: "Agent", summary: "Register with a registration token; returns the agent token once.", request: "RegisterAgentRequest", response: "RegisterAgentResponse" },
   sendHeartbeat: { tag: "Agent", summary: "Heartbeat with optional health.", request: "AgentHeartbeatRequest", response: "AgentHeartbeatResponse" },

@@ -15,6 +15,8 @@ import {
   ActionDefinitionInput, CapsuleManifest, ConfigItemInput, HealthInput, HeartbeatBody, ReportedService, ServiceReportBody,
 } from "../schemas/services.js";
 import { CreateUserBody, LoginBody, ResetPasswordBody, UpdateUserBody } from "../schemas/users.js";
+import { PackageDescriptor } from "../schemas/packageDescriptor.js";
+import { DeprecateBody, YankBody } from "../schemas/packages.js";
 
 type Schema = Record<string, unknown>;
 
@@ -57,6 +59,9 @@ const REQUESTS: [string, z.ZodType][] = [
   ["UpdateMessageRouteRequest", UpdateMessageRouteBody],
   ["PreviewMessageRouteRequest", PreviewMessageRouteBody],
   ["PutTelegramChannelRequest", PutTelegramBody],
+  ["PackageDescriptor", PackageDescriptor],
+  ["YankPackageVersionRequest", YankBody],
+  ["DeprecatePackageVersionRequest", DeprecateBody],
 ];
 
 /**

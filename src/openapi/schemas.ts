@@ -10,6 +10,7 @@ import {
   MESSAGE_TYPES, REPLY_FORMATS,
 } from "../vocabulary.js";
 import { NOTIFICATION_EVENT_TYPES, WEBHOOK_DELIVERY_STATUSES, WEBHOOK_FORMATS } from "../vocabulary.js";
+import { PACKAGE_SCHEMAS } from "./packageSchemas.js";
 import { REQUEST_SCHEMAS } from "./requests.js";
 
 type Schema = Record<string, unknown>;
@@ -227,5 +228,6 @@ export const SCHEMAS: Record<string, Schema> = {
   MaintenanceRun: anyObj(),
   SystemVersion: obj({ version: str(), edition: en(["ce"]), schemaVersion: int() }, ["version", "edition"]),
 
+  ...PACKAGE_SCHEMAS,
   ...REQUEST_SCHEMAS,
 };

@@ -26,6 +26,9 @@ import { messageRoutes } from "./api/messages.js";
 import { adminMessageRoutes } from "./api/admin/messageRoutes.js";
 import { channelRoutes } from "./api/admin/channels.js";
 import { messagePages } from "./pages/messages.js";
+import { packageRoutes } from "./api/admin/packages.js";
+import { registryRoutes } from "./api/registry.js";
+import { packagePages } from "./pages/packages.js";
 
 export function allRoutes(app: App): AnyRoute[] {
   const routes: AnyRoute[] = [
@@ -54,6 +57,9 @@ export function allRoutes(app: App): AnyRoute[] {
     ...adminMessageRoutes,
     ...channelRoutes,
     ...messagePages,
+    ...packageRoutes,
+    ...registryRoutes,
+    ...packagePages,
     ...pageRoutes,
   ];
   return routes;

@@ -1,7 +1,7 @@
 // Reviewing an approval request: approve (N distinct reviewers), reject (one is enough, reason
 // required) and cancel (the requester, or an owner). The requester never reviews their own request;
 // viewers never review (the route table). Each decision, and each refusal, is audited.
-import type { Role } from "../../auth/roles.js";
+import { roleAtLeast, type Role } from "../../auth/roles.js";
 import type { Actor, App } from "../../context.js";
 import {
   decideApproval, getApproval, insertReview, listReviews, lockPendingApproval, type ApprovalRow,
@@ -47,6 +47,9 @@ async function decide(app: App, reviewer: Reviewer, id: string, kind: Kind, text
         return subject.ended(app, a.subjectId, "CANCELLED", actor, text ?? "the requester cancelled the approval request", a.id, requestId);
       }
       if (own) throw new AppError("APPROVAL_SELF_REVIEW", "you asked for this; another person must review it");
+      if (subject.reviewerRole && !roleAtLeast(reviewer.role, subject.reviewerRole)) {
+        throw new AppError("FORBIDDEN", `only a user with the ${subject.reviewerRole} role can decide a ${a.subjectType} request`);
+      }
       const reviews = await listReviews(app.db, a.id);
       if (reviews.some((r) => r.reviewerUserId === reviewer.userId)) {
         throw new AppError("APPROVAL_ALREADY_REVIEWED", "you already approved this request; it needs another reviewer", { approvals: reviews.length, requiredApprovals: a.requiredApprovals });

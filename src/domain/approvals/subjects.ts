@@ -1,17 +1,21 @@
 // What a decision does to the subject of an approval request. One handler per subject type: the
 // catalog's package approvals add theirs here. Each runs inside the decision's transaction and
 // returns what must happen after the commit (wake-ups: never for a transaction that rolls back).
+import type { Role } from "../../auth/roles.js";
 import type { Actor, App } from "../../context.js";
 import { getCommand, releaseCommand } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
 import { writeAudit } from "../audit.js";
 import { afterTerminal, COMMAND_TARGET, endWithSyntheticFailure } from "../commands/lifecycle.js";
+import { packageVersionSubject } from "../packages/subject.js";
 import { announceNewCommand } from "../wakeups.js";
 
 export type Ending = "REJECTED" | "EXPIRED" | "CANCELLED";
 export type AfterCommit = () => void;
 
 export interface SubjectHandler {
+  /** The least role that may approve or reject (default: the route's, operator). Package versions: owner. */
+  reviewerRole?: Role;
   /** The request is approved: let the subject go ahead. */
   approved(app: App, subjectId: string, actor: Actor, approvalId: string, requestId?: string): Promise<AfterCommit>;
   /** The request ended without approval: the subject never goes ahead. */
@@ -51,7 +55,7 @@ const commandSubject: SubjectHandler = {
   },
 };
 
-const HANDLERS: Record<string, SubjectHandler> = { COMMAND: commandSubject };
+const HANDLERS: Record<string, SubjectHandler> = { COMMAND: commandSubject, PACKAGE_VERSION: packageVersionSubject };
 
 export function subjectHandler(subjectType: string): SubjectHandler {
   const h = Object.hasOwn(HANDLERS, subjectType) ? HANDLERS[subjectType] : undefined;
