@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { parseKeyText } from "./secrets/keyText.js";
+import { PACKAGE_POLICIES, type PackagePolicy } from "./vocabulary.js";
 
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -46,6 +47,8 @@ const EnvSchema = z.object({
   CAPSTAN_COMMAND_TTL_SECONDS: int(30, 86400).default(300),
   // how long a four-eyes approval request waits for its reviewers before it (and its command) expires
   CAPSTAN_APPROVAL_TTL_SECONDS: int(60, 604800).default(3600),
+  // which package versions may run (catalog.md): enforce quarantines a service whose version is not approved for its agent
+  CAPSTAN_PACKAGE_POLICY: z.enum(PACKAGE_POLICIES).default("warn"),
   CAPSTAN_PREPARE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(300).default(15),
   CAPSTAN_MAINTENANCE_INTERVAL_SECONDS: int(0, 86400).default(30),
   CAPSTAN_AUDIT_RETENTION_DAYS: int(0, 36500).default(90),
@@ -93,6 +96,7 @@ export interface Config {
   healthStaleThresholdSeconds: number;
   commandTtlSeconds: number;
   approvalTtlSeconds: number;
+  packagePolicy: PackagePolicy;
   prepareTimeoutSeconds: number;
   maintenanceIntervalSeconds: number;
   auditRetentionDays: number;
@@ -164,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     healthStaleThresholdSeconds: e.CAPSTAN_HEALTH_STALE_THRESHOLD_SECONDS,
     commandTtlSeconds: e.CAPSTAN_COMMAND_TTL_SECONDS,
     approvalTtlSeconds: e.CAPSTAN_APPROVAL_TTL_SECONDS,
+    packagePolicy: e.CAPSTAN_PACKAGE_POLICY,
     prepareTimeoutSeconds: e.CAPSTAN_PREPARE_TIMEOUT_SECONDS,
     maintenanceIntervalSeconds: e.CAPSTAN_MAINTENANCE_INTERVAL_SECONDS,
     auditRetentionDays: e.CAPSTAN_AUDIT_RETENTION_DAYS,
