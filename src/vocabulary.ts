@@ -80,7 +80,7 @@ export type BusMatchOutcome = (typeof BUS_MATCH_OUTCOMES)[number];
 export const APPROVAL_STATUSES = ["PENDING", "APPROVED", "REJECTED", "EXPIRED", "CANCELLED"] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 /** What an approval is about; checked here, not by a CHECK, so the catalog adds its package subjects without a table rebuild. */
-export const APPROVAL_SUBJECT_TYPES = ["COMMAND"] as const;
+export const APPROVAL_SUBJECT_TYPES = ["COMMAND", "PACKAGE_VERSION"] as const;
 export type ApprovalSubjectType = (typeof APPROVAL_SUBJECT_TYPES)[number];
 export const APPROVAL_DECISIONS = ["APPROVE", "REJECT"] as const;
 export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
@@ -114,6 +114,18 @@ export type ReplyFormat = (typeof REPLY_FORMATS)[number];
 export const API_TOKEN_SCOPES = ["admin", "messages"] as const;
 export type ApiTokenScope = (typeof API_TOKEN_SCOPES)[number];
 
+/** Capsule packages (catalog.md): a published version and an install approval wait for an owner's decision. */
+export const PACKAGE_VERSION_STATUSES = ["PENDING_APPROVAL", "APPROVED", "REJECTED"] as const;
+export type PackageVersionStatus = (typeof PACKAGE_VERSION_STATUSES)[number];
+export const PACKAGE_INSTALL_STATUSES = ["PENDING_APPROVAL", "APPROVED", "REJECTED"] as const;
+export type PackageInstallStatus = (typeof PACKAGE_INSTALL_STATUSES)[number];
+/** Where a version's signed digest comes from: the descriptor's artifact.digest, or sha256 of the canonical descriptor. */
+export const PACKAGE_DIGEST_SOURCES = ["artifact", "descriptor"] as const;
+export type PackageDigestSource = (typeof PACKAGE_DIGEST_SOURCES)[number];
+export const PACKAGE_ARTIFACT_KINDS = ["npm", "oci", "url"] as const;
+export const PACKAGE_EVENT_DIRECTIONS = ["publish", "subscribe"] as const;
+export const REGISTRY_KEY_ALGORITHMS = ["ed25519"] as const;
+
 /** Every list by name: the console's filter dropdowns read it (it.vocab in templates). */
 export const VOCABULARY = {
   ROLES, USER_STATUSES, TOKEN_STATUSES, API_TOKEN_STATUSES, AGENT_TOKEN_STATUSES, AGENT_MODES, AGENT_STATUSES, SERVICE_STATUSES, EFFECTIVE_SERVICE_STATUSES,
@@ -121,4 +133,5 @@ export const VOCABULARY = {
   LOG_LEVELS, ACTOR_TYPES, AUDIT_RESULTS, BUS_ROUTE_STATUSES, LIVE_BUS_ROUTE_STATUSES, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES,
   APPROVAL_STATUSES, APPROVAL_SUBJECT_TYPES, APPROVAL_DECISIONS,
   MESSAGE_CHANNELS, MESSAGE_TYPES, MESSAGE_STATUSES, MESSAGE_ROUTE_STATUSES, REPLY_FORMATS, API_TOKEN_SCOPES,
+  PACKAGE_VERSION_STATUSES, PACKAGE_INSTALL_STATUSES,
 } as const;

@@ -10,6 +10,7 @@ import {
   MESSAGE_CHANNELS, MESSAGE_ROUTE_STATUSES, MESSAGE_STATUSES, MESSAGE_TYPES,
 } from "../../src/vocabulary.js";
 import { WEBHOOK_DELIVERY_STATUSES, WEBHOOK_FORMATS } from "../../src/vocabulary.js";
+import { PACKAGE_DIGEST_SOURCES, PACKAGE_INSTALL_STATUSES, PACKAGE_VERSION_STATUSES } from "../../src/vocabulary.js";
 
 const EXPECTED: Record<string, readonly string[]> = {
   "users.role": ROLES,
@@ -38,6 +39,9 @@ const EXPECTED: Record<string, readonly string[]> = {
   "conversation_messages.channel": MESSAGE_CHANNELS,
   "conversation_messages.type": MESSAGE_TYPES,
   "conversation_messages.status": MESSAGE_STATUSES,
+  "package_versions.status": PACKAGE_VERSION_STATUSES,
+  "package_versions.digest_source": PACKAGE_DIGEST_SOURCES,
+  "package_install_approvals.status": PACKAGE_INSTALL_STATUSES,
 };
 
 /** Every `CHECK (column IN ('A', 'B'))` of the migrated schema (SQLite's or PostgreSQL's), keyed "table.column". */
