@@ -7,7 +7,8 @@ const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 export type IdPrefix =
   | "wks" | "usr" | "agt" | "tok" | "svc" | "hlr" | "cfg" | "act" | "cmd" | "crs" | "aud"
   | "atk" | "ses" | "apt" | "brr" | "bev" | "apr" | "apl"
-  | "whe" | "whd" | "mrt" | "msg";
+  | "whe" | "whd" | "mrt" | "msg"
+  | "pki";
 
 let lastTime = 0;
 let lastRandom: number[] = [];

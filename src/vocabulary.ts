@@ -80,7 +80,7 @@ export type BusMatchOutcome = (typeof BUS_MATCH_OUTCOMES)[number];
 export const APPROVAL_STATUSES = ["PENDING", "APPROVED", "REJECTED", "EXPIRED", "CANCELLED"] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 /** What an approval is about; checked here, not by a CHECK, so the catalog adds its package subjects without a table rebuild. */
-export const APPROVAL_SUBJECT_TYPES = ["COMMAND", "PACKAGE_VERSION"] as const;
+export const APPROVAL_SUBJECT_TYPES = ["COMMAND", "PACKAGE_VERSION", "PACKAGE_INSTALL"] as const;
 export type ApprovalSubjectType = (typeof APPROVAL_SUBJECT_TYPES)[number];
 export const APPROVAL_DECISIONS = ["APPROVE", "REJECT"] as const;
 export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { RegisterAgentBody } from "../schemas/agents.js";
 import { CreateApiTokenBody } from "../schemas/apiTokens.js";
 import { ApproveBody, CancelApprovalBody, RejectBody, SetApprovalPolicyBody } from "../schemas/approvals.js";
+import { InstallRequestBody } from "../schemas/servicePackage.js";
 import { CreateBusRouteBody, PreviewBusRouteBody, PublishEventBody, UpdateBusRouteBody } from "../schemas/bus.js";
 import { ExecuteBody, ProgressBody, ResultBody, RetryBody } from "../schemas/commands.js";
 import { CreateRegistrationTokenBody } from "../schemas/registrationTokens.js";
@@ -46,6 +47,7 @@ const REQUESTS: [string, z.ZodType][] = [
   ["RejectApprovalRequest", RejectBody],
   ["CancelApprovalRequest", CancelApprovalBody],
   ["SetApprovalPolicyRequest", SetApprovalPolicyBody],
+  ["PackageInstallRequest", InstallRequestBody],
   ["CreateWebhookRequest", CreateWebhookBody],
   ["UpdateWebhookRequest", UpdateWebhookBody],
   ["SendMessageRequest", SendMessageBody],

@@ -7,6 +7,7 @@ import { AppError } from "../../errors.js";
 import { writeAudit } from "../audit.js";
 import { afterTerminal, COMMAND_TARGET, endWithSyntheticFailure } from "../commands/lifecycle.js";
 import { announceNewCommand } from "../wakeups.js";
+import { packageInstallSubject } from "../packages/installSubject.js";
 
 export type Ending = "REJECTED" | "EXPIRED" | "CANCELLED";
 export type AfterCommit = () => void;
@@ -52,6 +53,7 @@ const commandSubject: SubjectHandler = {
 };
 
 const HANDLERS: Record<string, SubjectHandler> = { COMMAND: commandSubject };
+HANDLERS.PACKAGE_INSTALL = packageInstallSubject; // install requests: src/domain/packages/installSubject.ts
 
 export function subjectHandler(subjectType: string): SubjectHandler {
   const h = Object.hasOwn(HANDLERS, subjectType) ? HANDLERS[subjectType] : undefined;
