@@ -126,6 +126,7 @@ export const RBAC_MATRIX: Record<string, readonly number[]> = {
   "GET /services/:serviceId":                                         [303, 404, 404, 404, 404, 303, 303, 303, 303],
   "GET /services/:serviceId/:tab":                                    [303, 404, 404, 404, 404, 303, 303, 303, 303],
   "POST /services/:serviceId/release":                                [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "POST /services/:serviceId/package-install":                        [401, 403, 404, 404, 404, 401, 401, 401, 401],
   "GET /commands":                                                    [303, 200, 200, 200, 200, 303, 303, 303, 303],
   "GET /commands/:commandId":                                         [303, 404, 404, 404, 404, 303, 303, 303, 303],
   "POST /commands/:commandId/cancel":                                 [401, 403, 404, 404, 404, 401, 401, 401, 401],

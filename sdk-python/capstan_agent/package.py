@@ -10,7 +10,8 @@ from .logger import SafeLogger
 
 # A descriptor is small (readme <= 64 KiB, lists <= 200 entries): a bigger file is not one.
 MAX_BYTES = 1024 * 1024
-NAME = re.compile(r"^[a-z0-9][a-z0-9._/-]{0,99}\Z")
+# the server's PACKAGE_NAME (src/schemas/packageDescriptor.ts): scope/name, each part [a-z0-9][a-z0-9._-]*
+NAME = re.compile(r"^(?=.{1,100}\Z)[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*)?\Z")
 # SemVer 2.0.0 (semver.org's regular expression, without the named groups)
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)"
                     r"(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?\Z", re.ASCII)

@@ -56,7 +56,7 @@ class Package(unittest.TestCase):
     def test_bad_input_is_one_warning_and_no_package(self) -> None:
         cases = {
             "broken.json": "{ not json", "array.json": "[1, 2]", "badversion.json": {"name": "acme/x", "version": "1.2"},
-            "badname.json": {"name": "Acme X", "version": "1.0.0"}, "baddigest.json": {"name": "acme/x", "version": "1.0.0", "artifact": {"digest": "md5:1"}},
+            "badname.json": {"name": "Acme X", "version": "1.0.0"}, "deepname.json": {"name": "acme/x/y", "version": "1.0.0"}, "baddigest.json": {"name": "acme/x", "version": "1.0.0", "artifact": {"digest": "md5:1"}},
             "huge.json": {"name": "acme/x", "version": "1.0.0", "readme": "x" * (1024 * 1024)}, "latin1.json": b"\xff\xfe",
         }
         for name, content in cases.items():

@@ -8,7 +8,8 @@ import type { CapsuleAgentOptions, Logger, PackageRef } from "./types.js";
 
 /** A descriptor is small (readme <= 64 KiB, lists <= 200 entries): a bigger file is not one. */
 const MAX_BYTES = 1024 * 1024;
-const NAME = /^[a-z0-9][a-z0-9._/-]{0,99}$/;
+// the server's PACKAGE_NAME (src/schemas/packageDescriptor.ts): scope/name, each part [a-z0-9][a-z0-9._-]*
+const NAME = /^(?=.{1,100}$)[a-z0-9][a-z0-9._-]*(?:\/[a-z0-9][a-z0-9._-]*)?$/;
 // SemVer 2.0.0 (semver.org's regular expression, without the named groups)
 const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 const DIGEST = /^sha256:[0-9a-f]{64}$/;

@@ -24,3 +24,11 @@ const sql = {
 export const servicesRunningPackage = async (db: Db, name: string, version: string, agentId: string | null): Promise<string[]> =>
   (await (agentId ? db.all<{ id: string }>(sql.servicesOnAgent, [name, version, agentId]) : db.all<{ id: string }>(sql.servicesAnywhere, [name, version])))
     .map((r) => r.id);
+
+const attentionSql = {
+  // the services that report a package, for the dashboard's package flags (bounded)
+  withPackage: `SELECT id FROM capsule_services WHERE package_name IS NOT NULL AND released_at IS NULL ORDER BY name, id LIMIT ?`,
+};
+
+export const servicesWithPackage = async (db: Db, limit: number): Promise<string[]> =>
+  (await db.all<{ id: string }>(attentionSql.withPackage, [limit])).map((r) => r.id);

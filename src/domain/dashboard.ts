@@ -7,6 +7,7 @@ import { pendingApprovalCount } from "./approvals/queries.js";
 import { auditToWire } from "./audit.js";
 import { listCommandsWire } from "./commands/queries.js";
 import { statusCounts } from "./metrics.js";
+import { packageAttention } from "./packages/attention.js";
 
 const RECENT = 10;
 const NEWEST_FIRST = [{ field: "createdAt", desc: true }];
@@ -17,7 +18,12 @@ export async function dashboardSummary(app: App) {
   const recentAudit = (await recentAuditEvents(app.db, RECENT)).map(auditToWire);
   // ours: approval requests waiting for a reviewer ("needs attention")
   const pendingApprovals = await pendingApprovalCount(app);
-  return { agentCounts: counts.agents, serviceCounts: counts.capsuleServices, commandCounts: counts.commands, recentCommands, recentAuditEvents: recentAudit, pendingApprovals };
+  // ours: services running an incompatible, deprecated or yanked package version ("needs attention")
+  const packageAttentionRows = await packageAttention(app);
+  return {
+    agentCounts: counts.agents, serviceCounts: counts.capsuleServices, commandCounts: counts.commands, recentCommands, recentAuditEvents: recentAudit, pendingApprovals,
+    packageAttention: packageAttentionRows,
+  };
 }
 
 export interface HourPoint {

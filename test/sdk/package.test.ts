@@ -76,8 +76,9 @@ t.test("capsule.json in the working directory, the package option, and bad input
   writeFileSync(join(dir, "badname.json"), JSON.stringify({ name: "Acme X", version: "1.0.0" }));
   writeFileSync(join(dir, "baddigest.json"), JSON.stringify({ name: "acme/x", version: "1.0.0", artifact: { digest: "md5:abc" } }));
   writeFileSync(join(dir, "array.json"), "[1,2]");
+  writeFileSync(join(dir, "deepname.json"), JSON.stringify({ name: "acme/x/y", version: "1.0.0" }));
   writeFileSync(join(dir, "huge.json"), JSON.stringify({ name: "acme/x", version: "1.0.0", readme: "x".repeat(1024 * 1024) }));
-  for (const file of ["broken.json", "badversion.json", "badname.json", "baddigest.json", "array.json", "huge.json", "missing.json"]) {
+  for (const file of ["broken.json", "badversion.json", "badname.json", "baddigest.json", "array.json", "deepname.json", "huge.json", "missing.json"]) {
     const bad = await run({ capsuleFile: join(dir, file) });
     t.notOk("package" in bad.manifest, `${file}: no package reported`);
     t.equal(warnings(bad.log, file).length, 1, `${file}: one warning`);
