@@ -2,11 +2,14 @@
 // bundle, exactly as a real service would import the `capstan-agent` package.
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { fileURLToPath } from "node:url";
 import { CapsuleAgent } from "../sdk/dist/index.mjs";
 
 export const DEMO_CODE = "demo-capsule-service";
 const MAX_QUEUE_DEPTH = 50;
 const REINDEX_STEPS = 20;
+/** The demo's package descriptor (catalog.md): the SDK reports its name and version as manifest.package. */
+export const DEMO_CAPSULE_FILE = fileURLToPath(new URL("./capsule.json", import.meta.url));
 
 /**
  * Builds the demo agent. `options` are passed to CapsuleAgent (backendUrl, registrationToken,
@@ -36,6 +39,7 @@ export function createDemoService({ reindexStepMs = 1000, ...options } = {}) {
       labels: { tier: "demo" },
       events: [{ name: "demo.item.created", direction: "publish", description: "an item was created by createItem" }],
     },
+    capsuleFile: DEMO_CAPSULE_FILE,
     ...options,
   });
 

@@ -29,29 +29,33 @@ const common = {
   define: { SDK_VERSION: JSON.stringify(pkg.version) },
   logLevel: "warning",
 };
-// The bundle imports "./isolate.js" dynamically (src/executor.ts): kept as an import of the sibling
-// file built for the same format, so it is loaded only by hosts that isolate an action.
+// The bundle imports "./isolate.js" (src/executor.ts) and "./package.js" (src/agent.ts) dynamically:
+// kept as imports of the sibling files built for the same format, loaded only when needed.
 const isolateBeside = (ext) => ({
   name: "isolate-beside",
   setup(b) {
-    b.onResolve({ filter: /^\.\/isolate\.js$/ }, () => ({ path: `./isolate.${ext}`, external: true }));
+    b.onResolve({ filter: /^\.\/(isolate|package)\.js$/ }, (a) => ({ path: a.path.replace(/js$/, ext), external: true }));
   },
 });
 const isolateEntry = { ...common, entryPoints: [join(here, "src/isolate.ts")] };
+/** dist/package.*: reads manifest.package from the host's capsule.json (src/package.ts), loaded on the first report. */
+const packageEntry = { ...common, entryPoints: [join(here, "src/package.ts")] };
 const outputs = [
   await build({ ...common, format: "esm", outfile: join(dist, "index.mjs"), write: false, plugins: [isolateBeside("mjs")] }),
   await build({ ...common, format: "cjs", outfile: join(dist, "index.cjs"), write: false, plugins: [isolateBeside("cjs")] }),
   await build({ ...isolateEntry, format: "esm", outfile: join(dist, "isolate.mjs"), write: false }),
   await build({ ...isolateEntry, format: "cjs", outfile: join(dist, "isolate.cjs"), write: false }),
+  await build({ ...packageEntry, format: "esm", outfile: join(dist, "package.mjs"), write: false }),
+  await build({ ...packageEntry, format: "cjs", outfile: join(dist, "package.cjs"), write: false }),
 ];
 
 const problems = [];
 for (const { metafile } of outputs) {
   for (const [file, out] of Object.entries(metafile.outputs)) {
     for (const imp of out.imports) {
-      if (!imp.path.startsWith("node:") && !/^\.\/isolate\.(mjs|cjs)$/.test(imp.path)) problems.push(`${file} imports "${imp.path}" (only node: built-ins are allowed)`);
+      if (!imp.path.startsWith("node:") && !/^\.\/(isolate|package)\.(mjs|cjs)$/.test(imp.path)) problems.push(`${file} imports "${imp.path}" (only node: built-ins are allowed)`);
     }
-    const budget = /isolate\.(mjs|cjs)$/.test(file) ? ISOLATE_BUDGET_BYTES : BUDGET_BYTES;
+    const budget = /(isolate|package)\.(mjs|cjs)$/.test(file) ? ISOLATE_BUDGET_BYTES : BUDGET_BYTES;
     if (out.bytes > budget) problems.push(`${file} is ${out.bytes} bytes (budget ${budget})`);
   }
 }

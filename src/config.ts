@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { z } from "zod";
 import { parseKeyText } from "./secrets/keyText.js";
+import { PACKAGE_POLICIES, type PackagePolicy } from "./vocabulary.js";
 
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -49,6 +50,8 @@ const EnvSchema = z.object({
   CAPSTAN_DELIVERY_LEASE_SECONDS: z.coerce.number().min(0).max(3600).default(30),
   // how long a four-eyes approval request waits for its reviewers before it (and its command) expires
   CAPSTAN_APPROVAL_TTL_SECONDS: int(60, 604800).default(3600),
+  // which package versions may run (catalog.md): enforce quarantines a service whose version is not approved for its agent
+  CAPSTAN_PACKAGE_POLICY: z.enum(PACKAGE_POLICIES).default("warn"),
   CAPSTAN_PREPARE_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(300).default(15),
   CAPSTAN_MAINTENANCE_INTERVAL_SECONDS: int(0, 86400).default(30),
   CAPSTAN_AUDIT_RETENTION_DAYS: int(0, 36500).default(90),
@@ -100,6 +103,7 @@ export interface Config {
   commandTtlSeconds: number;
   deliveryLeaseSeconds: number;
   approvalTtlSeconds: number;
+  packagePolicy: PackagePolicy;
   prepareTimeoutSeconds: number;
   maintenanceIntervalSeconds: number;
   auditRetentionDays: number;
@@ -218,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined> = {}): Config
     commandTtlSeconds: e.CAPSTAN_COMMAND_TTL_SECONDS,
     deliveryLeaseSeconds: e.CAPSTAN_DELIVERY_LEASE_SECONDS,
     approvalTtlSeconds: e.CAPSTAN_APPROVAL_TTL_SECONDS,
+    packagePolicy: e.CAPSTAN_PACKAGE_POLICY,
     prepareTimeoutSeconds: e.CAPSTAN_PREPARE_TIMEOUT_SECONDS,
     maintenanceIntervalSeconds: e.CAPSTAN_MAINTENANCE_INTERVAL_SECONDS,
     auditRetentionDays: e.CAPSTAN_AUDIT_RETENTION_DAYS,

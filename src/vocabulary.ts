@@ -27,6 +27,15 @@ export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
 export const SERVICE_STATUSES = ["UNKNOWN", "HEALTHY", "UNHEALTHY", "STALE", "OFFLINE"] as const;
 export type ServiceStatus = (typeof SERVICE_STATUSES)[number];
+/**
+ * The wire's service status: the stored ones plus QUARANTINED (ours, catalog.md): a service whose
+ * package version is not approved for its agent under CAPSTAN_PACKAGE_POLICY=enforce. Computed at
+ * read time only, never stored (stored_status keeps the reference enum).
+ */
+export const EFFECTIVE_SERVICE_STATUSES = [...SERVICE_STATUSES, "QUARANTINED"] as const;
+export type EffectiveServiceStatus = (typeof EFFECTIVE_SERVICE_STATUSES)[number];
+export const PACKAGE_POLICIES = ["off", "warn", "enforce"] as const;
+export type PackagePolicy = (typeof PACKAGE_POLICIES)[number];
 
 export const HEALTH_STATUSES = ["UP", "DEGRADED", "DOWN", "UNKNOWN"] as const;
 export type HealthStatus = (typeof HEALTH_STATUSES)[number];
@@ -72,7 +81,7 @@ export type BusMatchOutcome = (typeof BUS_MATCH_OUTCOMES)[number];
 export const APPROVAL_STATUSES = ["PENDING", "APPROVED", "REJECTED", "EXPIRED", "CANCELLED"] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 /** What an approval is about; checked here, not by a CHECK, so the catalog adds its package subjects without a table rebuild. */
-export const APPROVAL_SUBJECT_TYPES = ["COMMAND", "PACKAGE_VERSION"] as const;
+export const APPROVAL_SUBJECT_TYPES = ["COMMAND", "PACKAGE_VERSION", "PACKAGE_INSTALL"] as const;
 export type ApprovalSubjectType = (typeof APPROVAL_SUBJECT_TYPES)[number];
 export const APPROVAL_DECISIONS = ["APPROVE", "REJECT"] as const;
 export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
@@ -120,7 +129,7 @@ export const REGISTRY_KEY_ALGORITHMS = ["ed25519"] as const;
 
 /** Every list by name: the console's filter dropdowns read it (it.vocab in templates). */
 export const VOCABULARY = {
-  ROLES, USER_STATUSES, TOKEN_STATUSES, API_TOKEN_STATUSES, AGENT_TOKEN_STATUSES, AGENT_MODES, AGENT_STATUSES, SERVICE_STATUSES,
+  ROLES, USER_STATUSES, TOKEN_STATUSES, API_TOKEN_STATUSES, AGENT_TOKEN_STATUSES, AGENT_MODES, AGENT_STATUSES, SERVICE_STATUSES, EFFECTIVE_SERVICE_STATUSES,
   HEALTH_STATUSES, SYSTEM_HEALTH_STATUSES, DANGER_LEVELS, COMMAND_TYPES, COMMAND_STATUSES, TERMINAL_COMMAND_STATUSES, COMMAND_CREATORS,
   LOG_LEVELS, ACTOR_TYPES, AUDIT_RESULTS, BUS_ROUTE_STATUSES, LIVE_BUS_ROUTE_STATUSES, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES,
   APPROVAL_STATUSES, APPROVAL_SUBJECT_TYPES, APPROVAL_DECISIONS,

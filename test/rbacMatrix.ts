@@ -99,6 +99,10 @@ export const RBAC_MATRIX: Record<string, readonly number[]> = {
   "POST /api/admin/approval-policies":                                [401, 403, 403, 422, 403, 401, 401, 401, 401],
   "DELETE /api/admin/approval-policies/:policyId":                    [401, 403, 403, 404, 403, 401, 401, 401, 401],
   "GET /approvals":                                                   [303, 200, 200, 200, 200, 303, 303, 303, 303],
+  // package install requests: operators ask (owners decide via the approvals routes); viewers read
+  "POST /api/admin/package-installs":                                 [401, 403, 422, 422, 422, 401, 401, 401, 401],
+  "GET /api/admin/package-installs":                                  [401, 422, 422, 422, 422, 401, 401, 401, 401],
+  "GET /api/admin/package-installs/:installId":                       [401, 404, 404, 404, 404, 401, 401, 401, 401],
   "GET /approvals/:approvalId":                                       [303, 404, 404, 404, 404, 303, 303, 303, 303],
   "POST /approvals/:approvalId/approve":                              [401, 403, 404, 404, 404, 401, 401, 401, 401],
   "POST /approvals/:approvalId/reject":                               [401, 403, 404, 404, 404, 401, 401, 401, 401],
@@ -127,6 +131,7 @@ export const RBAC_MATRIX: Record<string, readonly number[]> = {
   "GET /services/:serviceId":                                         [303, 404, 404, 404, 404, 303, 303, 303, 303],
   "GET /services/:serviceId/:tab":                                    [303, 404, 404, 404, 404, 303, 303, 303, 303],
   "POST /services/:serviceId/release":                                [401, 403, 404, 404, 404, 401, 401, 401, 401],
+  "POST /services/:serviceId/package-install":                        [401, 403, 404, 404, 404, 401, 401, 401, 401],
   "GET /commands":                                                    [303, 200, 200, 200, 200, 303, 303, 303, 303],
   "GET /commands/:commandId":                                         [303, 404, 404, 404, 404, 303, 303, 303, 303],
   "POST /commands/:commandId/cancel":                                 [401, 403, 404, 404, 404, 401, 401, 401, 401],

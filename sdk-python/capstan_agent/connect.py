@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from .backoff import Backoff
 from .errors import AgentAuthError, CapstanError, NetworkError, RegistrationError, registration_hint
 from .manifest import build_reported_service
+from .package import read_package
 from .message import declaration
 from .progress import iso_now
 from .registration import register
@@ -16,11 +17,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .agent import CapsuleAgent
 
 
+_UNREAD = object()
+
+
 class Connector:
     def __init__(self, agent: "CapsuleAgent") -> None:
         self._a = agent
         self.reported = False
         self._last_configs: List[Dict[str, Any]] = []
+        self._package: Any = _UNREAD  # manifest.package, read once (one warning at most)
         self._unreachable_since: Optional[float] = None
         self._reach_lock = threading.Lock()
         self._backoff = Backoff(agent.opts.backoff_base, agent.opts.backoff_max)
@@ -108,8 +113,10 @@ class Connector:
                     self._last_configs = items
             except Exception as err:
                 a.log.error("the configs callback failed; reporting the last known configs", {"error": str(err)})
+        if self._package is _UNREAD:
+            self._package = read_package(a.opts.package, a.opts.capsule_file, a.log)
         return build_reported_service(a.opts.agent["code"], a.opts.service, self._last_configs, a._actions.values(), a.health_snapshot(),
-                                      declaration(a._message))
+                                      declaration(a._message), self._package)
 
     def _retry_later(self, err: Exception) -> float:
         if self._a.stopping:

@@ -8,7 +8,7 @@ JsonObject = Dict[str, Any]
 
 def build_reported_service(agent_code: str, info: JsonObject, configs: List[JsonObject],
                            actions: Iterable[JsonObject], health: Optional[JsonObject] = None,
-                           message: Optional[JsonObject] = None) -> JsonObject:
+                           message: Optional[JsonObject] = None, package: Optional[JsonObject] = None) -> JsonObject:
     code = info.get("code") or agent_code
     name = info.get("name") or code
     version = info.get("version") or "0.0.0"
@@ -19,6 +19,8 @@ def build_reported_service(agent_code: str, info: JsonObject, configs: List[Json
             manifest[key] = info[key]
     if message:
         manifest["message"] = message
+    if package:
+        manifest["package"] = package
     out: JsonObject = {"code": code, "name": name, "version": version, "runtime": "python", "manifest": manifest}
     if info.get("description") is not None:
         out["description"] = info["description"]

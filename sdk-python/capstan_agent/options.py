@@ -30,6 +30,9 @@ class Options:
     disabled_heartbeat_seconds: float = 60.0
     health_timeout: float = 5.0
     max_pending_results: int = 100
+    # manifest.package: None = read capsule_file (default ./capsule.json), False = none, or {name, version, digest?}
+    package: Any = None
+    capsule_file: Optional[str] = None
 
 
 def _num(v: Any, default: float, lo: float, hi: float) -> float:
@@ -68,4 +71,6 @@ def resolve_options(kw: Dict[str, Any], log: SafeLogger) -> Options:
         disabled_heartbeat_seconds=_num(kw.get("disabled_heartbeat_seconds"), 60.0, 0.01, 3600),
         health_timeout=_num(kw.get("health_timeout"), 5.0, 0.01, 600),
         max_pending_results=int(_num(kw.get("max_pending_results"), 100, 1, 100_000)),
+        package=kw.get("package"),
+        capsule_file=kw.get("capsule_file"),
     )

@@ -18,7 +18,7 @@ import { scrubSecrets } from "./redact.js";
 import { register } from "./registration.js";
 import { messageAction } from "./message.js";
 import type {
-  ActionDefinition, AgentState, CapsuleAgentOptions, ConfigItem, HealthReport, Logger, MessageHandler, MessageOptions, PublishEventInput,
+  ActionDefinition, AgentState, CapsuleAgentOptions, ConfigItem, HealthReport, Logger, MessageHandler, MessageOptions, PackageRef, PublishEventInput,
   PublishEventResult,
 } from "./types.js";
 
@@ -51,6 +51,8 @@ export class CapsuleAgent {
   readonly #heartbeatLoop: Loop;
   readonly #heartbeat: () => Promise<number | null>;
   readonly #commandLoop: CommandLoop;
+  /** manifest.package, read once on the first report by the lazily loaded dist/package.* (package.ts). */
+  readonly #package: () => Promise<PackageRef | undefined>;
 
   constructor(options: CapsuleAgentOptions) {
     const secrets = (this.#secrets = () => [this.#session?.agentToken, this.#opts?.registrationToken].filter((s): s is string => !!s));
@@ -84,6 +86,8 @@ export class CapsuleAgent {
     this.#heartbeat = heartbeatTick(this.#core);
     this.#heartbeatLoop = new Loop("heartbeat", this.#heartbeat, this.#log);
     this.#commandLoop = new CommandLoop(this.#core, this.#executor, this.#outbox);
+    let pkg: Promise<PackageRef | undefined> | undefined;
+    this.#package = () => (pkg ??= import("./package.js").then((m) => m.readPackage(options, this.#log), () => undefined));
   }
 
   /** The health check run before every heartbeat (time-limited; a throw reports DOWN). */
@@ -355,7 +359,8 @@ export class CapsuleAgent {
       }
     }
     return buildReportedService(this.#opts.agent.code, this.#opts.service, this.#lastConfigs, this.#actions.values(), await this.#healthSnapshot(),
-      this.#message && { supportedTypes: this.#message.opts.supportedTypes ?? ["QUERY", "COMMAND", "EVENT"], ...(this.#message.opts.commands ? { commands: this.#message.opts.commands } : {}) });
+      this.#message && { supportedTypes: this.#message.opts.supportedTypes ?? ["QUERY", "COMMAND", "EVENT"], ...(this.#message.opts.commands ? { commands: this.#message.opts.commands } : {}) },
+      await this.#package());
   }
 
   async #waitIdle(ms: number): Promise<void> {

@@ -43,12 +43,14 @@ export const errMsg = (e: unknown): string => (e instanceof Error ? e.message : 
 
 export const isTransient = (err: unknown): err is NetworkError => err instanceof NetworkError;
 
+// The same words once each in the bundle (it has a size budget), the same sentences in the log.
+const TOKEN = "the registration token ";
 const NEW_TOKEN = ": create a new one in the console (Registration tokens) and set CAPSTAN_REGISTRATION_TOKEN";
 const HINTS: Record<string, string> = {
-  REGISTRATION_TOKEN_INVALID: "the registration token is unknown to this server" + NEW_TOKEN,
-  REGISTRATION_TOKEN_EXPIRED: "the registration token has expired" + NEW_TOKEN,
-  REGISTRATION_TOKEN_REVOKED: "the registration token was revoked" + NEW_TOKEN,
-  REGISTRATION_TOKEN_USED: "the registration token has been used up" + NEW_TOKEN,
+  REGISTRATION_TOKEN_INVALID: TOKEN + "is unknown to this server" + NEW_TOKEN,
+  REGISTRATION_TOKEN_EXPIRED: TOKEN + "has expired" + NEW_TOKEN,
+  REGISTRATION_TOKEN_REVOKED: TOKEN + "was revoked" + NEW_TOKEN,
+  REGISTRATION_TOKEN_USED: TOKEN + "has been used up" + NEW_TOKEN,
   NO_CREDENTIALS: "no stored agent token and no registration token: create a registration token in the console and set CAPSTAN_REGISTRATION_TOKEN (or the registrationToken option)",
 };
 

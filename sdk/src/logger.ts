@@ -6,20 +6,15 @@ import type { JsonObject, Logger } from "./types.js";
 const PREFIX = "[capstan-agent]";
 
 /** Default: warnings and errors only, to the console. */
-export const quietConsole: Logger = {
-  debug() {},
-  info() {},
-  warn: (m, f) => console.warn(PREFIX, m, ...(f ? [JSON.stringify(f)] : [])),
-  error: (m, f) => console.error(PREFIX, m, ...(f ? [JSON.stringify(f)] : [])),
-};
+const toConsole = (level: "warn" | "error") => (m: string, f?: JsonObject) => console[level](PREFIX, m, ...(f ? [JSON.stringify(f)] : []));
+export const quietConsole: Logger = { debug() {}, info() {}, warn: toConsole("warn"), error: toConsole("error") };
 
 export function safeLogger(base: Logger, secrets: () => string[]): Logger {
   const wrap = (level: keyof Logger) => (message: string, fields?: JsonObject) => {
     try {
       const s = secrets();
-      const f = fields ? (redact(fields, s) as JsonObject) : undefined;
-      if (f) base[level](scrubString(message, s), f);
-      else base[level](scrubString(message, s));
+      // no fields argument at all when there are none (hosts' loggers may print `undefined`)
+      base[level](scrubString(message, s), ...(fields ? [redact(fields, s) as JsonObject] : []));
     } catch {
       // a broken host logger must not take the agent down
     }

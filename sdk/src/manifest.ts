@@ -1,7 +1,7 @@
 // What the agent reports about its service: the ReportedService of the contract, built from the
 // options and the registered configs/actions. Sensitive config values never leave the process.
 import { retryAttempts, retryBackoffSeconds } from "./executor.js";
-import type { ActionDefinition, ConfigItem, HealthReport, JsonObject, MessageType, ServiceInfo } from "./types.js";
+import type { ActionDefinition, ConfigItem, HealthReport, JsonObject, MessageType, PackageRef, ServiceInfo } from "./types.js";
 
 export interface ReportedService {
   code: string;
@@ -17,7 +17,7 @@ export interface ReportedService {
 
 export function buildReportedService(
   agentCode: string, info: ServiceInfo, configs: ConfigItem[], actions: Iterable<ActionDefinition>, health?: HealthReport,
-  message?: { supportedTypes: MessageType[]; commands?: string[] },
+  message?: { supportedTypes: MessageType[]; commands?: string[] }, pkg?: PackageRef,
 ): ReportedService {
   const code = info.code ?? agentCode;
   const name = info.name ?? code;
@@ -30,6 +30,7 @@ export function buildReportedService(
     ...(info.events ? { events: info.events } : {}),
     ...(info.permissions ? { permissions: info.permissions } : {}),
     ...(message ? { message: { supportedTypes: message.supportedTypes, ...(message.commands ? { commands: message.commands } : {}) } } : {}),
+    ...(pkg && { package: pkg }),
   };
   return {
     code, name, version, runtime: "nodejs", manifest,

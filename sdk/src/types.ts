@@ -172,6 +172,14 @@ export interface ServiceInfo {
   permissions?: { name: string; description?: string }[];
 }
 
+/** The Capsule Package a service runs (manifest.package, catalog.md). */
+export interface PackageRef {
+  name: string;
+  version: string;
+  /** The artifact's digest, "sha256:<hex>". */
+  digest?: string;
+}
+
 export interface TokenRecord {
   agentId: string;
   agentToken: string;
@@ -198,6 +206,10 @@ export interface CapsuleAgentOptions {
   service?: ServiceInfo;
   /** Default: warnings and errors to the console, prefixed "[capstan-agent]". */
   logger?: Logger;
+  /** The package reported as manifest.package. Default: read from capsuleFile; false: none. */
+  package?: PackageRef | false;
+  /** The host's package descriptor. Default ./capsule.json (from process.cwd()); a missing default file is not an error. */
+  capsuleFile?: string;
   /** Commands run at the same time. Default 1. */
   concurrency?: number;
   /** Long-poll for commands (delivery within milliseconds). Default true; false = interval polling. */

@@ -19,7 +19,7 @@ const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a
 export async function dashboardView(app: App) {
   const s = await dashboardSummary(app);
   const approvals = await listApprovalsWire(app, { status: ["PENDING"] }, [{ field: "createdAt", desc: false }], 1, 5);
-  const attention = await listServicesPage(app, { status: ["UNHEALTHY", "STALE", "OFFLINE"] }, [{ field: "name", desc: false }], 1, 10);
+  const attention = await listServicesPage(app, { status: ["UNHEALTHY", "STALE", "OFFLINE", "QUARANTINED"] }, [{ field: "name", desc: false }], 1, 10);
   return {
     agents: { total: total(s.agentCounts), byStatus: counts(s.agentCounts) },
     services: { total: total(s.serviceCounts), byStatus: counts(s.serviceCounts) },
@@ -27,6 +27,9 @@ export async function dashboardView(app: App) {
     // pending approval requests, oldest first: they expire
     approvals: { rows: approvals.data.map((a) => approvalRowView(app, a)), more: approvals.pagination.total - approvals.data.length },
     failingEndpoints: attentionView(app, await endpointsNeedingAttention(app)),
+    packages: s.packageAttention.map((p) => ({
+      href: `/services/${encodeURIComponent(p.serviceId)}`, name: p.serviceName, pkg: `${p.packageName}@${p.version ?? "?"}`, flags: p.flags.map(badge),
+    })),
     commands: await commandRowsView(app, s.recentCommands),
     audit: await auditRowsView(app, s.recentAuditEvents),
     chart: chartView(await last24Hours(app)),

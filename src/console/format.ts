@@ -8,6 +8,8 @@ const TONES: Record<string, Tone> = {
   OFFLINE: "negative", UNHEALTHY: "negative", DOWN: "negative", FAILED: "negative", FAILURE: "negative", DISABLED: "negative", REVOKED: "negative",
   LOW: "neutral", MEDIUM: "info", HIGH: "warning", CRITICAL: "negative",
   DELIVERED: "positive", FAILING: "warning",
+  // packages (catalog.md): a quarantined service and the flags of its package version
+  QUARANTINED: "negative", NOT_APPROVED: "warning", NOT_IN_CATALOG: "neutral", DRIFT: "warning", INCOMPATIBLE: "negative", DEPRECATED: "warning", YANKED: "negative",
 };
 
 export interface Badge {

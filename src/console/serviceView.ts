@@ -6,6 +6,7 @@ import { needsConfirmation } from "../domain/commands/execute.js";
 import { recentAuditFor } from "./auditView.js";
 import { commandRowsView } from "./commandView.js";
 import { badge, cell, prettyJson, when } from "./format.js";
+import { servicePackageView } from "./servicePackageView.js";
 
 type Detail = Awaited<ReturnType<typeof serviceDetail>>;
 type Obj = Record<string, unknown>;
@@ -73,7 +74,7 @@ export function actionViews(d: Detail, canRun: boolean) {
 /** The detail page: the header and tabs, plus what the current tab shows. */
 export async function serviceTabView(app: App, d: Detail, tab: Tab, canOperate: boolean) {
   const model: Record<string, unknown> = { service: serviceHeaderView(app, d, tab), tab };
-  if (tab === "overview") Object.assign(model, { health: healthView(app, d), actions: actionViews(d, canOperate) });
+  if (tab === "overview") Object.assign(model, { health: healthView(app, d), actions: actionViews(d, canOperate), pkg: servicePackageView(app, d, canOperate) });
   if (tab === "manifest") model.manifest = prettyJson(d.manifest);
   if (tab === "health") model.health = healthView(app, d);
   if (tab === "configs") model.configs = configViews(d);

@@ -4,8 +4,9 @@ import type { Db } from "./open.js";
 import { inValueChunks, Where, limitOffset, nullable, orderBy, parseJson, type SortColumn, type SortKey } from "./query.js";
 import { agentContactSql } from "./agents.js";
 import { capabilityFilterSql, manifestPackageNameSql } from "./dialect.js";
+import { packageUnapprovedSql } from "./servicePackages.js";
 
-import { SERVICE_STATUSES, type HealthStatus, type ServiceStatus } from "../vocabulary.js";
+import { EFFECTIVE_SERVICE_STATUSES, SERVICE_STATUSES, type EffectiveServiceStatus, type HealthStatus, type ServiceStatus } from "../vocabulary.js";
 
 export type { HealthStatus, ServiceStatus } from "../vocabulary.js";
 
@@ -14,12 +15,17 @@ export interface ServiceRow {
   version: string | null; runtime: string | null; manifest: Record<string, unknown>; storedStatus: string;
   healthStatus: HealthStatus; lastReportedAt: string | null; lastHealthAt: string | null;
   releasedAt: string | null; createdAt: string; updatedAt: string;
+  /** manifest.package as reported (migration 015); null: no package. */
+  packageName: string | null; packageVersion: string | null; packageDigest: string | null;
+  /** Read time: false when the package version (or digest) has no APPROVED install request for the agent. */
+  packageApproved: boolean;
 }
 /** Rows of list queries: the manifest (up to 256 KiB each) is left out. */
 export type ServiceListRow = Omit<ServiceRow, "manifest">;
 
 const LIST_COLUMNS = `s.id, s.agent_id, s.code, s.name, s.description, s.version, s.runtime, s.stored_status, s.health_status,
-  s.last_reported_at, s.last_health_at, s.released_at, s.created_at, s.updated_at`;
+  s.last_reported_at, s.last_health_at, s.released_at, s.created_at, s.updated_at, s.package_name, s.package_version, s.package_digest,
+  ${packageUnapprovedSql} AS package_unapproved`;
 const COLUMNS = `${LIST_COLUMNS}, s.manifest_json`;
 export const SERVICE_SORT: Record<string, SortColumn> = { createdAt: "s.created_at", lastReportedAt: nullable("s.last_reported_at"), code: "s.code", name: "s.name" };
 
@@ -35,9 +41,20 @@ export const effectiveServiceStatusSql = `CASE
   WHEN s.health_status IN ('DEGRADED', 'DOWN') THEN 'UNHEALTHY'
   ELSE 'UNKNOWN' END`;
 
+/**
+ * The wire's status: the effective status, or with the package policy enforced, QUARANTINED for a
+ * service that is not OFFLINE and runs an unapproved package (then the two cutoffs are bound twice:
+ * cutoffParams). Must agree with wireServiceStatus() in src/domain/status.ts.
+ */
+const wireServiceStatusSql = (enforce: boolean): string => !enforce ? effectiveServiceStatusSql
+  : `CASE WHEN (${effectiveServiceStatusSql}) <> 'OFFLINE' AND (${packageUnapprovedSql}) = 1 THEN 'QUARANTINED' ELSE (${effectiveServiceStatusSql}) END`;
+const cutoffParams = (c: Cutoffs): string[] =>
+  c.enforcePackages ? [c.offlineBefore, c.healthStaleBefore, c.offlineBefore, c.healthStaleBefore] : [c.offlineBefore, c.healthStaleBefore];
+
 export interface ServiceWrite {
   id: string; agentId: string; code: string; name: string; description: string | null; version: string | null;
   runtime: string | null; manifestJson: string; nowIso: string;
+  packageName: string | null; packageVersion: string | null; packageDigest: string | null;
 }
 
 const sql = {
@@ -47,11 +64,11 @@ const sql = {
   byCode: `SELECT ${COLUMNS} FROM capsule_services s WHERE s.code = ?`,
   // first report
   insert: `INSERT INTO capsule_services (id, agent_id, code, name, description, version, runtime, manifest_json,
-           stored_status, health_status, last_reported_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'UNKNOWN', 'UNKNOWN', ?, ?, ?)`,
+           stored_status, health_status, last_reported_at, created_at, updated_at, package_name, package_version, package_digest)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'UNKNOWN', 'UNKNOWN', ?, ?, ?, ?, ?, ?)`,
   // later reports (also a move to a new owner): clears an operator release
   update: `UPDATE capsule_services SET agent_id = ?, name = ?, description = ?, version = ?, runtime = ?, manifest_json = ?,
-           last_reported_at = ?, released_at = NULL, updated_at = ? WHERE id = ?`,
+           last_reported_at = ?, released_at = NULL, updated_at = ?, package_name = ?, package_version = ?, package_digest = ? WHERE id = ?`,
   // latest health, denormalised for lists and the status CASE
   setHealth: `UPDATE capsule_services SET health_status = ?, last_health_at = ?, last_health_fingerprint = ?, stored_status = ?, updated_at = ?
               WHERE id = ?`,
@@ -73,7 +90,9 @@ const sql = {
   // sweep write; guarded by the value read so a concurrent health write is not overwritten
   setStored: `UPDATE capsule_services SET stored_status = ?, updated_at = ? WHERE id = ? AND stored_status = ?`,
   // dashboard/metrics counts by effective status
-  countByStatus: `SELECT ${effectiveServiceStatusSql} AS status, COUNT(*) AS n
+  countByStatus: `SELECT ${wireServiceStatusSql(false)} AS status, COUNT(*) AS n
+                  FROM capsule_services s LEFT JOIN agents a ON a.id = s.agent_id GROUP BY 1`,
+  countByStatusEnforced: `SELECT ${wireServiceStatusSql(true)} AS status, COUNT(*) AS n
                   FROM capsule_services s LEFT JOIN agents a ON a.id = s.agent_id GROUP BY 1`,
 };
 
@@ -81,6 +100,7 @@ type RawList = {
   id: string; agent_id: string | null; code: string; name: string; description: string | null; version: string | null;
   runtime: string | null; stored_status: string; health_status: HealthStatus; last_reported_at: string | null;
   last_health_at: string | null; released_at: string | null; created_at: string; updated_at: string;
+  package_name: string | null; package_version: string | null; package_digest: string | null; package_unapproved: number | boolean;
 };
 type Raw = RawList & { manifest_json: string };
 
@@ -88,6 +108,7 @@ const toListRow = (r: RawList): ServiceListRow => ({
   id: r.id, agentId: r.agent_id, code: r.code, name: r.name, description: r.description, version: r.version,
   runtime: r.runtime, storedStatus: r.stored_status, healthStatus: r.health_status, lastReportedAt: r.last_reported_at,
   lastHealthAt: r.last_health_at, releasedAt: r.released_at, createdAt: r.created_at, updatedAt: r.updated_at,
+  packageName: r.package_name, packageVersion: r.package_version, packageDigest: r.package_digest, packageApproved: !Number(r.package_unapproved),
 });
 const toRow = (r: Raw): ServiceRow => ({ ...toListRow(r), manifest: parseJson<Record<string, unknown>>(r.manifest_json, {}) });
 
@@ -104,11 +125,13 @@ export async function getServiceByCode(db: Db, code: string): Promise<ServiceRow
 export const listServicesOfAgent = async (db: Db, agentId: string): Promise<ServiceRow[]> => (await db.all<Raw>(sql.byAgent, [agentId])).map(toRow);
 
 export async function insertService(db: Db, w: ServiceWrite): Promise<void> {
-  await db.run(sql.insert, [w.id, w.agentId, w.code, w.name, w.description, w.version, w.runtime, w.manifestJson, w.nowIso, w.nowIso, w.nowIso]);
+  await db.run(sql.insert, [w.id, w.agentId, w.code, w.name, w.description, w.version, w.runtime, w.manifestJson, w.nowIso, w.nowIso, w.nowIso,
+    w.packageName, w.packageVersion, w.packageDigest]);
 }
 
 export async function updateService(db: Db, w: ServiceWrite): Promise<void> {
-  await db.run(sql.update, [w.agentId, w.name, w.description, w.version, w.runtime, w.manifestJson, w.nowIso, w.nowIso, w.id]);
+  await db.run(sql.update, [w.agentId, w.name, w.description, w.version, w.runtime, w.manifestJson, w.nowIso, w.nowIso,
+    w.packageName, w.packageVersion, w.packageDigest, w.id]);
 }
 
 export async function setServiceHealth(
@@ -137,6 +160,8 @@ export interface Cutoffs {
   offlineBefore: string;
   /** Health reported before this is stale. */
   healthStaleBefore: string;
+  /** CAPSTAN_PACKAGE_POLICY=enforce: lists and counts see QUARANTINED services. */
+  enforcePackages?: boolean;
 }
 
 export const listDriftedServices = async (db: Db, c: Cutoffs, limit: number): Promise<(ServiceListRow & { effective: ServiceStatus })[]> =>
@@ -154,9 +179,12 @@ export async function countServicesPerAgent(db: Db, agentIds: string[]): Promise
   return new Map(rows.map((r) => [r.agent_id, Number(r.n)]));
 }
 
-export async function countServicesByStatus(db: Db, c: Cutoffs): Promise<Record<ServiceStatus, number>> {
-  const out = Object.fromEntries(SERVICE_STATUSES.map((s) => [s, 0])) as Record<ServiceStatus, number>;
-  for (const r of await db.all<{ status: ServiceStatus; n: number }>(sql.countByStatus, [c.offlineBefore, c.healthStaleBefore])) out[r.status] = r.n;
+export async function countServicesByStatus(db: Db, c: Cutoffs): Promise<Record<EffectiveServiceStatus, number>> {
+  // QUARANTINED is a key only while the policy is enforced (metrics series stay as they were otherwise)
+  const keys = c.enforcePackages ? EFFECTIVE_SERVICE_STATUSES : SERVICE_STATUSES;
+  const out = Object.fromEntries(keys.map((s) => [s, 0])) as Record<EffectiveServiceStatus, number>;
+  const q = c.enforcePackages ? sql.countByStatusEnforced : sql.countByStatus;
+  for (const r of await db.all<{ status: EffectiveServiceStatus; n: number }>(q, cutoffParams(c))) out[r.status] = Number(r.n);
   return out;
 }
 
@@ -178,7 +206,7 @@ export async function listServices(
     w.add(capabilityFilterSql(db.kind, "s.manifest_json"), f.capability, f.capability);
   }
   if (f.status?.length) {
-    w.add(`(${effectiveServiceStatusSql}) IN (${f.status.map(() => "?").join(", ")})`, c.offlineBefore, c.healthStaleBefore, ...f.status);
+    w.add(`(${wireServiceStatusSql(!!c.enforcePackages)}) IN (${f.status.map(() => "?").join(", ")})`, ...cutoffParams(c), ...f.status);
   }
   const from = `FROM capsule_services s LEFT JOIN agents a ON a.id = s.agent_id ${w.sql}`;
   const total = (await db.get<{ n: number }>(`SELECT COUNT(*) AS n ${from}`, w.params))!.n;

@@ -8,6 +8,7 @@ import { pendingApprovalCount } from "./approvals/queries.js";
 import { auditToWire } from "./audit.js";
 import { listCommandsWire } from "./commands/queries.js";
 import { statusCounts } from "./metrics.js";
+import { packageAttention } from "./packages/attention.js";
 
 const RECENT = 10;
 const NEWEST_FIRST = [{ field: "createdAt", desc: true }];
@@ -18,8 +19,11 @@ export async function dashboardSummary(app: App) {
   const recentAudit = (await recentAuditEvents(app.db, RECENT)).map(auditToWire);
   // ours: approval requests waiting for a reviewer ("needs attention")
   const pendingApprovals = await pendingApprovalCount(app);
+  // ours: services running an incompatible, deprecated or yanked package version ("needs attention")
+  const packageAttentionRows = await packageAttention(app);
   return {
     agentCounts: counts.agents, serviceCounts: counts.capsuleServices, commandCounts: counts.commands, recentCommands, recentAuditEvents: recentAudit, pendingApprovals,
+    packageAttention: packageAttentionRows,
     // the upstream (Opstage v0.4) console's dashboard reads these two (it goes blank without workspace.name)
     workspace: await workspace(app), auditEventCount: await countAuditEvents(app.db),
   };

@@ -7,6 +7,7 @@ import { listConfigItems, replaceActionDefinitions, replaceConfigItems, upsertHe
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { CapsuleManifest, type HealthInputT, type ReportedServiceT } from "../schemas/services.js";
+import { ManifestPackage } from "../schemas/servicePackage.js";
 import { writeAudit } from "./audit.js";
 import { healthFingerprint } from "./healthSeen.js";
 import { inputSchemaProblems } from "./commands/payload.js";
@@ -109,6 +110,12 @@ function checkManifest(app: App, s: ReportedServiceT): void {
       code: s.code, issues: parsed.error.issues.map((i) => ({ path: ["manifest", ...i.path].join("."), message: i.message })),
     });
   }
+  const pkg = parsed.data.package === undefined ? undefined : ManifestPackage.safeParse(parsed.data.package);
+  if (pkg && !pkg.success) {
+    throw new AppError("CAPSULE_SERVICE_MANIFEST_INVALID", `manifest.package of ${s.code} is invalid`, {
+      code: s.code, issues: pkg.error.issues.map((i) => ({ path: ["manifest", "package", ...i.path].join("."), message: i.message })),
+    });
+  }
   if (parsed.data.code !== s.code) {
     throw new AppError("CAPSULE_SERVICE_MANIFEST_INVALID", "manifest.code must equal the reported code", {
       code: s.code, issues: [{ path: "manifest.code", message: `must equal ${s.code}` }],
@@ -153,7 +160,7 @@ async function reportOne(app: App, agentId: string, s: ReportedServiceT, request
   const write = {
     id: serviceId, agentId, code: s.code, name: s.name, description: s.description ?? str(manifest.description),
     version: s.version ?? str(manifest.version), runtime: s.runtime ?? str(manifest.runtime),
-    manifestJson: JSON.stringify(manifest), nowIso,
+    manifestJson: JSON.stringify(manifest), nowIso, ...packageColumns(manifest.package),
   };
   if (existing) await updateService(db, write);
   else await insertService(db, write);
@@ -198,4 +205,12 @@ export async function reportServices(app: App, agentId: string, services: Report
     }
     throw err;
   }
+}
+
+/** manifest.package (checked by checkManifest) as the service's package columns. */
+function packageColumns(p: unknown): { packageName: string | null; packageVersion: string | null; packageDigest: string | null } {
+  const pkg = ManifestPackage.safeParse(p);
+  return pkg.success
+    ? { packageName: pkg.data.name, packageVersion: pkg.data.version, packageDigest: pkg.data.digest ?? null }
+    : { packageName: null, packageVersion: null, packageDigest: null };
 }

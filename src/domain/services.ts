@@ -9,17 +9,20 @@ import { AppError } from "../errors.js";
 import type { Pagination } from "../http/reply.js";
 import { writeAudit } from "./audit.js";
 import { scrubSecretValues } from "./serviceReport.js";
-import { cutoffs, effectiveServiceStatus } from "./status.js";
+import { cutoffs, effectiveServiceStatus, wireServiceStatus } from "./status.js";
+import { servicePackageInfo } from "./packages/serviceLink.js";
 
 export type { ActionRow } from "../db/serviceParts.js";
 
 export function serviceToWire(app: App, s: ServiceListRow, agent: AgentRow | undefined) {
-  const eff = effectiveServiceStatus(app, s, agent);
+  const eff = wireServiceStatus(app, s, agent);
   return {
     id: s.id, agentId: s.agentId, code: s.code, name: s.name, description: s.description, version: s.version,
     runtime: s.runtime, status: eff.status, healthStatus: s.healthStatus, lastReportedAt: s.lastReportedAt,
     lastHealthAt: s.lastHealthAt, createdAt: s.createdAt, updatedAt: s.updatedAt,
     storedStatus: s.storedStatus, statusReason: eff.reason, agentCode: agent?.code ?? null, releasedAt: s.releasedAt,
+    // manifest.package as reported; approved: an install request allows it on this agent (read time)
+    package: s.packageName ? { name: s.packageName, version: s.packageVersion, digest: s.packageDigest, approved: s.packageApproved } : null,
   };
 }
 export type ServiceWire = ReturnType<typeof serviceToWire>;
@@ -88,12 +91,17 @@ export const serviceWire = async (app: App, id: string): Promise<ServiceWire> =>
 export async function serviceDetail(app: App, id: string) {
   const s = await requireService(app, id);
   const health = await getHealthReport(app.db, id);
+  const agent = await ownerOf(app, s);
+  const configs = await listConfigItems(app.db, id);
+  const actions = await listActionDefinitions(app.db, id);
   return {
-    ...serviceToWire(app, s, await ownerOf(app, s)),
+    ...serviceToWire(app, s, agent),
     manifest: scrubSecretValues(s.manifest),
     health: health ? healthToWire(health) : null,
-    configs: (await listConfigItems(app.db, id)).map(configToWire),
-    actions: (await listActionDefinitions(app.db, id)).map(actionToWire),
+    configs: configs.map(configToWire),
+    actions: actions.map(actionToWire),
+    // ours: the package link, drift, compatibility and flags (src/domain/packages/serviceLink.ts)
+    package: await servicePackageInfo(app, s, agent, actions, configs),
   };
 }
 

@@ -15,6 +15,7 @@ export function cutoffs(app: Pick<App, "now" | "config">): Cutoffs {
   return {
     offlineBefore: new Date(now - app.config.agentOfflineThresholdSeconds * 1000).toISOString(),
     healthStaleBefore: new Date(now - app.config.healthStaleThresholdSeconds * 1000).toISOString(),
+    enforcePackages: app.config.packagePolicy === "enforce",
   };
 }
 
@@ -68,4 +69,21 @@ export function effectiveServiceStatus(app: App, s: ServiceListRow, a: AgentRow 
   if (s.healthStatus === "UP") return { status: "HEALTHY", reason: "health UP" };
   if (s.healthStatus === "DEGRADED" || s.healthStatus === "DOWN") return { status: "UNHEALTHY", reason: `health ${s.healthStatus}` };
   return { status: "UNKNOWN", reason: s.lastHealthAt ? "health UNKNOWN" : "no health reported yet" };
+}
+
+/**
+ * The status on the wire: the effective status, or QUARANTINED (ours, catalog.md) when the package
+ * policy is enforced and the service runs a package version (or digest) no approved install request
+ * allows on its agent. An offline service stays OFFLINE. The SQL twin is wireServiceStatusSql.
+ */
+export function wireServiceStatus(app: App, s: ServiceListRow, a: AgentRow | undefined): EffectiveStatus {
+  const eff = effectiveServiceStatus(app, s, a);
+  if (app.config.packagePolicy !== "enforce" || s.packageApproved || eff.status === "OFFLINE") return eff;
+  return { status: "QUARANTINED", reason: `${notApprovedReason(s, a)}; approving an install request releases it` };
+}
+
+/** "package acme/x@1.2.0 (sha256:abcd1234…) is not approved for agent billing" */
+export function notApprovedReason(s: Pick<ServiceListRow, "packageName" | "packageVersion" | "packageDigest">, a: Pick<AgentRow, "code"> | undefined): string {
+  const digest = s.packageDigest ? ` (${s.packageDigest.slice(0, 15)}…)` : "";
+  return `package ${s.packageName}@${s.packageVersion}${digest} is not approved for agent ${a?.code ?? "(none)"}`;
 }

@@ -2,7 +2,7 @@
 // Paths, methods, auth and path parameters come from the route table itself (document.ts).
 import {
   APPROVAL_STATUSES, APPROVAL_SUBJECT_TYPES,
-  ACTOR_TYPES, AGENT_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_STATUSES, ROLES, SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
+  ACTOR_TYPES, AGENT_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_STATUSES, EFFECTIVE_SERVICE_STATUSES, ROLES, TOKEN_STATUSES, USER_STATUSES,
   MESSAGE_CHANNELS, MESSAGE_ROUTE_STATUSES, MESSAGE_STATUSES,
 } from "../vocabulary.js";
 
@@ -91,7 +91,7 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   // services
   listServices: {
     tag: "AdminCapsuleServices", summary: "List Capsule Services (status is the effective status).", response: { list: "CapsuleService" },
-    query: [...PAGE, arr("status", SERVICE_STATUSES), one("healthStatus"), one("agentId"), one("q"), one("capability")],
+    query: [...PAGE, arr("status", EFFECTIVE_SERVICE_STATUSES), one("healthStatus"), one("agentId"), one("q"), one("capability")],
   },
   showService: { tag: "AdminCapsuleServices", summary: "Capsule Service detail with manifest, health, configs and actions.", response: "CapsuleServiceDetail" },
   showServiceManifest: { tag: "AdminCapsuleServices", summary: "The manifest as reported.", response: "Manifest" },
@@ -125,6 +125,10 @@ export const ROUTE_DOCS: Record<string, RouteDoc> = {
   listApprovalPolicies: { tag: "AdminApprovals", summary: "Owners' approval policies.", response: { array: "ApprovalPolicy" } },
   setApprovalPolicy: { tag: "AdminApprovals", summary: "Create or change the policy of a service's action (\"*\": every action): N distinct reviewers (1-3).", request: "SetApprovalPolicyRequest", response: "ApprovalPolicy" },
   deleteApprovalPolicy: { tag: "AdminApprovals", summary: "Delete an approval policy.", response: "empty" },
+  // package install requests (catalog.md v0.7)
+  requestPackageInstall: { tag: "AdminPackageInstalls", summary: "Ask for a package version (optionally one digest) to be allowed on an agent or all agents; an owner decides through the approvals routes.", request: "PackageInstallRequest", response: "PackageInstall" },
+  listPackageInstalls: { tag: "AdminPackageInstalls", summary: "The install requests of one package version, newest first.", response: { array: "PackageInstall" }, query: [one("packageName"), one("version")] },
+  showPackageInstall: { tag: "AdminPackageInstalls", summary: "One install request.", response: "PackageInstall" },
   // audit
   listAuditEvents: { tag: "AdminAuditEvents", summary: "List audit events.", response: { list: "AuditEvent" }, query: [...PAGE, ...AUDIT_FILTERS] },
   exportAuditEvents: { tag: "AdminAuditEvents", summary: "Stream every matching audit event as CSV, JSON or NDJSON.", response: "stream", contentType: "text/csv", query: [one("format", "csv | json | ndjson"), ...AUDIT_FILTERS] },

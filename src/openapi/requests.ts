@@ -7,6 +7,7 @@ import { CreateApiTokenBody } from "../schemas/apiTokens.js";
 import { ApproveBody, CancelApprovalBody, RejectBody, SetApprovalPolicyBody } from "../schemas/approvals.js";
 import { CreateBusRouteBody, PreviewBusRouteBody, PublishEventBody, ReplaceBusRouteBody, UpdateBusRouteBody, V04BusRouteBody } from "../schemas/bus.js";
 import { MaintenanceSettingsBody } from "../schemas/operations.js";
+import { InstallRequestBody } from "../schemas/servicePackage.js";
 import { ExecuteBody, ProgressBody, ResultBody, RetryBody } from "../schemas/commands.js";
 import { CreateRegistrationTokenBody } from "../schemas/registrationTokens.js";
 import { CreateWebhookBody, UpdateWebhookBody } from "../schemas/webhooks.js";
@@ -52,6 +53,7 @@ const REQUESTS: [string, z.ZodType][] = [
   ["RejectApprovalRequest", RejectBody],
   ["CancelApprovalRequest", CancelApprovalBody],
   ["SetApprovalPolicyRequest", SetApprovalPolicyBody],
+  ["PackageInstallRequest", InstallRequestBody],
   ["CreateWebhookRequest", CreateWebhookBody],
   ["UpdateWebhookRequest", UpdateWebhookBody],
   ["SendMessageRequest", SendMessageBody],

@@ -6,7 +6,7 @@ import {
   ACTOR_TYPES, AGENT_MODES, AGENT_STATUSES, API_TOKEN_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_MATCH_OUTCOMES, BUS_ROUTE_STATUSES,
   APPROVAL_DECISIONS, APPROVAL_STATUSES, APPROVAL_SUBJECT_TYPES,
   COMMAND_CREATORS, COMMAND_STATUSES, COMMAND_TYPES, DANGER_LEVELS, HEALTH_STATUSES, LIVE_BUS_ROUTE_STATUSES, ROLES,
-  SERVICE_STATUSES, SYSTEM_HEALTH_STATUSES, TOKEN_STATUSES, USER_STATUSES, API_TOKEN_SCOPES, MESSAGE_CHANNELS, MESSAGE_ROUTE_STATUSES, MESSAGE_STATUSES,
+  EFFECTIVE_SERVICE_STATUSES, PACKAGE_INSTALL_STATUSES, SYSTEM_HEALTH_STATUSES, TOKEN_STATUSES, USER_STATUSES, API_TOKEN_SCOPES, MESSAGE_CHANNELS, MESSAGE_ROUTE_STATUSES, MESSAGE_STATUSES,
   MESSAGE_TYPES, REPLY_FORMATS,
 } from "../vocabulary.js";
 import { NOTIFICATION_EVENT_TYPES, WEBHOOK_DELIVERY_STATUSES, WEBHOOK_FORMATS } from "../vocabulary.js";
@@ -34,7 +34,7 @@ export const SCHEMAS: Record<string, Schema> = {
   Pagination: obj({ page: int(), pageSize: int(), total: int(), totalCapped: bool() }, ["page", "pageSize", "total"]),
 
   AgentStatus: en(AGENT_STATUSES),
-  CapsuleServiceStatus: en(SERVICE_STATUSES),
+  CapsuleServiceStatus: en(EFFECTIVE_SERVICE_STATUSES),
   HealthStatus: en(HEALTH_STATUSES),
   CommandStatus: en(COMMAND_STATUSES),
   DangerLevel: { ...en(DANGER_LEVELS), description: "CRITICAL is accepted by Capstan (reserved in the reference); HIGH and CRITICAL always require confirmation." },
@@ -77,6 +77,7 @@ export const SCHEMAS: Record<string, Schema> = {
     id: id("svc"), agentId: { type: ["string", "null"] }, agentCode: nstr(), code: str(), name: str(), description: nstr(), version: nstr(),
     runtime: nstr(), status: ref("CapsuleServiceStatus"), storedStatus: ref("CapsuleServiceStatus"), statusReason: str(),
     healthStatus: ref("HealthStatus"), lastReportedAt: ntime(), lastHealthAt: ntime(), createdAt: time(), updatedAt: time(),
+    package: { oneOf: [obj({ name: str(), version: str(), digest: nstr(), approved: bool() }, ["name", "version", "approved"]), { type: "null" }] },
   }, ["id", "code", "name", "status", "createdAt", "updatedAt"]),
   CapsuleServiceDetail: { allOf: [ref("CapsuleService"), obj({ manifest: anyObj(), health: { oneOf: [ref("HealthReport"), { type: "null" }] }, configs: { type: "array", items: ref("ConfigItem") }, actions: { type: "array", items: ref("ActionDefinition") } })] },
   HealthReport: obj({ id: id("hlr"), serviceId: id("svc"), agentId: { type: ["string", "null"] }, status: ref("HealthStatus"), message: nstr(), details: anyObj(), reportedAt: time() }, ["id", "serviceId", "status", "reportedAt"]),
@@ -113,6 +114,10 @@ export const SCHEMAS: Record<string, Schema> = {
     reviews: { type: "array", items: obj({ reviewerUserId: str(), reviewer: nstr(), decision: en(APPROVAL_DECISIONS), comment: nstr(), createdAt: time() }, ["reviewerUserId", "decision", "createdAt"]) },
     reason: nstr(), decidedByUserId: nstr(), decidedAt: ntime(), createdAt: time(), expiresAt: time(),
   }, ["id", "subjectType", "subjectId", "status", "requiredApprovals", "approvals", "subject", "reviews", "createdAt", "expiresAt"]),
+  PackageInstall: obj({
+    id: id("pki"), packageName: str(), version: str(), digest: nstr(), agentId: nstr(), status: en(PACKAGE_INSTALL_STATUSES), requestedByUserId: nstr(),
+    approvalId: nstr(), decisionReason: nstr(), decidedAt: ntime(), createdAt: time(), updatedAt: time(),
+  }, ["id", "packageName", "version", "status", "createdAt", "updatedAt"]),
   ApprovalPolicy: obj({
     id: id("apl"), serviceCode: str(), actionName: str({ description: '"*": every action of the service' }), requiredApprovals: int({ minimum: 1, maximum: 3 }),
     createdByUserId: nstr(), createdAt: time(), updatedAt: time(),

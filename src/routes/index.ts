@@ -14,6 +14,7 @@ import { agentCommandRoutes } from "./api/agentCommands.js";
 import { actionRoutes } from "./api/admin/actions.js";
 import { commandRoutes } from "./api/admin/commands.js";
 import { approvalRoutes } from "./api/admin/approvals.js";
+import { packageInstallRoutes } from "./api/admin/packageInstalls.js";
 import { agentRoutes } from "./api/agents.js";
 import { adminAgentRoutes } from "./api/admin/agents.js";
 import { registrationTokenRoutes } from "./api/admin/registrationTokens.js";
@@ -49,6 +50,7 @@ export function allRoutes(app: App): AnyRoute[] {
     ...actionRoutes,
     ...commandRoutes,
     ...approvalRoutes,
+    ...packageInstallRoutes,
     ...agentBusRoutes,
     ...adminBusRoutes,
     ...webhookRoutes,

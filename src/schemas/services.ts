@@ -1,6 +1,6 @@
 // Inputs about capsule services: what agents report (bounded, unknown manifest fields kept) and admin list queries.
 import { z } from "zod";
-import { AGENT_MODES, DANGER_LEVELS, HEALTH_STATUSES, MESSAGE_TYPES, SERVICE_STATUSES } from "../vocabulary.js";
+import { AGENT_MODES, DANGER_LEVELS, EFFECTIVE_SERVICE_STATUSES, HEALTH_STATUSES, MESSAGE_TYPES } from "../vocabulary.js";
 import { idOf, page, pageSize, q, sortParam } from "./common.js";
 
 export const serviceCode = z.string().min(1).max(80).regex(/^[a-z0-9][a-z0-9_-]*$/, "lowercase letters, digits, _ and -, starting with a letter or digit");
@@ -124,7 +124,7 @@ export const SERVICE_SORT_FIELDS = ["createdAt", "lastReportedAt", "code", "name
 export const ListServicesQuery = {
   page, pageSize,
   sort: sortParam(SERVICE_SORT_FIELDS),
-  status: z.array(z.enum(SERVICE_STATUSES)).optional(),
+  status: z.array(z.enum(EFFECTIVE_SERVICE_STATUSES)).optional(),
   healthStatus: z.array(z.enum(HEALTH_STATUSES)).optional(),
   agentId: z.array(idOf("agt")).optional(),
   q: q.optional(),

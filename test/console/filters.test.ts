@@ -3,7 +3,7 @@
 import t from "tap";
 import {
   ACTOR_TYPES, AGENT_STATUSES, AUDIT_RESULTS, BUS_EVENT_OUTCOMES, BUS_ROUTE_STATUSES, COMMAND_STATUSES, COMMAND_TYPES, HEALTH_STATUSES, ROLES,
-  SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
+  EFFECTIVE_SERVICE_STATUSES, TOKEN_STATUSES, USER_STATUSES,
 } from "../../src/vocabulary.js";
 import { startTestServer } from "../helpers.js";
 import { loginBrowser } from "./_browser.js";
@@ -21,7 +21,7 @@ t.test("filter dropdowns list the vocabulary and every value filters", async (t)
   const owner = await loginBrowser(s, "owner", "olive");
   const cases: [string, string, readonly string[]][] = [
     ["/agents", "status", AGENT_STATUSES],
-    ["/services", "status", SERVICE_STATUSES],
+    ["/services", "status", EFFECTIVE_SERVICE_STATUSES],
     ["/services", "healthStatus", HEALTH_STATUSES],
     ["/commands", "status", COMMAND_STATUSES],
     ["/commands", "type", COMMAND_TYPES],

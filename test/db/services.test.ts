@@ -23,7 +23,7 @@ async function addAgent(db: Db, code: string, over: Partial<AgentRow> = {}): Pro
 }
 const write = (agentId: string, code: string, over: Partial<ServiceWrite> = {}): ServiceWrite => ({
   id: newId("svc"), agentId, code, name: code.toUpperCase(), description: null, version: "1.0.0", runtime: "nodejs",
-  manifestJson: JSON.stringify({ code, capabilities: ["demo.echo"] }), nowIso: at(0), ...over,
+  manifestJson: JSON.stringify({ code, capabilities: ["demo.echo"] }), nowIso: at(0), packageName: null, packageVersion: null, packageDigest: null, ...over,
 });
 const action = (serviceId: string, name: string, over: Partial<ActionRow> = {}): ActionRow => ({
   id: newId("act"), serviceId, name, label: name, description: null, dangerLevel: "LOW", requiresConfirmation: false, requiresApproval: false, enabled: true,

@@ -18,13 +18,15 @@ t.test("the bundle imports only node: built-ins and stays under 30 KB", async (t
     t.ok(statSync(rootPath(file)).size < BUDGET, `${file} is ${statSync(rootPath(file)).size} bytes`);
     const specifiers = [...code.matchAll(/(?:from\s*|import\(|require\()\s*["']([^"']+)["']/g)].map((m) => m[1]);
     t.ok(specifiers.length > 0, `${file} has imports to check`);
-    // besides node: built-ins, only its own isolation module, and only as a dynamic import()
-    t.same(specifiers.filter((s) => !s!.startsWith("node:")), [`./isolate.${ext}`], `${file}: only node: built-ins and ./isolate.${ext}`);
-    t.match(code, `import("./isolate.${ext}")`, "the isolation module is loaded on demand, not at startup");
-    const isolate = `sdk/dist/isolate.${ext}`;
-    t.ok(statSync(rootPath(isolate)).size < ISOLATE_BUDGET, `${isolate} is ${statSync(rootPath(isolate)).size} bytes`);
-    const own = [...readFileSync(rootPath(isolate), "utf8").matchAll(/(?:from\s*|import\(|require\()\s*["']([^"']+)["']/g)].map((m) => m[1]);
-    t.same(own.filter((s) => !s!.startsWith("node:")), [], `${isolate}: only node: built-ins`);
+    // besides node: built-ins, only its own lazily loaded modules (isolation, capsule.json), and only as dynamic import()s
+    t.same(specifiers.filter((s) => !s!.startsWith("node:")).sort(), [`./isolate.${ext}`, `./package.${ext}`], `${file}: only node: built-ins, ./isolate.${ext} and ./package.${ext}`);
+    for (const lazy of ["isolate", "package"]) {
+      t.match(code, `import("./${lazy}.${ext}")`, `the ${lazy} module is loaded on demand, not at startup`);
+      const sibling = `sdk/dist/${lazy}.${ext}`;
+      t.ok(statSync(rootPath(sibling)).size < ISOLATE_BUDGET, `${sibling} is ${statSync(rootPath(sibling)).size} bytes`);
+      const own = [...readFileSync(rootPath(sibling), "utf8").matchAll(/(?:from\s*|import\(|require\()\s*["']([^"']+)["']/g)].map((m) => m[1]);
+      t.same(own.filter((s) => !s!.startsWith("node:")), [], `${sibling}: only node: built-ins`);
+    }
   }
   const pkg = JSON.parse(readFileSync(rootPath("sdk/package.json"), "utf8"));
   t.equal(pkg.name, "capstan-agent");

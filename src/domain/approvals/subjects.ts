@@ -9,6 +9,7 @@ import { writeAudit } from "../audit.js";
 import { afterTerminal, COMMAND_TARGET, endWithSyntheticFailure } from "../commands/lifecycle.js";
 import { packageVersionSubject } from "../packages/subject.js";
 import { announceNewCommand } from "../wakeups.js";
+import { packageInstallSubject } from "../packages/installSubject.js";
 
 export type Ending = "REJECTED" | "EXPIRED" | "CANCELLED";
 export type AfterCommit = () => void;
@@ -55,7 +56,7 @@ const commandSubject: SubjectHandler = {
   },
 };
 
-const HANDLERS: Record<string, SubjectHandler> = { COMMAND: commandSubject, PACKAGE_VERSION: packageVersionSubject };
+const HANDLERS: Record<string, SubjectHandler> = { COMMAND: commandSubject, PACKAGE_VERSION: packageVersionSubject, PACKAGE_INSTALL: packageInstallSubject };
 
 export function subjectHandler(subjectType: string): SubjectHandler {
   const h = Object.hasOwn(HANDLERS, subjectType) ? HANDLERS[subjectType] : undefined;

@@ -13,6 +13,7 @@ import { auditRefusal, createCommand, SERVICE_TARGET } from "./lifecycle.js";
 import { requiredApprovals } from "../approvals/policy.js";
 import { redact } from "../redact.js";
 import { checkPayload } from "./payload.js";
+import { notApprovedReason } from "../status.js";
 
 export interface ActionTarget {
   service: ServiceRow;
@@ -20,7 +21,10 @@ export interface ActionTarget {
   action: ActionRow;
 }
 
-/** Service 404 -> agent usable 409 -> action 404 -> enabled 403 (shared by execute, prepare and retry). */
+/**
+ * Service 404 -> agent usable 409 -> package approved 409 (CAPSTAN_PACKAGE_POLICY=enforce) -> action 404
+ * -> enabled 403 (shared by execute, prepare, retry and bus routes, which so skip a QUARANTINED service).
+ */
 export async function resolveActionTarget(app: App, serviceId: string, actionName: string): Promise<ActionTarget> {
   const service = await getService(app.db, serviceId);
   if (!service) throw new AppError("CAPSULE_SERVICE_NOT_FOUND", "no such capsule service");
@@ -28,6 +32,11 @@ export async function resolveActionTarget(app: App, serviceId: string, actionNam
   if (!agent || !isAgentAvailable(app, agent)) {
     throw new AppError("AGENT_NOT_AVAILABLE", "the service's agent is offline, disabled or revoked; it cannot receive commands now", {
       agentId: service.agentId, agentStatus: agent?.status ?? null,
+    });
+  }
+  if (app.config.packagePolicy === "enforce" && !service.packageApproved) {
+    throw new AppError("PACKAGE_NOT_APPROVED", `the service is QUARANTINED: ${notApprovedReason(service, agent)}; an owner must approve an install request first`, {
+      package: service.packageName, version: service.packageVersion, digest: service.packageDigest, agentId: agent.id,
     });
   }
   const action = await getActionDefinition(app.db, service.id, actionName);

@@ -6,6 +6,7 @@ import { auditPages } from "./audit.js";
 import { agentPages } from "./agents.js";
 import { dashboardPages } from "./dashboard.js";
 import { servicePages } from "./services.js";
+import { servicePackagePages } from "./servicePackages.js";
 import { actionPages } from "./actions.js";
 import { commandPages } from "./commands.js";
 import { approvalPages } from "./approvals.js";
@@ -22,6 +23,7 @@ export const pageRoutes: AnyRoute[] = [
   ...tokenPages,
   ...actionPages,
   ...servicePages,
+  ...servicePackagePages,
   ...commandPages,
   ...approvalPages,
   ...auditPages,
