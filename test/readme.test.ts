@@ -2,10 +2,17 @@
 // SUCCEEDED command and its audit trail.
 import t from "tap";
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { rootPath } from "../src/paths.js";
 import { databaseEnv } from "./testDb.js";
+
+/** A data dir beside tap's own fixture dir, which tap does not clean: a previous run's database would
+ *  already hold the walkthrough's agents and make its registration fail. */
+const freshDir = (dir: string): string => {
+  rmSync(dir, { recursive: true, force: true });
+  return dir;
+};
 
 // three servers and three walkthroughs (the packages one added): a slow shared machine needs more than the default
 t.setTimeout(300_000);
@@ -52,7 +59,7 @@ t.test("README walkthrough", async (t) => {
   t.ok(messages, "README has the message-routing walkthrough");
   const port2 = await freePort();
   const server2 = spawn(process.execPath, [rootPath("dist/capstan.js"), "serve"], {
-    env: { ...process.env, ...(await databaseEnv(t)), CAPSTAN_PORT: String(port2), CAPSTAN_DATA_DIR: t.testdir() + "-messages", CAPSTAN_ADMIN_PASSWORD: password,
+    env: { ...process.env, ...(await databaseEnv(t)), CAPSTAN_PORT: String(port2), CAPSTAN_DATA_DIR: freshDir(t.testdir() + "-messages"), CAPSTAN_ADMIN_PASSWORD: password,
       CAPSTAN_LOG_LEVEL: "warn", CAPSTAN_MESSAGES_ENABLED: "true" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -75,7 +82,7 @@ t.test("README walkthrough", async (t) => {
   t.ok(packages, "README has the packages walkthrough");
   const port3 = await freePort();
   const server3 = spawn(process.execPath, [rootPath("dist/capstan.js"), "serve"], {
-    env: { ...process.env, ...(await databaseEnv(t)), CAPSTAN_PORT: String(port3), CAPSTAN_DATA_DIR: t.testdir() + "-packages", CAPSTAN_ADMIN_PASSWORD: password,
+    env: { ...process.env, ...(await databaseEnv(t)), CAPSTAN_PORT: String(port3), CAPSTAN_DATA_DIR: freshDir(t.testdir() + "-packages"), CAPSTAN_ADMIN_PASSWORD: password,
       CAPSTAN_LOG_LEVEL: "warn" },
     stdio: ["ignore", "pipe", "pipe"],
   });
