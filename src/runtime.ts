@@ -5,6 +5,7 @@ import type { Registry } from "prom-client";
 import type { FlashEntry } from "./console/flash.js";
 import { CommandHub } from "./domain/hub.js";
 import { AuthFailures } from "./auth/failures.js";
+import { AgentTokenCache } from "./auth/agentTokenCache.js";
 
 export interface OperationalCounters {
   agentCommandPolls: number;
@@ -70,6 +71,8 @@ export interface Runtime {
   /** This process among the nodes sharing a database (recognises its own cross-node wake-ups). */
   nodeId: string;
   hub: CommandHub;
+  /** Agent token lookups of this node, forgotten when an agent's status or tokens change (auth/agentTokenCache.ts). */
+  agentTokens: AgentTokenCache;
   /** Failed logins and registrations per IP: totals for metrics and audit sampling (the limits are in the database). */
   authFailures: AuthFailures;
   /** One-time console messages by session id, bounded (console/flash.ts). */
@@ -98,6 +101,7 @@ export function createRuntime(now: () => Date): Runtime {
   return {
     nodeId: randomBytes(6).toString("hex"),
     hub: new CommandHub(),
+    agentTokens: new AgentTokenCache(),
     authFailures: new AuthFailures(now),
     flashes: new Map(),
     metricsRegistry: undefined,

@@ -1,7 +1,7 @@
 // Resolves who is calling, driven by the route table's auth kind. Called by app.ts before a handler.
-import type { AdminIdentity, AgentIdentity, Ctx } from "../context.js";
+import type { AdminIdentity, AgentIdentity, App, Ctx } from "../context.js";
 import { roleAtLeast, type Role } from "./roles.js";
-import { findAgentToken } from "../db/agentTokens.js";
+import { findAgentToken, type AgentTokenLookup } from "../db/agentTokens.js";
 import { getApiTokenByHash, touchApiToken } from "../db/apiTokens.js";
 import { getSessionByHash, touchSession } from "../db/sessions.js";
 import { AppError } from "../errors.js";
@@ -66,11 +66,23 @@ export function checkCsrf(who: AdminIdentity, supplied: string | undefined): voi
   }
 }
 
+/** The token's row and its agent's status: from this node's cache (auth/agentTokenCache.ts) or the database. */
+async function lookUpAgentToken(app: App, hash: string): Promise<AgentTokenLookup | undefined> {
+  const cache = app.runtime.agentTokens;
+  const nowMs = app.now().getTime();
+  const cached = cache.get(hash, nowMs);
+  if (cached) return cached;
+  const seen = cache.generation;
+  const found = await findAgentToken(app.db, hash);
+  if (found) cache.set(hash, found, nowMs, seen);
+  return found;
+}
+
 /** Agent API: token known -> active -> agent usable -> path agentId is the token's agent. */
 export async function requireAgent(ctx: Ctx<unknown>, params: Record<string, string>): Promise<AgentIdentity> {
   const bearer = bearerToken(ctx);
   if (!bearer || bearer.startsWith("capstan_pat_")) throw new AppError("AGENT_TOKEN_INVALID", "send the agent token as Authorization: Bearer");
-  const t = await findAgentToken(ctx.app.db, sha256Hex(bearer));
+  const t = await lookUpAgentToken(ctx.app, sha256Hex(bearer));
   if (!t) throw new AppError("AGENT_TOKEN_INVALID", "agent token is not known");
   if (t.tokenStatus !== "ACTIVE") throw new AppError("AGENT_TOKEN_REVOKED", "agent token was revoked; re-register the agent");
   if (t.agentStatus === "REVOKED") throw new AppError("AGENT_REVOKED", "agent is revoked");

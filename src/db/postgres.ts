@@ -111,7 +111,10 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
     throw err;
   }
 
+  // Enabled only while a transaction is open on this node: an enabled AsyncLocalStorage makes Node run a
+  // hook on every promise the process creates (~5 % of a heartbeat's CPU), and the steady path opens none.
   const als = new AsyncLocalStorage<TxScope>();
+  let openTransactions = 0;
   const maxAttempts = Math.max(1, opts.maxAttempts ?? 5);
   const begin = opts.isolation && opts.isolation !== "read committed" ? `BEGIN ISOLATION LEVEL ${opts.isolation.toUpperCase()}` : "BEGIN";
 
@@ -149,7 +152,10 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
         let broken: Error | undefined; // a client whose ROLLBACK failed is destroyed, not reused
         try {
           await client.query(begin).catch((err: unknown) => { throw connectionFailure(err); });
-          const result = await als.run(scope, fn);
+          openTransactions++;
+          const result = await als.run(scope, fn).finally(() => {
+            if (--openTransactions === 0) als.disable(); // run() enables it again
+          });
           scope.done = true; // stray calls after fn resolved go to the pool, never into COMMIT
           const end = await client.query("COMMIT").catch((err: unknown) => { throw connectionFailure(err); });
           // PostgreSQL answers COMMIT of a transaction already aborted by a failed statement (which fn

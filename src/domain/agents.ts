@@ -15,6 +15,7 @@ import { healthFingerprint, healthVerdict } from "./healthSeen.js";
 import { recordHealth, type HealthInput } from "./serviceReport.js";
 import { servicesOfAgent } from "./services.js";
 import { cutoffs, effectiveAgentStatus } from "./status.js";
+import { announceAgentChanged } from "./wakeups.js";
 
 /** agent.heartbeat.received is sampled: at most one per agent in this window. */
 export const HEARTBEAT_AUDIT_WINDOW_MS = 5 * 60_000;
@@ -75,6 +76,8 @@ export async function touchAgent(app: App, agentId: string, seenStatus?: string)
   // Process memory changes only once the transaction committed (a rolled-back or retried one leaves none).
   if (!found) return;
   dropBufferedContact(app, agentId);
+  // The token lookup's cached status may be PENDING/OFFLINE: read again, so the next contact takes the fast path.
+  app.runtime.agentTokens.forgetAgent(agentId);
   // Claimed or not, a sample exists within the window now: remember it so the next contacts take the fast path.
   app.runtime.heartbeatSamples.set(agentId, now.getTime());
 }
@@ -181,7 +184,7 @@ export function allowedAgentTransitions(status: AgentStatus): AgentTransition[] 
 export async function changeAgentState(app: App, actor: Actor, id: string, op: AgentTransition, requestId?: string): Promise<AgentRow> {
   // a route that passes a URL segment straight through must not reach the "enable" branch below
   if (!TRANSITIONS.has(op)) throw new AppError("NOT_FOUND", `no agent operation ${String(op).slice(0, 40)}`);
-  return await app.db.transaction(async () => {
+  const changed = await app.db.transaction(async () => {
     const a = await requireAgentRow(app, id);
     const nowIso = app.now().toISOString();
     if (!allowedAgentTransitions(a.status).includes(op)) {
@@ -192,12 +195,15 @@ export async function changeAgentState(app: App, actor: Actor, id: string, op: A
     const next: AgentStatus = op === "revoke" ? "REVOKED" : op === "disable" ? "DISABLED" : resumedStatus(app, a);
     await setAgentStatus(app.db, id, next, nowIso);
     const revokedCount = op === "revoke" ? await revokeAgentTokens(app.db, id, nowIso) : undefined;
+    await announceAgentChanged(app, id);
     await writeAudit(app, {
       actor, action: `agent.${op}d`, target: { type: "Agent", id }, requestId,
       metadata: { code: a.code, previousStatus: a.status, status: next, ...(revokedCount !== undefined ? { revokedCount } : {}) },
     });
     return (await getAgent(app.db, id))!;
   });
+  app.runtime.agentTokens.forgetAgent(id); // committed: the next request of this agent reads its new status
+  return changed;
 }
 
 /** Maintenance: stored ONLINE/PENDING agents past the offline threshold become OFFLINE. Returns how many. The runner flushes buffered contacts first. */
@@ -206,14 +212,19 @@ export async function markOfflineAgents(app: App, limit: number): Promise<number
   const nowIso = app.now().toISOString();
   let n = 0;
   for (const a of await listAgentsPastCutoff(app.db, cutoff, limit)) {
-    await app.db.transaction(async () => {
-      if (!await markAgentOffline(app.db, a.id, cutoff, nowIso)) return;
-      n++;
+    const marked = await app.db.transaction(async () => {
+      if (!await markAgentOffline(app.db, a.id, cutoff, nowIso)) return false;
+      await announceAgentChanged(app, a.id);
       await writeAudit(app, {
         actor: { type: "SYSTEM", id: null }, action: "system.agent.offline", target: { type: "Agent", id: a.id },
         metadata: { code: a.code, previousStatus: a.status, lastHeartbeatAt: a.lastHeartbeatAt, thresholdSeconds: app.config.agentOfflineThresholdSeconds },
       });
+      return true;
     });
+    if (!marked) continue;
+    n++;
+    // a cached ONLINE would let its next heartbeat skip the OFFLINE -> ONLINE transition (and its audit)
+    app.runtime.agentTokens.forgetAgent(a.id);
   }
   return n;
 }

@@ -2,6 +2,7 @@
 // first service report and audit, all in one transaction so racing agents cannot share a token's last use.
 import type { App } from "../context.js";
 import { insertAgentToken, revokeAgentTokens } from "../db/agentTokens.js";
+import { announceAgentChanged } from "./wakeups.js";
 import { getAgentByCode, insertAgent, reenrolAgent, type AgentFacts } from "../db/agents.js";
 import { consumeRegistrationToken, getRegistrationTokenByHash } from "../db/registrationTokens.js";
 import { countInWindow, windowRetryAfter } from "../auth/limits.js";
@@ -39,7 +40,9 @@ export async function registerAgent(app: App, input: RegisterAgentInput, request
   }
   let tokenId: string | null = null;
   try {
-    return await app.db.transaction(async () => register(app, input, requestId, (id) => (tokenId = id)));
+    const result = await app.db.transaction(async () => register(app, input, requestId, (id) => (tokenId = id)));
+    app.runtime.agentTokens.forgetAgent(result.agentId); // a re-enrolment revoked its old tokens (committed now)
+    return result;
   } catch (err) {
     if (err instanceof AppError) {
       // The transaction rolled back; the refusal is recorded on its own (the first few a minute per IP).
@@ -92,6 +95,7 @@ async function register(app: App, input: RegisterAgentInput, requestId: string |
   let rotated = 0;
   if (existing) {
     rotated = await revokeAgentTokens(db, agentId, nowIso);
+    await announceAgentChanged(app, agentId);
     // Re-enrolment replaces a lost token; it does not lift an operator's DISABLED.
     await reenrolAgent(db, agentId, facts, existing.status === "DISABLED" ? "DISABLED" : "PENDING", nowIso);
   } else {

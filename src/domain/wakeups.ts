@@ -1,7 +1,8 @@
 // Cross-node wake-ups: several nodes on one PostgreSQL database. A node that creates a command, or
 // ends a prepare command, NOTIFYs inside that transaction (delivered at commit, and only if it
 // commits); every node LISTENs and relays what it hears to its own CommandHub, the one place where
-// requests wait. NOTIFY is sent for those events only, never for heartbeats or progress: notifying
+// requests wait. The same channel tells the other nodes to forget an agent's cached token lookups when
+// it leaves ONLINE or its tokens change (rare). NOTIFY is sent for those events only, never for heartbeats or progress: notifying
 // commits serialise on one global lock in PostgreSQL. A lost notification (the listening connection
 // dropped) costs a delay, never a command: on reconnect every wait re-checks, prepare waits re-check on
 // their own timer (CommandHub.recheckMs), and parked long polls are re-checked together: every interval
@@ -18,7 +19,9 @@ export const RECHECK_MS = 3_000;
 /** Most agents one re-check wakes: a backlog beyond it is found by the next re-checks and the polls themselves. */
 const RECHECK_AGENTS_MAX = 10_000;
 
-type Kind = "a" | "c"; // a: the agent has a new claimable command; c: the command reached a terminal state
+// a: the agent has a new claimable command; c: the command reached a terminal state;
+// t: the agent's status or tokens changed (left ONLINE, disabled, revoked, re-enrolled): forget its cached token lookups
+type Kind = "a" | "c" | "t";
 
 async function announce(app: App, kind: Kind, id: string): Promise<void> {
   if (app.db.kind === "sqlite") return; // the local hub wake-up after commit reaches every waiter
@@ -39,17 +42,24 @@ export async function announceTerminal(app: App, c: Pick<CommandRow, "id" | "typ
   if (c.type === "ACTION_PREPARE" || c.type === "MESSAGE") await announce(app, "c", c.id);
 }
 
+/**
+ * Inside the transaction that takes an agent out of ONLINE or changes its tokens: the other nodes forget
+ * their cached token lookups of it (auth/agentTokenCache.ts). This node forgets after the commit.
+ */
+export const announceAgentChanged = (app: App, agentId: string): Promise<void> => announce(app, "t", agentId);
+
 /** Relays one notification to this node's hub; this node's own come back too and are only counted. */
 function relay(app: App, payload: string): void {
   const [kind, node, ...rest] = payload.split(":");
   const id = rest.join(":");
-  if (!id || (kind !== "a" && kind !== "c")) return; // not ours (someone else on the channel)
+  if (!id || (kind !== "a" && kind !== "c" && kind !== "t")) return; // not ours (someone else on the channel)
   if (node === app.runtime.nodeId) {
     app.runtime.counters.wakeupsOwn++; // already woken locally after the commit; waking again would only re-claim
     return;
   }
   app.runtime.counters.wakeupsReceived++;
-  if (kind === "a") app.runtime.hub.notifyAgent(id);
+  if (kind === "t") app.runtime.agentTokens.forgetAgent(id);
+  else if (kind === "a") app.runtime.hub.notifyAgent(id);
   else app.runtime.hub.notifyCommand(id);
 }
 
@@ -60,7 +70,8 @@ function relay(app: App, payload: string): void {
 export async function startWakeups(app: App): Promise<() => Promise<void>> {
   const stop = await app.db.listen(WAKE_CHANNEL, (payload) => relay(app, payload), () => {
     app.runtime.counters.wakeupReconnects++;
-    app.log.warn("wake-up listener reconnected: every parked wait re-checks");
+    app.log.warn("wake-up listener reconnected: every parked wait re-checks and cached agent tokens are read again");
+    app.runtime.agentTokens.clear(); // an agent's change may have been announced while nobody listened
     app.runtime.hub.wakeAll();
   });
   if (!stop) return async () => {};

@@ -1,0 +1,69 @@
+// Agent token lookups are cached per node (src/auth/agentTokenCache.ts) and forgotten whenever the
+// agent's status or tokens change, so a revoked token, a disabled agent or an agent the sweep marked
+// OFFLINE is seen at the very next request, never TTL later. Cross-node forgetting (PostgreSQL NOTIFY)
+// is in test/cluster/agentTokenCache.test.ts.
+import t from "tap";
+import { AgentTokenCache } from "../../src/auth/agentTokenCache.js";
+import type { AgentTokenLookup } from "../../src/db/agentTokens.js";
+import { markOfflineAgents } from "../../src/domain/agents.js";
+import { startTestServer, type TestServer } from "../helpers.js";
+import { createRegistrationToken, registerTestAgent } from "../fixtures.js";
+
+const auditOf = async (s: TestServer, action: string) => {
+  const owner = await s.loginAs("owner");
+  return (await owner.get(`/api/admin/audit-events?action=${action}&pageSize=100`)).body.data as any[];
+};
+
+t.test("the cache: TTL, size bound, forget by agent, and a read that raced a forget is not kept", async (t) => {
+  const row = (agentId: string, tokenId = `atk_${agentId}`): AgentTokenLookup => ({ tokenId, tokenStatus: "ACTIVE", agentId, agentCode: agentId, agentStatus: "ONLINE" });
+  const c = new AgentTokenCache(1_000, 3);
+  c.set("h1", row("a"), 0, c.generation);
+  t.same(c.get("h1", 999), row("a"), "kept within the TTL");
+  t.equal(c.get("h1", 1_000), undefined, "gone at the TTL");
+  t.equal(c.size, 0);
+
+  c.set("h1", row("a"), 0, c.generation);
+  c.set("h2", row("a", "atk_2"), 0, c.generation);
+  c.set("h3", row("b"), 0, c.generation);
+  c.set("h4", row("c"), 0, c.generation);
+  t.equal(c.size, 3, "bounded: the oldest went");
+  t.equal(c.get("h1", 1), undefined);
+  c.forgetAgent("a");
+  t.equal(c.get("h2", 1), undefined, "forgetting an agent drops every token of it");
+  t.same(c.get("h3", 1), row("b"), "other agents stay");
+
+  const seen = c.generation; // a lookup starts reading the database...
+  c.forgetAgent("b"); // ...a change commits meanwhile...
+  c.set("h5", row("b"), 2, seen); // ...and its possibly old answer is not kept
+  t.equal(c.get("h5", 3), undefined);
+  c.clear();
+  t.equal(c.size, 0);
+});
+
+t.test("a cached token is refused at once after a re-enrolment revoked it", async (t) => {
+  const s = await startTestServer(t);
+  const first = await registerTestAgent(s, { code: "cached" });
+  t.equal((await first.agent.post(`/api/agents/${first.agentId}/heartbeat`, {})).status, 200);
+  t.equal(s.app.runtime.agentTokens.size, 1, "the ONLINE agent's token lookup is cached");
+  const bound = await createRegistrationToken(first.operator, { agentCode: "cached" });
+  t.equal((await s.anon.post("/api/agents/register", { registrationToken: bound, agent: { code: "cached" } })).status, 200);
+  const old = await first.agent.post(`/api/agents/${first.agentId}/heartbeat`, {});
+  t.equal(old.status, 401);
+  t.equal(old.body.error.code, "AGENT_TOKEN_REVOKED");
+});
+
+t.test("after the sweep marks a cached ONLINE agent OFFLINE, its next heartbeat brings it back ONLINE (audited)", async (t) => {
+  const clock = { now: Date.parse("2026-05-01T12:00:00.000Z") };
+  // a threshold below the cache's 60 s TTL, so the entry is still fresh when the sweep runs
+  const env = { CAPSTAN_HEARTBEAT_INTERVAL_SECONDS: "5", CAPSTAN_AGENT_OFFLINE_THRESHOLD_SECONDS: "20" };
+  const s = await startTestServer(t, { env, now: () => new Date(clock.now) });
+  const a = await registerTestAgent(s, { code: "sleepy" });
+  t.equal((await a.agent.post(`/api/agents/${a.agentId}/heartbeat`, {})).status, 200);
+  t.equal(s.app.runtime.agentTokens.size, 1, "cached as ONLINE");
+  clock.now += 30_000; // past the offline threshold
+  t.equal(await markOfflineAgents(s.app, 10), 1);
+  t.equal((await a.agent.post(`/api/agents/${a.agentId}/heartbeat`, {})).status, 200);
+  const agent = (await a.operator.get(`/api/admin/agents/${a.agentId}`)).body.data;
+  t.equal(agent.storedStatus, "ONLINE", "the heartbeat saw the stored OFFLINE, not a cached ONLINE");
+  t.equal((await auditOf(s, "agent.online")).length, 1, "the transition back is audited");
+});
