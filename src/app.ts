@@ -14,7 +14,7 @@ import { refuseCrossSite } from "./http/crossSite.js";
 import { errorReply, type PageErrorRenderer } from "./http/errorReply.js";
 import { Router } from "./http/router.js";
 import { sendReply } from "./http/send.js";
-import { newId } from "./ids.js";
+import { parseTarget } from "./http/target.js";
 import { createRuntime } from "./runtime.js";
 import { allRoutes } from "./routes/index.js";
 
@@ -33,15 +33,18 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
   const { renderErrorPage, ...appDeps } = deps;
   const app: App = { ...appDeps, runtime: createRuntime(deps.now) };
   const routes = allRoutes(app);
+  // this node's id and a counter: unique across nodes and restarts, and no random bytes per request
+  let requests = 0;
+  const nextRequestId = () => `${app.runtime.nodeId}-${(++requests).toString(36)}`;
   const router = new Router<AnyRoute>();
   for (const r of routes) router.add(r.method, r.path, r);
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
     const incomingId = req.headers["x-request-id"];
-    const requestId = typeof incomingId === "string" && /^[\w.-]{1,64}$/.test(incomingId) ? incomingId : newId("aud").slice(4);
+    const requestId = typeof incomingId === "string" && /^[\w.-]{1,64}$/.test(incomingId) ? incomingId : nextRequestId();
     res.setHeader("X-Request-Id", requestId);
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = parseTarget(req.url ?? "/");
     const match = router.match(req.method ?? "GET", url.pathname);
     const route = match.kind === "found" ? match.value : undefined;
     // The abort signal is made on first use (long polls, prepare waits, downloads) and fires only when

@@ -1,4 +1,5 @@
 // Identifiers and secrets: '<prefix>_<ULID>' ids, base62 raw tokens, SHA-256 hashes.
+import * as cryptoModule from "node:crypto";
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
 const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -65,7 +66,16 @@ export type SecretKind = "opstage_reg_" | "opstage_agent_" | "capstan_pat_" | ""
 /** A raw secret: prefix + base62 of 32 random bytes. Shown once, stored only as sha256Hex(). */
 export const newSecret = (prefix: SecretKind): string => prefix + base62(randomBytes(32));
 
-export const sha256Hex = (value: string): string => createHash("sha256").update(value).digest("hex");
+export const sha256Hex = (value: string): string => digestOf("sha256", value, "hex");
+
+/**
+ * A one-shot digest: crypto.hash (Node >= 20.12) skips the Hash object createHash builds, which showed in
+ * a heartbeat's profile (token hash, health fingerprint); older Node 20 falls back to createHash.
+ */
+export const digestOf: (algorithm: "sha1" | "sha256", value: string, encoding: "hex" | "base64url") => string =
+  typeof (cryptoModule as { hash?: unknown }).hash === "function"
+    ? (algorithm, value, encoding) => (cryptoModule as unknown as { hash: (a: string, v: string, e: string) => string }).hash(algorithm, value, encoding)
+    : (algorithm, value, encoding) => createHash(algorithm).update(value).digest(encoding);
 
 export const hmacHex = (key: string, value: string): string => createHmac("sha256", key).update(value).digest("hex");
 

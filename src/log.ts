@@ -12,8 +12,34 @@ export interface Logger {
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
+/**
+ * Lines to stderr, written once per event-loop turn: stderr is synchronous on Linux (files and pipes), so
+ * a write per line was a system call per request in the access log. Whatever is pending is written at
+ * exit (process.exit, a crash), so nothing logged is lost by the batching; a SIGKILL loses at most the
+ * lines of the turn it interrupts.
+ */
+export function batchedStderr(): (line: string) => void {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const out = pending.join("\n") + "\n";
+    pending = [];
+    process.stderr.write(out);
+  };
+  process.on("exit", flush);
+  return (line) => {
+    pending.push(line);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+  };
+}
+
 export function createLogger(opts: { level: LogLevel; format: "pretty" | "json"; write?: (line: string) => void }): Logger {
-  const write = opts.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const write = opts.write ?? batchedStderr();
   const emit = (level: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields) => {
     if (RANK[level] < RANK[opts.level]) return;
     if (opts.format === "json") {

@@ -9,7 +9,7 @@
 // The fingerprint lives on the row, not in each node's memory, so it holds when a load balancer sends
 // an agent's heartbeats to different nodes, and across restarts (a restarted node does not rewrite
 // the health of its whole fleet).
-import { createHash } from "node:crypto";
+import { digestOf } from "../ids.js";
 import type { App } from "../context.js";
 import type { ServiceHealthFacts } from "../db/services.js";
 import type { HealthInput } from "./serviceReport.js";
@@ -17,7 +17,7 @@ import type { HealthInput } from "./serviceReport.js";
 /** Status, message and details in one short digest: details compared without keeping them. */
 export function healthFingerprint(h: HealthInput): string {
   const details = h.details === undefined ? "" : JSON.stringify(h.details);
-  return createHash("sha1").update(`${h.status}\u0000${h.message ?? "\u0001"}\u0000${details}`).digest("base64url");
+  return digestOf("sha1", `${h.status}\u0000${h.message ?? "\u0001"}\u0000${details}`, "base64url");
 }
 
 const refreshMs = (app: App): number => Math.min(60_000, (app.config.healthStaleThresholdSeconds * 1000) / 3);
