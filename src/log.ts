@@ -43,7 +43,10 @@ export function createLogger(opts: { level: LogLevel; format: "pretty" | "json";
   const emit = (level: Exclude<LogLevel, "silent">, msg: string, fields?: LogFields) => {
     if (RANK[level] < RANK[opts.level]) return;
     if (opts.format === "json") {
-      write(JSON.stringify({ time: new Date().toISOString(), level, msg, ...fields }));
+      // the fields' own JSON spliced after time/level/msg: no merged copy of every access-log line's fields
+      const head = `{"time":"${new Date().toISOString()}","level":"${level}","msg":${JSON.stringify(msg)}`;
+      const rest = fields ? JSON.stringify(fields) : "{}";
+      write(rest === "{}" ? `${head}}` : `${head},${rest.slice(1)}`);
     } else {
       const extra = fields ? " " + Object.entries(fields).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" ") : "";
       write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${msg}${extra}`);

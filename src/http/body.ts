@@ -3,6 +3,8 @@ import type { IncomingMessage } from "node:http";
 import { AppError } from "../errors.js";
 
 const MAX_JSON_DEPTH = 32;
+/** Decodes whole bodies only (no streaming), so one decoder serves every request. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 export async function readRawBody(req: IncomingMessage, limitBytes: number, timeoutMs = 30_000): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? NaN);
@@ -41,6 +43,16 @@ export async function readRawBody(req: IncomingMessage, limitBytes: number, time
     const onAborted = () => finish(new AppError("REQUEST_ERROR", "request aborted"));
     req.on("data", onData).on("end", onEnd).on("error", onError).on("aborted", onAborted);
   });
+}
+
+/** At least this many "{" or "[" in the text, found without parsing: fewer cannot nest deeper than the limit. */
+function hasBrackets(text: string, atLeast: number): boolean {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c === 123 || c === 91) && ++n >= atLeast) return true;
+  }
+  return false;
 }
 
 function jsonDepth(value: unknown): number {
@@ -102,7 +114,7 @@ export function decodeBody(raw: Buffer, contentType: string | undefined): unknow
   const type = (contentType ?? "application/json").split(";")[0]!.trim().toLowerCase();
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(raw);
+    text = UTF8.decode(raw);
   } catch {
     throw new AppError("REQUEST_ERROR", "request body is not valid UTF-8");
   }
@@ -116,7 +128,7 @@ export function decodeBody(raw: Buffer, contentType: string | undefined): unknow
   } catch {
     throw new AppError("REQUEST_ERROR", "malformed JSON body");
   }
-  if (jsonDepth(value) > MAX_JSON_DEPTH) {
+  if (hasBrackets(text, MAX_JSON_DEPTH + 1) && jsonDepth(value) > MAX_JSON_DEPTH) {
     throw new AppError("VALIDATION_FAILED", `JSON nesting deeper than ${MAX_JSON_DEPTH} levels`, {
       issues: [{ path: "", message: `nesting deeper than ${MAX_JSON_DEPTH}` }],
     });
