@@ -5,7 +5,9 @@ import type { Registry } from "prom-client";
 import type { FlashEntry } from "./console/flash.js";
 import { CommandHub } from "./domain/hub.js";
 import { AuthFailures } from "./auth/failures.js";
-import { AgentTokenCache } from "./auth/agentTokenCache.js";
+import { ReadCache } from "./readCache.js";
+import type { AgentTokenLookup } from "./db/agentTokens.js";
+import type { ServiceHealthFacts } from "./db/services.js";
 
 export interface OperationalCounters {
   agentCommandPolls: number;
@@ -71,8 +73,10 @@ export interface Runtime {
   /** This process among the nodes sharing a database (recognises its own cross-node wake-ups). */
   nodeId: string;
   hub: CommandHub;
-  /** Agent token lookups of this node, forgotten when an agent's status or tokens change (auth/agentTokenCache.ts). */
-  agentTokens: AgentTokenCache;
+  /** Agent token lookups by token hash, owned by the agent: forgotten when its status or tokens change (readCache.ts). */
+  agentTokens: ReadCache<AgentTokenLookup>;
+  /** Services' stored health facts (owner, time, fingerprint) by service id: forgotten when they change. */
+  serviceHealth: ReadCache<ServiceHealthFacts>;
   /** Failed logins and registrations per IP: totals for metrics and audit sampling (the limits are in the database). */
   authFailures: AuthFailures;
   /** One-time console messages by session id, bounded (console/flash.ts). */
@@ -101,7 +105,8 @@ export function createRuntime(now: () => Date): Runtime {
   return {
     nodeId: randomBytes(6).toString("hex"),
     hub: new CommandHub(),
-    agentTokens: new AgentTokenCache(),
+    agentTokens: new ReadCache(),
+    serviceHealth: new ReadCache(),
     authFailures: new AuthFailures(now),
     flashes: new Map(),
     metricsRegistry: undefined,

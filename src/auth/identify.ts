@@ -5,6 +5,7 @@ import { findAgentToken, type AgentTokenLookup } from "../db/agentTokens.js";
 import { getApiTokenByHash, touchApiToken } from "../db/apiTokens.js";
 import { getSessionByHash, touchSession } from "../db/sessions.js";
 import { AppError } from "../errors.js";
+import { readThrough } from "../readCache.js";
 import { hmacHex, safeEqual, sha256Hex } from "../ids.js";
 import type { ApiTokenScope } from "../vocabulary.js";
 
@@ -66,17 +67,9 @@ export function checkCsrf(who: AdminIdentity, supplied: string | undefined): voi
   }
 }
 
-/** The token's row and its agent's status: from this node's cache (auth/agentTokenCache.ts) or the database. */
-async function lookUpAgentToken(app: App, hash: string): Promise<AgentTokenLookup | undefined> {
-  const cache = app.runtime.agentTokens;
-  const nowMs = app.now().getTime();
-  const cached = cache.get(hash, nowMs);
-  if (cached) return cached;
-  const seen = cache.generation;
-  const found = await findAgentToken(app.db, hash);
-  if (found) cache.set(hash, found, nowMs, seen);
-  return found;
-}
+/** The token's row and its agent's status: from this node's cache (readCache.ts) or the database. */
+const lookUpAgentToken = (app: App, hash: string): Promise<AgentTokenLookup | undefined> =>
+  readThrough(app.runtime.agentTokens, hash, app.now().getTime(), () => findAgentToken(app.db, hash), (t) => t.agentId);
 
 /** Agent API: token known -> active -> agent usable -> path agentId is the token's agent. */
 export async function requireAgent(ctx: Ctx<unknown>, params: Record<string, string>): Promise<AgentIdentity> {

@@ -8,6 +8,7 @@ import {
 import { countServicesPerAgent, getService, getServiceHealthFacts, listServicesOfAgent, type ServiceRow } from "../db/services.js";
 import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
+import { readThrough } from "../readCache.js";
 import type { Pagination } from "../http/reply.js";
 import { writeAudit } from "./audit.js";
 import { bufferContact, bufferHealthRefresh, dropBufferedContact } from "./contacts.js";
@@ -77,7 +78,7 @@ export async function touchAgent(app: App, agentId: string, seenStatus?: string)
   if (!found) return;
   dropBufferedContact(app, agentId);
   // The token lookup's cached status may be PENDING/OFFLINE: read again, so the next contact takes the fast path.
-  app.runtime.agentTokens.forgetAgent(agentId);
+  app.runtime.agentTokens.forget(agentId);
   // Claimed or not, a sample exists within the window now: remember it so the next contacts take the fast path.
   app.runtime.heartbeatSamples.set(agentId, now.getTime());
 }
@@ -105,7 +106,9 @@ export async function heartbeat(
   }
   // The SDK's heartbeat (serviceId + the same health as last time): a contact, not a write (healthSeen.ts).
   if (body.serviceId !== undefined && body.health) {
-    const stored = await getServiceHealthFacts(app.db, body.serviceId);
+    const serviceId = body.serviceId;
+    // cached per node, forgotten wherever the facts change (readCache.ts): the steady heartbeat reads nothing
+    const stored = await readThrough(app.runtime.serviceHealth, serviceId, app.now().getTime(), () => getServiceHealthFacts(app.db, serviceId), () => serviceId);
     const fingerprint = healthFingerprint(body.health);
     const verdict = stored && stored.agentId === agentId ? healthVerdict(app, stored, fingerprint) : "write";
     if (verdict !== "write") {
@@ -184,7 +187,7 @@ export function allowedAgentTransitions(status: AgentStatus): AgentTransition[] 
 export async function changeAgentState(app: App, actor: Actor, id: string, op: AgentTransition, requestId?: string): Promise<AgentRow> {
   // a route that passes a URL segment straight through must not reach the "enable" branch below
   if (!TRANSITIONS.has(op)) throw new AppError("NOT_FOUND", `no agent operation ${String(op).slice(0, 40)}`);
-  const changed = await app.db.transaction(async () => {
+  return await app.db.transaction(async () => {
     const a = await requireAgentRow(app, id);
     const nowIso = app.now().toISOString();
     if (!allowedAgentTransitions(a.status).includes(op)) {
@@ -202,8 +205,6 @@ export async function changeAgentState(app: App, actor: Actor, id: string, op: A
     });
     return (await getAgent(app.db, id))!;
   });
-  app.runtime.agentTokens.forgetAgent(id); // committed: the next request of this agent reads its new status
-  return changed;
 }
 
 /** Maintenance: stored ONLINE/PENDING agents past the offline threshold become OFFLINE. Returns how many. The runner flushes buffered contacts first. */
@@ -214,6 +215,7 @@ export async function markOfflineAgents(app: App, limit: number): Promise<number
   for (const a of await listAgentsPastCutoff(app.db, cutoff, limit)) {
     const marked = await app.db.transaction(async () => {
       if (!await markAgentOffline(app.db, a.id, cutoff, nowIso)) return false;
+      // a cached ONLINE would let its next heartbeat skip the OFFLINE -> ONLINE transition (and its audit)
       await announceAgentChanged(app, a.id);
       await writeAudit(app, {
         actor: { type: "SYSTEM", id: null }, action: "system.agent.offline", target: { type: "Agent", id: a.id },
@@ -221,10 +223,7 @@ export async function markOfflineAgents(app: App, limit: number): Promise<number
       });
       return true;
     });
-    if (!marked) continue;
-    n++;
-    // a cached ONLINE would let its next heartbeat skip the OFFLINE -> ONLINE transition (and its audit)
-    app.runtime.agentTokens.forgetAgent(a.id);
+    if (marked) n++;
   }
   return n;
 }

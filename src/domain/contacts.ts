@@ -61,6 +61,8 @@ export async function flushContacts(app: App): Promise<void> {
     try {
       await refreshHealthReports(app.db, rows);
       await refreshServiceHealth(app.db, rows);
+      // read the new time at the next heartbeat (kept cached, the old one would make every heartbeat a refresh)
+      for (const [id] of rows) rt.serviceHealth.forget(id);
     } catch (err) {
       // a lost refresh only makes the next heartbeat's refresh due again
       app.log.warn("could not write health refreshes", { error: err instanceof Error ? err.message : String(err), pending: rows.length });

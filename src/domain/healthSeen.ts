@@ -8,7 +8,8 @@
 // already past the stale threshold, and any change of status, message or details, is written at once.
 // The fingerprint lives on the row, not in each node's memory, so it holds when a load balancer sends
 // an agent's heartbeats to different nodes, and across restarts (a restarted node does not rewrite
-// the health of its whole fleet).
+// the health of its whole fleet). Each node caches what it read of the row (readCache.ts); every health
+// write forgets it on all nodes, so the cache never takes a change back for "unchanged".
 import { digestOf } from "../ids.js";
 import type { App } from "../context.js";
 import type { ServiceHealthFacts } from "../db/services.js";

@@ -40,9 +40,7 @@ export async function registerAgent(app: App, input: RegisterAgentInput, request
   }
   let tokenId: string | null = null;
   try {
-    const result = await app.db.transaction(async () => register(app, input, requestId, (id) => (tokenId = id)));
-    app.runtime.agentTokens.forgetAgent(result.agentId); // a re-enrolment revoked its old tokens (committed now)
-    return result;
+    return await app.db.transaction(async () => register(app, input, requestId, (id) => (tokenId = id)));
   } catch (err) {
     if (err instanceof AppError) {
       // The transaction rolled back; the refusal is recorded on its own (the first few a minute per IP).

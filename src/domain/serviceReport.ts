@@ -5,6 +5,7 @@ import { getAgent } from "../db/agents.js";
 import { getService, getServiceByCode, insertService, setServiceHealth, updateService, type ServiceRow, type ServiceStatus } from "../db/services.js";
 import { listConfigItems, replaceActionDefinitions, replaceConfigItems, upsertHealthReport, type ActionRow, type ConfigRow } from "../db/serviceParts.js";
 import { AppError } from "../errors.js";
+import { announceServiceChanged } from "./wakeups.js";
 import { newId } from "../ids.js";
 import { CapsuleManifest, type HealthInputT, type ReportedServiceT } from "../schemas/services.js";
 import { ManifestPackage } from "../schemas/servicePackage.js";
@@ -51,6 +52,7 @@ export async function recordHealth(
     details: h.details === undefined ? null : scrubSecretValues(h.details), reportedAt: nowIso,
   });
   await setServiceHealth(app.db, serviceId, h.status, healthFingerprint(h), storedFromHealth(h.status), nowIso);
+  await announceServiceChanged(app, serviceId);
   // The first health of a new service is not a transition worth a line in the trail.
   if (before?.lastHealthAt && before.healthStatus !== h.status) {
     await writeAudit(app, {
@@ -164,6 +166,7 @@ async function reportOne(app: App, agentId: string, s: ReportedServiceT, request
   };
   if (existing) await updateService(db, write);
   else await insertService(db, write);
+  if (existing && existing.agentId !== agentId) await announceServiceChanged(app, serviceId); // a new owner
   const target = { type: "CapsuleService", id: serviceId };
   if (movedFrom) {
     await writeAudit(app, { actor, action: "service.reassigned", target, requestId, metadata: { code: s.code, fromAgentId: movedFrom.agentId, toAgentId: agentId, reason: movedFrom.reason } });

@@ -20,8 +20,9 @@ export const RECHECK_MS = 3_000;
 const RECHECK_AGENTS_MAX = 10_000;
 
 // a: the agent has a new claimable command; c: the command reached a terminal state;
-// t: the agent's status or tokens changed (left ONLINE, disabled, revoked, re-enrolled): forget its cached token lookups
-type Kind = "a" | "c" | "t";
+// t: the agent's status or tokens changed (left ONLINE, disabled, revoked, re-enrolled): forget its cached token lookups;
+// s: the service's stored health or owner changed: forget its cached health facts (readCache.ts)
+type Kind = "a" | "c" | "t" | "s";
 
 async function announce(app: App, kind: Kind, id: string): Promise<void> {
   if (app.db.kind === "sqlite") return; // the local hub wake-up after commit reaches every waiter
@@ -43,24 +44,35 @@ export async function announceTerminal(app: App, c: Pick<CommandRow, "id" | "typ
 }
 
 /**
- * Inside the transaction that takes an agent out of ONLINE or changes its tokens: the other nodes forget
- * their cached token lookups of it (auth/agentTokenCache.ts). This node forgets after the commit.
+ * Inside the transaction that takes an agent out of ONLINE or changes its tokens: every node forgets its
+ * cached token lookups of the agent (readCache.ts), this one at once and again when the NOTIFY comes back.
  */
-export const announceAgentChanged = (app: App, agentId: string): Promise<void> => announce(app, "t", agentId);
+export async function announceAgentChanged(app: App, agentId: string): Promise<void> {
+  app.runtime.agentTokens.forget(agentId);
+  await announce(app, "t", agentId);
+}
+
+/** Inside the transaction that writes a service's health or gives it another agent: as announceAgentChanged, for its health facts. */
+export async function announceServiceChanged(app: App, serviceId: string): Promise<void> {
+  app.runtime.serviceHealth.forget(serviceId);
+  await announce(app, "s", serviceId);
+}
 
 /** Relays one notification to this node's hub; this node's own come back too and are only counted. */
 function relay(app: App, payload: string): void {
   const [kind, node, ...rest] = payload.split(":");
   const id = rest.join(":");
-  if (!id || (kind !== "a" && kind !== "c" && kind !== "t")) return; // not ours (someone else on the channel)
+  if (!id || (kind !== "a" && kind !== "c" && kind !== "t" && kind !== "s")) return; // not ours (someone else on the channel)
+  // a cache is forgotten on every node, this one included: its read between the first forget and the commit may be old
+  if (kind === "t") app.runtime.agentTokens.forget(id);
+  if (kind === "s") app.runtime.serviceHealth.forget(id);
   if (node === app.runtime.nodeId) {
     app.runtime.counters.wakeupsOwn++; // already woken locally after the commit; waking again would only re-claim
     return;
   }
   app.runtime.counters.wakeupsReceived++;
-  if (kind === "t") app.runtime.agentTokens.forgetAgent(id);
-  else if (kind === "a") app.runtime.hub.notifyAgent(id);
-  else app.runtime.hub.notifyCommand(id);
+  if (kind === "a") app.runtime.hub.notifyAgent(id);
+  else if (kind === "c") app.runtime.hub.notifyCommand(id);
 }
 
 /**
@@ -71,7 +83,9 @@ export async function startWakeups(app: App): Promise<() => Promise<void>> {
   const stop = await app.db.listen(WAKE_CHANNEL, (payload) => relay(app, payload), () => {
     app.runtime.counters.wakeupReconnects++;
     app.log.warn("wake-up listener reconnected: every parked wait re-checks and cached agent tokens are read again");
-    app.runtime.agentTokens.clear(); // an agent's change may have been announced while nobody listened
+    // a change may have been announced while nobody listened
+    app.runtime.agentTokens.clear();
+    app.runtime.serviceHealth.clear();
     app.runtime.hub.wakeAll();
   });
   if (!stop) return async () => {};

@@ -1,7 +1,7 @@
-// Two in-process nodes on one PostgreSQL database: each caches agent token lookups
-// (src/auth/agentTokenCache.ts). An operator's change on node B reaches node A's cache by NOTIFY at
-// commit, so node A refuses a disabled agent at once, not a TTL later; a listener reconnect (a
-// notification may have been missed) forgets everything.
+// Two in-process nodes on one PostgreSQL database: each caches agent token lookups and services'
+// health facts (src/readCache.ts). A change on node B reaches node A's caches by NOTIFY at commit, so
+// node A refuses a disabled agent at once, not a TTL later, and writes a health that changed back; a
+// listener reconnect (a notification may have been missed) forgets everything.
 import t from "tap";
 import { markOfflineAgents } from "../../src/domain/agents.js";
 import { startTestServer, sleep } from "../helpers.js";
@@ -65,4 +65,24 @@ t.test("a wake-up listener reconnect forgets every cached lookup", pgOnly, async
   for (let i = 0; i < 200 && a.app.runtime.counters.wakeupReconnects === reconnects; i++) await sleep(50);
   t.ok(a.app.runtime.counters.wakeupReconnects > reconnects, "the listener reconnected");
   t.equal(a.app.runtime.agentTokens.size, 0, "and the cache was cleared");
+});
+
+t.test("health alternating between nodes: a change written on node B makes node A write the change back", pgOnly, async (t) => {
+  const a = await startTestServer(t);
+  const b = await startTestServer(t, { sameDatabaseAs: a });
+  const agent = await registerTestAgent(a, { code: "balanced" });
+  const body = (status: string) => JSON.stringify({ serviceId: agent.serviceId, health: { status, message: status } });
+  const hb = (node: typeof a, status: string) => fetch(`${node.url}/api/agents/${agent.agentId}/heartbeat`, {
+    method: "POST", headers: { authorization: `Bearer ${agent.agentToken}`, "content-type": "application/json" }, body: body(status),
+  }).then((r) => r.status);
+  const stored = async () => (await a.db.get<{ health_status: string }>(`SELECT health_status FROM capsule_services WHERE id = ?`, [agent.serviceId]))!.health_status;
+  t.equal(await hb(a, "UP"), 200);
+  t.equal(await hb(a, "UP"), 200);
+  t.equal(a.app.runtime.serviceHealth.size, 1, "node A cached the service's facts (UP)");
+  t.equal(await hb(b, "DOWN"), 200);
+  t.equal(await stored(), "DOWN");
+  for (let i = 0; i < 100 && a.app.runtime.serviceHealth.size > 0; i++) await sleep(20);
+  t.equal(a.app.runtime.serviceHealth.size, 0, "node A forgot them on B's NOTIFY");
+  t.equal(await hb(a, "UP"), 200);
+  t.equal(await stored(), "UP", "node A wrote UP again instead of taking it for unchanged");
 });
