@@ -3,8 +3,10 @@
 // status, and the service's stored health fingerprint. Read from the database each time, they were
 // ~10 % of a heartbeat's CPU on SQLite and its only two round trips on PostgreSQL. Each is kept here
 // and forgotten wherever it changes (domain/wakeups.ts announceAgentChanged / announceServiceChanged):
-// - on this node at once, inside the changing transaction; a lookup in flight meanwhile is not kept
-//   (`generation`). SQLite serialises readers behind an open transaction, so nothing older comes back;
+// - on this node at once, inside the changing transaction; a lookup of that owner in flight meanwhile
+//   is not kept (`generation`: per owner, since a global one would, with thousands of reads in flight
+//   on PostgreSQL and a forget every few milliseconds while a fleet connects, discard nearly every
+//   read, and the cache would never fill). SQLite serialises readers behind an open transaction;
 // - on PostgreSQL, by the NOTIFY the change sends at commit, heard by every node, this one included
 //   (which forgets again: a read between its first forget and the commit may have seen the old row);
 //   if a node's listener loses its connection, it forgets everything when it comes back.
@@ -15,6 +17,8 @@
 export const READ_CACHE_TTL_MS = 60_000;
 /** Entries kept at most per cache; the oldest go first. */
 export const READ_CACHE_MAX = 100_000;
+/** A read that took longer than this is not kept: forgets older than it are not remembered. */
+const RACE_WINDOW_MS = 30_000;
 
 interface Entry<V> {
   value: V;
@@ -26,8 +30,14 @@ interface Entry<V> {
 export class ReadCache<V> {
   private readonly byKey = new Map<string, Entry<V>>();
   private readonly keysByOwner = new Map<string, string[]>();
-  /** Bumped by every forget. A lookup records it before its read and keeps the answer only if it has not moved. */
+  /**
+   * Bumped by every forget and clear. A lookup records it before its read; its answer is kept unless its
+   * owner was forgotten (or everything cleared) after that.
+   */
   generation = 0;
+  /** The generation of each owner's latest forget within RACE_WINDOW_MS, oldest first. */
+  private readonly forgotten = new Map<string, { generation: number; atMs: number }>();
+  private clearedAt = 0;
 
   constructor(private readonly ttlMs = READ_CACHE_TTL_MS, private readonly max = READ_CACHE_MAX) {}
 
@@ -45,7 +55,7 @@ export class ReadCache<V> {
 
   /** Keeps a value read while `generation` was `seenGeneration`; nothing if a forget came in between. */
   set(key: string, owner: string, value: V, nowMs: number, seenGeneration: number): void {
-    if (seenGeneration !== this.generation) return;
+    if (seenGeneration < this.clearedAt || (this.forgotten.get(owner)?.generation ?? 0) > seenGeneration) return;
     const old = this.byKey.get(key);
     if (old) this.drop(key, old.owner);
     while (this.byKey.size >= this.max) {
@@ -63,13 +73,21 @@ export class ReadCache<V> {
     this.generation++;
     for (const key of this.keysByOwner.get(owner) ?? []) this.byKey.delete(key);
     this.keysByOwner.delete(owner);
+    const atMs = Date.now();
+    this.forgotten.delete(owner); // re-inserted last: the map stays in time order
+    this.forgotten.set(owner, { generation: this.generation, atMs });
+    for (const [o, f] of this.forgotten) {
+      if (atMs - f.atMs < RACE_WINDOW_MS) break;
+      this.forgotten.delete(o);
+    }
   }
 
   /** A change may have gone unheard: read everything again. */
   clear(): void {
-    this.generation++;
+    this.clearedAt = ++this.generation;
     this.byKey.clear();
     this.keysByOwner.clear();
+    this.forgotten.clear();
   }
 
   private drop(key: string, owner: string): void {
@@ -89,7 +107,8 @@ export async function readThrough<V>(
   const cached = cache.get(key, nowMs);
   if (cached !== undefined) return cached;
   const seen = cache.generation;
+  const startedMs = Date.now();
   const found = await read();
-  if (found !== undefined) cache.set(key, ownerOf(found), found, nowMs, seen);
+  if (found !== undefined && Date.now() - startedMs < RACE_WINDOW_MS) cache.set(key, ownerOf(found), found, nowMs, seen);
   return found;
 }

@@ -33,11 +33,16 @@ t.test("the cache: TTL, size bound, forget by owner, and a read that raced a for
   t.same(c.get("h3", 1), row("b"), "other owners stay");
 
   const seen = c.generation; // a lookup starts reading the database...
-  c.forget("b"); // ...a change commits meanwhile...
+  c.forget("b"); // ...a change of its owner commits meanwhile...
   c.set("h5", "b", row("b"), 2, seen); // ...and its possibly old answer is not kept
   t.equal(c.get("h5", 3), undefined);
+  c.set("h6", "e", row("e"), 2, seen); // a read of another owner, in flight across that forget, is kept
+  t.same(c.get("h6", 3), row("e"), "a forget discards only its own owner's reads in flight");
+  const before = c.generation;
   c.clear();
   t.equal(c.size, 0);
+  c.set("h7", "f", row("f"), 4, before);
+  t.equal(c.get("h7", 5), undefined, "a clear discards every read in flight");
 
   let reads = 0;
   const read = async () => (++reads, row("d"));
