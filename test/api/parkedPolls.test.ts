@@ -2,7 +2,7 @@
 // told directly when its client leaves: no timer, AbortController or listener per poll. Checked on
 // the hub itself (timers counted by Node) and over real HTTP (a departed client, a wheel deadline).
 import t from "tap";
-import { CommandHub, type ClientLink } from "../../src/domain/hub.js";
+import { CommandHub, Parked, type ClientLink } from "../../src/domain/hub.js";
 import { kit } from "../commandKit.js";
 import { sleep } from "../helpers.js";
 
@@ -21,6 +21,26 @@ function timersMadeBy(fn: () => void): number {
   }
   return n;
 }
+/** A bare record: settled() resolves its promise (the real one, domain/commands/poll.ts, claims and answers). */
+class Probe extends Parked {
+  readonly done: Promise<boolean>;
+  private resolve!: (woken: boolean) => void;
+  constructor(hub: CommandHub, agentId: string, waitMs: number, client?: ClientLink) {
+    super(hub, agentId, Date.now() + waitMs, client);
+    this.done = new Promise((r) => (this.resolve = r));
+  }
+  settled(woken: boolean): void {
+    this.resolve(woken);
+  }
+}
+
+/** Parks a probe (as the poll does after an empty claim); its promise says how it left. */
+function wait(hub: CommandHub, agentId: string, waitMs: number, client?: ClientLink): Promise<boolean> {
+  const rec = new Probe(hub, agentId, waitMs, client);
+  const outcome = hub.park(rec, hub.agentNotifications);
+  return outcome === "parked" ? rec.done : Promise.resolve(false);
+}
+
 // the hub's wheel does not keep a process alive; this test process must stay up while it awaits
 const keepAlive = setInterval(() => {}, 1000);
 t.teardown(() => clearInterval(keepAlive));
@@ -30,7 +50,7 @@ t.test("1,000 parked polls hold one timer between them, and each answers at its 
   t.teardown(() => hub.close());
   let waits: Promise<boolean>[] = [];
   const made = timersMadeBy(() => {
-    waits = Array.from({ length: 1000 }, (_, i) => hub.waitForAgent(`agt_${i % 500}`, 600 + (i % 3) * 100));
+    waits = Array.from({ length: 1000 }, (_, i) => wait(hub, `agt_${i % 500}`, 600 + (i % 3) * 100));
   });
   t.equal(hub.parkedPolls, 1000);
   t.equal(hub.parkedAgentIds().length, 500, "two polls per agent, one list each");
@@ -50,8 +70,8 @@ t.test("a client that leaves is answered at once through its link; a departed cl
   const hub = new CommandHub();
   t.teardown(() => hub.close());
   const link: ClientLink & { gone: boolean } = { gone: false, get clientGone() { return this.gone; } };
-  const first = hub.waitForAgent("agt_a", 20_000, link);
-  const other = hub.waitForAgent("agt_a", 20_000);
+  const first = wait(hub, "agt_a", 20_000, link);
+  const other = wait(hub, "agt_a", 20_000);
   t.ok(link.parked, "the hub left its record on the link");
   const t0 = Date.now();
   link.gone = true;
@@ -60,7 +80,7 @@ t.test("a client that leaves is answered at once through its link; a departed cl
   t.ok(Date.now() - t0 < 100, "at once, not at the next tick");
   t.equal(link.parked, undefined, "the link is cleared");
   t.equal(hub.parkedPolls, 1, "the agent's other poll stays parked");
-  t.equal(await hub.waitForAgent("agt_b", 20_000, link), false, "a client already gone is not parked");
+  t.equal(await wait(hub, "agt_b", 20_000, link), false, "a client already gone is not parked");
   hub.close();
   t.equal(await other, false, "shutdown answers the rest");
 });
