@@ -6,10 +6,16 @@
 // waits (few) each on their own timer; parked long polls (up to one per agent) by one query per node
 // and interval (domain/wakeups.ts: which parked agents have a PENDING command), never one per poll.
 //
-// A parked long poll is one small record (Parked): no timer, closure or AbortController of its own.
-// One timer wheel ends the polls whose window is over, and the request's existing close handler
-// (app.ts) reaches the record directly when the client leaves (ClientLink). 10,000 parked polls are
-// 10,000 records and one interval, not 10,000 timers, signals and listener chains (issue #16).
+// A parked long poll is one small record (Parked; the poll's subclass is LongPoll in
+// domain/commands/poll.ts) and the hub answers it: the poll's handler returns a "parked" marker, so the
+// request's own async chain (ctx, closures, handler frames, promises) ends when it parks. The record
+// keeps only what answering needs (the claim's parameters and the request's Exchange: response,
+// request id, start time, route, agent). When a wake-up, the timer wheel, the client's departure or
+// shutdown takes it out, the hub calls its settled(): it claims (the same claimCommands as any poll),
+// parks again for the rest of its window, or answers through http/exchange.ts, which writes the reply
+// and the access-log line the same way for every request. One timer wheel ends the windows; the
+// request's close handler reaches the record directly (ClientLink). 10,000 parked polls are 10,000
+// records and one interval, not 10,000 timers, signals, listener chains and suspended requests (#16).
 type Waiter = () => void;
 
 /** What the hub needs of a waiting request: whether its client left, and where to say that it did. */
