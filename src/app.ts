@@ -14,7 +14,7 @@ import { refuseCrossSite } from "./http/crossSite.js";
 import { errorReply, type PageErrorRenderer } from "./http/errorReply.js";
 import { Exchange } from "./http/exchange.js";
 import { Router } from "./http/router.js";
-import { newId } from "./ids.js";
+import { ulid } from "./ids.js";
 import { createRuntime } from "./runtime.js";
 import { allRoutes } from "./routes/index.js";
 
@@ -39,7 +39,7 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const started = process.hrtime.bigint();
     const incomingId = req.headers["x-request-id"];
-    const requestId = typeof incomingId === "string" && /^[\w.-]{1,64}$/.test(incomingId) ? incomingId : newId("aud").slice(4);
+    const requestId = typeof incomingId === "string" && /^[\w.-]{1,64}$/.test(incomingId) ? incomingId : ulid();
     res.setHeader("X-Request-Id", requestId);
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = router.match(req.method ?? "GET", url.pathname);
@@ -52,7 +52,10 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
       app, req, res, query: url.searchParams, path: url.pathname, requestId,
       params: match.kind === "found" ? match.params : {},
       routePattern: x.routePattern,
-      ip: clientIp(req, app.config.trustProxy),
+      // read on use (logins, registrations): asking the socket caches its peer address object on it, for every held connection
+      get ip() {
+        return clientIp(req, app.config.trustProxy);
+      },
       exchange: x,
       get signal() {
         return x.signal;
@@ -101,8 +104,8 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
     void x.finish(run()
       .catch((err: unknown) => errorReply(ctx, route, err, renderErrorPage))
       .finally(() => {
-        if (ctx.admin) x.actor = { actor: "user", actorId: ctx.admin.userId };
-        else if (ctx.agent) x.actor = { actor: "agent", actorId: ctx.agent.agentId };
+        if (ctx.admin) x.identify("user", ctx.admin.userId);
+        else if (ctx.agent) x.identify("agent", ctx.agent.agentId);
       }));
   };
   return { app, routes, handle };

@@ -13,8 +13,9 @@ export class Exchange {
   clientGone = false;
   /** A parked long poll's hub record, told when the client goes away. */
   parked: { clientLeft(): void } | undefined = undefined;
-  /** Who asked, for the access log (app.ts sets it once the handler is done). */
-  actor: { actor: "user" | "agent"; actorId: string } | undefined = undefined;
+  /** Who asked, for the access log (app.ts says once the handler is done). */
+  private actor: "user" | "agent" | undefined = undefined;
+  private actorId: string | undefined = undefined;
   /** Headers added to whatever the reply is (Ctx.extraHeaders is this object). */
   readonly extraHeaders: Record<string, string | string[]> = {};
   // Made on first use (prepare waits, downloads): building a controller for every request and an
@@ -31,6 +32,11 @@ export class Exchange {
     private readonly started: bigint,
   ) {
     res.on("close", () => this.closed());
+  }
+
+  identify(actor: "user" | "agent", actorId: string): void {
+    this.actor = actor;
+    this.actorId = actorId;
   }
 
   /** Aborted when the client leaves before the answer is complete. */
@@ -65,7 +71,10 @@ export class Exchange {
     const method = this.req.method ?? "GET";
     this.app.runtime.counters.httpRequests++;
     for (const hook of this.app.runtime.onRequest) hook({ method, route: this.routePattern, status, ms });
-    this.app.log.info("request", { requestId: this.requestId, method, route: this.routePattern, status, ms: Math.round(ms * 10) / 10, ...this.actor });
+    this.app.log.info("request", {
+      requestId: this.requestId, method, route: this.routePattern, status, ms: Math.round(ms * 10) / 10,
+      ...(this.actor ? { actor: this.actor, actorId: this.actorId } : {}),
+    });
   }
 
   /** A parked request's answer: `data` in the success envelope. */
