@@ -40,7 +40,6 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
     const started = process.hrtime.bigint();
     const incomingId = req.headers["x-request-id"];
     const requestId = typeof incomingId === "string" && /^[\w.-]{1,64}$/.test(incomingId) ? incomingId : ulid();
-    res.setHeader("X-Request-Id", requestId);
     const url = new URL(req.url ?? "/", "http://localhost");
     const match = router.match(req.method ?? "GET", url.pathname);
     const route = match.kind === "found" ? match.value : undefined;

@@ -61,6 +61,8 @@ export class Exchange {
     try {
       const r = await reply;
       if (r.kind === "parked") return;
+      // set when sending, not on arrival: a parked poll holds no outgoing-header table until it answers
+      if (!this.res.headersSent) this.res.setHeader("X-Request-Id", this.requestId);
       await sendReply(this.req, this.res, r, this.extraHeaders);
     } catch (err) {
       this.app.log.error("failed to send response", { requestId: this.requestId, error: String(err) });
