@@ -12,8 +12,8 @@ import { decodeBody, readRawBody } from "./http/body.js";
 import { parseCookies } from "./http/cookies.js";
 import { refuseCrossSite } from "./http/crossSite.js";
 import { errorReply, type PageErrorRenderer } from "./http/errorReply.js";
+import { Exchange } from "./http/exchange.js";
 import { Router } from "./http/router.js";
-import { sendReply } from "./http/send.js";
 import { parseTarget } from "./http/target.js";
 import { createRuntime } from "./runtime.js";
 import { allRoutes } from "./routes/index.js";
@@ -43,38 +43,30 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
     const started = process.hrtime.bigint();
     const incomingId = req.headers["x-request-id"];
     const requestId = typeof incomingId === "string" && /^[\w.-]{1,64}$/.test(incomingId) ? incomingId : nextRequestId();
-    res.setHeader("X-Request-Id", requestId);
     const url = parseTarget(req.url ?? "/");
     const match = router.match(req.method ?? "GET", url.pathname);
     const route = match.kind === "found" ? match.value : undefined;
-    // The abort signal is made on first use (long polls, prepare waits, downloads) and fires only when
-    // the client leaves before the answer is complete: building a controller for every request and an
-    // AbortError for every finished one cost ~8% of a heartbeat's CPU (--cpu-prof, docs/benchmarks.md).
-    let aborter: AbortController | undefined;
-    let clientGone = false;
-    res.on("close", () => {
-      if (res.writableFinished) return;
-      clientGone = true;
-      aborter?.abort();
-      ctx.parked?.clientLeft(); // a parked long poll answers now (domain/hub.ts)
-    });
+    // What answering needs, apart from ctx: a parked long poll keeps only this (http/exchange.ts).
+    const x = new Exchange(app, req, res, requestId, match.kind === "found" ? match.pattern : "(unmatched)", started);
 
     let bodyPromise: Promise<unknown> | undefined;
     const ctx: Ctx = {
       app, req, res, query: url.searchParams, path: url.pathname, requestId,
       params: match.kind === "found" ? match.params : {},
-      routePattern: match.kind === "found" ? match.pattern : "(unmatched)",
-      ip: clientIp(req, app.config.trustProxy),
+      routePattern: x.routePattern,
+      // read on use (logins, registrations): asking the socket caches its peer address object on it, for every held connection
+      get ip() {
+        return clientIp(req, app.config.trustProxy);
+      },
+      exchange: x,
       get signal() {
-        aborter ??= new AbortController();
-        if (clientGone) aborter.abort();
-        return aborter.signal;
+        return x.signal;
       },
       get clientGone() {
-        return clientGone;
+        return x.clientGone;
       },
       cookies: parseCookies(req.headers.cookie),
-      extraHeaders: {},
+      extraHeaders: x.extraHeaders,
       body: () => (bodyPromise ??= readRawBody(req, route?.bodyLimit ?? app.config.bodyLimitBytes).then((raw) => decodeBody(raw, req.headers["content-type"]))),
     };
 
@@ -111,23 +103,12 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
       return route.handler(ctx);
     };
 
-    run()
+    void x.finish(run()
       .catch((err: unknown) => errorReply(ctx, route, err, renderErrorPage))
-      .then((reply) => sendReply(req, res, reply, ctx.extraHeaders))
-      .catch((err: unknown) => {
-        app.log.error("failed to send response", { requestId, error: String(err) });
-        res.destroy();
-      })
       .finally(() => {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        const status = res.statusCode;
-        app.runtime.counters.httpRequests++;
-        for (const hook of app.runtime.onRequest) hook({ method: req.method ?? "GET", route: ctx.routePattern, status, ms });
-        app.log.info("request", {
-          requestId, method: req.method, route: ctx.routePattern, status, ms: Math.round(ms * 10) / 10,
-          ...(ctx.admin ? { actor: "user", actorId: ctx.admin.userId } : ctx.agent ? { actor: "agent", actorId: ctx.agent.agentId } : {}),
-        });
-      });
+        if (ctx.admin) x.identify("user", ctx.admin.userId);
+        else if (ctx.agent) x.identify("agent", ctx.agent.agentId);
+      }));
   };
   return { app, routes, handle };
 }

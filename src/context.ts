@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Role } from "./auth/roles.js";
 import type { Config } from "./config.js";
 import type { Db } from "./db/open.js";
+import type { Exchange } from "./http/exchange.js";
 import type { Reply } from "./http/reply.js";
 import type { Method, Params } from "./http/router.js";
 import type { Logger } from "./log.js";
@@ -71,8 +72,8 @@ export interface Ctx<P = Record<string, string>> {
   signal: AbortSignal;
   /** The client went away before the answer was complete (long polls: no AbortController needed). */
   readonly clientGone: boolean;
-  /** A parked long poll's record (domain/hub.ts), told when the client goes away. */
-  parked?: { clientLeft(): void } | undefined;
+  /** The request's answering end (http/exchange.ts): a parked long poll is answered through it. */
+  exchange: Exchange;
   cookies: Record<string, string>;
   /** Parsed body (JSON or urlencoded), read once with the route's byte limit. */
   body(): Promise<unknown>;

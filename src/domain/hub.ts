@@ -6,16 +6,22 @@
 // waits (few) each on their own timer; parked long polls (up to one per agent) by one query per node
 // and interval (domain/wakeups.ts: which parked agents have a PENDING command), never one per poll.
 //
-// A parked long poll is one small record (Parked): no timer, closure or AbortController of its own.
-// One timer wheel ends the polls whose window is over, and the request's existing close handler
-// (app.ts) reaches the record directly when the client leaves (ClientLink). 10,000 parked polls are
-// 10,000 records and one interval, not 10,000 timers, signals and listener chains (issue #16).
+// A parked long poll is one small record (Parked; the poll's subclass is LongPoll in
+// domain/commands/poll.ts) and the hub answers it: the poll's handler returns a "parked" marker, so the
+// request's own async chain (ctx, closures, handler frames, promises) ends when it parks. The record
+// keeps only what answering needs (the claim's parameters and the request's Exchange: response,
+// request id, start time, route, agent). When a wake-up, the timer wheel, the client's departure or
+// shutdown takes it out, the hub calls its settled(): it claims (the same claimCommands as any poll),
+// parks again for the rest of its window, or answers through http/exchange.ts, which writes the reply
+// and the access-log line the same way for every request. One timer wheel ends the windows; the
+// request's close handler reaches the record directly (ClientLink). 10,000 parked polls are 10,000
+// records and one interval, not 10,000 timers, signals, listener chains and suspended requests (#16).
 type Waiter = () => void;
 
 /** What the hub needs of a waiting request: whether its client left, and where to say that it did. */
 export interface ClientLink {
   readonly clientGone: boolean;
-  /** Set by the hub while the request is parked; app.ts calls clientLeft() when the connection closes. */
+  /** Set by the hub while the request is parked; the request's close handler (http/exchange.ts) calls clientLeft(). */
   parked?: { clientLeft(): void } | undefined;
 }
 
@@ -24,20 +30,35 @@ const WHEEL_TICK_MS = 250;
 /** Slots: 64 s (> MAX_WAIT_SECONDS); a longer wait goes round the wheel again. */
 const WHEEL_SLOTS = 256;
 
-class Parked {
+/** What park() did: parked (the hub answers later), `recheck` (notified since `seen`: claim again), `over` (window ended, client gone, shutdown). */
+export type ParkOutcome = "parked" | "recheck" | "over";
+
+/**
+ * One parked long poll. The subclass (domain/commands/poll.ts) carries what answering needs and
+ * answers in settled(): the hub calls it once per parking, synchronously, when a wake-up, the wheel,
+ * the client's departure or shutdown takes the record out. No closure or promise per record.
+ */
+export abstract class Parked {
   /** The agent's other parked polls (a short list: at most maxLongPollsPerAgent). */
   next: Parked | undefined = undefined;
+  /** In the agent's list (and due on the wheel) right now. */
+  waiting = false;
+  /** Has an entry in a wheel slot (kept across a re-park: the deadline does not move). */
+  inWheel = false;
   constructor(
     readonly hub: CommandHub,
     readonly agentId: string,
+    /** Wall-clock end of the poll's window (Date.now() based: waits are real time even with an injected clock). */
     readonly deadline: number,
-    public resolve: ((woken: boolean) => void) | undefined,
     readonly client: ClientLink | undefined,
   ) {}
 
   clientLeft(): void {
     this.hub.settle(this, false);
   }
+
+  /** Taken out of the hub: woken (re-check the database), or not (window over, client gone, shutdown). Must not throw. */
+  abstract settled(woken: boolean): void;
 }
 
 export class CommandHub {
@@ -51,15 +72,15 @@ export class CommandHub {
   private closed = false;
   /**
    * Notifications so far. A caller reads this before the database work that might make waiting
-   * unnecessary and passes it to wait*(): with async database calls a notification can land between
-   * that work and registering the waiter, and must not be missed (the wait then returns at once).
+   * unnecessary and passes it to park()/waitForCommand(): with async database calls a notification can
+   * land between that work and registering the waiter, and must not be missed (it then re-checks at once).
    */
   private agentNotes = 0;
   private commandNotes = 0;
   /**
-   * Set when other nodes can change the database (domain/wakeups.ts): a wait then also resolves true
-   * (re-check) after about this long. Unset on SQLite, where every change passes through this process's
-   * hub, so a re-check could only find what a wake-up already announced.
+   * Set when other nodes can change the database (domain/wakeups.ts): a prepare wait then also resolves
+   * true (re-check) after about this long. Unset on SQLite, where every change passes through this
+   * process's hub, so a re-check could only find what a wake-up already announced.
    */
   recheckMs: number | undefined;
 
@@ -95,23 +116,26 @@ export class CommandHub {
   }
 
   /**
-   * Resolves true when woken (or when the re-check timer is due: the caller re-checks the database and
-   * waits again for the rest of its window), false on timeout, abort or shutdown. With `since` (agentNotifications
-   * read earlier), resolves true at once if any agent was notified since: the caller re-checks.
+   * Parks a long poll until its deadline; the hub then calls rec.settled() exactly once. `since`
+   * (agentNotifications read before the caller's last claim): if any agent was notified since, the
+   * record is not parked and the caller claims again (`recheck`).
    */
-  waitForAgent(agentId: string, timeoutMs: number, client?: ClientLink, since?: number): Promise<boolean> {
-    if (since !== undefined && since !== this.agentNotes && !this.closed) return Promise.resolve(true);
-    if (this.closed || client?.clientGone || timeoutMs <= 0) return Promise.resolve(false);
-    return new Promise<boolean>((resolve) => {
-      const rec = new Parked(this, agentId, Date.now() + timeoutMs, resolve, client);
-      rec.next = this.parked.get(agentId);
-      this.parked.set(agentId, rec);
-      this.parkedCount++;
-      if (client) client.parked = rec;
+  park(rec: Parked, since: number): ParkOutcome {
+    if (rec.waiting) throw new Error("poll parked twice");
+    if (since !== this.agentNotes && !this.closed) return "recheck";
+    if (this.closed || rec.client?.clientGone || rec.deadline <= Date.now()) return "over";
+    rec.waiting = true;
+    rec.next = this.parked.get(rec.agentId);
+    this.parked.set(rec.agentId, rec);
+    this.parkedCount++;
+    if (rec.client) rec.client.parked = rec;
+    if (!rec.inWheel) {
       // the first tick at or after the deadline (a slot is turned once `now` reaches its start)
       this.wheel[Math.ceil(rec.deadline / WHEEL_TICK_MS) % WHEEL_SLOTS]!.push(rec);
-      this.startWheel();
-    });
+      rec.inWheel = true;
+    }
+    this.startWheel();
+    return "parked";
   }
 
   /** Agents with a long poll parked right now (the node-level re-check asks the database about these). */
@@ -124,11 +148,10 @@ export class CommandHub {
     return this.parkedCount;
   }
 
-  /** Answers one parked poll (woken: re-check the database; else its window ended or its client left). */
+  /** Takes one parked poll out and tells it why (woken: re-check the database; else its window ended or its client left). */
   settle(rec: Parked, woken: boolean): void {
-    const resolve = rec.resolve;
-    if (!resolve) return;
-    rec.resolve = undefined;
+    if (!rec.waiting) return;
+    rec.waiting = false;
     this.parkedCount--;
     if (rec.client?.parked === rec) rec.client.parked = undefined;
     // unlink from the agent's list (if a wake-up has not taken the whole list already)
@@ -140,7 +163,8 @@ export class CommandHub {
       while (head && head.next !== rec) head = head.next;
       if (head) head.next = rec.next;
     }
-    resolve(woken && !this.closed);
+    rec.next = undefined;
+    rec.settled(woken && !this.closed);
   }
 
   private wakeAgent(agentId: string, woken: boolean): void {
@@ -169,9 +193,12 @@ export class CommandHub {
       if (due.length === 0) continue;
       const keep: Parked[] = [];
       for (const rec of due) {
-        if (!rec.resolve) continue; // answered earlier: dropped from the wheel here
-        if (rec.deadline <= now) this.settle(rec, false);
-        else keep.push(rec); // a wait longer than one turn of the wheel
+        if (rec.deadline > now) {
+          keep.push(rec); // a wait longer than one turn of the wheel
+          continue;
+        }
+        rec.inWheel = false; // answered earlier (or claiming now, then finding its window over): dropped here
+        if (rec.waiting) this.settle(rec, false);
       }
       this.wheel[slot] = keep;
     }
@@ -182,7 +209,10 @@ export class CommandHub {
     }
   }
 
-  /** As waitForAgent, with `since` read from commandNotifications. */
+  /**
+   * Resolves true when the command was notified (or the re-check timer is due), false on timeout, abort
+   * or shutdown; with `since` (commandNotifications read earlier), true at once if any was notified since.
+   */
   waitForCommand(commandId: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<boolean> {
     if (since !== undefined && since !== this.commandNotes && !this.closed) return Promise.resolve(true);
     return this.wait(this.commandWaiters, commandId, timeoutMs, signal, true);

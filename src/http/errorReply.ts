@@ -2,7 +2,7 @@
 // page (or a redirect to /login) for console routes. Unexpected errors are logged with the request
 // id and answered 500 without internals.
 import { ZodError } from "zod";
-import type { AnyRoute, Ctx } from "../context.js";
+import type { AnyRoute, App, Ctx } from "../context.js";
 import { AppError, ERRORS, type ErrorCode } from "../errors.js";
 import { html, redirect, type Reply } from "./reply.js";
 
@@ -42,26 +42,35 @@ export function toAppError(err: unknown): AppError {
 
 /** `renderPage` is how console errors look (src/console/errors.ts), passed in by createApp's caller. */
 export function errorReply(ctx: Ctx, route: AnyRoute | undefined, err: unknown, renderPage: PageErrorRenderer): Reply {
-  const e = toAppError(err);
-  if (e.code === "INTERNAL_ERROR" || e.code === "DATABASE_UNAVAILABLE") {
-    ctx.app.log.error("request failed", {
-      requestId: ctx.requestId, route: ctx.routePattern,
-      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
-    });
-  }
-  const headers = { ...(e.headers ?? {}) };
   if (route?.page || (!route && !ctx.path.startsWith("/api/") && acceptsHtml(ctx))) {
+    const e = logged(ctx.app, ctx.requestId, ctx.routePattern, err);
+    const headers = { ...(e.headers ?? {}) };
     if (e.code === "UNAUTHORIZED" && ctx.req.method === "GET") {
       return redirect(`/login?next=${encodeURIComponent(ctx.path + (ctx.query.size ? `?${ctx.query}` : ""))}`);
     }
     return html(renderPage(ctx, e.status, e.code, e.message), e.status, headers);
   }
+  return apiErrorReply(ctx.app, ctx.requestId, ctx.routePattern, err);
+}
+
+/** The JSON error envelope for an API request: also what a parked long poll answers with when answering it fails. */
+export function apiErrorReply(app: App, requestId: string, routePattern: string, err: unknown): Reply {
+  const e = logged(app, requestId, routePattern, err);
   return {
     kind: "json",
     status: e.status,
-    headers,
+    headers: { ...(e.headers ?? {}) },
     body: { success: false, error: { code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) } },
   };
+}
+
+/** The AppError for `err`; an unexpected one is logged with the request id (its answer says nothing internal). */
+function logged(app: App, requestId: string, routePattern: string, err: unknown): AppError {
+  const e = toAppError(err);
+  if (e.code === "INTERNAL_ERROR" || e.code === "DATABASE_UNAVAILABLE") {
+    app.log.error("request failed", { requestId, route: routePattern, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+  }
+  return e;
 }
 
 const acceptsHtml = (ctx: Ctx): boolean => (ctx.req.headers.accept ?? "").includes("text/html");

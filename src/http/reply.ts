@@ -7,7 +7,9 @@ export type Reply =
   | { kind: "text"; status: number; body: string; contentType: string; headers?: Record<string, string | string[]> }
   | { kind: "redirect"; status: 302 | 303; location: string; headers?: Record<string, string | string[]> }
   | { kind: "stream"; status: number; contentType: string; body: Readable | AsyncIterable<string | Buffer>; headers?: Record<string, string | string[]> }
-  | { kind: "empty"; status: number; headers?: Record<string, string | string[]> };
+  | { kind: "empty"; status: number; headers?: Record<string, string | string[]> }
+  /** Nothing to send now: the hub holds the request and answers it later through its Exchange (a parked long poll). */
+  | { kind: "parked"; status: number; headers?: Record<string, string | string[]> };
 
 export interface Pagination {
   page: number;
@@ -26,6 +28,9 @@ export const ok = (data: unknown, headers?: Record<string, string | string[]>): 
 export const okList = (data: unknown[], pagination: Pagination): Reply => ({
   kind: "json", status: 200, body: { success: true, data, pagination },
 });
+
+/** The handler parked the request (domain/hub.ts): app.ts neither sends nor logs it now. */
+export const parked = (): Reply => ({ kind: "parked", status: 200 });
 
 /** `{success:true}` for mutations without a body. */
 export const okEmpty = (): Reply => ({ kind: "json", status: 200, body: { success: true } });

@@ -26,16 +26,24 @@ const count = async (db: Db, sql: string, params: (string | number)[] = []): Pro
 t.test("a long poll does not miss a command created between its empty claim and parking", async (t) => {
   const k = await kit(t);
   const hub = k.s.app.runtime.hub;
-  const original = hub.waitForAgent.bind(hub);
+  const db = k.s.app.db;
+  const original = db.get.bind(db);
   let created: string | undefined;
-  // the poll's claim found nothing; before it registers its waiter, an operator executes an action
-  hub.waitForAgent = async (...args: Parameters<typeof original>) => {
-    hub.waitForAgent = original;
-    const r = await k.execute("echo", { payload: { message: "between claim and wait" } });
-    if (r.status !== 200) throw new Error(`execute: ${r.status} ${r.text}`);
-    created = r.body.data.id as string;
-    return original(...args);
-  };
+  let polling = false;
+  // the poll's claim found nothing (its one unlocked read); before it parks, an operator executes an action
+  db.get = (async (query: string, params?: unknown[]) => {
+    const row = await original(query, params as never);
+    if (polling && row === undefined && /status\s*=\s*'PENDING'/i.test(query) && params?.[0] === k.agentId) {
+      polling = false;
+      db.get = original;
+      const r = await k.execute("echo", { payload: { message: "between claim and wait" } });
+      if (r.status !== 200) throw new Error(`execute: ${r.status} ${r.text}`);
+      created = r.body.data.id as string;
+      t.equal(hub.parkedPolls, 0, "the command's wake-up found no parked poll");
+    }
+    return row;
+  }) as typeof db.get;
+  polling = true;
   const t0 = Date.now();
   const polled = await k.poll("?waitSeconds=20");
   t.equal(polled.status, 200);

@@ -3,7 +3,7 @@
 import type { Actor, App } from "../../context.js";
 import { claimableCommandIds, claimCommand, getCommand, hasClaimableCommand, type CommandRow } from "../../db/commands.js";
 import { AppError } from "../../errors.js";
-import type { ClientLink } from "../hub.js";
+import { Parked, type ClientLink } from "../hub.js";
 import { touchAgent } from "../agents.js";
 import { writeAudit } from "../audit.js";
 import { afterTerminal, COMMAND_TARGET, endWithSyntheticFailure } from "./lifecycle.js";
@@ -88,6 +88,12 @@ async function loseSecrets(app: App, c: CommandRow, taken: Exclude<TakenSecrets,
   if (taken.reason === "wrong-key") app.log.warn("secret payload sealed with another key; command failed", { commandId: c.id, detail: taken.detail });
 }
 
+/** Where a parked poll's answer goes (http/exchange.ts): the claimed commands, or the error that ended it. */
+export interface PollClient extends ClientLink {
+  answer(data: AgentCommand[]): void;
+  fail(err: unknown): void;
+}
+
 export interface PollInput {
   agentId: string;
   /** as the request's token lookup read it (touchAgent) */
@@ -96,13 +102,17 @@ export interface PollInput {
   waitSeconds: number;
   /** The poller confirms deliveries (an SDK): its claims carry a delivery lease (delivery.ts). */
   leased?: boolean | undefined;
-  /** The request (its Ctx): whether the client left, and the hook the hub's parked record uses. */
-  client: ClientLink;
+  /** The request's answering end: whether the client left, and where a parked poll's answer goes. */
+  client: PollClient;
   requestId?: string | undefined;
 }
 
-/** The poll: counts as contact, claims, and long-polls when asked to and nothing is pending. */
-export async function pollCommands(app: App, input: PollInput): Promise<AgentCommand[]> {
+/**
+ * The poll: counts as contact, claims, and long-polls when asked to and nothing is pending. Returns
+ * the commands to answer with now, or `"parked"`: the hub holds the poll and answers it through
+ * input.client later, so the request's own async chain ends here (issue #16).
+ */
+export async function pollCommands(app: App, input: PollInput): Promise<AgentCommand[] | "parked"> {
   const { agentId, requestId } = input;
   const limit = Math.min(10, Math.max(1, Math.floor(input.limit)));
   const waitMs = Math.min(MAX_WAIT_SECONDS, Math.max(0, input.waitSeconds)) * 1000;
@@ -118,31 +128,80 @@ export async function pollCommands(app: App, input: PollInput): Promise<AgentCom
       maxLongPollsPerAgent: app.config.maxLongPollsPerAgent,
     }, { "Retry-After": "1" });
   }
+  // Wall-clock deadline (not app.now()): waits are real time even when tests inject a clock.
+  const poll = new LongPoll(app, input, limit, Date.now() + waitMs, seen);
+  let out: AgentCommand[] | undefined;
   try {
-    return await longPoll(app, input, limit, waitMs, seen);
-  } finally {
+    out = await poll.parkOrClaim();
+  } catch (err) {
     hub.leaveLongPoll(agentId);
+    throw err;
   }
+  if (out === undefined) return "parked";
+  hub.leaveLongPoll(agentId);
+  return out;
 }
 
-/** The admitted long poll: wait, claim when woken, until a command is claimed or the window ends. */
-async function longPoll(app: App, input: PollInput, limit: number, waitMs: number, seen: number): Promise<AgentCommand[]> {
-  const { agentId, requestId } = input;
-  const hub = app.runtime.hub;
-  // Wall-clock deadline (not app.now()): waits are real time even when tests inject a clock.
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const remaining = deadline - Date.now();
-    // A command created between the empty claim and this registration is not missed: `seen` was read
-    // before the claim, and any notification since makes the wait return at once (and claim again).
-    const woken = await hub.waitForAgent(agentId, remaining, input.client, seen);
-    if (!woken || input.client.clientGone) return [];
-    seen = hub.agentNotifications;
-    const claimed = await claimCommands(app, agentId, limit, requestId, input.leased);
-    if (claimed.length) {
-      await touchAgent(app, agentId);
-      return claimed;
+/**
+ * An admitted long poll: the hub's record while parked, and what answering needs (the claim's
+ * parameters and the client). From admission to answer it is counted by enterLongPoll/leaveLongPoll.
+ */
+class LongPoll extends Parked {
+  private readonly limit: number;
+  private readonly leased: boolean | undefined;
+  private readonly requestId: string | undefined;
+  declare readonly client: PollClient;
+
+  constructor(readonly app: App, input: PollInput, limit: number, deadline: number, private seen: number) {
+    super(app.runtime.hub, input.agentId, deadline, input.client);
+    this.limit = limit;
+    this.leased = input.leased;
+    this.requestId = input.requestId;
+  }
+
+  /**
+   * Parks, or claims again while notifications arrived since the last claim. Commands: the answer now;
+   * `[]`: the window is over (or the client left, or shutdown); undefined: parked (the hub calls settled()).
+   */
+  async parkOrClaim(): Promise<AgentCommand[] | undefined> {
+    for (;;) {
+      // A command created between the empty claim and this parking is not missed: `seen` was read
+      // before the claim, and any notification since makes park() refuse (recheck) so we claim again.
+      const outcome = this.hub.park(this, this.seen);
+      if (outcome === "parked") return undefined;
+      if (outcome === "over") return [];
+      const claimed = await this.claim();
+      if (claimed.length) return claimed;
+      // another poller of the same agent took it; keep waiting for the rest of the window
     }
-    // another poller of the same agent took it; keep waiting for the rest of the window
+  }
+
+  private async claim(): Promise<AgentCommand[]> {
+    this.seen = this.hub.agentNotifications;
+    const claimed = await claimCommands(this.app, this.agentId, this.limit, this.requestId, this.leased);
+    if (claimed.length) await touchAgent(this.app, this.agentId);
+    return claimed;
+  }
+
+  settled(woken: boolean): void {
+    void this.resume(woken);
+  }
+
+  /** After the hub took the record out: claim when woken (a client gone claims nothing), park again or answer. */
+  private async resume(woken: boolean): Promise<void> {
+    let out: AgentCommand[] | undefined;
+    try {
+      if (woken && !this.client.clientGone) {
+        out = await this.claim();
+        if (!out.length) out = await this.parkOrClaim();
+      } else out = [];
+    } catch (err) {
+      this.hub.leaveLongPoll(this.agentId);
+      this.client.fail(err);
+      return;
+    }
+    if (out === undefined) return; // parked again for the rest of its window
+    this.hub.leaveLongPoll(this.agentId);
+    this.client.answer(out);
   }
 }

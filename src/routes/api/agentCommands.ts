@@ -4,7 +4,7 @@ import { confirmsDeliveries } from "../../domain/commands/delivery.js";
 import { pollCommands } from "../../domain/commands/poll.js";
 import { reportProgress } from "../../domain/commands/progress.js";
 import { reportResult } from "../../domain/commands/result.js";
-import { ok } from "../../http/reply.js";
+import { ok, parked } from "../../http/reply.js";
 import { parseBody, parseQuery } from "../../schemas/common.js";
 import { PollQuery, ProgressBody, ResultBody } from "../../schemas/commands.js";
 
@@ -19,9 +19,10 @@ export const agentCommandRoutes = [
       const q = parseQuery(ctx.query, PollQuery);
       const commands = await pollCommands(ctx.app, {
         agentId: ctx.agent!.agentId, agentStatus: ctx.agent!.agentStatus, limit: q.limit, waitSeconds: q.waitSeconds,
-        leased: confirmsDeliveries(ctx.req.headers["user-agent"]), client: ctx, requestId: ctx.requestId,
+        leased: confirmsDeliveries(ctx.req.headers["user-agent"]), client: ctx.exchange, requestId: ctx.requestId,
       });
-      return ok(commands);
+      // parked: the hub answers through ctx.exchange later, and this request's async chain ends now
+      return commands === "parked" ? parked() : ok(commands);
     },
   }),
   route({
