@@ -1,6 +1,10 @@
-// The SQLite engine: better-sqlite3 behind the async `Db` interface. One connection, so async
-// transactions are serialised by a queue, and statements outside a transaction wait while one is open
-// (they must neither read its uncommitted rows nor write into it).
+// The SQLite engine: better-sqlite3 behind the async `Db` interface. One writing connection, so async
+// transactions are serialised by a queue, and writes outside a transaction wait while one is open (they
+// must not write into it). Reads outside a transaction go to a second, read-only connection: WAL gives
+// it the last committed state at once, so they neither see an open transaction's rows nor wait for it.
+// (Waiting was starvation under load: a reader waited until no transaction was open *or queued*, and
+// with the contact flush, sampled audits and transitions queued back to back, a held fleet's polls
+// waited past the 60 s request timeout.) An in-memory database has no second connection and waits.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { readdirSync, readFileSync } from "node:fs";
 import Database from "better-sqlite3";
@@ -27,9 +31,28 @@ const STATEMENT_CACHE = 500;
 const bindable = (params: readonly SqlParam[]): unknown[] =>
   params.some((p) => typeof p === "boolean") ? params.map((p) => (typeof p === "boolean" ? Number(p) : p)) : (params as unknown[]);
 
+/** Prepared statements of one connection, the most recently used kept. */
+class Statements {
+  private readonly cache = new Map<string, Database.Statement>();
+  constructor(private readonly conn: Database.Database) {}
+
+  get(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (s) {
+      this.cache.delete(sql); // re-insert: Map order is the LRU order
+    } else {
+      s = this.conn.prepare(sql);
+      if (this.cache.size >= STATEMENT_CACHE) this.cache.delete(this.cache.keys().next().value!);
+    }
+    this.cache.set(sql, s);
+    return s;
+  }
+}
+
 export class SqliteDb implements Db {
   readonly kind = "sqlite" as const;
-  private readonly cache = new Map<string, Database.Statement>();
+  private readonly writes: Statements;
+  private readonly reads: Statements | undefined;
   /**
    * Marks the async context of the open transaction: calls made inside it run in it directly. Enabled
    * only while a transaction is open or queued: an enabled AsyncLocalStorage makes Node run a hook on
@@ -40,40 +63,49 @@ export class SqliteDb implements Db {
   /** Settles when the open transaction and every one queued behind it have finished; null when idle. */
   private tail: Promise<void> | null = null;
 
-  /** The raw handle, for backup and pragma code only (sync, bypasses the transaction queue). */
-  constructor(readonly sqlite: Database.Database) {}
+  /**
+   * `sqlite`: the writing connection's raw handle, for backup and pragma code only (sync, bypasses the
+   * transaction queue). `reader`: the read-only connection on the same file (none for :memory:).
+   */
+  constructor(readonly sqlite: Database.Database, private readonly reader?: Database.Database) {
+    this.writes = new Statements(sqlite);
+    this.reads = reader && new Statements(reader);
+  }
 
-  private statement(sql: string): Database.Statement {
-    let s = this.cache.get(sql);
-    if (s) {
-      this.cache.delete(sql); // re-insert: Map order is the LRU order
-    } else {
-      s = this.sqlite.prepare(sql);
-      if (this.cache.size >= STATEMENT_CACHE) this.cache.delete(this.cache.keys().next().value!);
-    }
-    this.cache.set(sql, s);
-    return s;
+  private inTransaction(): boolean {
+    return this.current !== null && this.context.getStore() === this.current;
   }
 
   /** Outside a transaction, wait until none is open or queued; inside one, run at once. */
   private async turn(): Promise<void> {
-    if (this.current && this.context.getStore() === this.current) return;
+    if (this.inTransaction()) return;
     while (this.tail) await this.tail;
   }
 
-  async get<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<T | undefined> {
+  /**
+   * Where get/all run: a read-only statement outside a transaction on the reader; inside one, without a
+   * reader, or a statement that writes (INSERT … RETURNING through get), on the writer in its turn.
+   */
+  private async readStatement(sql: string): Promise<Database.Statement> {
+    if (this.reads && !this.inTransaction()) {
+      const s = this.reads.get(sql);
+      if (s.readonly) return s;
+    }
     if (this.tail) await this.turn();
-    return this.statement(sql).get(...bindable(params)) as T | undefined;
+    return this.writes.get(sql);
+  }
+
+  async get<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<T | undefined> {
+    return (await this.readStatement(sql)).get(...bindable(params)) as T | undefined;
   }
 
   async all<T = Record<string, unknown>>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
-    if (this.tail) await this.turn();
-    return this.statement(sql).all(...bindable(params)) as T[];
+    return (await this.readStatement(sql)).all(...bindable(params)) as T[];
   }
 
   async run(sql: string, params: readonly SqlParam[] = []): Promise<RunResult> {
     if (this.tail) await this.turn();
-    return { changes: this.statement(sql).run(...bindable(params)).changes };
+    return { changes: this.writes.get(sql).run(...bindable(params)).changes };
   }
 
   async exec(sql: string): Promise<void> {
@@ -82,7 +114,7 @@ export class SqliteDb implements Db {
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.current && this.context.getStore() === this.current) return fn(); // nested: join the open one
+    if (this.inTransaction()) return fn(); // nested: join the open one
     const before = this.tail;
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
@@ -126,6 +158,7 @@ export class SqliteDb implements Db {
 
   async close(): Promise<void> {
     while (this.tail) await this.tail;
+    this.reader?.close();
     this.sqlite.close();
   }
 }
@@ -139,14 +172,21 @@ export function sqliteHandle(db: Db): Database.Database {
 /** Opens a SQLite file: connection settings (db/file.ts), then the migration ladder. */
 export async function openSqlite(path: string): Promise<SqliteDb> {
   const db = new Database(path);
+  let reader: Database.Database | undefined;
   try {
     configureConnection(db);
     migrate(db);
+    if (!db.memory) {
+      reader = new Database(path, { fileMustExist: true });
+      reader.pragma("busy_timeout = 5000");
+      reader.pragma("query_only = ON"); // a write sent here by mistake fails instead of bypassing the queue
+    }
   } catch (err) {
+    reader?.close();
     db.close();
     throw err;
   }
-  return new SqliteDb(db);
+  return new SqliteDb(db, reader);
 }
 
 /** Applies schema.sql to an empty database and then every newer numbered migration, each in a transaction. */

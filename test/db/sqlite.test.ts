@@ -68,3 +68,29 @@ t.test("outside any transaction statements run at once; booleans bind as 0/1; st
   t.equal((await db.run(`UPDATE kv SET v = v + 1 WHERE k = ?`, ["none"])).changes, 0);
   await db.close();
 });
+
+t.test("on a file, a read outside a transaction neither waits for the open ones nor sees their rows; a write through get still takes its turn", async (t) => {
+  const { mkdtempSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const db = await openSqlite(join(mkdtempSync(join(t.testdir(), "db-")), "capstan.db"));
+  t.teardown(() => db.close());
+  await db.exec(`CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER NOT NULL)`);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const open = db.transaction(async () => {
+    await db.run(`INSERT INTO kv (k, v) VALUES ('x', 1)`);
+    await gate;
+  });
+  const queued = db.transaction(async () => { await db.run(`INSERT INTO kv (k, v) VALUES ('y', 2)`); });
+  await tick();
+  // answered while one transaction is open and another queued: a reader waiting for both could starve
+  const seen = await Promise.race([db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM kv`), new Promise((r) => setTimeout(() => r("waited"), 500))]);
+  t.same(seen, { n: 0 }, "committed state at once: the open transaction's row is not visible");
+  const returning = db.get<{ k: string }>(`INSERT INTO kv (k, v) VALUES ('z', 3) RETURNING k`);
+  await tick();
+  t.equal(await Promise.race([returning.then(() => "written"), tick().then(() => "waiting")]), "waiting", "a write through get waits for its turn");
+  release();
+  await Promise.all([open, queued]);
+  t.same(await returning, { k: "z" });
+  t.same((await db.all<{ k: string }>(`SELECT k FROM kv ORDER BY k`)).map((r) => r.k), ["x", "y", "z"], "committed rows are seen at once");
+});
