@@ -18,7 +18,7 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
  * exit (process.exit, a crash), so nothing logged is lost by the batching; a SIGKILL loses at most the
  * lines of the turn it interrupts.
  */
-export function batchedStderr(): (line: string) => void {
+function batchedStderr(): (line: string) => void {
   let pending: string[] = [];
   let scheduled = false;
   const flush = () => {

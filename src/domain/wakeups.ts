@@ -1,8 +1,10 @@
 // Cross-node wake-ups: several nodes on one PostgreSQL database. A node that creates a command, or
 // ends a prepare command, NOTIFYs inside that transaction (delivered at commit, and only if it
 // commits); every node LISTENs and relays what it hears to its own CommandHub, the one place where
-// requests wait. The same channel tells the other nodes to forget an agent's cached token lookups when
-// it leaves ONLINE or its tokens change (rare). NOTIFY is sent for those events only, never for heartbeats or progress: notifying
+// requests wait. The same channel tells every node to forget a cached read (readCache.ts) when an agent
+// leaves ONLINE or its tokens change, or a service's stored health or owner changes: a heartbeat whose
+// health changed sends one, an unchanged one (the steady state) none. NOTIFY is sent for those events
+// only, never for contact, unchanged health or progress: notifying
 // commits serialise on one global lock in PostgreSQL. A lost notification (the listening connection
 // dropped) costs a delay, never a command: on reconnect every wait re-checks, prepare waits re-check on
 // their own timer (CommandHub.recheckMs), and parked long polls are re-checked together: every interval

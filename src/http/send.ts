@@ -24,7 +24,7 @@ function setHeaders(res: ServerResponse, headers: Record<string, string | string
 }
 
 export async function sendReply(req: IncomingMessage, res: ServerResponse, reply: Reply, extra: Record<string, string | string[]>): Promise<void> {
-  if (res.headersSent || res.destroyed || reply.kind === "parked") return; // parked: the hub answers later
+  if (res.headersSent || res.destroyed) return;
   setHeaders(res, extra);
   setHeaders(res, reply.headers);
   res.statusCode = reply.status;
