@@ -4,7 +4,12 @@
 //   {type:"start", urls, creds, poll:"long"|"interval"|"none", pollIntervalMs, heartbeatIntervalMs, rampMs,
 //    heartbeatSockets?}   agent i talks to urls[i % urls.length] (several nodes: agents split between them)
 //   {type:"record"}  drop the samples so far and start a measurement window
-//   {type:"report"}  answer {type:"report", heartbeatMs[], pollMs[], heartbeatErrors, polls, pollErrors, openPolls, errorKinds}
+//   {type:"report"}  answer {type:"report", heartbeatMs[], pollMs[], heartbeatErrors, heartbeatRetries, polls, pollErrors, openPolls, errorKinds}
+// Failures are handled as the SDK handles them (sdk/src/http.ts, heartbeat.ts, commandLoop.ts): a
+// heartbeat times out after 10 s and a network error, timeout, 408, 429 or 5xx is retried twice
+// (0.5 s, 1 s, jittered); a heartbeat that still fails is an error the agent sees. A poll times out
+// after 10 s + its 25 s wait and, failed, is tried again after the SDK's backoff (1 s base, full
+// jitter). Each failed attempt is counted by kind; retried heartbeat attempts separately.
 //   {type:"stop"}    end every loop and exit
 import { rawClient, requestBytes } from "./lib/rawClient.mjs";
 import { heartbeatBody, resultBody, SDK_POLL_QUERY } from "./lib/wire.mjs";
@@ -13,7 +18,15 @@ let stopped = false;
 // No AbortSignal on the requests: one signal shared by thousands of requests in flight makes every
 // request's end walk its listener list, client work the figure should not include. "stop" exits the
 // process, which ends every request anyway.
-const stats = { heartbeatMs: [], pollMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0, openPolls: 0, errorKinds: {} };
+const stats = { heartbeatMs: [], pollMs: [], heartbeatErrors: 0, heartbeatRetries: 0, polls: 0, pollErrors: 0, openPolls: 0, errorKinds: {} };
+// the SDK's defaults (sdk/src/options.ts): requestTimeoutMs, backoff base and cap, heartbeat retries
+const REQUEST_TIMEOUT_MS = 10_000;
+const LONG_POLL_SECONDS = 25;
+const HEARTBEAT_RETRIES = 2;
+const BACKOFF_BASE_MS = 1_000;
+const BACKOFF_MAX_MS = 60_000;
+/** What the SDK retries (sdk/src/http.ts): network errors and timeouts (no status), 408, 429, 5xx. */
+const retryable = (status) => status === undefined || status === 408 || status === 429 || status >= 500;
 /** Counts an error by kind ("heartbeat 503", "poll ECONNRESET"), so a report says what failed. */
 const noteError = (what, err) => {
   const kind = `${what} ${err?.status ?? err?.code ?? err?.message ?? "error"}`;
@@ -24,23 +37,27 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref?.());
 async function pollLoop(call, a, opts) {
   const path = `/api/agents/${a.agentId}/commands?${opts.poll === "long" ? SDK_POLL_QUERY : "limit=1"}`;
   await sleep(Math.random() * (opts.poll === "long" ? opts.rampMs : opts.pollIntervalMs));
+  const timeoutMs = REQUEST_TIMEOUT_MS + (opts.poll === "long" ? LONG_POLL_SECONDS * 1000 : 0);
+  let failures = 0;
   while (!stopped) {
     const t0 = performance.now();
     stats.openPolls++;
     try {
-      const res = await call("GET", path, { token: a.agentToken });
+      const res = await call("GET", path, { token: a.agentToken, timeoutMs });
       stats.polls++;
       stats.pollMs.push(res.ms);
       if (res.status !== 200) throw Object.assign(new Error(`poll ${res.status}`), { status: res.status });
       // Background agents have no actions; a command that reaches them is closed at once.
       for (const c of res.json.data) {
-        await call("POST", `/api/agents/${a.agentId}/commands/${c.id}/result`, { token: a.agentToken, body: resultBody() });
+        await call("POST", `/api/agents/${a.agentId}/commands/${c.id}/result`, { token: a.agentToken, body: resultBody(), timeoutMs: REQUEST_TIMEOUT_MS });
       }
+      failures = 0;
     } catch (err) {
       if (stopped) return;
       stats.pollErrors++;
       noteError("poll", err);
-      await sleep(1000);
+      // the SDK's Backoff: full jitter under a doubling ceiling
+      await sleep(Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** failures++));
     } finally {
       stats.openPolls--;
     }
@@ -55,17 +72,26 @@ async function heartbeatLoop(call, a, opts) {
   const bytes = requestBytes(call.host, "POST", path, { token: a.agentToken, body: heartbeatBody(a) });
   while (!stopped) {
     const t0 = performance.now();
-    try {
-      const res = await call("POST", path, { bytes });
-      if (res.status === 200) stats.heartbeatMs.push(res.ms);
-      else {
-        stats.heartbeatErrors++;
-        noteError("heartbeat", { status: res.status });
+    for (let attempt = 0; !stopped; attempt++) {
+      let failure;
+      try {
+        const res = await call("POST", path, { bytes, timeoutMs: REQUEST_TIMEOUT_MS });
+        if (res.status === 200) {
+          stats.heartbeatMs.push(res.ms);
+          break;
+        }
+        failure = { status: res.status };
+      } catch (err) {
+        failure = err;
       }
-    } catch (err) {
       if (stopped) return;
-      stats.heartbeatErrors++;
-      noteError("heartbeat", err);
+      noteError("heartbeat", failure);
+      if (attempt >= HEARTBEAT_RETRIES || !retryable(failure.status)) {
+        stats.heartbeatErrors++;
+        break;
+      }
+      stats.heartbeatRetries++;
+      await sleep(Math.min(8_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.25));
     }
     await sleep(Math.max(0, opts.heartbeatIntervalMs - (performance.now() - t0)));
   }
@@ -81,7 +107,7 @@ process.on("message", (msg) => {
     });
     process.send({ type: "started" });
   } else if (msg.type === "record") {
-    Object.assign(stats, { heartbeatMs: [], pollMs: [], heartbeatErrors: 0, polls: 0, pollErrors: 0, errorKinds: {} });
+    Object.assign(stats, { heartbeatMs: [], pollMs: [], heartbeatErrors: 0, heartbeatRetries: 0, polls: 0, pollErrors: 0, errorKinds: {} });
   } else if (msg.type === "report") {
     process.send({ type: "report", ...stats });
   } else if (msg.type === "stop") {

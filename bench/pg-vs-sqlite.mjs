@@ -155,11 +155,11 @@ try {
     const offered = HOLD.agents / HOLD.intervalS;
     console.log(`\nC. held fleet: ${num(HOLD.agents)} agents (${HOLD.processes} client processes, ${num(HOLD.processes * HOLD.heartbeatSockets)} heartbeat sockets), SDK heartbeat every ${HOLD.intervalS} s (offered ${num(offered)}/s) + the SDK's long poll each; ${HOLD.windowS} s window after ramp and one cycle`);
     console.log(table([
-      ["configuration", "registration", "heartbeats/s", "of offered", "p50", "p99", "max", "hb errors", "poll errors", "polls open", "poll answered after (p50 / max)", "CPU", "node peak RSS"],
+      ["configuration", "registration", "heartbeats/s", "of offered", "p50", "p99", "max", "hb errors", "hb retried", "poll errors", "polls open", "poll answered after (p50 / max)", "CPU", "node peak RSS"],
       ...held.map((h) => [h.name, `${num(h.regPerS)}/s`, num(h.rate), `${num((100 * h.rate) / offered, 1)} %`, ms(h.latency.p50), ms(h.latency.p99), ms(h.latency.max),
-        h.heartbeatErrors, h.pollErrors, num(h.openPolls), `${ms(h.pollLatency.p50, 0)} / ${ms(h.pollLatency.max, 0)}`, `${num(h.usage.cpuPercent, 0)} %`, mb(h.nodeRss)]),
+        h.heartbeatErrors, h.heartbeatRetries, h.pollErrors, num(h.openPolls), `${ms(h.pollLatency.p50, 0)} / ${ms(h.pollLatency.max, 0)}`, `${num(h.usage.cpuPercent, 0)} %`, mb(h.nodeRss)]),
     ]));
-    for (const h of held) if (Object.keys(h.errorKinds).length) console.log(`${h.name} errors by kind: ${JSON.stringify(h.errorKinds)}`);
+    for (const h of held) if (Object.keys(h.errorKinds).length) console.log(`${h.name} failed attempts by kind (retried heartbeats included): ${JSON.stringify(h.errorKinds)}`);
     const value = (h) => `${num(h.rate)}/s of ${num(offered)}, ${h.heartbeatErrors + h.pollErrors} errors, p99 ${ms(h.latency.p99)}`;
     figures.push({
       name: `PG-4. ${num(HOLD.agents)} agents @ ${HOLD.intervalS} s held, PostgreSQL 2 nodes`, value: value(held[1]), baseline: `SQLite 1 node ${value(held[0])}`,

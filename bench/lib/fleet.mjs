@@ -41,6 +41,7 @@ export async function startFleet(url, creds, { processes = 4, ...opts }) {
         heartbeatMs: parts.flatMap((p) => p.heartbeatMs),
         pollMs: parts.flatMap((p) => p.pollMs),
         heartbeatErrors: parts.reduce((n, p) => n + p.heartbeatErrors, 0),
+        heartbeatRetries: parts.reduce((n, p) => n + p.heartbeatRetries, 0),
         polls: parts.reduce((n, p) => n + p.polls, 0),
         pollErrors: parts.reduce((n, p) => n + p.pollErrors, 0),
         openPolls: parts.reduce((n, p) => n + p.openPolls, 0),

@@ -8,6 +8,14 @@ import { connect } from "node:net";
 import { sdkHeaders } from "./wire.mjs";
 
 const CRLF = "\r\n";
+/**
+ * undici (Node's fetch, which the SDK uses) keeps an idle socket for the server's `Keep-Alive:
+ * timeout=N` hint minus this margin (its keepAliveTimeoutThreshold, 2 s since undici 6.14; Node 20
+ * and 22 ship 6.x), so it never writes a request on a socket the server is closing. Without a hint,
+ * its default is 4 s.
+ */
+const KEEP_ALIVE_MARGIN_MS = 2_000;
+const KEEP_ALIVE_DEFAULT_MS = 4_000;
 
 /** The request bytes: what the SDK's fetch sends (wire.mjs sdkHeaders: same header names, values and order). */
 export function requestBytes(host, method, path, { token, body } = {}) {
@@ -26,11 +34,13 @@ function parseResponse(buf) {
   const status = Number(head.slice(9, 12));
   const lower = head.toLowerCase();
   const close = /\r\nconnection:\s*close/.test(lower);
+  const hint = /\r\nkeep-alive:[^\r]*timeout=(\d+)/.exec(lower);
+  const keepAliveMs = hint ? Number(hint[1]) * 1000 - KEEP_ALIVE_MARGIN_MS : KEEP_ALIVE_DEFAULT_MS;
   const len = /\r\ncontent-length:\s*(\d+)/.exec(lower);
   if (len) {
     const total = end + 4 + Number(len[1]);
     if (buf.length < total) return null;
-    return { status, body: buf.subarray(end + 4, total), rest: buf.subarray(total), close };
+    return { status, body: buf.subarray(end + 4, total), rest: buf.subarray(total), close, keepAliveMs };
   }
   if (/\r\ntransfer-encoding:\s*chunked/.test(lower)) {
     const parts = [];
@@ -40,7 +50,7 @@ function parseResponse(buf) {
       if (eol < 0) return null;
       const size = parseInt(buf.subarray(at, eol).toString("latin1"), 16);
       if (buf.length < eol + 2 + size + 2) return null;
-      if (size === 0) return { status, body: Buffer.concat(parts), rest: buf.subarray(eol + 4), close };
+      if (size === 0) return { status, body: Buffer.concat(parts), rest: buf.subarray(eol + 4), close, keepAliveMs };
       parts.push(buf.subarray(eol + 2, eol + 2 + size));
       at = eol + 2 + size + 2;
     }
@@ -60,10 +70,20 @@ class Conn {
     this.socket.on("error", (err) => this.fail(err));
     this.socket.on("close", () => this.fail(Object.assign(new Error("socket closed"), { code: "ECONNRESET" })));
     this.dead = false;
+    /** When it went idle, and how long undici would keep it so (the server's hint minus the margin). */
+    this.idleSince = 0;
+    this.keepAliveMs = KEEP_ALIVE_DEFAULT_MS;
   }
 
-  send(bytes, done) {
-    this.pending = { done, t0: performance.now() };
+  /** Idle past what undici would keep: closed instead of reused (the client's side of the keep-alive race). */
+  expired(now) {
+    return this.dead || now - this.idleSince >= this.keepAliveMs;
+  }
+
+  /** `timeoutMs`: the SDK's per-request timeout (an AbortController); the socket is dropped, as fetch's abort does. */
+  send(bytes, done, timeoutMs) {
+    const timer = timeoutMs ? setTimeout(() => this.fail(Object.assign(new Error(`timed out after ${timeoutMs} ms`), { code: "TIMEOUT" })), timeoutMs) : undefined;
+    this.pending = { done, t0: performance.now(), timer };
     this.socket.write(bytes);
   }
 
@@ -73,9 +93,11 @@ class Conn {
     const r = parseResponse(this.buf);
     if (!r) return;
     this.buf = r.rest;
-    const { done, t0 } = this.pending;
+    const { done, t0, timer } = this.pending;
+    clearTimeout(timer);
     this.pending = null;
-    if (r.close) {
+    this.keepAliveMs = r.keepAliveMs;
+    if (r.close || r.keepAliveMs <= 0) {
       this.dead = true;
       this.socket.destroy();
     }
@@ -89,12 +111,15 @@ class Conn {
     this.socket.destroy();
     const p = this.pending;
     this.pending = null;
-    if (p) p.done(err);
+    if (p) {
+      clearTimeout(p.timer);
+      p.done(err);
+    }
   }
 }
 
 /**
- * A request function like httpClient's: (method, path, {token, body, bytes?}) -> {status, json, ms}.
+ * A request function like httpClient's: (method, path, {token, body, bytes?, timeoutMs?}) -> {status, json, ms}.
  * At most `maxSockets` connections; requests beyond wait in order. `bytes` sends a prepared request
  * (requestBytes) as is, so a heartbeat's bytes are built once per agent.
  */
@@ -106,8 +131,9 @@ export function rawClient(base, { maxSockets = 64 } = {}) {
   let open = 0;
   const onIdle = (c) => {
     const next = queue.shift();
-    if (next) dispatch(c, next);
-    else idle.push(c);
+    if (next) return dispatch(c, next);
+    c.idleSince = performance.now();
+    idle.push(c);
   };
   const dispatch = (c, job) => {
     c.send(job.bytes, (err, res) => {
@@ -130,13 +156,20 @@ export function rawClient(base, { maxSockets = 64 } = {}) {
         }
       }
       job.resolve({ status: res.status, json, ms: res.ms });
-    });
+    }, job.timeoutMs);
   };
   const call = (method, path, opts = {}) =>
     new Promise((resolve, reject) => {
-      const job = { bytes: opts.bytes ?? requestBytes(host, method, path, opts), resolve, reject };
+      const job = { bytes: opts.bytes ?? requestBytes(host, method, path, opts), timeoutMs: opts.timeoutMs, resolve, reject };
       let c;
-      while ((c = idle.pop()) && c.dead) open--;
+      const now = performance.now();
+      while ((c = idle.pop()) && c.expired(now)) {
+        open--;
+        if (!c.dead) {
+          c.dead = true;
+          c.socket.destroy();
+        }
+      }
       if (c) return dispatch(c, job);
       if (open < maxSockets) {
         open++;

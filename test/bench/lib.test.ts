@@ -179,3 +179,28 @@ t.test("the held fleet's raw client sends what the lean client sends, and reads 
   await sleep(50);
   t.equal((await raw("GET", "/after-reset")).status, 200, "a connection the server dropped while idle is replaced");
 });
+
+t.test("rawClient keeps an idle socket only as long as undici would, and times a request out as the SDK does", async (t) => {
+  const sockets = new Set<unknown>();
+  // Keep-Alive: timeout=3 -> undici keeps the idle socket 3 s - 2 s = 1 s
+  const server = createServer({ keepAliveTimeout: 3_000 }, (req, res) => {
+    sockets.add(req.socket);
+    if (req.url === "/never") return; // no answer: the client's timeout ends it
+    res.setHeader("content-type", "application/json");
+    res.end('{"data":1}');
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  t.teardown(() => { server.closeAllConnections(); server.close(); });
+  const raw = rawClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, { maxSockets: 1 });
+  t.teardown(() => raw.close());
+  await raw("GET", "/a");
+  await raw("GET", "/b");
+  t.equal(sockets.size, 1, "reused at once");
+  await sleep(1_200);
+  await raw("GET", "/c");
+  t.equal(sockets.size, 2, "idle past the server's hint minus 2 s: a new connection, never a write racing the server's close");
+  const t0 = performance.now();
+  await t.rejects(raw("GET", "/never", { timeoutMs: 300 }), { code: "TIMEOUT" });
+  t.ok(performance.now() - t0 < 2_000, "the request timed out");
+  t.equal((await raw("GET", "/d")).status, 200, "the timed-out socket was dropped and replaced (maxSockets 1)");
+});
