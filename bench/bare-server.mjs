@@ -16,7 +16,7 @@ function sendJson(res, body) {
   res.end(body);
 }
 
-const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, (req, res) => {
+const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 65_000 }, (req, res) => {
   const url = new URL(req.url ?? "/", "http://localhost");
   // Read the body like any real endpoint would before answering.
   const chunks = [];

@@ -24,6 +24,16 @@ import { loadSecretBox } from "./secrets/secretKey.js";
 
 /** Pending connections the kernel may queue for accept (capped by net.core.somaxconn, 4096 on current kernels). */
 const LISTEN_BACKLOG = 4096;
+/**
+ * How long an idle keep-alive connection stays open (announced as `Keep-Alive: timeout=65`). Above
+ * a load balancer's usual 60 s idle timeout (docs/deploy.md), so the balancer never sends a request
+ * on a connection this node is closing; and above the SDK's 30 s heartbeat interval: undici keeps an
+ * idle socket for the hint minus 2 s, so an agent's heartbeat reuses its connection instead of
+ * opening one per heartbeat (a heartbeat on a new connection costs the server ~1.6x the CPU of one
+ * on a kept connection: docs/benchmarks.md). Node's default is 5 s. Idle connections are not checked by the
+ * headers/request timeouts (those apply to a request in progress), only by this one.
+ */
+const KEEP_ALIVE_MS = 65_000;
 
 export const VERSION: string = JSON.parse(readFileSync(rootPath("package.json"), "utf8")).version;
 
@@ -67,7 +77,7 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   const bootstrap = opts.bootstrapOwner ? await bootstrapOwner(capstan.app, { username: config.adminUsername, password: config.adminPassword }) : undefined;
   // The header/request timeouts are enforced by a periodic sweep (every 30 s by default): sweep each
   // second so a slow-loris client is cut after 15 s, not up to 45 s.
-  const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 }, capstan.handle);
+  const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: KEEP_ALIVE_MS, connectionsCheckingInterval: 1_000 }, capstan.handle);
   // Long polls last up to 30 s; the socket idle timeout must be longer than that.
   server.setTimeout(45_000);
   server.on("clientError", answerClientError);

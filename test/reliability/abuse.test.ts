@@ -151,3 +151,33 @@ t.test("1,000 concurrent long polls from one agent token are capped", async (t) 
   t.equal(s.app.runtime.hub.openLongPolls(), 0, "no waiter left behind");
   t.comment(`long polls: ${N} concurrent from one token -> ${cap} parked, ${limited.length} x 429 (slowest refusal ${Math.max(...limited.map((r) => r.ms))} ms)`);
 });
+
+t.test("an idle keep-alive connection outlives the SDK's heartbeat interval", async (t) => {
+  t.setTimeout(60_000);
+  const s = await startTestServer(t);
+  const { port } = new URL(s.url);
+  const socket = net.connect({ port: Number(port), host: "127.0.0.1" });
+  t.teardown(() => socket.destroy());
+  let received = "";
+  socket.on("data", (d) => (received += d.toString("latin1")));
+  let closed = false;
+  socket.on("close", () => (closed = true));
+  const get = async () => {
+    const before = received.length;
+    socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    const complete = (r: string) => {
+      const end = r.indexOf("\r\n\r\n");
+      const len = /\r\ncontent-length: *(\d+)/i.exec(r);
+      return end >= 0 && len !== null && r.length >= end + 4 + Number(len[1]);
+    };
+    while (!complete(received.slice(before)) && !closed) await new Promise((r) => setTimeout(r, 20));
+    return received.slice(before);
+  };
+  const first = await get();
+  t.match(first, /^HTTP\/1\.1 200/);
+  t.match(first, /\r\nKeep-Alive: timeout=65\r\n/i, "the hint undici reads: it keeps the socket 63 s, past a 30 s heartbeat");
+  // Node's default (5 s) would have closed it by now; the headers timeout (15 s) does not apply to an idle connection
+  await new Promise((r) => setTimeout(r, 16_000));
+  t.notOk(closed, "still open after 16 s idle");
+  t.match(await get(), /^HTTP\/1\.1 200/, "and reused");
+});
