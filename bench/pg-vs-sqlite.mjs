@@ -153,10 +153,10 @@ try {
       }
     }
     const offered = HOLD.agents / HOLD.intervalS;
-    console.log(`\nC. held fleet: ${num(HOLD.agents)} agents (${HOLD.processes} client processes, ${num(HOLD.processes * HOLD.heartbeatSockets)} heartbeat sockets), SDK heartbeat every ${HOLD.intervalS} s (offered ${num(offered)}/s) + the SDK's long poll each; ${HOLD.windowS} s window after ramp and one cycle`);
+    console.log(`\nC. held fleet: ${num(HOLD.agents)} agents (${HOLD.processes} client processes, ${num(HOLD.processes * HOLD.heartbeatSockets)} heartbeat sockets), SDK heartbeat every ${HOLD.intervalS} s (offered ${num(offered)}/s) + the SDK's long poll each; ${HOLD.windowS} s window once every agent is ONLINE and one more cycle (fleet started with a ${HOLD.rampMs / 1000} s ramp)`);
     console.log(table([
-      ["configuration", "registration", "heartbeats/s", "of offered", "p50", "p99", "max", "hb errors", "hb retried", "poll errors", "polls open", "poll answered after (p50 / max)", "CPU", "node peak RSS"],
-      ...held.map((h) => [h.name, `${num(h.regPerS)}/s`, num(h.rate), `${num((100 * h.rate) / offered, 1)} %`, ms(h.latency.p50), ms(h.latency.p99), ms(h.latency.max),
+      ["configuration", "registration", "all ONLINE after (errors meanwhile)", "heartbeats/s", "of offered", "p50", "p99", "max", "hb errors", "hb retried", "poll errors", "polls open", "poll answered after (p50 / max)", "CPU", "node peak RSS"],
+      ...held.map((h) => [h.name, `${num(h.regPerS)}/s`, `${num(h.connectedAfterS, 1)} s (${h.arrivalErrors})`, num(h.rate), `${num((100 * h.rate) / offered, 1)} %`, ms(h.latency.p50), ms(h.latency.p99), ms(h.latency.max),
         h.heartbeatErrors, h.heartbeatRetries, h.pollErrors, num(h.openPolls), `${ms(h.pollLatency.p50, 0)} / ${ms(h.pollLatency.max, 0)}`, `${num(h.usage.cpuPercent, 0)} %`, mb(h.nodeRss)]),
     ]));
     for (const h of held) if (Object.keys(h.errorKinds).length) console.log(`${h.name} failed attempts by kind (retried heartbeats included): ${JSON.stringify(h.errorKinds)}`);
@@ -172,7 +172,19 @@ try {
 }
 emitResult("pg-vs-sqlite", figures);
 
-/** Registers HOLD.agents through the nodes, starts the fleet, waits ramp + one cycle, measures a window. */
+/** Seconds until `count` agents are ONLINE (an admin read flushes buffered contacts first); throws after `limitMs`. */
+async function allOnline(base, admin, count, limitMs) {
+  const t0 = performance.now();
+  for (;;) {
+    const res = await fetch(`${base}/api/admin/agents?status=ONLINE&pageSize=1`, { headers: { cookie: admin.cookie } }).catch(() => undefined);
+    const total = res?.ok ? (await res.json()).pagination?.total : undefined;
+    if (total === count) return (performance.now() - t0) / 1000;
+    if (performance.now() - t0 > limitMs) throw new Error(`only ${total ?? "?"} of ${count} agents ONLINE after ${limitMs / 1000} s`);
+    await sleep(1000);
+  }
+}
+
+/** Registers HOLD.agents through the nodes, starts the fleet, waits until every agent is ONLINE and one more cycle, measures a window. */
 async function hold(nodes, watchPids) {
   const admin = await adminClient(nodes[0].url);
   const t0 = performance.now();
@@ -182,7 +194,12 @@ async function hold(nodes, watchPids) {
     processes: HOLD.processes, poll: "long", heartbeatIntervalMs: HOLD.intervalS * 1000, rampMs: HOLD.rampMs, heartbeatSockets: HOLD.heartbeatSockets,
   });
   try {
-    await sleep(HOLD.rampMs + HOLD.intervalS * 1000);
+    // The window measures the held fleet, not its arrival: every agent's first contact is a write
+    // (PENDING -> ONLINE, its audit sample), 10,000 of them within the ramp. Wait until every agent is
+    // ONLINE (the connect phase, reported on its own), then one more interval, then record.
+    const connectedAfterS = await allOnline(nodes[0].url, admin, HOLD.agents, HOLD.rampMs + 120_000);
+    await sleep(HOLD.intervalS * 1000);
+    const arrival = await fleet.report(); // what the agents saw while connecting, before the window
     fleet.record();
     const watch = watchProcess(watchPids);
     const nodeWatch = nodes.map((n) => watchProcess(n.pid));
@@ -191,7 +208,7 @@ async function hold(nodes, watchPids) {
     const r = await fleet.report();
     const seconds = (performance.now() - w0) / 1000;
     return {
-      ...r, regPerS, usage: watch.stop(), nodeRss: Math.max(...nodeWatch.map((w) => w.stop().peakRssBytes)),
+      ...r, regPerS, connectedAfterS, arrivalErrors: arrival.heartbeatErrors + arrival.pollErrors, usage: watch.stop(), nodeRss: Math.max(...nodeWatch.map((w) => w.stop().peakRssBytes)),
       rate: r.heartbeatMs.length / seconds, latency: summarize(r.heartbeatMs), pollLatency: summarize(r.pollMs),
     };
   } finally {
