@@ -3,7 +3,7 @@ import type { Db } from "./open.js";
 import type { ActorType, AuditResult } from "../vocabulary.js";
 import { Where, orderBy, limitOffset, parseJson, type SortKey } from "./query.js";
 import type { SqlParam } from "./engine.js";
-import { addCandidates, newestFirstPage, searchPlan, SEARCH_COUNT_CAP, sortedMatches, walkCount, walkPage, type SearchPlan } from "./auditSearch.js";
+import { addCandidates, pgSearchPage, searchPlan, SEARCH_COUNT_CAP, walkCount, walkPage, type SearchPlan } from "./auditSearch.js";
 
 export { SEARCH_COUNT_CAP, SEARCH_INDEX_LIMIT } from "./auditSearch.js";
 
@@ -118,16 +118,15 @@ export async function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], p
     n = await walkCount(db, plan.match, w);
     const extra = (clause?: string, ...params: SqlParam[]): Where => (clause ? whereOf(f).add(clause, ...params) : whereOf(f));
     rows = await walkPage<RawRow>(db, COLUMNS, plan.match, extra, sort[0]?.desc ?? true, offset, pageSize);
+  } else if (plan.kind === "probe" && byTime) {
+    ({ rows, n } = await pgSearchPage<RawRow>(db, COLUMNS, whereOf(f), w, order, offset, pageSize));
   } else {
     // with a q, count at most cap + 1 matches (without one, the exact count, as before)
     const count = f.q
       ? `SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events ${w.sql} LIMIT ${SEARCH_COUNT_CAP + 1}) c`
       : `SELECT COUNT(*) AS n FROM audit_events ${w.sql}`;
     n = Number((await db.get<{ n: number }>(count, w.params))!.n);
-    if (plan.kind !== "probe" || !byTime) rows = await db.all<RawRow>(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ${order} ${limitOffset(page, pageSize)}`, w.params);
-    // PostgreSQL: every match through the index when there are few, else the newest events first
-    else if (n <= SEARCH_COUNT_CAP) rows = await sortedMatches<RawRow>(db, COLUMNS, w, order, offset, pageSize);
-    else rows = await newestFirstPage<RawRow>(db, COLUMNS, w, order, offset, pageSize);
+    rows = await db.all<RawRow>(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ${order} ${limitOffset(page, pageSize)}`, w.params);
   }
   const totalCapped = Boolean(f.q) && n > SEARCH_COUNT_CAP;
   return { rows: rows.map(toRow), total: totalCapped ? SEARCH_COUNT_CAP : n, totalCapped };
