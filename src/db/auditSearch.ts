@@ -130,8 +130,10 @@ export async function pgSearchPage<R>(
       `SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events ${probed.sql} LIMIT ${SEARCH_COUNT_CAP + 1}) c`, probed.params))!.n);
     return { rows, n };
   }
+  // only the keys of every match are kept and sorted; the page's rows are read again by id
   const all = await db.all<R & { total: number }>(
-    `WITH m AS MATERIALIZED (SELECT ${columns} FROM audit_events ${probed.sql}) SELECT *, (SELECT COUNT(*) FROM m) AS total FROM m ${order} LIMIT ${pageSize} OFFSET ${offset}`,
+    `WITH m AS MATERIALIZED (SELECT created_at, id FROM audit_events ${probed.sql}), p AS (SELECT id FROM m ${order} LIMIT ${pageSize} OFFSET ${offset})
+    SELECT ${columns}, (SELECT COUNT(*) FROM m) AS total FROM p JOIN audit_events USING (id) ${order}`,
     probed.params);
   const n = all.length ? Number(all[0]!.total) : Number((await db.get<{ n: number }>(
     `SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events ${probed.sql} LIMIT ${SEARCH_COUNT_CAP + 1}) c`, probed.params))!.n);
