@@ -2,15 +2,10 @@
 import type { Db } from "./open.js";
 import type { ActorType, AuditResult } from "../vocabulary.js";
 import { Where, orderBy, limitOffset, parseJson, type SortKey } from "./query.js";
-import { trigramTerms } from "./dialect.js";
+import type { SqlParam } from "./engine.js";
+import { addCandidates, pgSearchPage, searchPlan, SEARCH_COUNT_CAP, walkCount, walkPage, type SearchPlan } from "./auditSearch.js";
 
-/**
- * Where a free-text search stops counting: `total` is then this many and `totalCapped` is true. A q
- * matching much of a large trail would otherwise count every match for one page (docs/compatibility.md).
- */
-export const SEARCH_COUNT_CAP = 10_000;
-/** SQLite: up to this many index candidates the index answers; beyond, q is common and the scan finds a page of it sooner. */
-export const SEARCH_INDEX_LIMIT = 20_000;
+export { SEARCH_COUNT_CAP, SEARCH_INDEX_LIMIT } from "./auditSearch.js";
 
 export interface AuditRow {
   id: string;
@@ -55,8 +50,6 @@ const sql = {
   // retention: oldest first, bounded batch
   deleteBefore: `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE created_at < ? ORDER BY created_at LIMIT ?)`,
   // operational metrics derived from the trail
-  // SQLite: how many rows (up to the index limit + 1) hold one trigram of a q
-  ftsCandidates: `SELECT COUNT(*) AS n FROM (SELECT rowid FROM audit_search WHERE audit_search MATCH ? LIMIT ${SEARCH_INDEX_LIMIT + 1}) c`,
   countByAction: `SELECT action, COUNT(*) AS n FROM audit_events WHERE action IN ('command.dispatched','command.completed','command.failed','service.action.prepared','command.prepare.failed') GROUP BY action`,
 };
 
@@ -90,26 +83,7 @@ export async function getAuditEvent(db: Db, id: string): Promise<AuditRow | unde
   return r && toRow(r);
 }
 
-/**
- * SQLite narrows a q through the trigram index when it offers few candidates: the hits of each of q's
- * trigrams are counted (up to the limit), and the (at most 3) rarest are ANDed into the MATCH. FTS5's
- * AND walks every term's hits, so a common trigram (every id starts `agt_01…`) would cost as much as
- * a scan (~0.1 s per 1,000,000 hits). A q none of whose trigrams is rare is common: walking created_at
- * with the LIKE finds a page of it after few rows. PostgreSQL's planner makes that choice itself
- * (pg_trgm GIN indexes under the same LIKE).
- */
-async function searchMatch(db: Db, q: string | undefined): Promise<string | null> {
-  if (!q || db.kind !== "sqlite") return null;
-  const counted: { term: string; n: number }[] = [];
-  for (const term of trigramTerms(q)) { // fewer than 3 characters: none, the scan
-    counted.push({ term, n: (await db.get<{ n: number }>(sql.ftsCandidates, [term]))!.n });
-    if (counted[counted.length - 1]!.n <= SEARCH_COUNT_CAP / 10) break; // rare enough: stop counting
-  }
-  const rare = counted.filter((c) => c.n <= SEARCH_INDEX_LIMIT).sort((a, b) => a.n - b.n).slice(0, 3);
-  return rare.length ? rare.map((c) => c.term).join(" AND ") : null;
-}
-
-function whereOf(f: AuditFilter, match: string | null = null): Where {
+function whereOf(f: AuditFilter, plan: SearchPlan = { kind: "scan" }): Where {
   const w = new Where()
     .anyOf("actor_type", f.actorType)
     .anyOf("actor_id", f.actorId)
@@ -118,22 +92,42 @@ function whereOf(f: AuditFilter, match: string | null = null): Where {
     .anyOf("target_id", f.targetId)
     .anyOf("result", f.result)
     .search(["action", "message", "target_id", "actor_id"], f.q);
-  // candidates only: the LIKE above keeps the literal substring semantics
-  if (match) w.add("audit_events.rowid IN (SELECT rowid FROM audit_search WHERE audit_search MATCH ?)", match);
+  addCandidates(w, plan);
   if (f.actionPrefix) w.add("action LIKE ?", `${f.actionPrefix}%`);
   if (f.from) w.add("created_at >= ?", f.from);
   if (f.to) w.add("created_at <= ?", f.to);
   return w;
 }
 
+/** Filters with an index of their own: with one of them a common q is not walked through its candidates. */
+const indexedFilter = (f: AuditFilter): boolean => [f.actorType, f.actorId, f.action, f.targetType, f.targetId, f.result].some((v) => v?.length);
+
+/**
+ * A page and the total. With a q the total counts at most SEARCH_COUNT_CAP + 1 matches, and the page is
+ * found as auditSearch.ts explains (the same rows as the created_at-ordered scan, found sooner).
+ */
 export async function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], page: number, pageSize: number): Promise<{ rows: AuditRow[]; total: number; totalCapped: boolean }> {
-  const w = whereOf(f, await searchMatch(db, f.q));
-  // with a q, count at most cap + 1 matches (without one, the exact count, as before)
-  const count = f.q
-    ? `SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events ${w.sql} LIMIT ${SEARCH_COUNT_CAP + 1}) c`
-    : `SELECT COUNT(*) AS n FROM audit_events ${w.sql}`;
-  const n = (await db.get<{ n: number }>(count, w.params))!.n;
-  const rows = await db.all<RawRow>(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ${orderBy(sort, AUDIT_SORT)} ${limitOffset(page, pageSize)}`, w.params);
+  const byTime = sort.every((s) => s.field === "createdAt");
+  const plan = await searchPlan(db, f.q, byTime && !indexedFilter(f));
+  const w = whereOf(f, plan);
+  const order = orderBy(sort, AUDIT_SORT);
+  const offset = (page - 1) * pageSize;
+  let n: number;
+  let rows: RawRow[];
+  if (plan.kind === "walk") {
+    n = await walkCount(db, plan.match, w);
+    const extra = (clause?: string, ...params: SqlParam[]): Where => (clause ? whereOf(f).add(clause, ...params) : whereOf(f));
+    rows = await walkPage<RawRow>(db, COLUMNS, plan.match, extra, sort[0]?.desc ?? true, offset, pageSize);
+  } else if (plan.kind === "probe" && byTime) {
+    ({ rows, n } = await pgSearchPage<RawRow>(db, COLUMNS, whereOf(f), w, order, offset, pageSize));
+  } else {
+    // with a q, count at most cap + 1 matches (without one, the exact count, as before)
+    const count = f.q
+      ? `SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events ${w.sql} LIMIT ${SEARCH_COUNT_CAP + 1}) c`
+      : `SELECT COUNT(*) AS n FROM audit_events ${w.sql}`;
+    n = Number((await db.get<{ n: number }>(count, w.params))!.n);
+    rows = await db.all<RawRow>(`SELECT ${COLUMNS} FROM audit_events ${w.sql} ${order} ${limitOffset(page, pageSize)}`, w.params);
+  }
   const totalCapped = Boolean(f.q) && n > SEARCH_COUNT_CAP;
   return { rows: rows.map(toRow), total: totalCapped ? SEARCH_COUNT_CAP : n, totalCapped };
 }
@@ -144,7 +138,8 @@ export async function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], p
  * response streams, blocking every other request.
  */
 export async function auditBatch(db: Db, f: AuditFilter, desc: boolean, after: { createdAt: string; id: string } | null, limit: number): Promise<AuditRow[]> {
-  const w = whereOf(f, await searchMatch(db, f.q));
+  const plan = await searchPlan(db, f.q, false); // a common q is scanned in created_at order, batch after batch
+  const w = whereOf(f, plan);
   if (after) {
     if (desc) w.add("(created_at < ? OR (created_at = ? AND id < ?))", after.createdAt, after.createdAt, after.id);
     else w.add("(created_at > ? OR (created_at = ? AND id > ?))", after.createdAt, after.createdAt, after.id);

@@ -30,10 +30,15 @@ export const quoteName = (name: string): string => {
   return `"${name}"`;
 };
 
+/** SQLite-only tables the triggers of the search keep (migration 017): not part of what is copied. */
+const DERIVED_TABLES = new Set(["audit_search_late"]);
+
 const sql = {
   // user tables (sqlite_* are SQLite's own); virtual tables and their shadow tables (the FTS5 audit
-  // search index, migration 010) are derived data, not copied: PostgreSQL has its own indexes
-  tables: "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+  // search index, migration 010) and the late-event list of the search (017) are derived data, not
+  // copied: PostgreSQL has its own index, and no rowid
+  tables: `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'
+    AND name NOT IN (${[...DERIVED_TABLES].map((t) => `'${t}'`).join(", ")}) ORDER BY name`,
   // columns in declaration order, pk = position in the primary key (0 = not part of it)
   columns: (t: string) => `SELECT name, pk FROM pragma_table_info('${t}') ORDER BY cid`,
   // parent tables of the foreign keys of a table
@@ -56,7 +61,7 @@ export function schemaTables(): string[] {
       }
     }
   }
-  return [...tables].sort();
+  return [...tables].filter((t) => !DERIVED_TABLES.has(t)).sort();
 }
 
 /**

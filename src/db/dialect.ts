@@ -10,9 +10,10 @@
 // |                                               |                                       | literals, quoted identifiers, comments or $$ strings)         |
 // | query.ts: Where.search (agents, audit,        | `col LIKE ? ESCAPE '\'` (LIKE is      | PORTABLE `lower(col) LIKE lower(?) ESCAPE '\'`; PG columns    |
 // |   busRoutes, services, users lists)           |   ASCII-case-insensitive in SQLite)   |   are COLLATE "C", so lower() folds ASCII only, like SQLite   |
-// | audit.ts: whereOf free-text `q` (list,       | FTS5 trigram index `audit_search`     | NAMED trigramTerms(q): the index narrows candidates (q of     |
-// |   export)                                     |   (migration 010) narrows, then the   |   >= 3 characters, SQLite only); the LIKE above re-checks     |
-// |                                               |   LIKE above re-checks                |   them. PG: same LIKE, served by pg_trgm GIN indexes (010)    |
+// | audit.ts + auditSearch.ts: free-text `q`      | FTS5 trigram index `audit_search`     | NAMED trigramTerms(q): the index narrows candidates (q of     |
+// |   (list, export)                              |   (migration 010) narrows, or is      |   >= 3 characters, SQLite only); the LIKE above re-checks     |
+// |                                               |   walked newest first (017); the      |   them. PG: NAMED AUDIT_SEARCH_TEXT LIKE trigramProbe(q), one |
+// |                                               |   LIKE above re-checks                |   pg_trgm GIN index (017), the same LIKE re-checks            |
 // | agents.ts: agentContactSql (staleOnline,      | scalar `MAX(a, b)` (PG has only the   | PORTABLE `CASE WHEN x.last_heartbeat_at > x.registered_at     |
 // |   markOffline, countByStatus, list filter;    |   aggregate max; GREATEST is not in   |   THEN x.last_heartbeat_at ELSE x.registered_at END` (equal:  |
 // |   services.ts effectiveServiceStatusSql)      |   SQLite)                             |   registered_at is NOT NULL, a NULL heartbeat falls to ELSE)  |
@@ -197,4 +198,25 @@ export function trigramTerms(q: string): string[] {
   const grams = new Set<string>();
   for (let end = chars.length; end >= 3 && grams.size < MAX_TRIGRAMS; end -= 3) grams.add(chars.slice(end - 3, end).join(""));
   return [...grams].map((g) => `"${g.replaceAll('"', '""')}"`);
+}
+
+/**
+ * PostgreSQL: the text the one pg_trgm index of migrations/postgres/017 holds (the four searched
+ * columns joined by \x1f). Must stay identical to that index's expression, or the planner cannot use it.
+ */
+export const AUDIT_SEARCH_TEXT = "lower(coalesce(action, '') || chr(31) || coalesce(message, '') || chr(31) || coalesce(target_id, '') || chr(31) || coalesce(actor_id, ''))";
+
+/** Characters of q's end that probe the PostgreSQL index: few trigrams, so no common prefix is read. */
+const PROBE_CHARS = 5;
+
+/**
+ * PostgreSQL: a LIKE pattern (escaped, for `AUDIT_SEARCH_TEXT LIKE lower(?)`) of the last PROBE_CHARS
+ * characters of q: every row containing q contains them, so it is a candidate filter. pg_trgm reads one
+ * posting list per trigram of the pattern, and with all of a long q (ids sharing a 26-character prefix)
+ * that was millions of postings; q's end is where ids differ. Null under 3 characters (no trigram).
+ */
+export function trigramProbe(q: string): string | null {
+  const chars = Array.from(q);
+  if (chars.length < 3) return null;
+  return `%${chars.slice(-PROBE_CHARS).join("").replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
