@@ -40,11 +40,14 @@ function validator(): Ajv2020 {
 const META_SCHEMA = "https://json-schema.org/draft/2020-12/schema";
 
 /**
- * The validator's one-time costs, each a slice of main-thread work of tens of ms: loading ajv, building
+ * The validator's one-time costs, each a slice of main-thread work of tens of ms: loading ajv (its core,
+ * then its 2020-12 vocabularies: ajv's own modules, required ahead so no slice loads them all), building
  * the instance (formats), loading RE2, compiling the 2020-12 meta-schema that checks every inputSchema,
  * then a first schema over the common keywords (ajv's code generator is slow on its first schemas).
  */
 const WARM_UP: (() => void)[] = [
+  () => load("ajv/dist/core.js"),
+  () => load("ajv/dist/vocabularies/draft2020.js"),
   ajvLib,
   validator,
   loadRegexEngine,
@@ -61,8 +64,13 @@ export function warmUpValidation(): () => void {
   let next = 0;
   let pending: NodeJS.Immediate | undefined;
   const step = () => {
-    WARM_UP[next++]!();
-    pending = next < WARM_UP.length ? setImmediate(step) : undefined;
+    pending = undefined;
+    try {
+      WARM_UP[next++]!();
+    } catch {
+      return; // only a warm-up: the first validation loads the validator again and reports what fails
+    }
+    if (next < WARM_UP.length) pending = setImmediate(step);
   };
   pending = setImmediate(step);
   return () => {
