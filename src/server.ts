@@ -69,7 +69,6 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   }
   // Ready means ready: the first owner exists before the port accepts, so a login at the first moment
   // /readyz answers 200 succeeds (created after listening, early logins failed with LOGIN_FAILED).
-  warmUpValidation(); // ajv + RE2 loaded now, not by the first request that validates a payload
   // other nodes' wake-ups (PostgreSQL): listening before the port accepts, so no poll parks unheard
   const stopWakeups = await startWakeups(capstan.app);
   capstan.app.runtime.onClose.push(stopWakeups);
@@ -92,6 +91,9 @@ export async function startServer(opts: { config: Config; log: Logger; now?: () 
   const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
   const url = `http://${host === "0.0.0.0" || host === "[::]" ? "127.0.0.1" : host}:${addr.port}`;
   logEnvAliases(config, log);
+  // ajv + RE2 loaded now, in slices in the background: not on the way to readiness, and not all by
+  // the first request that validates a payload
+  capstan.app.runtime.onClose.push(warmUpValidation());
   startMaintenance(capstan.app); // runs once now, then on its timer; stopped by the onClose hooks
   startWebhookWorker(capstan.app); // delivers the notification outbox; stopped (in-flight attempts aborted) by the onClose hooks
   startTelegram(capstan.app); // only with CAPSTAN_MESSAGES_ENABLED; idle until an owner configures the channel

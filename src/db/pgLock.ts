@@ -2,7 +2,8 @@
 // would take the lock with it back to the pool). Used for singletons such as the maintenance sweep:
 // the node holding the lock runs it; if that node dies, its session ends, PostgreSQL frees the lock
 // and another node's next tryLock wins.
-import pg from "pg";
+import type pg from "pg";
+import { pgDriver } from "./pgDriver.js";
 
 /** numbers are used as the bigint key; strings are hashed server-side into one. */
 const keyExpr = (key: number | string): string => (typeof key === "number" ? "$1::bigint" : "hashtextextended($1, 0)");
@@ -63,7 +64,7 @@ export class LockSession {
   private ensure(): Promise<pg.Client> {
     if (this.client) return Promise.resolve(this.client);
     this.connecting ??= (async () => {
-      const c = new pg.Client({ ...this.config, keepAlive: true });
+      const c = new (pgDriver().Client)({ ...this.config, keepAlive: true });
       c.on("error", (err) => {
         this.onError(err);
         this.lost(c);

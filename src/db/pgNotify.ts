@@ -2,7 +2,8 @@
 // hands). Reconnects by itself with capped, jittered backoff and re-LISTENs every channel; because
 // notifications sent while disconnected are lost, each subscriber's onReconnect runs after a
 // re-connection so it can re-check (parked polls also re-check on their own timer).
-import pg from "pg";
+import type pg from "pg";
+import { pgDriver } from "./pgDriver.js";
 
 interface Sub {
   cb: (payload: string) => void;
@@ -31,7 +32,7 @@ export class Listener {
     subs.add(sub);
     try {
       const client = await this.ensure();
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`); // repeating LISTEN is a no-op
+      await client.query(`LISTEN ${pgDriver().escapeIdentifier(channel)}`); // repeating LISTEN is a no-op
     } catch (err) {
       subs.delete(sub);
       if (subs.size === 0) this.channels.delete(channel);
@@ -41,7 +42,7 @@ export class Listener {
       subs.delete(sub);
       if (subs.size > 0 || this.channels.get(channel) !== subs) return;
       this.channels.delete(channel);
-      await this.client?.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
+      await this.client?.query(`UNLISTEN ${pgDriver().escapeIdentifier(channel)}`).catch(() => {});
     };
   }
 
@@ -62,7 +63,7 @@ export class Listener {
   }
 
   private async connect(): Promise<pg.Client> {
-    const c = new pg.Client({ ...this.config, keepAlive: true });
+    const c = new (pgDriver().Client)({ ...this.config, keepAlive: true });
     // attached before connect: an 'error' event without a listener would crash the process
     c.on("error", (err) => {
       this.onError(err);
@@ -80,7 +81,7 @@ export class Listener {
     });
     try {
       await c.connect();
-      for (const ch of this.channels.keys()) await c.query(`LISTEN ${pg.escapeIdentifier(ch)}`);
+      for (const ch of this.channels.keys()) await c.query(`LISTEN ${pgDriver().escapeIdentifier(ch)}`);
     } catch (err) {
       await c.end().catch(() => {});
       throw err;

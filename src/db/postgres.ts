@@ -3,11 +3,12 @@
 // bounded retries of serialization failures, plus the cross-node helpers (NOTIFY/LISTEN, advisory
 // locks) the scale-out design needs.
 import { AsyncLocalStorage } from "node:async_hooks";
-import pg from "pg";
+import type pg from "pg";
 import type { Db, RunResult, SqlParam } from "./engine.js";
 import { toPostgres } from "./dialect.js";
 import { Listener } from "./pgNotify.js";
 import { LockSession } from "./pgLock.js";
+import { loadPgDriver, pgDriver } from "./pgDriver.js";
 
 export interface PostgresOptions {
   /** Pool size (connections held by this node). Default 10. */
@@ -60,7 +61,7 @@ const NUMERIC_OID = 1700;
 export const numberTypes: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: "text" | "binary") => {
     if ((oid === INT8_OID || oid === NUMERIC_OID) && format !== "binary") return (v: string) => Number(v);
-    return pg.types.getTypeParser(oid, format);
+    return pgDriver().types.getTypeParser(oid, format);
   }) as pg.CustomTypesConfig["getTypeParser"],
 };
 
@@ -95,12 +96,12 @@ export class DatabaseConnectionError extends Error {
     super(`database connection failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
-const connectionFailure = (err: unknown): unknown => (err instanceof pg.DatabaseError || err instanceof DatabaseConnectionError ? err : new DatabaseConnectionError(err));
+const connectionFailure = (err: unknown): unknown => (err instanceof pgDriver().DatabaseError || err instanceof DatabaseConnectionError ? err : new DatabaseConnectionError(err));
 
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<PostgresDb> {
   const onError = opts.onError ?? (() => {});
   const base: pg.ClientConfig = { connectionString: url, types: numberTypes, application_name: opts.applicationName ?? "capstan" };
-  const pool = new pg.Pool({ ...base, max: opts.poolSize ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  const pool = new (await loadPgDriver()).Pool({ ...base, max: opts.poolSize ?? 10, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   // An idle client's error (server restart) must not crash the process; the pool discards it.
   pool.on("error", onError);
   // Fail fast on a bad URL or an unreachable server instead of at the first request.

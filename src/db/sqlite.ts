@@ -84,7 +84,7 @@ export class SqliteDb implements Db {
 
   /**
    * Where get/all run: a read-only statement outside a transaction on the reader; inside one, without a
-   * reader, or a statement that writes (INSERT … RETURNING through get), on the writer in its turn.
+   * reader, or a statement that writes (INSERT ... RETURNING through get), on the writer in its turn.
    */
   private async readStatement(sql: string): Promise<Database.Statement> {
     if (this.reads && !this.inTransaction()) {

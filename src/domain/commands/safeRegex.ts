@@ -14,6 +14,9 @@ const load = createRequire(import.meta.url);
 let re2js: typeof Re2Module | undefined;
 const engine = (): typeof Re2Module => (re2js ??= load("re2js") as typeof Re2Module);
 
+/** Loads RE2 now (the validator's warm-up), so the first pattern does not pay for it. */
+export const loadRegexEngine = (): void => void engine();
+
 /**
  * Linear time per test is not enough when one payload runs many patterns over many strings: the
  * regex work of one validation is metered (characters scanned plus a per-call cost) and stops at
@@ -85,14 +88,20 @@ export function useSafeFormats(ajv: Ajv2020, formats: Record<string, unknown>): 
     const rx = def instanceof RegExp ? def : def && typeof def === "object" && (def as { validate?: unknown }).validate instanceof RegExp ? (def as { validate: RegExp }).validate : null;
     if (!rx) continue;
     const compare = def && typeof def === "object" && !(def instanceof RegExp) ? (def as { compare?: unknown }).compare : undefined;
-    let validate: (s: string) => boolean;
-    try {
-      const safe = safeRegExp(rx.source, rx.flags.includes("i"));
-      validate = (s) => safe.test(s);
-    } catch {
-      const max = LOOKAROUND_FORMAT_MAX[name] ?? 256;
-      validate = (s) => s.length <= max && rx.test(s);
-    }
+    // compiled on the format's first use: compiling all ~20 on RE2 up front was the largest part of
+    // loading the validator (~75-110 ms of CPU), and most schemas use one or two formats
+    let safe: SafeRegExp | null | undefined;
+    const max = LOOKAROUND_FORMAT_MAX[name] ?? 256;
+    const validate = (s: string): boolean => {
+      if (safe === undefined) {
+        try {
+          safe = safeRegExp(rx.source, rx.flags.includes("i"));
+        } catch {
+          safe = null;
+        }
+      }
+      return safe ? safe.test(s) : s.length <= max && rx.test(s);
+    };
     ajv.addFormat(name, { type: "string", validate, ...(typeof compare === "function" ? { compare: compare as (a: string, b: string) => number } : {}) });
   }
 }
