@@ -29,7 +29,7 @@ const LISTEN_BACKLOG = 4096;
  * a load balancer's usual 60 s idle timeout (docs/deploy.md), so the balancer never sends a request
  * on a connection this node is closing; and above the SDK's 30 s heartbeat interval: undici keeps an
  * idle socket for the hint minus 2 s, so an agent's heartbeat reuses its connection instead of
- * opening one per heartbeat (a heartbeat on a new connection costs the server ~1.6x the CPU of one
+ * opening one per heartbeat (a heartbeat on a new connection costs the server about 2x the CPU of one
  * on a kept connection: docs/benchmarks.md). Node's default is 5 s. Idle connections are not checked by the
  * headers/request timeouts (those apply to a request in progress), only by this one.
  */
