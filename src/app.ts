@@ -1,18 +1,17 @@
 // The application factory: builds the context for each request, authenticates it from the route
 // table, runs the handler and maps every error to the one envelope. bin/ owns the process.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AnyRoute, App, AppDeps, Ctx } from "./context.js";
+import type { AnyRoute, App, AppDeps } from "./context.js";
 import { checkCsrf, requireAdmin, requireAgent } from "./auth/identify.js";
 import { pendingApprovalCount } from "./domain/approvals/queries.js";
 import { requireMessagesFeature } from "./domain/messages/enabled.js";
 import { requireBusFeature } from "./domain/bus/enabled.js";
 import { flushContacts } from "./domain/contacts.js";
 import { AppError } from "./errors.js";
-import { decodeBody, readRawBody } from "./http/body.js";
-import { parseCookies } from "./http/cookies.js";
 import { refuseCrossSite } from "./http/crossSite.js";
 import { errorReply, type PageErrorRenderer } from "./http/errorReply.js";
 import { Exchange } from "./http/exchange.js";
+import { headerValue, RequestContext } from "./http/requestContext.js";
 import { Router } from "./http/router.js";
 import { parseTarget } from "./http/target.js";
 import { createRuntime } from "./runtime.js";
@@ -49,26 +48,7 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
     // What answering needs, apart from ctx: a parked long poll keeps only this (http/exchange.ts).
     const x = new Exchange(app, req, res, requestId, match.kind === "found" ? match.pattern : "(unmatched)", started);
 
-    let bodyPromise: Promise<unknown> | undefined;
-    const ctx: Ctx = {
-      app, req, res, query: url.searchParams, path: url.pathname, requestId,
-      params: match.kind === "found" ? match.params : {},
-      routePattern: x.routePattern,
-      // read on use (logins, registrations): asking the socket caches its peer address object on it, for every held connection
-      get ip() {
-        return clientIp(req, app.config.trustProxy);
-      },
-      exchange: x,
-      get signal() {
-        return x.signal;
-      },
-      get clientGone() {
-        return x.clientGone;
-      },
-      cookies: parseCookies(req.headers.cookie),
-      extraHeaders: x.extraHeaders,
-      body: () => (bodyPromise ??= readRawBody(req, route?.bodyLimit ?? app.config.bodyLimitBytes).then((raw) => decodeBody(raw, req.headers["content-type"]))),
-    };
+    const ctx = new RequestContext(app, req, res, x, url.pathname, url.searchParams, match.kind === "found" ? match.params : {}, route?.bodyLimit ?? app.config.bodyLimitBytes);
 
     const run = async () => {
       if (match.kind === "method-not-allowed") throw new AppError("METHOD_NOT_ALLOWED", "method not allowed", undefined, { Allow: match.allow.join(", ") });
@@ -112,14 +92,3 @@ export function createApp(deps: CreateAppDeps): CapstanApp {
   };
   return { app, routes, handle };
 }
-
-const headerValue = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
-
-function clientIp(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const fwd = headerValue(req.headers["x-forwarded-for"]);
-    if (fwd) return fwd.split(",")[0]!.trim();
-  }
-  return req.socket.remoteAddress ?? "unknown";
-}
-
