@@ -8,6 +8,7 @@ import { AuthFailures } from "./auth/failures.js";
 import { ReadCache } from "./readCache.js";
 import type { AgentTokenLookup } from "./db/agentTokens.js";
 import type { ServiceHealthFacts } from "./db/services.js";
+import type { FirstContact } from "./domain/firstContacts.js";
 
 export interface OperationalCounters {
   agentCommandPolls: number;
@@ -90,6 +91,8 @@ export interface Runtime {
   contactTimer: NodeJS.Timeout | undefined;
   /** When this process last wrote each agent's sampled heartbeat audit (ms). */
   heartbeatSamples: Map<string, number>;
+  /** First contacts waiting to be written together (domain/firstContacts.ts). */
+  firstContacts: { queue: FirstContact[]; draining: boolean };
   counters: OperationalCounters;
   maintenance: MaintenanceSchedule;
   webhooks: WebhookWorker;
@@ -114,6 +117,7 @@ export function createRuntime(now: () => Date): Runtime {
     healthRefreshes: new Map(),
     contactTimer: undefined,
     heartbeatSamples: new Map(),
+    firstContacts: { queue: [], draining: false },
     counters: {
       agentCommandPolls: 0,
       oversizedCommandResultsRejected: 0,

@@ -22,6 +22,7 @@ const ALLOWED: Record<string, string> = {
   "src/console/markdown.ts": "the markdown-it renderer, created on the first readme (its options are constants)",
   "src/db/pgDriver.ts": "the lazily imported pg module (loaded only on PostgreSQL)",
   "src/domain/packages/serviceLink.ts": "the lazily imported semver module",
+  "src/schemas/common.ts": "the strict schema built once per query shape (a pure function of a module-constant shape)",
   "src/db/dialect.ts": "a cache of translated SQL text (a pure function of the statement)",
   "src/domain/commands/safeRegex.ts": "the RE2 module (loaded once) and the scan budget of the one synchronous validation running now",
   "src/domain/commands/secretFields.ts": "a cache of compiled patternProperties keys (a pure function of the pattern)",

@@ -12,6 +12,7 @@ import { readThrough } from "../readCache.js";
 import type { Pagination } from "../http/reply.js";
 import { writeAudit } from "./audit.js";
 import { bufferContact, bufferHealthRefresh, dropBufferedContact } from "./contacts.js";
+import { writeInBatch } from "./firstContacts.js";
 import { healthFingerprint, healthVerdict } from "./healthSeen.js";
 import { recordHealth, type HealthInput } from "./serviceReport.js";
 import { servicesOfAgent } from "./services.js";
@@ -37,7 +38,7 @@ export type AgentWire = ReturnType<typeof agentToWire>;
  * `seenStatus` is the stored status this request's token lookup just read (AgentIdentity): passing it
  * saves reading the agent row again on the steady path, a round trip per contact on PostgreSQL.
  */
-export async function touchAgent(app: App, agentId: string, seenStatus?: string): Promise<void> {
+export async function touchAgent(app: App, agentId: string, seenStatus?: string, inTransaction = false): Promise<void> {
   const now = app.now();
   const nowIso = now.toISOString();
   let lastSample = app.runtime.heartbeatSamples.get(agentId);
@@ -54,26 +55,11 @@ export async function touchAgent(app: App, agentId: string, seenStatus?: string)
     bufferContact(app, agentId, nowIso);
     return;
   }
-  const found = await app.db.transaction(async () => {
-    const before = await getAgent(app.db, agentId);
-    if (!before) return false;
-    const wentOnline = await recordAgentContact(app.db, agentId, nowIso);
-    // Coming back from OFFLINE is a transition worth its own line (and a notification), sampled or not.
-    if (wentOnline && before.status === "OFFLINE") {
-      await writeAudit(app, {
-        actor: { type: "AGENT", id: agentId }, action: "agent.online", target: { type: "Agent", id: agentId },
-        metadata: { code: before.code, previousStatus: before.status, status: "ONLINE", lastHeartbeatAt: before.lastHeartbeatAt },
-      });
-    }
-    // One sample per window keeps the trail small; a transition shows in the sample's metadata when they coincide.
-    const windowStart = new Date(now.getTime() - HEARTBEAT_AUDIT_WINDOW_MS).toISOString();
-    if (!await claimHeartbeatAudit(app.db, agentId, nowIso, windowStart)) return true;
-    await writeAudit(app, {
-      actor: { type: "AGENT", id: agentId }, action: "agent.heartbeat.received", target: { type: "Agent", id: agentId },
-      metadata: wentOnline ? { previousStatus: before.status, status: "ONLINE" } : { status: before.status },
-    });
-    return true;
-  });
+  // Inside the caller's transaction (a health write) the contact joins it; otherwise it is written
+  // with the other first contacts of this event-loop turn (firstContacts.ts).
+  const found = inTransaction
+    ? await app.db.transaction(() => recordFirstContact(app, agentId, now))
+    : await writeInBatch(app, agentId, now, (id, at) => recordFirstContact(app, id, at));
   // Process memory changes only once the transaction committed (a rolled-back or retried one leaves none).
   if (!found) return;
   dropBufferedContact(app, agentId);
@@ -81,6 +67,29 @@ export async function touchAgent(app: App, agentId: string, seenStatus?: string)
   app.runtime.agentTokens.forget(agentId);
   // Claimed or not, a sample exists within the window now: remember it so the next contacts take the fast path.
   app.runtime.heartbeatSamples.set(agentId, now.getTime());
+}
+
+/** An agent's first contact with this node, inside a transaction: ONLINE, the window's audit sample. False: no such agent. */
+async function recordFirstContact(app: App, agentId: string, now: Date): Promise<boolean> {
+  const nowIso = now.toISOString();
+  const before = await getAgent(app.db, agentId);
+  if (!before) return false;
+  const wentOnline = await recordAgentContact(app.db, agentId, nowIso);
+  // Coming back from OFFLINE is a transition worth its own line (and a notification), sampled or not.
+  if (wentOnline && before.status === "OFFLINE") {
+    await writeAudit(app, {
+      actor: { type: "AGENT", id: agentId }, action: "agent.online", target: { type: "Agent", id: agentId },
+      metadata: { code: before.code, previousStatus: before.status, status: "ONLINE", lastHeartbeatAt: before.lastHeartbeatAt },
+    });
+  }
+  // One sample per window keeps the trail small; a transition shows in the sample's metadata when they coincide.
+  const windowStart = new Date(now.getTime() - HEARTBEAT_AUDIT_WINDOW_MS).toISOString();
+  if (!await claimHeartbeatAudit(app.db, agentId, nowIso, windowStart)) return true;
+  await writeAudit(app, {
+    actor: { type: "AGENT", id: agentId }, action: "agent.heartbeat.received", target: { type: "Agent", id: agentId },
+    metadata: wentOnline ? { previousStatus: before.status, status: "ONLINE" } : { status: before.status },
+  });
+  return true;
 }
 
 /** Effective status: usable for new commands? (not DISABLED/REVOKED and not OFFLINE by threshold) */
@@ -138,7 +147,7 @@ export async function heartbeat(
       }
       await recordHealth(app, agentId, serviceId, body.health, service);
     }
-    await touchAgent(app, agentId);
+    await touchAgent(app, agentId, undefined, true);
   });
   return agentIntervals(app);
 }

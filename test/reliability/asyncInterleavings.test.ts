@@ -77,21 +77,24 @@ t.test("a heartbeat whose transaction rolls back leaves no trace in memory: the 
   const samples = () => count(db, `SELECT COUNT(*) AS n FROM audit_events WHERE action = 'agent.heartbeat.received' AND actor_id = ?`, [k.agentId]);
   const before = await samples();
   nowMs += HEARTBEAT_AUDIT_WINDOW_MS + 1000; // a new sample is due
-  // the heartbeat's transaction does all its work, then fails to commit (as a PostgreSQL serialization failure would)
+  // the heartbeat's transaction does all its work, then fails to commit (as a PostgreSQL serialization
+  // failure would), again when written on its own (domain/firstContacts.ts retries a failed batch per contact)
   const original = db.transaction.bind(db);
   let armed = true;
+  let rollbacks = 0;
   db.transaction = <T>(fn: () => Promise<T>): Promise<T> => original(async () => {
     const n = await samples();
     const result = await fn();
     if (armed && (await samples()) > n) {
-      armed = false;
+      rollbacks++;
       throw new Error("forced rollback");
     }
     return result;
   });
   const failed = await k.agent.post(`/api/agents/${k.agentId}/heartbeat`, {});
+  armed = false;
   t.equal(failed.status, 500, "the forced failure surfaces");
-  t.equal(armed, false, "the heartbeat's sample transaction was the one rolled back");
+  t.ok(rollbacks >= 1, "the heartbeat's sample transaction was the one rolled back");
   t.equal(await samples(), before, "rolled back: no sample stored");
   const next = await k.agent.post(`/api/agents/${k.agentId}/heartbeat`, {});
   t.equal(next.status, 200);

@@ -1,0 +1,63 @@
+// First contacts written together. An agent's first contact with a node is a write transaction
+// (PENDING/OFFLINE -> ONLINE, its sampled heartbeat audit): when a whole fleet connects at once (a
+// deploy, a restart of Capstan, 10,000 agents in a few seconds), one transaction per agent made the
+// commit (on SQLite the WAL append and the FTS5 segment of each audit row; on PostgreSQL BEGIN/COMMIT
+// round trips) most of a node's CPU, requests queued in the kernel's full accept queue, and agents
+// saw their polls answered after their own timeout (bench/agents-held.mjs, bench/pg-vs-sqlite.mjs hold).
+// The contacts that arrive in one event-loop turn are written in one transaction, each agent's change
+// and its audit event together as before; a batch that fails is written again one agent at a time,
+// so one agent's failure is its own.
+import type { App } from "../context.js";
+
+export interface FirstContact {
+  agentId: string;
+  now: Date;
+  resolve(found: boolean): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Most contacts one transaction writes: on SQLite a transaction's statements run back to back on the
+ * event loop (~0.3 ms a contact), so a batch this size holds other requests for ~20 ms at most.
+ */
+const MAX_BATCH = 64;
+
+/** The write of one contact, inside the caller's transaction: true when the agent exists. */
+export type ContactWrite = (agentId: string, now: Date) => Promise<boolean>;
+
+/** Queues one first contact for the next batch; resolves once it is committed (false: no such agent). `write` is the same for every call. */
+export function writeInBatch(app: App, agentId: string, now: Date, write: ContactWrite): Promise<boolean> {
+  return new Promise<boolean>((resolve, reject) => {
+    const rt = app.runtime.firstContacts;
+    rt.queue.push({ agentId, now, resolve, reject });
+    if (!rt.draining) {
+      rt.draining = true;
+      setImmediate(() => void drain(app, write));
+    }
+  });
+}
+
+async function drain(app: App, write: ContactWrite): Promise<void> {
+  const rt = app.runtime.firstContacts;
+  try {
+    while (rt.queue.length) {
+      // agent id order: two nodes' batches lock agent rows in one order (PostgreSQL), so they never deadlock
+      const batch = rt.queue.splice(0, MAX_BATCH).sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
+      let found: boolean[] | undefined;
+      try {
+        found = await app.db.transaction(async () => {
+          const out: boolean[] = [];
+          for (const c of batch) out.push(await write(c.agentId, c.now));
+          return out;
+        });
+      } catch {
+        // whatever failed, each contact on its own: the others still commit, and each caller gets its own error
+        for (const c of batch) await app.db.transaction(() => write(c.agentId, c.now)).then(c.resolve, c.reject);
+        continue;
+      }
+      batch.forEach((c, i) => c.resolve(found[i]!));
+    }
+  } finally {
+    rt.draining = false;
+  }
+}

@@ -1,0 +1,68 @@
+// A fleet's first contacts arriving together are written in few transactions (domain/firstContacts.ts),
+// each agent's transition and its audit sample as before, and one failing contact fails only itself.
+import t from "tap";
+import { touchAgent } from "../../src/domain/agents.js";
+import { writeInBatch } from "../../src/domain/firstContacts.js";
+import { startTestServer } from "../helpers.js";
+import { createRegistrationToken, reportedService } from "../fixtures.js";
+
+t.test("40 first contacts in one event-loop turn: all ONLINE, one audit sample each, one transaction", async (t) => {
+  const s = await startTestServer(t);
+  const operator = await s.loginAs("operator");
+  const agents: { agentId: string; agentToken: string }[] = [];
+  for (let i = 0; i < 40; i++) {
+    const res = await s.anon.post("/api/agents/register", {
+      registrationToken: await createRegistrationToken(operator),
+      agent: { code: `fleet-${i}`, mode: "embedded", runtime: "nodejs", version: "0.1.0" },
+      service: reportedService(`fleet-svc-${i}`),
+    });
+    t.equal(res.status, 200);
+    agents.push(res.body.data);
+  }
+  const db = s.app.db;
+  const original = db.transaction.bind(db);
+  let transactions = 0;
+  db.transaction = <T>(fn: () => Promise<T>): Promise<T> => {
+    transactions++;
+    return original(fn);
+  };
+  // as requests read in one turn of a busy loop call it (over HTTP at test speed each arrives in a turn of its own)
+  await Promise.all(agents.map((a) => touchAgent(s.app, a.agentId, "PENDING")));
+  db.transaction = original;
+  t.equal(transactions, 1, "one transaction (one per contact before)");
+  const owner = await s.loginAs("owner");
+  const listed = (await owner.get("/api/admin/agents?status=ONLINE&pageSize=100")).body.data as { id: string }[];
+  t.same(new Set(listed.map((a) => a.id)), new Set(agents.map((a) => a.agentId)), "every agent ONLINE");
+  const samples = (await owner.get("/api/admin/audit-events?action=agent.heartbeat.received&pageSize=100")).body.data as { targetId: string; metadata: { previousStatus?: string } }[];
+  t.equal(samples.length, 40, "one sample per agent");
+  t.same(new Set(samples.map((e) => e.targetId)), new Set(agents.map((a) => a.agentId)));
+  t.ok(samples.every((e) => e.metadata.previousStatus === "PENDING"), "each sample records the transition");
+  // the next heartbeat is the steady state: no transaction
+  transactions = 0;
+  db.transaction = <T>(fn: () => Promise<T>): Promise<T> => {
+    transactions++;
+    return original(fn);
+  };
+  const again = await s.clientWith({ token: agents[0]!.agentToken }).post(`/api/agents/${agents[0]!.agentId}/heartbeat`, {});
+  db.transaction = original;
+  t.equal(again.status, 200);
+  t.equal(transactions, 0, "a later contact is coalesced, not a transaction");
+});
+
+t.test("a contact whose write fails fails alone; the others of its batch commit", async (t) => {
+  const s = await startTestServer(t);
+  const written: string[] = [];
+  const write = async (agentId: string): Promise<boolean> => {
+    await s.app.db.get("SELECT 1 AS one");
+    if (agentId === "agt_bad") throw new Error("this one fails");
+    written.push(agentId);
+    return agentId !== "agt_gone";
+  };
+  const ids = ["agt_a", "agt_bad", "agt_b", "agt_gone", "agt_c"];
+  const settled = await Promise.allSettled(ids.map((id) => writeInBatch(s.app, id, new Date(), write)));
+  t.same(settled.map((r) => r.status), ["fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
+  t.same(settled.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message)), [true, "this one fails", true, false, true]);
+  t.same(new Set(written), new Set(["agt_a", "agt_b", "agt_c", "agt_gone"]));
+  t.equal(s.app.runtime.firstContacts.queue.length, 0);
+  t.equal(s.app.runtime.firstContacts.draining, false);
+});
