@@ -81,10 +81,10 @@ try {
 console.log(`agents held: ${num(AGENTS)} agents in ${PROCESSES} client processes, heartbeat every ${HEARTBEAT_MS / 1000} s, one long poll each; ${WINDOW_MS / 1000} s window after warm-up`);
 console.log(`registration through the API: ${num(AGENTS)} agents in ${(registration.ms / 1000).toFixed(1)} s (${num(AGENTS / (registration.ms / 1000))}/s); server RSS after it ${mb(registration.rssAfter)}; then restarted on the same data for the hold`);
 console.log(table([
-  ["server", "peak RSS", "CPU", "heartbeats", "hb p50", "hb p99", "hb max", "errors", "polls open"],
+  ["server", "peak RSS", "CPU", "heartbeats", "hb p50", "hb p99", "hb max", "errors", "polls open", "client loop delay p99 / max"],
   ...[["bare node:http", baseline], ["capstan", held]].map(([name, r]) => [
     name, mb(r.usage.peakRssBytes), `${num(r.usage.cpuPercent, 1)} %`, num(r.latency.n), ms(r.latency.p50), ms(r.latency.p99), ms(r.latency.max),
-    r.heartbeatErrors + r.pollErrors, num(r.openPolls),
+    r.heartbeatErrors + r.pollErrors, num(r.openPolls), `${ms(r.clientLoopDelayP99Ms, 0)} / ${ms(r.clientLoopDelayMaxMs, 0)}`,
   ]),
 ]));
 console.log(`agents ONLINE in the admin API at the end: ${num(online)} of ${num(AGENTS)}`);

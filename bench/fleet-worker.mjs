@@ -4,13 +4,16 @@
 //   {type:"start", urls, creds, poll:"long"|"interval"|"none", pollIntervalMs, heartbeatIntervalMs, rampMs,
 //    heartbeatSockets?}   agent i talks to urls[i % urls.length] (several nodes: agents split between them)
 //   {type:"record"}  drop the samples so far and start a measurement window
-//   {type:"report"}  answer {type:"report", heartbeatMs[], pollMs[], heartbeatErrors, heartbeatRetries, polls, pollErrors, openPolls, errorKinds}
+//   {type:"report"}  answer {type:"report", heartbeatMs[], pollMs[], heartbeatErrors, heartbeatRetries, polls, pollErrors, openPolls, errorKinds,
+//                    loopDelayP99Ms, loopDelayMaxMs, cpuMs}  (this worker's own event-loop delay and CPU in the window:
+//                    a saturated client makes its latencies and timeouts its own, not the server's)
 // Failures are handled as the SDK handles them (sdk/src/http.ts, heartbeat.ts, commandLoop.ts): a
 // heartbeat times out after 10 s and a network error, timeout, 408, 429 or 5xx is retried twice
 // (0.5 s, 1 s, jittered); a heartbeat that still fails is an error the agent sees. A poll times out
 // after 10 s + its 25 s wait and, failed, is tried again after the SDK's backoff (1 s base, full
 // jitter). Each failed attempt is counted by kind; retried heartbeat attempts separately.
 //   {type:"stop"}    end every loop and exit
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { rawClient, requestBytes } from "./lib/rawClient.mjs";
 import { heartbeatBody, resultBody, SDK_POLL_QUERY } from "./lib/wire.mjs";
 
@@ -32,6 +35,9 @@ const noteError = (what, err) => {
   const kind = `${what} ${err?.status ?? err?.code ?? err?.message ?? "error"}`;
   stats.errorKinds[kind] = (stats.errorKinds[kind] ?? 0) + 1;
 };
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+let cpuAtRecord = process.cpuUsage();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref?.());
 
 async function pollLoop(call, a, opts) {
@@ -108,8 +114,11 @@ process.on("message", (msg) => {
     process.send({ type: "started" });
   } else if (msg.type === "record") {
     Object.assign(stats, { heartbeatMs: [], pollMs: [], heartbeatErrors: 0, heartbeatRetries: 0, polls: 0, pollErrors: 0, errorKinds: {} });
+    loopDelay.reset();
+    cpuAtRecord = process.cpuUsage();
   } else if (msg.type === "report") {
-    process.send({ type: "report", ...stats });
+    const cpu = process.cpuUsage(cpuAtRecord);
+    process.send({ type: "report", ...stats, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 });
   } else if (msg.type === "stop") {
     stopped = true;
     setTimeout(() => process.exit(0), 50);

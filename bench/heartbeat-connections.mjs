@@ -10,7 +10,7 @@ import { watchProcess } from "./lib/proc.mjs";
 import { emitResult, SMOKE } from "./lib/report.mjs";
 import { adminClient, startCapstan } from "./lib/server.mjs";
 import { median, num, table } from "./lib/stats.mjs";
-import { heartbeatBody, httpClient, registerFleet } from "./lib/wire.mjs";
+import { firstContact, heartbeatBody, registerFleet } from "./lib/wire.mjs";
 
 const AGENTS = SMOKE ? 20 : 200;
 const CLIENTS = 16;
@@ -64,9 +64,7 @@ const server = await startCapstan();
 try {
   const admin = await adminClient(server.url);
   const creds = await registerFleet(server.url, admin, AGENTS, { prefix: "conn" });
-  const call = httpClient(server.url);
-  for (const c of creds) await call("POST", `/api/agents/${c.agentId}/heartbeat`, { token: c.agentToken, body: heartbeatBody(c) });
-  call.close();
+  await firstContact([server.url], creds);
   const host = `127.0.0.1:${server.port}`;
   const requests = creds.map((c) => requestBytes(host, "POST", `/api/agents/${c.agentId}/heartbeat`, { token: c.agentToken, body: heartbeatBody(c) }));
   const rows = [];

@@ -8,7 +8,7 @@ import { loadPhase } from "./lib/load.mjs";
 import { emitResult, SMOKE, verdict } from "./lib/report.mjs";
 import { adminClient, startBare, startCapstan } from "./lib/server.mjs";
 import { median, ms, num, table } from "./lib/stats.mjs";
-import { heartbeatBody, httpClient, registerFleet } from "./lib/wire.mjs";
+import { firstContact, heartbeatBody, registerFleet } from "./lib/wire.mjs";
 
 const AGENTS = SMOKE ? 20 : 200;
 const CONNECTIONS = 32;
@@ -23,11 +23,8 @@ const capstan = await startCapstan();
 try {
   const admin = await adminClient(capstan.url);
   const creds = await registerFleet(capstan.url, admin, AGENTS, { prefix: "ingest" });
-  // First contact makes each agent ONLINE and writes its sampled heartbeat audit; the measured
-  // window is the steady state that follows (one audit per agent per 5 minutes at most).
-  const call = httpClient(capstan.url);
-  for (const c of creds) await call("POST", `/api/agents/${c.agentId}/heartbeat`, { token: c.agentToken, body: heartbeatBody(c) });
-  call.close();
+  // the measured window is the steady state after first contact (one audit per agent per 5 minutes at most)
+  await firstContact([capstan.url], creds);
   const targets = creds.map((c) => ({ method: "POST", path: `/api/agents/${c.agentId}/heartbeat`, token: c.agentToken, body: heartbeatBody(c) }));
 
   const rounds = [];

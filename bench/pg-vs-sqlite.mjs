@@ -19,7 +19,7 @@ import { watchProcess } from "./lib/proc.mjs";
 import { emitResult, SMOKE, verdict } from "./lib/report.mjs";
 import { adminClient, startCapstan } from "./lib/server.mjs";
 import { median, mb, ms, num, sleep, summarize, table } from "./lib/stats.mjs";
-import { heartbeatBody, httpClient, registerFleet } from "./lib/wire.mjs";
+import { firstContact, heartbeatBody, registerFleet } from "./lib/wire.mjs";
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => Number(args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt);
@@ -46,21 +46,6 @@ const freshPgDb = () => createDatabase(pg.url, `capstan_bench_${process.pid}_${d
 const nodePids = (nodes) => () => [...nodes.map((n) => n.pid), ...pg.pids()];
 const cpuLabel = pg.own ? "node(s) + PostgreSQL backends" : "node(s) only (PostgreSQL not ours to watch)";
 
-/** The SDK's first contacts: agent j on nodes[j % n] (ONLINE, audit sample), so load windows see the steady state. */
-async function firstContact(nodes, creds) {
-  const calls = nodes.map((n) => httpClient(n.url, { maxSockets: 8 }));
-  try {
-    for (let j = 0; j < creds.length; j += 8) {
-      await Promise.all(creds.slice(j, j + 8).map(async (c, k) => {
-        const res = await calls[(j + k) % calls.length]("POST", `/api/agents/${c.agentId}/heartbeat`, { token: c.agentToken, body: heartbeatBody(c) });
-        if (res.status !== 200) throw new Error(`first heartbeat: ${res.status} ${JSON.stringify(res.json?.error)}`);
-      }));
-    }
-  } finally {
-    for (const c of calls) c.close();
-  }
-}
-
 try {
   if (run("ingest") || run("dispatch")) {
     const sqlite = await startCapstan({ databaseUrl: null });
@@ -79,9 +64,9 @@ try {
       configs[1].creds = configs[2].creds = pgCreds;
 
       if (run("ingest")) {
-        await firstContact([sqlite], sqliteCreds.slice(0, INGEST.agents));
-        await firstContact([pgA], pgCreds.slice(0, INGEST.agents));
-        await firstContact([pgA, pgB], pgCreds.slice(0, INGEST.agents));
+        await firstContact([sqlite.url], sqliteCreds.slice(0, INGEST.agents));
+        await firstContact([pgA.url], pgCreds.slice(0, INGEST.agents));
+        await firstContact([pgA.url, pgB.url], pgCreds.slice(0, INGEST.agents));
         const rounds = [];
         for (let r = 0; r < INGEST.rounds; r++) {
           const round = [];
@@ -155,9 +140,10 @@ try {
     const offered = HOLD.agents / HOLD.intervalS;
     console.log(`\nC. held fleet: ${num(HOLD.agents)} agents (${HOLD.processes} client processes, ${num(HOLD.processes * HOLD.heartbeatSockets)} heartbeat sockets), SDK heartbeat every ${HOLD.intervalS} s (offered ${num(offered)}/s) + the SDK's long poll each; ${HOLD.windowS} s window once every agent is ONLINE and one more cycle (fleet started with a ${HOLD.rampMs / 1000} s ramp)`);
     console.log(table([
-      ["configuration", "registration", "all ONLINE after (errors meanwhile)", "heartbeats/s", "of offered", "p50", "p99", "max", "hb errors", "hb retried", "poll errors", "polls open", "poll answered after (p50 / max)", "CPU", "node peak RSS"],
+      ["configuration", "registration", "all ONLINE after (errors meanwhile)", "heartbeats/s", "of offered", "p50", "p99", "max", "hb errors", "hb retried", "poll errors", "polls open", "poll answered after (p50 / max)", "CPU", "node peak RSS", "clients' CPU", "client loop delay p99 / max"],
       ...held.map((h) => [h.name, `${num(h.regPerS)}/s`, `${h.connected.online === HOLD.agents ? "" : `${num(h.connected.online)} ONLINE, not all, `}${num(h.connected.seconds, 1)} s (${h.arrivalErrors})`, num(h.rate), `${num((100 * h.rate) / offered, 1)} %`, ms(h.latency.p50), ms(h.latency.p99), ms(h.latency.max),
-        h.heartbeatErrors, h.heartbeatRetries, h.pollErrors, num(h.openPolls), `${ms(h.pollLatency.p50, 0)} / ${ms(h.pollLatency.max, 0)}`, `${num(h.usage.cpuPercent, 0)} %`, mb(h.nodeRss)]),
+        h.heartbeatErrors, h.heartbeatRetries, h.pollErrors, num(h.openPolls), `${ms(h.pollLatency.p50, 0)} / ${ms(h.pollLatency.max, 0)}`, `${num(h.usage.cpuPercent, 0)} %`, mb(h.nodeRss),
+        `${num(h.clientCpuPercent, 0)} %`, `${ms(h.clientLoopDelayP99Ms, 0)} / ${ms(h.clientLoopDelayMaxMs, 0)}`]),
     ]));
     for (const h of held) if (Object.keys(h.errorKinds).length) console.log(`${h.name} failed attempts by kind (retried heartbeats included): ${JSON.stringify(h.errorKinds)}`);
     const value = (h) => `${num(h.rate)}/s of ${num(offered)}, ${h.heartbeatErrors + h.pollErrors} errors, p99 ${ms(h.latency.p99)}`;
@@ -214,6 +200,7 @@ async function hold(nodes, watchPids) {
     const seconds = (performance.now() - w0) / 1000;
     return {
       ...r, regPerS, connected, arrivalErrors: arrival.heartbeatErrors + arrival.pollErrors, usage: watch.stop(), nodeRss: Math.max(...nodeWatch.map((w) => w.stop().peakRssBytes)),
+      clientCpuPercent: r.clientCpuMs / seconds / 10,
       rate: r.heartbeatMs.length / seconds, latency: summarize(r.heartbeatMs), pollLatency: summarize(r.pollMs),
     };
   } finally {

@@ -45,6 +45,10 @@ export async function startFleet(url, creds, { processes = 4, ...opts }) {
         polls: parts.reduce((n, p) => n + p.polls, 0),
         pollErrors: parts.reduce((n, p) => n + p.pollErrors, 0),
         openPolls: parts.reduce((n, p) => n + p.openPolls, 0),
+        // the worst worker's event-loop delay and the workers' CPU together: is the load generator the limit?
+        clientLoopDelayP99Ms: Math.max(...parts.map((p) => p.loopDelayP99Ms)),
+        clientLoopDelayMaxMs: Math.max(...parts.map((p) => p.loopDelayMaxMs)),
+        clientCpuMs: parts.reduce((n, p) => n + p.cpuMs, 0),
         errorKinds: parts.reduce((all, p) => {
           for (const [k, v] of Object.entries(p.errorKinds ?? {})) all[k] = (all[k] ?? 0) + v;
           return all;

@@ -128,3 +128,21 @@ export async function registerFleet(base, admin, count, { prefix = "bench-agent"
   }
   return creds;
 }
+
+/**
+ * The SDK's first contact for each agent: one heartbeat (agent j on urls[j % n]) makes it ONLINE and
+ * writes its sampled heartbeat audit, so a load window that follows sees the steady state.
+ */
+export async function firstContact(urls, creds, { concurrency = 8 } = {}) {
+  const calls = urls.map((u) => httpClient(u, { maxSockets: concurrency }));
+  try {
+    for (let j = 0; j < creds.length; j += concurrency) {
+      await Promise.all(creds.slice(j, j + concurrency).map(async (c, k) => {
+        const res = await calls[(j + k) % calls.length]("POST", `/api/agents/${c.agentId}/heartbeat`, { token: c.agentToken, body: heartbeatBody(c) });
+        if (res.status !== 200) throw new Error(`first heartbeat: ${res.status} ${JSON.stringify(res.json?.error)}`);
+      }));
+    }
+  } finally {
+    for (const c of calls) c.close();
+  }
+}
