@@ -32,10 +32,10 @@ const sql = {
  * 2. the matches through the index, in the index's order, up to the cap + 1: the count, and the
  *    page when that is every match (the q has at most SEARCH_COUNT_CAP matches);
  * 3. a q with more matches than the cap, none or few among the newest events (typically: common long
- *    ago, absent lately): the page lies among the matches from some time X on. A block sample of the
- *    events suggests X (pageFromSample), and the matches from X on, through the index ANDed with the
- *    created_at BRIN of migration 018, give the page when there are enough of them: every other match
- *    is older than X. Otherwise every match is sorted (the cost grows with the matches).
+ *    ago, absent lately): the page lies among the matches from some time X on. The matches counted
+ *    or a block sample of the events suggest X (pageFromSample), and the matches from X on, through
+ *    the index ANDed with the created_at BRIN of migration 018, give the page when there are enough
+ *    of them: every other match is older than X. Else every match is sorted (cost grows with them).
  */
 export async function pgSearchPage<R>(
   db: Db, columns: string, where: SearchWhere, desc: boolean, order: string, offset: number, pageSize: number,
@@ -59,9 +59,9 @@ export async function pgSearchPage<R>(
     return { rows, n };
   }
   const found = await serial(db, async () => {
-    const few = await capped<R>(db, columns, where(true), order, offset, pageSize);
+    const few = await capped<R>(db, columns, where(true), desc, order, offset, pageSize);
     if (few.n <= SEARCH_COUNT_CAP) return few;
-    return { rows: await pageFromSample<R>(db, columns, where, desc, order, offset, pageSize), n: few.n };
+    return { rows: await pageFromSample<R>(db, columns, where, few.edge, desc, order, offset, pageSize), n: few.n };
   });
   // every match, sorted (outside serial: parallel workers help with that many)
   return { rows: found.rows ?? await page<R>(db, columns, where(true), order, offset, pageSize), n: found.n };
@@ -86,15 +86,22 @@ async function serial<T>(db: Db, fn: () => Promise<T>): Promise<T> {
 /**
  * Up to the cap + 1 matches in the index's order (a bitmap scan stops there): their count, and the
  * page sorted from them, which is the page when they are every match (n <= the cap; else rows is []).
+ * Beyond the cap, `edge`: the created_at of the (offset + page size)-th newest (oldest, ascending) of
+ * those read, so that many matches at least lie from there on (null when fewer were read).
  */
-async function capped<R>(db: Db, columns: string, probed: Where, order: string, offset: number, pageSize: number): Promise<Found<R>> {
-  const all = await db.all<R & { total: number; id: string | null }>(
+async function capped<R>(
+  db: Db, columns: string, probed: Where, desc: boolean, order: string, offset: number, pageSize: number,
+): Promise<Found<R> & { edge: string | null }> {
+  const all = await db.all<R & { total: number; edge: string | null; id: string | null }>(
     `WITH m AS MATERIALIZED (SELECT created_at, id FROM audit_events ${probed.sql} LIMIT ${SEARCH_COUNT_CAP + 1}),
       c AS (SELECT COUNT(*) AS total FROM m)
-    SELECT c.total, e.* FROM c LEFT JOIN LATERAL (SELECT ${columns} FROM (SELECT id FROM m WHERE c.total <= ${SEARCH_COUNT_CAP}
+    SELECT c.total, CASE WHEN c.total > ${SEARCH_COUNT_CAP} THEN (SELECT created_at FROM m ORDER BY created_at ${desc ? "DESC" : "ASC"}
+      LIMIT 1 OFFSET ${offset + pageSize - 1}) END AS edge, e.*
+    FROM c LEFT JOIN LATERAL (SELECT ${columns} FROM (SELECT id FROM m WHERE c.total <= ${SEARCH_COUNT_CAP}
       ${order} LIMIT ${pageSize} OFFSET ${offset}) p JOIN audit_events USING (id)) e ON true ${order}`, probed.params);
   const n = Number(all[0]!.total);
-  return { rows: all.filter((r) => r.id !== null).map(({ total: _, ...r }) => r as unknown as R), n };
+  const rows = all.filter((r) => r.id !== null).map(({ total: _, edge: __, ...r }) => r as unknown as R);
+  return { rows, n, edge: all[0]!.edge };
 }
 
 /** The page of the matches of `probed`, sorted by time: only their keys are sorted, the page's rows read by id. */
@@ -105,29 +112,34 @@ async function page<R>(db: Db, columns: string, probed: Where, order: string, of
 }
 
 /**
- * The page from the matches from time X on (desc; up to X ascending), or null. A sample of about
- * SAMPLE_EVENTS events (TABLESAMPLE SYSTEM: whole blocks, a fixed seed) holds a fraction f of them;
- * the matches from the r-th newest sampled match on are then about r / f, so r = 2 (offset + page
- * size) f suggests twice the rows the page needs, and 4r is tried when they were fewer. The sample
- * only chooses X: whatever it holds, the page read from X on is exact once it is full, as every match
- * not read is older than X (newer, ascending). MATERIALIZED keeps the planner to that one bitmap scan
- * (the index and the created_at BRIN), not a walk of created_at hoping to meet matches soon.
+ * The page from the matches from time X on (desc; up to X ascending), or null. Two candidates for X,
+ * the newer (older, ascending) tried first, as it reads fewer matches: `edge` (see capped), from
+ * which the page is always full, and one suggested by a sample of about SAMPLE_EVENTS events
+ * (TABLESAMPLE SYSTEM: whole blocks, a fixed seed). The count read the matches in the index's order,
+ * roughly oldest first, so for a q common long ago and absent lately edge is far back: the sample,
+ * a share f of the events, has matches newest first, and from the r-th on lie about r / f matches,
+ * so r = 2 (offset + page size) f suggests twice what the page needs. Neither choice affects the
+ * result: the page read from X on is exact once it is full, as every match not read is older than X
+ * (newer, ascending). MATERIALIZED (in page) keeps the planner to that one bitmap scan (the index and
+ * the created_at BRIN), not a walk of created_at hoping to meet matches soon.
  */
 async function pageFromSample<R>(
-  db: Db, columns: string, where: SearchWhere, desc: boolean, order: string, offset: number, pageSize: number,
+  db: Db, columns: string, where: SearchWhere, edge: string | null, desc: boolean, order: string, offset: number, pageSize: number,
 ): Promise<R[] | null> {
   const k = offset + pageSize;
+  const xs = edge === null ? [] : [edge];
   const events = Number((await db.get<{ n: number | null }>(sql.events))?.n ?? 0);
-  if (!(events > 0)) return null; // never analysed: no sample of a known size
-  const share = Math.min(1, SAMPLE_EVENTS / events);
-  const r = Math.max(1, Math.ceil(2 * k * share));
-  const exact = where(false);
-  const sampled = await db.all<{ created_at: string }>(
-    `SELECT created_at FROM audit_events TABLESAMPLE SYSTEM (${100 * share}) REPEATABLE (0) ${exact.sql}
-    ORDER BY created_at ${desc ? "DESC" : "ASC"} LIMIT ${4 * r}`, exact.params);
-  if (!sampled.length) return null;
-  const tries = [...new Set([sampled[Math.min(r, sampled.length) - 1]!, sampled[sampled.length - 1]!].map((s) => s.created_at))];
-  for (const x of tries) {
+  if (events > 0) { // else never analysed: no sample of a known size
+    const share = Math.min(1, SAMPLE_EVENTS / events);
+    const r = Math.max(1, Math.ceil(2 * k * share));
+    const exact = where(false);
+    const sampled = await db.all<{ created_at: string }>(
+      `SELECT created_at FROM audit_events TABLESAMPLE SYSTEM (${100 * share}) REPEATABLE (0) ${exact.sql}
+      ORDER BY created_at ${desc ? "DESC" : "ASC"} LIMIT ${r}`, exact.params);
+    if (sampled.length) xs.push(sampled[sampled.length - 1]!.created_at);
+  }
+  const tries = [...new Set(xs)].sort().reverse(); // newest first
+  for (const x of desc ? tries : tries.reverse()) {
     const rows = await page<R>(db, columns, where(true, `created_at ${desc ? ">=" : "<="} ?`, x), order, offset, pageSize);
     if (rows.length === pageSize) return rows;
   }
