@@ -3,7 +3,8 @@ import type { Db } from "./open.js";
 import type { ActorType, AuditResult } from "../vocabulary.js";
 import { Where, orderBy, limitOffset, parseJson, type SortKey } from "./query.js";
 import type { SqlParam } from "./engine.js";
-import { addCandidates, pgSearchPage, searchPlan, SEARCH_COUNT_CAP, walkCount, walkPage, type SearchPlan } from "./auditSearch.js";
+import { addCandidates, searchPlan, SEARCH_COUNT_CAP, walkCount, walkPage, type SearchPlan } from "./auditSearch.js";
+import { pgSearchPage } from "./auditSearchPg.js";
 
 export { SEARCH_COUNT_CAP, SEARCH_INDEX_LIMIT } from "./auditSearch.js";
 
@@ -118,8 +119,12 @@ export async function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], p
     n = await walkCount(db, plan.match, w);
     const extra = (clause?: string, ...params: SqlParam[]): Where => (clause ? whereOf(f).add(clause, ...params) : whereOf(f));
     rows = await walkPage<RawRow>(db, COLUMNS, plan.match, extra, sort[0]?.desc ?? true, offset, pageSize);
-  } else if (plan.kind === "probe" && byTime) {
-    ({ rows, n } = await pgSearchPage<RawRow>(db, COLUMNS, whereOf(f), w, order, offset, pageSize));
+  } else if (plan.kind === "probe" && byTime && sort.length) {
+    const where = (probe: boolean, clause?: string, ...params: SqlParam[]): Where => {
+      const out = whereOf(f, probe ? plan : { kind: "scan" });
+      return clause ? out.add(clause, ...params) : out;
+    };
+    ({ rows, n } = await pgSearchPage<RawRow>(db, COLUMNS, where, sort[0]?.desc ?? true, order, offset, pageSize));
   } else {
     // with a q, count at most cap + 1 matches (without one, the exact count, as before)
     const count = f.q

@@ -13,17 +13,14 @@ import { AUDIT_SEARCH_TEXT, trigramProbe, trigramTerms } from "./dialect.js";
 export const SEARCH_COUNT_CAP = 10_000;
 /** SQLite: up to this many index candidates the index answers; beyond, q is common (walked newest first). */
 export const SEARCH_INDEX_LIMIT = 20_000;
-/** PostgreSQL: a q's page is first looked for among this many newest events (or 20 pages, if more). */
-const NEWEST_WINDOW = 5_000;
-/** PostgreSQL: a q dense among the newest events is counted by walking at most this many newest events. */
-const MAX_COUNT_WALK = 100_000;
 
 /**
  * - scan: no index (q under 3 characters).
  * - match (SQLite): q's rarest trigrams offer few candidates: `rowid IN (MATCH)`, sorted.
  * - walk (SQLite): every trigram is common: the candidates are walked in rowid order (newest first)
  *   until a page is found (walkPage); the count also reads candidates, never the whole table.
- * - probe (PostgreSQL): the pg_trgm index probed with q's end (trigramProbe).
+ * - probe (PostgreSQL): the pg_trgm index probed with q's end (trigramProbe); sorted by time, the
+ *   page and count are found as auditSearchPg.ts explains.
  */
 export type SearchPlan = { kind: "scan" } | { kind: "match"; match: string } | { kind: "walk"; match: string } | { kind: "probe"; pattern: string };
 
@@ -101,41 +98,4 @@ export async function walkPage<R extends Keyed>(
   const byId = new Map<string, R>();
   for (const r of [...walked, ...ties, ...late]) byId.set(r.id, r);
   return [...byId.values()].sort((a, b) => (desc ? newer(a, b) : -newer(a, b))).slice(offset, k);
-}
-
-/**
- * PostgreSQL: the page and the (capped) count of a q, sort by time. `exact` is the list's WHERE without
- * the index probe, `probed` with it. First the newest events (a window of NEWEST_WINDOW, or 20 pages):
- * a page found there is exact (every other event is older), and a q dense there is counted by walking
- * the newest events on (bounded), as far as the cap; otherwise, or when that walk falls short, the
- * index answers: every match through the probe, materialised once for the page and the count. What
- * that costs grows with the matches: a q common overall but absent from the newest events is the case.
- */
-export async function pgSearchPage<R>(
-  db: Db, columns: string, exact: Where, probed: Where, order: string, offset: number, pageSize: number,
-): Promise<{ rows: R[]; n: number }> {
-  const window = Math.max(NEWEST_WINDOW, 20 * (offset + pageSize));
-  const newest = (limit: number): string => `(SELECT ${columns} FROM audit_events ${order} LIMIT ${limit}) w`;
-  const near = await db.all<R & { hits: number }>(
-    `SELECT *, count(*) OVER () AS hits FROM ${newest(window)} ${exact.sql} ${order} LIMIT ${pageSize} OFFSET ${offset}`, exact.params);
-  if (near.length === pageSize) {
-    const hits = Number(near[0]!.hits);
-    const rows = near.map(({ hits: _, ...r }) => r as R);
-    if (hits > SEARCH_COUNT_CAP) return { rows, n: hits };
-    const reach = Math.min(MAX_COUNT_WALK, Math.ceil((1.5 * (SEARCH_COUNT_CAP + 1) * window) / hits));
-    const walked = Number((await db.get<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM ${newest(reach)} ${exact.sql} LIMIT ${SEARCH_COUNT_CAP + 1}) c`, exact.params))!.n);
-    if (walked > SEARCH_COUNT_CAP) return { rows, n: walked };
-    const n = Number((await db.get<{ n: number }>(
-      `SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events ${probed.sql} LIMIT ${SEARCH_COUNT_CAP + 1}) c`, probed.params))!.n);
-    return { rows, n };
-  }
-  // only the keys of every match are kept and sorted; the page's rows are read again by id
-  const all = await db.all<R & { total: number }>(
-    `WITH m AS MATERIALIZED (SELECT created_at, id FROM audit_events ${probed.sql}), p AS (SELECT id FROM m ${order} LIMIT ${pageSize} OFFSET ${offset})
-    SELECT ${columns}, (SELECT COUNT(*) FROM m) AS total FROM p JOIN audit_events USING (id) ${order}`,
-    probed.params);
-  const n = all.length ? Number(all[0]!.total) : Number((await db.get<{ n: number }>(
-    `SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events ${probed.sql} LIMIT ${SEARCH_COUNT_CAP + 1}) c`, probed.params))!.n);
-  return { rows: all.map(({ total: _, ...r }) => r as R), n };
 }

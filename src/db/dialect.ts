@@ -14,6 +14,7 @@
 // |   (list, export)                              |   (migration 010) narrows, or is      |   >= 3 characters, SQLite only); the LIKE above re-checks     |
 // |                                               |   walked newest first (017); the      |   them. PG: NAMED AUDIT_SEARCH_TEXT LIKE trigramProbe(q), one |
 // |                                               |   LIKE above re-checks                |   pg_trgm GIN index (017), the same LIKE re-checks            |
+// |   auditSearchPg.ts (PostgreSQL only)          |                                       |   PG: TABLESAMPLE, a BRIN on created_at (018): see the module |
 // | agents.ts: agentContactSql (staleOnline,      | scalar `MAX(a, b)` (PG has only the   | PORTABLE `CASE WHEN x.last_heartbeat_at > x.registered_at     |
 // |   markOffline, countByStatus, list filter;    |   aggregate max; GREATEST is not in   |   THEN x.last_heartbeat_at ELSE x.registered_at END` (equal:  |
 // |   services.ts effectiveServiceStatusSql)      |   SQLite)                             |   registered_at is NOT NULL, a NULL heartbeat falls to ELSE)  |
