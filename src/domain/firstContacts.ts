@@ -12,6 +12,7 @@ import type { App } from "../context.js";
 export interface FirstContact {
   agentId: string;
   now: Date;
+  write: ContactWrite;
   resolve(found: boolean): void;
   reject(err: unknown): void;
 }
@@ -25,19 +26,19 @@ const MAX_BATCH = 64;
 /** The write of one contact, inside the caller's transaction: true when the agent exists. */
 export type ContactWrite = (agentId: string, now: Date) => Promise<boolean>;
 
-/** Queues one first contact for the next batch; resolves once it is committed (false: no such agent). `write` is the same for every call. */
+/** Queues one first contact for the next batch; resolves once it is committed (false: no such agent). */
 export function writeInBatch(app: App, agentId: string, now: Date, write: ContactWrite): Promise<boolean> {
   return new Promise<boolean>((resolve, reject) => {
     const rt = app.runtime.firstContacts;
-    rt.queue.push({ agentId, now, resolve, reject });
+    rt.queue.push({ agentId, now, write, resolve, reject });
     if (!rt.draining) {
       rt.draining = true;
-      setImmediate(() => void drain(app, write));
+      setImmediate(() => void drain(app));
     }
   });
 }
 
-async function drain(app: App, write: ContactWrite): Promise<void> {
+async function drain(app: App): Promise<void> {
   const rt = app.runtime.firstContacts;
   try {
     while (rt.queue.length) {
@@ -47,12 +48,12 @@ async function drain(app: App, write: ContactWrite): Promise<void> {
       try {
         found = await app.db.transaction(async () => {
           const out: boolean[] = [];
-          for (const c of batch) out.push(await write(c.agentId, c.now));
+          for (const c of batch) out.push(await c.write(c.agentId, c.now));
           return out;
         });
       } catch {
         // whatever failed, each contact on its own: the others still commit, and each caller gets its own error
-        for (const c of batch) await app.db.transaction(() => write(c.agentId, c.now)).then(c.resolve, c.reject);
+        for (const c of batch) await app.db.transaction(() => c.write(c.agentId, c.now)).then(c.resolve, c.reject);
         continue;
       }
       batch.forEach((c, i) => c.resolve(found[i]!));
