@@ -10,21 +10,19 @@
 // Failures are handled as the SDK handles them (sdk/src/http.ts, heartbeat.ts, commandLoop.ts): a
 // heartbeat times out after 10 s and a network error, timeout, 408, 429 or 5xx is retried twice
 // (0.5 s, 1 s, jittered); a heartbeat that still fails is an error the agent sees. A poll times out
-// after 10 s + its 25 s wait and, failed, is tried again after the SDK's backoff (1 s base, full
+// after its 25 s wait + 30 s and, failed, is tried again after the SDK's backoff (1 s base, full
 // jitter). Each failed attempt is counted by kind; retried heartbeat attempts separately.
 //   {type:"stop"}    end every loop and exit
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { rawClient, requestBytes } from "./lib/rawClient.mjs";
-import { heartbeatBody, resultBody, SDK_POLL_QUERY } from "./lib/wire.mjs";
+import { heartbeatBody, resultBody, SDK_LONG_POLL_TIMEOUT_MS, SDK_POLL_QUERY, SDK_REQUEST_TIMEOUT_MS } from "./lib/wire.mjs";
 
 let stopped = false;
 // No AbortSignal on the requests: one signal shared by thousands of requests in flight makes every
 // request's end walk its listener list, client work the figure should not include. "stop" exits the
 // process, which ends every request anyway.
 const stats = { heartbeatMs: [], pollMs: [], heartbeatErrors: 0, heartbeatRetries: 0, polls: 0, pollErrors: 0, openPolls: 0, errorKinds: {} };
-// the SDK's defaults (sdk/src/options.ts): requestTimeoutMs, backoff base and cap, heartbeat retries
-const REQUEST_TIMEOUT_MS = 10_000;
-const LONG_POLL_SECONDS = 25;
+// the SDK's defaults (sdk/src/options.ts): backoff base and cap, heartbeat retries
 const HEARTBEAT_RETRIES = 2;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
@@ -43,7 +41,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms).unref?.());
 async function pollLoop(call, a, opts) {
   const path = `/api/agents/${a.agentId}/commands?${opts.poll === "long" ? SDK_POLL_QUERY : "limit=1"}`;
   await sleep(Math.random() * (opts.poll === "long" ? opts.rampMs : opts.pollIntervalMs));
-  const timeoutMs = REQUEST_TIMEOUT_MS + (opts.poll === "long" ? LONG_POLL_SECONDS * 1000 : 0);
+  const timeoutMs = opts.poll === "long" ? SDK_LONG_POLL_TIMEOUT_MS : SDK_REQUEST_TIMEOUT_MS;
   let failures = 0;
   while (!stopped) {
     const t0 = performance.now();
@@ -55,7 +53,7 @@ async function pollLoop(call, a, opts) {
       if (res.status !== 200) throw Object.assign(new Error(`poll ${res.status}`), { status: res.status });
       // Background agents have no actions; a command that reaches them is closed at once.
       for (const c of res.json.data) {
-        await call("POST", `/api/agents/${a.agentId}/commands/${c.id}/result`, { token: a.agentToken, body: resultBody(), timeoutMs: REQUEST_TIMEOUT_MS });
+        await call("POST", `/api/agents/${a.agentId}/commands/${c.id}/result`, { token: a.agentToken, body: resultBody(), timeoutMs: SDK_REQUEST_TIMEOUT_MS });
       }
       failures = 0;
     } catch (err) {
@@ -81,7 +79,7 @@ async function heartbeatLoop(call, a, opts) {
     for (let attempt = 0; !stopped; attempt++) {
       let failure;
       try {
-        const res = await call("POST", path, { bytes, timeoutMs: REQUEST_TIMEOUT_MS });
+        const res = await call("POST", path, { bytes, timeoutMs: SDK_REQUEST_TIMEOUT_MS });
         if (res.status === 200) {
           stats.heartbeatMs.push(res.ms);
           break;

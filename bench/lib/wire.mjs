@@ -16,6 +16,10 @@ export const SDK_HEALTH = Object.freeze({ status: "UP", message: "process alive 
 export const heartbeatBody = (cred) => (cred.serviceId ? { serviceId: cred.serviceId, health: SDK_HEALTH } : { health: SDK_HEALTH });
 /** The SDK's command poll with its defaults: concurrency 1, longPollSeconds 25 (sdk/src/options.ts). */
 export const SDK_POLL_QUERY = "limit=1&waitSeconds=25";
+/** The SDK's default requestTimeoutMs (sdk/src/options.ts). */
+export const SDK_REQUEST_TIMEOUT_MS = 10_000;
+/** The SDK's timeout for that long poll (sdk/src/commandLoop.ts longPollTimeoutMs): 25 s + max(10 s, 30 s). */
+export const SDK_LONG_POLL_TIMEOUT_MS = 25_000 + Math.max(SDK_REQUEST_TIMEOUT_MS, 30_000);
 
 /**
  * The SDK's result body (sdk/src/executor.ts): the handler's result plus its run's times and trace.

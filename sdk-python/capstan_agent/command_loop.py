@@ -15,6 +15,17 @@ from .outbox import ResultOutbox
 
 SEEN_MAX = 1000
 LONG_POLL_MIN = 1.0  # an empty answer faster than this means the server did not hold the request
+# How long a long poll may take beyond its wait (as the Node SDK, sdk/src/commandLoop.ts): the server's
+# wait starts when it reads the request. While a whole fleet connects, a node's accept queue overflows
+# and the kernel's SYN retries (1, 3, 7 s) make a poll arrive 10-15 s late; with only request_timeout
+# (10 s) of margin it times out although the server answers in time, and every such agent reconnects
+# at once. 30 s covers the SYN retries up to 15 s and a busy node.
+LONG_POLL_MARGIN = 30.0
+
+
+def long_poll_timeout(wait_seconds: float, request_timeout: float) -> float:
+    """The client-side timeout of a long poll that asks the server to wait wait_seconds."""
+    return wait_seconds + max(request_timeout, LONG_POLL_MARGIN) if wait_seconds > 0 else request_timeout
 
 
 class CommandLoop:
@@ -37,7 +48,7 @@ class CommandLoop:
         started = time.monotonic()
         query = f"/commands?limit={free}" + (f"&waitSeconds={wait}" if wait > 0 else "")
         try:
-            commands: Any = core.call("GET", query, timeout=core.opts.request_timeout + wait, abortable=True)
+            commands: Any = core.call("GET", query, timeout=long_poll_timeout(wait, core.opts.request_timeout), abortable=True)
         except Exception as err:
             if core.stopping:
                 return None

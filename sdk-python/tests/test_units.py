@@ -5,8 +5,11 @@ import os
 import stat
 import tempfile
 import unittest
+from types import SimpleNamespace
+from typing import Any, List
 
 from capstan_agent.backoff import Backoff
+from capstan_agent.command_loop import LONG_POLL_MARGIN, CommandLoop, long_poll_timeout
 from capstan_agent.http import parse_retry_after
 from capstan_agent.logger import SafeLogger
 from capstan_agent.manifest import build_reported_service, defaults_from_schema
@@ -99,3 +102,19 @@ class Units(unittest.TestCase):
         safe.error("still fine")  # must not raise
         quiet = logging.getLogger("capstan_agent")
         self.assertTrue(any(isinstance(h, logging.NullHandler) for h in quiet.handlers), "silent by default")
+
+    def test_a_long_poll_waits_30_s_beyond_its_wait(self) -> None:
+        # The server's wait starts when it reads the poll, which a connecting fleet's full accept queue
+        # delays by seconds; request_timeout alone (10 s) abandoned polls the server answered in time.
+        self.assertEqual(LONG_POLL_MARGIN, 30.0)
+        self.assertEqual(long_poll_timeout(25, 10), 55, "the defaults")
+        self.assertEqual(long_poll_timeout(25, 60), 85, "a longer request_timeout is kept")
+        self.assertEqual(long_poll_timeout(0, 10), 10, "plain polling: request_timeout alone")
+        asked: List[Any] = []
+        core = SimpleNamespace(
+            session=object(), disabled=False, stopping=False, poll_interval=5.0, log=SafeLogger(logging.getLogger("t"), lambda: []),
+            opts=SimpleNamespace(max_concurrency=1, long_poll_seconds=2, request_timeout=0.5, backoff_base=1.0, backoff_max=60.0),
+            call=lambda method, query, timeout=None, abortable=False: asked.append((method, query, timeout)) or [],
+        )
+        CommandLoop(core, SimpleNamespace(busy=0), SimpleNamespace())._tick()  # type: ignore[arg-type]
+        self.assertEqual(asked, [("GET", "/commands?limit=1&waitSeconds=2", 32.0)], "the command loop asks for wait + 30 s")

@@ -11,6 +11,19 @@ import type { ResultOutbox } from "./outbox.js";
 const SEEN_MAX = 1000;
 /** An empty answer faster than this means the server did not hold the request. */
 const LONG_POLL_MIN_MS = 1000;
+/**
+ * How long a long poll may take beyond its wait. The server's wait starts when it reads the request,
+ * not when the agent sends it: while a whole fleet connects (a restart, a failover), a node's accept
+ * queue overflows, the kernel drops SYNs and clients retry after 1, 3, 7 s, so a poll can reach the
+ * server 10-15 s late. With only requestTimeoutMs (10 s) of margin such polls time out although the
+ * server answers each in time, every such agent reconnects at once, and the burst repeats
+ * (docs/benchmarks.md, "held fleet"). 30 s covers the kernel's SYN retries up to 15 s and a busy node.
+ */
+export const LONG_POLL_MARGIN_MS = 30_000;
+
+/** The client-side timeout of a long poll that asks the server to wait `waitSeconds`. */
+export const longPollTimeoutMs = (waitSeconds: number, requestTimeoutMs: number): number =>
+  waitSeconds > 0 ? waitSeconds * 1000 + Math.max(requestTimeoutMs, LONG_POLL_MARGIN_MS) : requestTimeoutMs;
 
 export class CommandLoop {
   readonly loop: Loop;
@@ -32,7 +45,7 @@ export class CommandLoop {
     let commands: WireCommand[];
     try {
       commands = await core.call<WireCommand[]>(`/commands?limit=${free}${wait > 0 ? `&waitSeconds=${wait}` : ""}`, {
-        method: "GET", timeoutMs: core.opts.requestTimeoutMs + wait * 1000, signal: core.stopSignal,
+        method: "GET", timeoutMs: longPollTimeoutMs(wait, core.opts.requestTimeoutMs), signal: core.stopSignal,
       });
     } catch (err) {
       if (core.stopSignal.aborted) return null;

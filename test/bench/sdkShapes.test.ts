@@ -8,9 +8,11 @@ import t from "tap";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 // @ts-expect-error plain ESM helpers without type declarations
-import { heartbeatBody, httpClient, progressBody, registerFleet, resultBody, SDK_POLL_QUERY, SDK_USER_AGENT } from "../../bench/lib/wire.mjs";
+import { heartbeatBody, httpClient, progressBody, registerFleet, resultBody, SDK_LONG_POLL_TIMEOUT_MS, SDK_POLL_QUERY, SDK_REQUEST_TIMEOUT_MS, SDK_USER_AGENT } from "../../bench/lib/wire.mjs";
 // @ts-expect-error plain ESM helpers without type declarations
 import { rawClient } from "../../bench/lib/rawClient.mjs";
+import { longPollTimeoutMs } from "../../sdk/src/commandLoop.js";
+import { resolveOptions } from "../../sdk/src/options.js";
 import { loadSdk, waitFor } from "../sdk/sdkKit.js";
 
 t.setTimeout(120_000);
@@ -137,4 +139,12 @@ t.test("the lean clients send the SDK's requests: method, path, header names in 
   t.same(leanHeartbeats[1]!.headers, leanHeartbeats[0]!.headers, "httpClient and rawClient send the same header names in order");
   // the health on every heartbeat is the SDK's snapshot, not just the same keys
   t.same((sdkSaw("sdk-idle", "heartbeat")!.body as { health: unknown }).health, (leanHeartbeats[0]!.body as { health: unknown }).health);
+});
+
+t.test("the lean clients give up when the SDK does: request and long-poll timeouts", async (t) => {
+  const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+  const defaults = resolveOptions({ agent: { code: "timeouts" }, tokenStore: { load: async () => null, save: async () => {}, clear: async () => {} } } as never, quiet);
+  t.equal(SDK_REQUEST_TIMEOUT_MS, defaults.requestTimeoutMs, "requestTimeoutMs");
+  t.equal(SDK_POLL_QUERY, `limit=${defaults.concurrency}&waitSeconds=${defaults.longPollSeconds}`, "the poll query's defaults");
+  t.equal(SDK_LONG_POLL_TIMEOUT_MS, longPollTimeoutMs(defaults.longPollSeconds, defaults.requestTimeoutMs), "the long poll's timeout");
 });
