@@ -165,11 +165,16 @@ emitResult("pg-vs-sqlite", figures);
  */
 async function allOnline(base, admin, count, limitMs) {
   const t0 = performance.now();
+  let summary;
   for (;;) {
-    const summary = await admin("GET", "/api/admin/dashboard/summary").catch(() => undefined);
+    // a failed read (a 503 while the pool is busy) keeps the last answer and says why
+    const read = await admin("GET", "/api/admin/dashboard/summary").then((data) => ({ data }), (err) => ({ error: String(err?.message ?? err) }));
+    if (read.data) summary = read.data;
     const online = summary?.agentCounts?.ONLINE;
     const waited = performance.now() - t0;
-    if (online === count || waited > limitMs) return { seconds: waited / 1000, online, byStatus: summary?.agentCounts };
+    if (online === count || waited > limitMs) {
+      return { seconds: waited / 1000, online, byStatus: summary?.agentCounts ?? `no summary read: ${read.error}`, lastError: read.error };
+    }
     await sleep(1000);
   }
 }
@@ -188,7 +193,7 @@ async function hold(nodes, watchPids) {
     // (PENDING -> ONLINE, its audit sample), 10,000 of them within the ramp. Wait until every agent is
     // ONLINE (the connect phase, reported on its own), then one more interval, then record.
     const connected = await allOnline(nodes[0].url, admin, HOLD.agents, HOLD.rampMs + 120_000);
-    if (connected.online !== HOLD.agents) console.log(`not every agent ONLINE after ${num(connected.seconds, 0)} s: ${JSON.stringify(connected.byStatus)}`);
+    if (connected.online !== HOLD.agents) console.log(`not every agent ONLINE after ${num(connected.seconds, 0)} s: ${JSON.stringify(connected.byStatus)}${connected.lastError ? ` (the last summary read failed: ${connected.lastError})` : ""}`);
     await sleep(HOLD.intervalS * 1000);
     const arrival = await fleet.report(); // what the agents saw while connecting, before the window
     fleet.record();

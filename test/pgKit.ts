@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer, connect, type Server, type Socket } from "node:net";
 import pg from "pg";
 import { rootPath } from "../src/paths.js";
 import { openPostgres, type PostgresDb, type PostgresOptions } from "../src/db/postgres.js";
@@ -110,4 +111,32 @@ export async function freshEngine(t: Tap, opts: PostgresOptions = {}): Promise<P
   const db = await openPostgres(url, { poolSize: 4, ...opts });
   t.teardown(() => db.close());
   return Object.assign(db, { url });
+}
+
+/** A TCP relay to target that can be cut (listener closed, every connection destroyed) and restored on the same port. */
+export function cuttableRelay(target: URL) {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const open = () => new Promise<void>((resolve, reject) => {
+    server = createServer((inbound) => {
+      const outbound = connect(Number(target.port), target.hostname);
+      for (const s of [inbound, outbound]) {
+        sockets.add(s);
+        s.on("close", () => sockets.delete(s));
+        s.on("error", () => {});
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      port = (server!.address() as { port: number }).port;
+      resolve();
+    });
+  });
+  const cut = () => new Promise<void>((resolve) => {
+    for (const s of sockets) s.destroy();
+    server!.close(() => resolve());
+  });
+  return { open, cut, get port() { return port; } };
 }

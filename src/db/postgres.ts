@@ -150,7 +150,13 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
       for (let attempt = 1; ; attempt++) {
         const client = await pool.connect().catch((err: unknown) => { throw connectionFailure(err); });
         const scope: TxScope = { client, done: false };
-        let broken: Error | undefined; // a client whose ROLLBACK failed is destroyed, not reused
+        let broken: Error | undefined; // a client whose connection broke or whose ROLLBACK failed is destroyed, not reused
+        // pg-pool listens for a client's 'error' only while it is idle in the pool. A connection that
+        // drops while this transaction holds it (server stopped, network cut) emits 'error' even when
+        // a statement is running; unheard, that is an uncaught exception that ends the node. Heard, the
+        // statement (or the next one) rejects as a connection failure, and the client is destroyed.
+        const onLost = (err: Error): void => { broken = err; };
+        client.on("error", onLost);
         try {
           await client.query(begin).catch((err: unknown) => { throw connectionFailure(err); });
           openTransactions++;
@@ -169,6 +175,7 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
           if (!isRetryable(err) || attempt >= maxAttempts) throw err;
         } finally {
           scope.done = true;
+          client.off("error", onLost); // release() puts the pool's own listener back at once
           client.release(broken);
         }
         // jittered backoff so the conflicting transactions do not collide again in lockstep

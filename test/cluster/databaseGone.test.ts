@@ -3,45 +3,16 @@
 // the database answer 503 DATABASE_UNAVAILABLE in the error envelope (never a 500, never a hang past
 // the pool's connect timeout), /readyz answers 503 so a load balancer moves traffic away, /healthz stays
 // 200 and the process lives on; once it is back, the same node serves again without a restart.
-import { createServer, connect, type Server, type Socket } from "node:net";
 import t from "tap";
 import { startTestServer } from "../helpers.js";
-import { freshDatabase } from "../pgKit.js";
+import { cuttableRelay, freshDatabase } from "../pgKit.js";
 import { onPostgres, TEST_SECRET_KEY } from "../testDb.js";
 
 t.setTimeout(180_000);
 
-/** A TCP relay to target that can be cut (listener closed, every connection destroyed) and restored on the same port. */
-function relay(target: URL) {
-  const sockets = new Set<Socket>();
-  let server: Server | undefined;
-  let port = 0;
-  const open = () => new Promise<void>((resolve, reject) => {
-    server = createServer((inbound) => {
-      const outbound = connect(Number(target.port), target.hostname);
-      for (const s of [inbound, outbound]) {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-        s.on("error", () => {});
-      }
-      inbound.pipe(outbound).pipe(inbound);
-    });
-    server.once("error", reject);
-    server.listen(port, "127.0.0.1", () => {
-      port = (server!.address() as { port: number }).port;
-      resolve();
-    });
-  });
-  const cut = () => new Promise<void>((resolve) => {
-    for (const s of sockets) s.destroy();
-    server!.close(() => resolve());
-  });
-  return { open, cut, get port() { return port; } };
-}
-
 t.test("a node answers 503 while its database is unreachable and recovers when it is back", onPostgres ? {} : { skip: "PostgreSQL only: an SQLite file cannot become unreachable" }, async (t) => {
   const db = new URL((await freshDatabase(t)).url);
-  const r = relay(db);
+  const r = cuttableRelay(db);
   await r.open();
   const viaRelay = new URL(db);
   viaRelay.port = String(r.port);

@@ -1,7 +1,7 @@
 // The PostgreSQL engine: types, transactions routed through AsyncLocalStorage, retries.
 import t from "tap";
 import { openPostgres } from "../../../src/db/postgres.js";
-import { freshEngine } from "../../pgKit.js";
+import { cuttableRelay, freshDatabase, freshEngine } from "../../pgKit.js";
 
 const SETTING = "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, 'x')";
 const count = async (db: { get: <T>(s: string, p?: string[]) => Promise<T | undefined> }, key: string) =>
@@ -147,4 +147,38 @@ t.test("exec runs several statements; a bad URL fails at open", async (t) => {
   const bad = new URL(db.url);
   bad.pathname = "/no_such_database";
   await t.rejects(openPostgres(bad.toString()), { code: "3D000" });
+});
+
+t.test("a connection lost inside a transaction rejects it as a connection failure and never crashes the process", async (t) => {
+  // pg-pool stops listening for a client's 'error' while it is checked out; a connection that drops
+  // then emits 'error' with no listener, an uncaught exception that would end the node (tap fails
+  // this test on it). The transaction must reject instead, and the pool serve again afterwards.
+  const { url } = await freshDatabase(t);
+  const relay = cuttableRelay(new URL(url));
+  await relay.open();
+  const via = new URL(url);
+  via.port = String(relay.port);
+  const db = await openPostgres(via.toString(), { poolSize: 2 });
+  t.teardown(async () => { await relay.cut(); await db.close().catch(() => {}); });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  const between = db.transaction(async () => {
+    await db.get("SELECT 1");
+    await relay.cut(); // no statement running: the client is idle, checked out
+    await sleep(300);
+    return db.get("SELECT 1");
+  });
+  await t.rejects(between, { code: "DATABASE_CONNECTION" }, "lost between statements: rejected as a connection failure");
+
+  await relay.open();
+  const during = db.transaction(async () => {
+    const slow = db.get("SELECT pg_sleep(2)");
+    await sleep(200);
+    await relay.cut(); // mid-statement
+    return slow;
+  });
+  await t.rejects(during, { code: "DATABASE_CONNECTION" }, "lost during a statement: rejected as a connection failure");
+
+  await relay.open();
+  t.same(await db.transaction(() => db.get("SELECT 1 AS x")), { x: 1 }, "the pool serves transactions again");
 });
