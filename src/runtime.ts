@@ -89,10 +89,12 @@ export interface Runtime {
   /** Coalesced refreshes of unchanged health by service id: [time, fingerprint], written with the contacts. */
   healthRefreshes: Map<string, [string, string]>;
   contactTimer: NodeJS.Timeout | undefined;
+  /** The flush being written and the one waiting for it (domain/contacts.ts: one at a time). */
+  contactFlush: { running: Promise<void> | undefined; queued: Promise<void> | undefined };
   /** When this process last wrote each agent's sampled heartbeat audit (ms). */
   heartbeatSamples: Map<string, number>;
   /** First contacts waiting to be written together (domain/firstContacts.ts). */
-  firstContacts: { queue: FirstContact[]; draining: boolean };
+  firstContacts: { queue: FirstContact[]; lanes: number };
   counters: OperationalCounters;
   maintenance: MaintenanceSchedule;
   webhooks: WebhookWorker;
@@ -116,8 +118,9 @@ export function createRuntime(now: () => Date): Runtime {
     contacts: new Map(),
     healthRefreshes: new Map(),
     contactTimer: undefined,
+    contactFlush: { running: undefined, queued: undefined },
     heartbeatSamples: new Map(),
-    firstContacts: { queue: [], draining: false },
+    firstContacts: { queue: [], lanes: 0 },
     counters: {
       agentCommandPolls: 0,
       oversizedCommandResultsRejected: 0,

@@ -38,7 +38,36 @@ export const dropBufferedContact = (app: App, agentId: string): void => {
   app.runtime.contacts.delete(agentId);
 };
 
-export async function flushContacts(app: App): Promise<void> {
+/**
+ * Writes what is buffered; resolves once everything buffered before the call is written. One flush
+ * runs at a time, and callers arriving meanwhile share the next one. On PostgreSQL a flush can wait
+ * on agent rows that first-contact transactions hold; with a new flush every second beside it, each
+ * holding a pooled connection and waiting on the one before (they share agents), a connecting fleet
+ * ran the pool dry and agents got 503s (bench/pg-vs-sqlite.mjs hold).
+ */
+export function flushContacts(app: App): Promise<void> {
+  const f = app.runtime.contactFlush;
+  if (f.queued) return f.queued;
+  if (!f.running) return startFlush(app);
+  const queued = f.running.then(() => {
+    f.queued = undefined;
+    return startFlush(app);
+  });
+  f.queued = queued;
+  return queued;
+}
+
+function startFlush(app: App): Promise<void> {
+  const f = app.runtime.contactFlush;
+  const running = writeBuffered(app).finally(() => {
+    if (f.running === running) f.running = undefined;
+  });
+  f.running = running;
+  return running;
+}
+
+/** One flush: never rejects (what could not be written stays buffered, or is refreshed again later). */
+async function writeBuffered(app: App): Promise<void> {
   const rt = app.runtime;
   if (rt.contactTimer) {
     clearTimeout(rt.contactTimer);

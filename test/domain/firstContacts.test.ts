@@ -64,5 +64,31 @@ t.test("a contact whose write fails fails alone; the others of its batch commit"
   t.same(settled.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message)), [true, "this one fails", true, false, true]);
   t.same(new Set(written), new Set(["agt_a", "agt_b", "agt_c", "agt_gone"]));
   t.equal(s.app.runtime.firstContacts.queue.length, 0);
-  t.equal(s.app.runtime.firstContacts.draining, false);
+  t.equal(s.app.runtime.firstContacts.lanes, 0, "no lane left running");
+});
+
+t.test("contacts queued while a batch is being written: a batch of their own at once on PostgreSQL, after it on SQLite", async (t) => {
+  const s = await startTestServer(t);
+  let releaseFirst!: () => void;
+  const firstHeld = new Promise<void>((r) => (releaseFirst = r));
+  const started: string[] = [];
+  const write = async (agentId: string): Promise<boolean> => {
+    started.push(agentId);
+    if (agentId === "agt_first") await firstHeld; // a batch whose round trips wait on a busy loop
+    return true;
+  };
+  const first = writeInBatch(s.app, "agt_first", new Date(), write);
+  for (let i = 0; i < 200 && started.length === 0; i++) await new Promise((r) => setTimeout(r, 5)); // the first batch is open (after BEGIN)
+  t.same(started, ["agt_first"]);
+  const later = writeInBatch(s.app, "agt_later", new Date(), write);
+  await new Promise((r) => setTimeout(r, 100));
+  if (s.app.db.kind === "postgres") {
+    t.same(started, ["agt_first", "agt_later"], "PostgreSQL: the later contact's batch runs beside the open one");
+    t.equal(await later, true, "and commits without waiting for it");
+  } else {
+    t.same(started, ["agt_first"], "SQLite: transactions are serialised, so it waits for the next batch");
+  }
+  releaseFirst();
+  t.same(await Promise.all([first, later]), [true, true]);
+  t.equal(s.app.runtime.firstContacts.lanes, 0, "no lane left running");
 });
