@@ -62,7 +62,9 @@ export class ReadCache<V> {
       const [oldest, e] = this.byKey.entries().next().value!;
       this.drop(oldest, e.owner);
     }
-    this.byKey.set(key, { value, owner, until: nowMs + this.ttlMs });
+    // Between 3/4 of the TTL and the TTL, at random: a fleet whose entries were all filled while it
+    // connected would otherwise miss them all in the same second a TTL later, one read each at once.
+    this.byKey.set(key, { value, owner, until: nowMs + this.ttlMs - Math.random() * (this.ttlMs / 4) });
     const keys = this.keysByOwner.get(owner);
     if (keys) keys.push(key);
     else this.keysByOwner.set(owner, [key]);

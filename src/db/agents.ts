@@ -1,5 +1,6 @@
 // agents: embedded agents and their stored status; the effective status is derived from heartbeat age.
 import type { Db } from "./open.js";
+import { unlessLocked, type DialectKind } from "./dialect.js";
 import { inValueChunks, Where, limitOffset, nullable, orderBy, type SortColumn, type SortKey } from "./query.js";
 import { AGENT_STATUSES, type AgentStatus } from "../vocabulary.js";
 
@@ -50,8 +51,8 @@ const sql = {
   // heartbeat or poll: contact time only (status is written on transitions alone)
   contact: `UPDATE agents SET last_heartbeat_at = ? WHERE id = ?`,
   // flush of coalesced contacts, (id, time) rows (query.ts inValueChunks); never moves a timestamp backwards
-  contactsIfNewer: (values: string) => `UPDATE agents SET last_heartbeat_at = v.column2 FROM (VALUES ${values}) AS v
-    WHERE agents.id = v.column1 AND (agents.last_heartbeat_at IS NULL OR agents.last_heartbeat_at < v.column2)`,
+  contactsIfNewer: (values: string, kind: DialectKind) => `UPDATE agents SET last_heartbeat_at = v.column2 FROM (VALUES ${values}) AS v
+    WHERE agents.id = v.column1 AND (agents.last_heartbeat_at IS NULL OR agents.last_heartbeat_at < v.column2)${unlessLocked(kind, "agents")}`,
   // heartbeat/poll transition; the WHERE makes it a no-op unless the agent was PENDING or OFFLINE
   online: `UPDATE agents SET status = 'ONLINE', updated_at = ? WHERE id = ? AND status IN ('PENDING', 'OFFLINE')`,
   // when the last heartbeat audit sample was written (a node learning an agent it has not seen yet)
@@ -111,10 +112,13 @@ export async function recordAgentContact(db: Db, id: string, nowIso: string): Pr
  * Writes buffered last-contact times (see domain/contacts.ts): one statement per chunk of agents,
  * not one per agent. No enclosing transaction: each statement is atomic on its own, a chunk's row
  * locks are held for that statement only (two nodes flushing overlapping agents never hold each
- * other's locks across a batch), and a failed chunk leaves the others written.
+ * other's locks across a batch), and a failed chunk leaves the others written. An agent whose row a
+ * transaction holds (its first contact, a health change: each writes its own contact time) is left
+ * out on PostgreSQL rather than waited for: a flush that waited held its locks on the rows before,
+ * which those transactions then waited for, while a fleet connected. Its next contact is buffered anew.
  */
 export async function writeContacts(db: Db, contacts: Iterable<[string, string]>): Promise<void> {
-  await inValueChunks([...contacts], (values, params) => db.run(sql.contactsIfNewer(values), params));
+  await inValueChunks([...contacts], (values, params) => db.run(sql.contactsIfNewer(values, db.kind), params));
 }
 
 export const lastHeartbeatSampleAt = async (db: Db, id: string): Promise<string | null> =>

@@ -33,6 +33,8 @@
 // |   registration failures, bus ingest)          |   (could not hold across nodes)       |   (key) DO UPDATE SET … [WHERE …] RETURNING …` per decision;  |
 // |                                               |                                       |   now = `excluded.window_start`; epoch ms (INTEGER/BIGINT);   |
 // |                                               |                                       |   lock ladder with `1 << n` (SQLite has no pow() by default)  |
+// | agents.ts writeContacts: rows another        | -                                     | NAMED unlessLocked(kind, table): PG skips rows held by a      |
+// |   transaction holds                           |                                       |   first contact (FOR UPDATE SKIP LOCKED), SQLite nothing      |
 // | agents.ts writeContacts, services.ts +       | -                                     | PORTABLE `UPDATE … FROM (VALUES (?, ?), …) AS v` joined on    |
 // |   serviceParts.ts refreshHealth (batched,     |                                       |   v.column1/v.column2: both engines name VALUES columns so    |
 // |   one statement per chunk: query.ts           |                                       |   (SQLite has no `AS v(a, b)` list); UNION ALL would hit      |
@@ -159,6 +161,14 @@ function endOfBlockComment(sql: string, start: number): number {
  * re-reading the same rows; SQLite serialises writers, so nothing is needed there.
  */
 export const skipLocked = (kind: DialectKind): string => (kind === "postgres" ? " FOR UPDATE SKIP LOCKED" : "");
+
+/**
+ * A WHERE term for an UPDATE of `table` that leaves out rows another transaction holds, instead of
+ * waiting for them (PostgreSQL: the correlated subquery locks each free row, or skips it). For writes
+ * that may lose a row now and then (buffered contact times); SQLite serialises writers: nothing.
+ */
+export const unlessLocked = (kind: DialectKind, table: string): string =>
+  (kind === "postgres" ? ` AND ${table}.id IN (SELECT l.id FROM ${table} l WHERE l.id = ${table}.id FOR UPDATE SKIP LOCKED)` : "");
 
 /**
  * "The manifest lists this capability": entries are plain strings or {name, …} objects. Two bound

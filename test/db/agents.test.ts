@@ -6,7 +6,8 @@ import {
   recordAgentContact, reenrolAgent, setAgentStatus, writeContacts, type AgentRow,
 } from "../../src/db/agents.js";
 import { findAgentToken, insertAgentToken, revokeAgentTokens } from "../../src/db/agentTokens.js";
-import { openTestDb, UNIQUE_VIOLATION } from "../testDb.js";
+import { openTestDb, postgresOnly, UNIQUE_VIOLATION } from "../testDb.js";
+import type { PostgresDb } from "../../src/db/postgres.js";
 import { cutoffs, effectiveAgentStatus } from "../../src/domain/status.js";
 import { newId } from "../../src/ids.js";
 import { AGENT_STATUSES } from "../../src/vocabulary.js";
@@ -49,6 +50,29 @@ t.test("buffered contacts: written in chunks, each agent its own time, never bac
   await writeContacts(db, [[agents[0]!.id, at(900)]]);
   t.equal((await getAgent(db, agents[0]!.id))!.lastHeartbeatAt, at(900), "a single contact");
   await writeContacts(db, []);
+});
+
+t.test("PostgreSQL: a contact flush leaves out a row another transaction holds instead of waiting for it", postgresOnly("row locks; SQLite serialises writers"), async (t) => {
+  const db = (await openTestDb(t)) as PostgresDb;
+  const [free, held] = [agent("lock-free"), agent("lock-held")];
+  for (const a of [free, held]) await insertAgent(db, a);
+  const holder = await db.pool.connect(); // another transaction, as a first contact's on a busy node
+  await holder.query("BEGIN");
+  await holder.query("SELECT 1 FROM agents WHERE id = $1 FOR UPDATE", [held.id]);
+  try {
+    const waited = await Promise.race([
+      writeContacts(db, [[free.id, at(100)], [held.id, at(100)]]).then(() => false),
+      new Promise<boolean>((r) => setTimeout(() => r(true), 3000).unref()),
+    ]);
+    t.equal(waited, false, "the flush did not wait for the held row");
+    t.equal((await getAgent(db, free.id))!.lastHeartbeatAt, at(100), "the free row is written");
+    t.equal((await getAgent(db, held.id))!.lastHeartbeatAt, null, "the held row is left out");
+  } finally {
+    await holder.query("ROLLBACK");
+    holder.release();
+  }
+  await writeContacts(db, [[held.id, at(101)]]);
+  t.equal((await getAgent(db, held.id))!.lastHeartbeatAt, at(101), "once free, its next contact is written");
 });
 
 t.test("contact, transition and the heartbeat audit sample", async (t) => {
