@@ -113,7 +113,7 @@ export async function recordAgentContact(db: Db, id: string, nowIso: string): Pr
  * not one per agent. No enclosing transaction: each statement is atomic on its own, a chunk's row
  * locks are held for that statement only (two nodes flushing overlapping agents never hold each
  * other's locks across a batch), and a failed chunk leaves the others written. An agent whose row a
- * transaction holds (its first contact, a health change: each writes its own contact time) is left
+ * transaction holds (its first contact, which writes the contact time itself) is left
  * out on PostgreSQL rather than waited for: a flush that waited held its locks on the rows before,
  * which those transactions then waited for, while a fleet connected. Its next contact is buffered anew.
  */
