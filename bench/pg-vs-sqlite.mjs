@@ -133,8 +133,8 @@ try {
     const engines = (args.find((a) => a.startsWith("--engines="))?.split("=")[1] ?? "sqlite,postgres").split(",");
     for (const engine of engines) {
       const url = engine === "sqlite" ? null : await freshPgDb();
-      const nodes = engine === "sqlite" ? [await startCapstan({ databaseUrl: null })] : [];
-      for (let i = 0; i < (engine === "sqlite" ? 0 : PG_HOLD_NODES); i++) nodes.push(await startCapstan({ databaseUrl: url }));
+      const nodes = [];
+      for (let i = 0; i < (engine === "sqlite" ? 1 : PG_HOLD_NODES); i++) nodes.push(await startCapstan({ databaseUrl: url }));
       try {
         held.push({ name: engine === "sqlite" ? "SQLite, 1 node" : `PostgreSQL, ${PG_HOLD_NODES} node${PG_HOLD_NODES === 1 ? "" : "s"}`, ...await hold(nodes, engine === "sqlite" ? () => [nodes[0].pid] : nodePids(nodes)) });
       } finally {
