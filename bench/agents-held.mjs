@@ -88,7 +88,11 @@ console.log(table([
   ]),
 ]));
 console.log(`agents ONLINE in the admin API at the end: ${num(online)} of ${num(AGENTS)}`);
-for (const [name, r] of [["bare node:http", baseline], ["capstan", held]]) if (Object.keys(r.errorKinds ?? {}).length) console.log(`${name} errors by kind: ${JSON.stringify(r.errorKinds)}`);
+for (const [name, r] of [["bare node:http", baseline], ["capstan", held]]) {
+  if (Object.keys(r.errorKinds).length) console.log(`${name} errors by kind: ${JSON.stringify(r.errorKinds)}`);
+  // requests sent during the warm-up that failed (bench/fleet-worker.mjs): not the window's, but said
+  if (r.before.errors) console.log(`${name} warm-up requests failed (before the window): ${JSON.stringify(r.before.errorKinds)}`);
+}
 emitResult("agents-held", [
   {
     name: `2. Agents held (${num(AGENTS)}): server RSS`, value: mb(held.usage.peakRssBytes), baseline: `bare node:http ${mb(baseline.usage.peakRssBytes)}`,

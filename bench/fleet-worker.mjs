@@ -5,8 +5,12 @@
 //    heartbeatSockets?}   agent i talks to urls[i % urls.length] (several nodes: agents split between them)
 //   {type:"record"}  drop the samples so far and start a measurement window
 //   {type:"report"}  answer {type:"report", heartbeatMs[], pollMs[], heartbeatErrors, heartbeatRetries, polls, pollErrors, openPolls, errorKinds,
-//                    loopDelayP99Ms, loopDelayMaxMs, cpuMs}  (this worker's own event-loop delay and CPU in the window:
+//                    before: {errors, errorKinds}, loopDelayP99Ms, loopDelayMaxMs, cpuMs}  (this worker's own event-loop delay and CPU in the window:
 //                    a saturated client makes its latencies and timeouts its own, not the server's)
+// A request belongs to the phase it was sent in: a failure of a request sent before the window opened
+// (a poll sent while the fleet connected, timing out 55 s later inside the window) is counted in
+// `before` with its kind, not as an error of the window; so is its latency sample. The window's
+// figures are what the fleet saw of requests sent while it was held.
 // Failures are handled as the SDK handles them (sdk/src/http.ts, heartbeat.ts, commandLoop.ts): a
 // heartbeat times out after 10 s and a network error, timeout, 408, 429 or 5xx is retried twice
 // (0.5 s, 1 s, jittered); a heartbeat that still fails is an error the agent sees. A poll times out
@@ -22,16 +26,22 @@ let stopped = false;
 // request's end walk its listener list, client work the figure should not include. "stop" exits the
 // process, which ends every request anyway.
 const stats = { heartbeatMs: [], pollMs: [], heartbeatErrors: 0, heartbeatRetries: 0, polls: 0, pollErrors: 0, openPolls: 0, errorKinds: {} };
+/** Failures of requests sent before the window opened (all failures until the first record). */
+const before = { errors: 0, errorKinds: {} };
+/** When the window opened (performance.now()); requests sent earlier belong to `before`. */
+let windowStart = Infinity;
+const sentBefore = (t0) => t0 < windowStart;
 // the SDK's defaults (sdk/src/options.ts): backoff base and cap, heartbeat retries
 const HEARTBEAT_RETRIES = 2;
 const BACKOFF_BASE_MS = 1_000;
 const BACKOFF_MAX_MS = 60_000;
 /** What the SDK retries (sdk/src/http.ts): network errors and timeouts (no status), 408, 429, 5xx. */
 const retryable = (status) => status === undefined || status === 408 || status === 429 || status >= 500;
-/** Counts an error by kind ("heartbeat 503", "poll ECONNRESET"), so a report says what failed. */
-const noteError = (what, err) => {
+/** Counts an error by kind ("heartbeat 503", "poll ECONNRESET") in the phase its request was sent in, so a report says what failed. */
+const noteError = (what, err, t0) => {
   const kind = `${what} ${err?.status ?? err?.code ?? err?.message ?? "error"}`;
-  stats.errorKinds[kind] = (stats.errorKinds[kind] ?? 0) + 1;
+  const kinds = sentBefore(t0) ? before.errorKinds : stats.errorKinds;
+  kinds[kind] = (kinds[kind] ?? 0) + 1;
 };
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
@@ -48,8 +58,10 @@ async function pollLoop(call, a, opts) {
     stats.openPolls++;
     try {
       const res = await call("GET", path, { token: a.agentToken, timeoutMs });
-      stats.polls++;
-      stats.pollMs.push(res.ms);
+      if (!sentBefore(t0)) {
+        stats.polls++;
+        stats.pollMs.push(res.ms);
+      }
       if (res.status !== 200) throw Object.assign(new Error(`poll ${res.status}`), { status: res.status });
       // Background agents have no actions; a command that reaches them is closed at once.
       for (const c of res.json.data) {
@@ -58,8 +70,9 @@ async function pollLoop(call, a, opts) {
       failures = 0;
     } catch (err) {
       if (stopped) return;
-      stats.pollErrors++;
-      noteError("poll", err);
+      if (sentBefore(t0)) before.errors++;
+      else stats.pollErrors++;
+      noteError("poll", err, t0);
       // the SDK's Backoff: full jitter under a doubling ceiling
       await sleep(Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** failures++));
     } finally {
@@ -81,7 +94,7 @@ async function heartbeatLoop(call, a, opts) {
       try {
         const res = await call("POST", path, { bytes, timeoutMs: SDK_REQUEST_TIMEOUT_MS });
         if (res.status === 200) {
-          stats.heartbeatMs.push(res.ms);
+          if (!sentBefore(t0)) stats.heartbeatMs.push(res.ms);
           break;
         }
         failure = { status: res.status };
@@ -89,12 +102,14 @@ async function heartbeatLoop(call, a, opts) {
         failure = err;
       }
       if (stopped) return;
-      noteError("heartbeat", failure);
+      // a heartbeat and its retries belong to the phase its first attempt was sent in
+      noteError("heartbeat", failure, t0);
       if (attempt >= HEARTBEAT_RETRIES || !retryable(failure.status)) {
-        stats.heartbeatErrors++;
+        if (sentBefore(t0)) before.errors++;
+        else stats.heartbeatErrors++;
         break;
       }
-      stats.heartbeatRetries++;
+      if (!sentBefore(t0)) stats.heartbeatRetries++;
       await sleep(Math.min(8_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.25));
     }
     await sleep(Math.max(0, opts.heartbeatIntervalMs - (performance.now() - t0)));
@@ -112,11 +127,12 @@ process.on("message", (msg) => {
     process.send({ type: "started" });
   } else if (msg.type === "record") {
     Object.assign(stats, { heartbeatMs: [], pollMs: [], heartbeatErrors: 0, heartbeatRetries: 0, polls: 0, pollErrors: 0, errorKinds: {} });
+    windowStart = performance.now();
     loopDelay.reset();
     cpuAtRecord = process.cpuUsage();
   } else if (msg.type === "report") {
     const cpu = process.cpuUsage(cpuAtRecord);
-    process.send({ type: "report", ...stats, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 });
+    process.send({ type: "report", ...stats, before, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, loopDelayMaxMs: loopDelay.max / 1e6, cpuMs: (cpu.user + cpu.system) / 1000 });
   } else if (msg.type === "stop") {
     stopped = true;
     setTimeout(() => process.exit(0), 50);

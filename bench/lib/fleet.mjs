@@ -4,6 +4,13 @@ import { fork } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "./server.mjs";
 
+/** Sums counts by kind ({"poll TIMEOUT": 3}) across workers. */
+function mergeKinds(list) {
+  const all = {};
+  for (const kinds of list) for (const [k, v] of Object.entries(kinds ?? {})) all[k] = (all[k] ?? 0) + v;
+  return all;
+}
+
 function ask(child, type, answer) {
   return new Promise((resolve, reject) => {
     const onMsg = (m) => {
@@ -49,10 +56,9 @@ export async function startFleet(url, creds, { processes = 4, ...opts }) {
         clientLoopDelayP99Ms: Math.max(...parts.map((p) => p.loopDelayP99Ms)),
         clientLoopDelayMaxMs: Math.max(...parts.map((p) => p.loopDelayMaxMs)),
         clientCpuMs: parts.reduce((n, p) => n + p.cpuMs, 0),
-        errorKinds: parts.reduce((all, p) => {
-          for (const [k, v] of Object.entries(p.errorKinds ?? {})) all[k] = (all[k] ?? 0) + v;
-          return all;
-        }, {}),
+        errorKinds: mergeKinds(parts.map((p) => p.errorKinds)),
+        // failures of requests sent before the window opened (fleet-worker.mjs): the arrival's, not the window's
+        before: { errors: parts.reduce((n, p) => n + p.before.errors, 0), errorKinds: mergeKinds(parts.map((p) => p.before.errorKinds)) },
       };
     },
     async stop() {
