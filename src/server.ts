@@ -23,14 +23,15 @@ import { installMetrics, loadPromClient } from "./metrics/prometheus.js";
 import { loadSecretBox } from "./secrets/secretKey.js";
 
 /**
- * Pending connections the kernel may queue for accept: the most listen() takes, so net.core.somaxconn
- * (4,096 on current kernels) is the one limit and an operator who raises it for a large fleet gets the
- * larger queue (docs/deploy.md). Asking for 4,096 capped it there whatever the host allowed: 10,000
- * agents connecting at once overflowed it for ~30 s, SYNs and handshake ACKs were dropped and retried
- * (1, 3, 7, 15 s...), and connections abandoned after the kernel's SYN-ACK retries were reset
- * (bench/pg-vs-sqlite.mjs hold, docs/benchmarks.md run 8).
+ * Pending connections the kernel may queue for accept (capped by net.core.somaxconn, 4,096 on current
+ * kernels). Node's default (511) dropped the SYNs of a fleet reconnecting at once. Deeper is not better
+ * without admission control: asking for 65,535 on a host allowing 16,384, 10,000 agents connecting
+ * within 10 s were let in at once and a PostgreSQL node still had 1,533 of them PENDING after 159 s
+ * (not yet measured why; most likely requests waiting on its 10 pooled connections past their 5 s).
+ * The kernel's queue at 4,096 admits such a burst in waves (bench/pg-vs-sqlite.mjs hold,
+ * docs/benchmarks.md run 8).
  */
-const LISTEN_BACKLOG = 65_535;
+const LISTEN_BACKLOG = 4096;
 /**
  * How long an idle keep-alive connection stays open (announced as `Keep-Alive: timeout=65`). Above
  * a load balancer's usual 60 s idle timeout (docs/deploy.md), so the balancer never sends a request

@@ -124,7 +124,7 @@ export async function listAuditEvents(db: Db, f: AuditFilter, sort: SortKey[], p
       const out = whereOf(f, probe ? plan : { kind: "scan" });
       return clause ? out.add(clause, ...params) : out;
     };
-    ({ rows, n } = await pgSearchPage<RawRow>(db, COLUMNS, where, sort[0]?.desc ?? true, order, offset, pageSize));
+    ({ rows, n } = await pgSearchPage<RawRow>(db, COLUMNS, where, sort[0]!.desc, order, offset, pageSize));
   } else {
     // with a q, count at most cap + 1 matches (without one, the exact count, as before)
     const count = f.q

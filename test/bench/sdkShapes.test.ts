@@ -5,8 +5,6 @@
 // compares method, path, header names in order (and the user-agent) and the body's shape (keys and
 // value types, recursively). A change on either side without the other fails here.
 import t from "tap";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 // @ts-expect-error plain ESM helpers without type declarations
 import { heartbeatBody, httpClient, progressBody, registerFleet, resultBody, SDK_LONG_POLL_TIMEOUT_MS, SDK_POLL_QUERY, SDK_REQUEST_TIMEOUT_MS, SDK_USER_AGENT } from "../../bench/lib/wire.mjs";
 // @ts-expect-error plain ESM helpers without type declarations
@@ -14,18 +12,11 @@ import { rawClient } from "../../bench/lib/rawClient.mjs";
 import { longPollTimeoutMs } from "../../sdk/src/commandLoop.js";
 import { resolveOptions } from "../../sdk/src/options.js";
 import { loadSdk, waitFor } from "../sdk/sdkKit.js";
+import { answer, scriptedAgentServer, type AgentRequestKind } from "../sdk/scriptedServer.js";
 
 t.setTimeout(120_000);
 
-type Kind = "register" | "heartbeat" | "poll" | "progress" | "result";
-interface Seen { who: string; kind: Kind | "other"; method: string; path: string; headers: string[]; userAgent: string; body: unknown }
-
-const kindOf = (method: string, path: string): Kind | "other" =>
-  path === "/api/agents/register" ? "register"
-    : /\/heartbeat$/.test(path) ? "heartbeat"
-      : method === "GET" && /\/commands(\?|$)/.test(path) ? "poll"
-        : /\/progress$/.test(path) ? "progress"
-          : /\/result$/.test(path) ? "result" : "other";
+type Kind = Exclude<AgentRequestKind, "other">;
 
 /** Ids replaced by placeholders: the two sides register different agents. */
 const normalise = (path: string) => path.replace(/agt_[\w-]+/g, ":agentId").replace(/cmd_[\w-]+/g, ":commandId");
@@ -37,53 +28,21 @@ function shape(v: unknown): unknown {
   return v === null ? "null" : typeof v;
 }
 
-/** A server that answers the agent protocol just enough and records every request. */
-async function recordingServer() {
-  const seen: Seen[] = [];
+/** The agent with the action gets one command; every other poll is held a while, then empty. */
+function recordingServer() {
   let served = false;
-  const answer = (res: ServerResponse, data: unknown) => {
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ success: true, data }));
-  };
-  const server = createServer((req: IncomingMessage, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const text = Buffer.concat(chunks).toString();
-      const body = text ? JSON.parse(text) : undefined;
-      const path = req.url!;
-      const kind = kindOf(req.method!, path);
-      const who = kind === "register" ? String(body?.agent?.code) : (/agt_([\w-]+)/.exec(path)?.[1] ?? "?");
-      const names = req.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
-      seen.push({ who, kind, method: req.method!, path: normalise(path), headers: names, userAgent: String(req.headers["user-agent"]), body });
-      switch (kind) {
-        case "register": {
-          const code = String(body.agent.code);
-          return answer(res, { agentId: `agt_${code}`, agentToken: `tok_${code}`, heartbeatIntervalSeconds: 30, commandPollIntervalSeconds: 5, services: [{ code: body.service.code, serviceId: `svc_${code}` }] });
-        }
-        case "heartbeat":
-          return answer(res, { heartbeatIntervalSeconds: 30, commandPollIntervalSeconds: 5 });
-        case "poll":
-          // the agent with the action gets one command; every other poll is held a while, then empty
-          if (who === "sdk-worker" && !served) {
-            served = true;
-            return answer(res, [{ id: "cmd_shape", type: "ACTION_EXECUTE", actionName: "work", payload: {}, status: "RUNNING" }]);
-          }
-          return void setTimeout(() => answer(res, []), 1200).unref();
-        case "progress":
-          return answer(res, { cancelRequested: false });
-        default:
-          return answer(res, kind === "result" ? {} : { services: [] });
-      }
-    });
+  return scriptedAgentServer((r, res) => {
+    if (r.who === "sdk-worker" && !served) {
+      served = true;
+      return answer(res, [{ id: "cmd_shape", type: "ACTION_EXECUTE", actionName: "work", payload: {}, status: "RUNNING" }]);
+    }
+    setTimeout(() => answer(res, []), 1200).unref();
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { seen, server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 t.test("the lean clients send the SDK's requests: method, path, header names in order, body shape", async (t) => {
   const rec = await recordingServer();
-  t.teardown(() => { rec.server.closeAllConnections(); rec.server.close(); });
+  t.teardown(() => rec.close());
   const { CapsuleAgent, MemoryTokenStore } = await loadSdk();
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -128,7 +87,7 @@ t.test("the lean clients send the SDK's requests: method, path, header names in 
     const mine = rec.seen.find((s) => s.who.startsWith("lean") && s.kind === kind)!;
     t.ok(mine, `the lean client sent a ${kind}`);
     t.equal(mine.method, sdk.method, `${kind}: method`);
-    t.equal(mine.path, sdk.path, `${kind}: path (${sdk.path})`);
+    t.equal(normalise(mine.path), normalise(sdk.path), `${kind}: path (${normalise(sdk.path)})`);
     t.same(mine.headers, sdk.headers, `${kind}: header names in order (${sdk.headers.join(", ")})`);
     t.equal(mine.userAgent, sdk.userAgent, `${kind}: user-agent`);
     t.same(shape(mine.body), shape(sdk.body), `${kind}: body shape`);

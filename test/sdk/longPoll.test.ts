@@ -4,10 +4,9 @@
 // not abandoned (abandoning it made a whole connecting fleet reconnect at once: docs/benchmarks.md).
 // A scripted server plays that late answer; the SDK is the real bundle.
 import t from "tap";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { LONG_POLL_MARGIN_MS, longPollTimeoutMs } from "../../sdk/src/commandLoop.js";
 import { loadSdk, waitFor } from "./sdkKit.js";
+import { answer, scriptedAgentServer } from "./scriptedServer.js";
 
 t.setTimeout(60_000);
 
@@ -26,41 +25,25 @@ t.test("the timeout is the wait plus at least 30 s, whatever requestTimeoutMs is
 t.test("a poll the server answers late is received, not abandoned and sent again", async (t) => {
   const polls: { at: number; abandoned: boolean }[] = [];
   let delivered = false;
-  const answer = (res: ServerResponse, data: unknown) => {
-    res.setHeader("content-type", "application/json");
-    res.end(JSON.stringify({ success: true, data }));
-  };
-  const server = createServer((req: IncomingMessage, res) => {
-    req.resume();
-    req.on("end", () => {
-      const url = req.url ?? "";
-      if (url === "/api/agents/register") {
-        return answer(res, { agentId: "agt_late", agentToken: "tok_late", heartbeatIntervalSeconds: 30, commandPollIntervalSeconds: 5, services: [{ code: "late", serviceId: "svc_late" }] });
-      }
-      if (req.method === "GET" && url.includes("/commands")) {
-        const poll = { at: Date.now(), abandoned: false };
-        polls.push(poll);
-        res.on("close", () => { if (!res.writableEnded) poll.abandoned = true; });
-        if (delivered) return void setTimeout(() => answer(res, []), 1_200).unref();
-        // the first poll: answered with a command long after the old client timeout
-        return void setTimeout(() => {
-          if (poll.abandoned) return;
-          delivered = true;
-          answer(res, [{ id: "cmd_late", type: "ACTION_EXECUTE", actionName: "work", payload: {}, status: "RUNNING" }]);
-        }, LATE_MS).unref();
-      }
-      if (url.endsWith("/progress")) return answer(res, { cancelRequested: false });
-      return answer(res, url.endsWith("/heartbeat") ? { heartbeatIntervalSeconds: 30, commandPollIntervalSeconds: 5 } : {});
-    });
+  const server = await scriptedAgentServer((r, res) => {
+    const poll = { at: r.at, abandoned: false };
+    polls.push(poll);
+    res.on("close", () => { if (!res.writableEnded) poll.abandoned = true; });
+    if (delivered) return void setTimeout(() => answer(res, []), 1_200).unref();
+    // the first poll: answered with a command long after the old client timeout
+    setTimeout(() => {
+      if (poll.abandoned) return;
+      delivered = true;
+      answer(res, [{ id: "cmd_late", type: "ACTION_EXECUTE", actionName: "work", payload: {}, status: "RUNNING" }]);
+    }, LATE_MS).unref();
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  t.teardown(() => { server.closeAllConnections(); server.close(); });
+  t.teardown(() => server.close());
 
   const { CapsuleAgent, MemoryTokenStore } = await loadSdk();
   const quiet = { debug() {}, info() {}, warn() {}, error() {} };
   let ran = false;
   const agent = new CapsuleAgent({
-    backendUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, registrationToken: "reg_tok", tokenStore: new MemoryTokenStore(),
+    backendUrl: server.url, registrationToken: "reg_tok", tokenStore: new MemoryTokenStore(),
     agent: { code: "late" }, logger: quiet, longPollSeconds: WAIT_SECONDS, requestTimeoutMs: REQUEST_TIMEOUT_MS, backoff: { baseMs: 50, maxMs: 200 },
   });
   agent.action({ name: "work", label: "Work", handler: async () => { ran = true; return { success: true }; } });
