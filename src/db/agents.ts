@@ -1,6 +1,6 @@
 // agents: embedded agents and their stored status; the effective status is derived from heartbeat age.
 import type { Db } from "./open.js";
-import { unlessLocked, type DialectKind } from "./dialect.js";
+import { lockRows, unlessLocked, type DialectKind } from "./dialect.js";
 import { inValueChunks, Where, limitOffset, nullable, orderBy, type SortColumn, type SortKey } from "./query.js";
 import { AGENT_STATUSES, type AgentStatus } from "../vocabulary.js";
 
@@ -48,17 +48,21 @@ const sql = {
             registered_at = ?, updated_at = ? WHERE id = ?`,
   // operator transitions
   setStatus: `UPDATE agents SET status = ?, updated_at = ? WHERE id = ?`,
-  // heartbeat or poll: contact time only (status is written on transitions alone)
-  contact: `UPDATE agents SET last_heartbeat_at = ? WHERE id = ?`,
   // flush of coalesced contacts, (id, time) rows (query.ts inValueChunks); never moves a timestamp backwards
   contactsIfNewer: (values: string, kind: DialectKind) => `UPDATE agents SET last_heartbeat_at = v.column2 FROM (VALUES ${values}) AS v
     WHERE agents.id = v.column1 AND (agents.last_heartbeat_at IS NULL OR agents.last_heartbeat_at < v.column2)${unlessLocked(kind, "agents")}`,
-  // heartbeat/poll transition; the WHERE makes it a no-op unless the agent was PENDING or OFFLINE
-  online: `UPDATE agents SET status = 'ONLINE', updated_at = ? WHERE id = ? AND status IN ('PENDING', 'OFFLINE')`,
+  // first contacts of a batch (recordFirstContacts), set-wise: the rows locked in id order, then (id, time[, window start]) rows;
+  // the contact time never moves backwards; the transition only from PENDING or OFFLINE; the heartbeat audit
+  // sample claimed only when the last one is older than the window; both return the agents they changed
+  lockBatch: (n: number, kind: DialectKind) => `SELECT ${COLUMNS} FROM agents WHERE id IN (${Array(n).fill("?").join(", ")}) ORDER BY id${lockRows(kind)}`,
+  contactsAt: (values: string) => `UPDATE agents SET last_heartbeat_at = v.column2 FROM (VALUES ${values}) AS v
+    WHERE agents.id = v.column1 AND (agents.last_heartbeat_at IS NULL OR agents.last_heartbeat_at < v.column2)`,
+  onlineAt: (values: string) => `UPDATE agents SET status = 'ONLINE', updated_at = v.column2 FROM (VALUES ${values}) AS v
+    WHERE agents.id = v.column1 AND agents.status IN ('PENDING', 'OFFLINE') RETURNING id`,
+  claimAuditAt: (values: string) => `UPDATE agents SET last_heartbeat_audit_at = v.column2 FROM (VALUES ${values}) AS v
+    WHERE agents.id = v.column1 AND (agents.last_heartbeat_audit_at IS NULL OR agents.last_heartbeat_audit_at <= v.column3) RETURNING id`,
   // when the last heartbeat audit sample was written (a node learning an agent it has not seen yet)
   lastSample: `SELECT last_heartbeat_audit_at FROM agents WHERE id = ?`,
-  // heartbeat audit sampling: claims the slot only when the last sample is older than the window
-  claimAudit: `UPDATE agents SET last_heartbeat_audit_at = ? WHERE id = ? AND (last_heartbeat_audit_at IS NULL OR last_heartbeat_audit_at <= ?)`,
   // sweep candidates: stored ONLINE/PENDING whose last contact is past the cutoff
   staleOnline: `SELECT ${COLUMNS} FROM agents a WHERE a.status IN ('ONLINE', 'PENDING') AND ${agentContactSql("a")} < ? ORDER BY a.last_heartbeat_at LIMIT ?`,
   // sweep write; re-checks the condition so a heartbeat that raced the sweep wins
@@ -102,10 +106,40 @@ export const setAgentStatus = async (db: Db, id: string, status: AgentStatus, no
   await db.run(sql.setStatus, [status, nowIso, id]);
 };
 
-/** Records contact; returns true when the stored status moved PENDING/OFFLINE -> ONLINE. */
-export async function recordAgentContact(db: Db, id: string, nowIso: string): Promise<boolean> {
-  await db.run(sql.contact, [nowIso, id]);
-  return (await db.run(sql.online, [nowIso, id])).changes === 1;
+/** What one batch of first contacts changed (recordFirstContacts). */
+export interface FirstContactsWritten {
+  /** The agents as they were before the batch (absent: no such agent). */
+  before: Map<string, AgentRow>;
+  /** Agents that moved PENDING/OFFLINE -> ONLINE. */
+  wentOnline: Set<string>;
+  /** Agents whose heartbeat audit sample this batch claimed (none since their window start). */
+  claimed: Set<string>;
+}
+
+/**
+ * First contacts of a batch of agents, inside the caller's transaction, in four statements whatever
+ * the batch's size (one per agent and step made a batch ~5 round trips per agent, each waiting for a
+ * busy node's event loop while a fleet connected: bench/pg-vs-sqlite.mjs hold). Rows are locked in id
+ * order first (PostgreSQL), then the contact time, the transition and the sample claim are written
+ * set-wise. An agent listed twice is written once.
+ */
+export async function recordFirstContacts(db: Db, contacts: readonly { id: string; nowIso: string; windowStartIso: string }[]): Promise<FirstContactsWritten> {
+  const ids = [...new Set(contacts.map((c) => c.id))];
+  const rows = await db.all<RawRow>(sql.lockBatch(ids.length, db.kind), ids);
+  const before = new Map(rows.map((r) => [r.id, toRow(r)]));
+  const wentOnline = new Set<string>();
+  const claimed = new Set<string>();
+  const found = contacts.filter((c) => before.has(c.id));
+  if (found.length) {
+    await inValueChunks(found.map((c) => [c.id, c.nowIso]), (values, params) => db.run(sql.contactsAt(values), params));
+    await inValueChunks(found.map((c) => [c.id, c.nowIso]), async (values, params) => {
+      for (const r of await db.all<{ id: string }>(sql.onlineAt(values), params)) wentOnline.add(r.id);
+    });
+    await inValueChunks(found.map((c) => [c.id, c.nowIso, c.windowStartIso]), async (values, params) => {
+      for (const r of await db.all<{ id: string }>(sql.claimAuditAt(values), params)) claimed.add(r.id);
+    });
+  }
+  return { before, wentOnline, claimed };
 }
 
 /**
@@ -124,9 +158,6 @@ export async function writeContacts(db: Db, contacts: Iterable<[string, string]>
 export const lastHeartbeatSampleAt = async (db: Db, id: string): Promise<string | null> =>
   (await db.get<{ last_heartbeat_audit_at: string | null }>(sql.lastSample, [id]))?.last_heartbeat_audit_at ?? null;
 
-/** True when this call may write the sampled heartbeat audit (none since `windowStartIso`). */
-export const claimHeartbeatAudit = async (db: Db, id: string, nowIso: string, windowStartIso: string): Promise<boolean> =>
-  (await db.run(sql.claimAudit, [nowIso, id, windowStartIso])).changes === 1;
 
 export const listAgentsPastCutoff = async (db: Db, cutoffIso: string, limit: number): Promise<AgentRow[]> =>
   (await db.all<RawRow>(sql.staleOnline, [cutoffIso, limit])).map(toRow);

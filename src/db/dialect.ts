@@ -33,6 +33,8 @@
 // |   registration failures, bus ingest)          |   (could not hold across nodes)       |   (key) DO UPDATE SET … [WHERE …] RETURNING …` per decision;  |
 // |                                               |                                       |   now = `excluded.window_start`; epoch ms (INTEGER/BIGINT);   |
 // |                                               |                                       |   lock ladder with `1 << n` (SQLite has no pow() by default)  |
+// | agents.ts recordFirstContacts: a batch's     | -                                     | NAMED lockRows(kind) on its SELECT … ORDER BY id: PG locks    |
+// |   agent rows                                  |                                       |   them in id order before the set-wise UPDATEs                |
 // | agents.ts writeContacts: rows another        | -                                     | NAMED unlessLocked(kind, table): PG skips rows held by a      |
 // |   transaction holds                           |                                       |   first contact (FOR UPDATE SKIP LOCKED), SQLite nothing      |
 // | agents.ts writeContacts, services.ts +       | -                                     | PORTABLE `UPDATE … FROM (VALUES (?, ?), …) AS v` joined on    |
@@ -161,6 +163,9 @@ function endOfBlockComment(sql: string, start: number): number {
  * re-reading the same rows; SQLite serialises writers, so nothing is needed there.
  */
 export const skipLocked = (kind: DialectKind): string => (kind === "postgres" ? " FOR UPDATE SKIP LOCKED" : "");
+
+/** Rows a set-wise write will change, locked up front in the SELECT's order (PostgreSQL) so two such writes never deadlock. */
+export const lockRows = (kind: DialectKind): string => (kind === "postgres" ? " FOR UPDATE" : "");
 
 /**
  * A WHERE term for an UPDATE of `table` that leaves out rows another transaction holds, instead of

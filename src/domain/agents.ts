@@ -2,7 +2,7 @@
 import type { Actor, App } from "../context.js";
 import { revokeAgentTokens } from "../db/agentTokens.js";
 import {
-  claimHeartbeatAudit, getAgent, lastHeartbeatSampleAt, listAgents, listAgentsPastCutoff, markAgentOffline, recordAgentContact, setAgentStatus,
+  getAgent, lastHeartbeatSampleAt, listAgents, listAgentsPastCutoff, markAgentOffline, recordFirstContacts as writeFirstContacts, setAgentStatus,
   type AgentFilter, type AgentRow, type AgentStatus,
 } from "../db/agents.js";
 import { countServicesPerAgent, getService, getServiceHealthFacts, listServicesOfAgent, type ServiceRow } from "../db/services.js";
@@ -58,8 +58,8 @@ export async function touchAgent(app: App, agentId: string, seenStatus?: string,
   // Inside the caller's transaction (a health write) the contact joins it; otherwise it is written
   // with the other first contacts of this event-loop turn (firstContacts.ts).
   const found = inTransaction
-    ? await app.db.transaction(() => recordFirstContact(app, agentId, now))
-    : await writeInBatch(app, agentId, now, (id, at) => recordFirstContact(app, id, at));
+    ? (await app.db.transaction(() => recordFirstContacts(app, [{ agentId, now }])))[0]!
+    : await writeInBatch(app, agentId, now, (batch) => recordFirstContacts(app, batch));
   // Process memory changes only once the transaction committed (a rolled-back or retried one leaves none).
   if (!found) return;
   dropBufferedContact(app, agentId);
@@ -69,27 +69,36 @@ export async function touchAgent(app: App, agentId: string, seenStatus?: string,
   app.runtime.heartbeatSamples.set(agentId, now.getTime());
 }
 
-/** An agent's first contact with this node, inside a transaction: ONLINE, the window's audit sample. False: no such agent. */
-async function recordFirstContact(app: App, agentId: string, now: Date): Promise<boolean> {
-  const nowIso = now.toISOString();
-  const before = await getAgent(app.db, agentId);
-  if (!before) return false;
-  const wentOnline = await recordAgentContact(app.db, agentId, nowIso);
-  // Coming back from OFFLINE is a transition worth its own line (and a notification), sampled or not.
-  if (wentOnline && before.status === "OFFLINE") {
+/**
+ * First contacts with this node, inside one transaction: ONLINE, each window's audit sample, set-wise
+ * (db/agents.ts recordFirstContacts). found[i]: contact i's agent exists.
+ */
+export async function recordFirstContacts(app: App, contacts: readonly { agentId: string; now: Date }[]): Promise<boolean[]> {
+  const written = await writeFirstContacts(app.db, contacts.map((c) => ({
+    id: c.agentId, nowIso: c.now.toISOString(), windowStartIso: new Date(c.now.getTime() - HEARTBEAT_AUDIT_WINDOW_MS).toISOString(),
+  })));
+  const audited = new Set<string>();
+  for (const c of contacts) {
+    const before = written.before.get(c.agentId);
+    // an agent listed twice (its heartbeat and its poll) gets its lines once, with the first contact
+    if (!before || audited.has(c.agentId)) continue;
+    audited.add(c.agentId);
+    const wentOnline = written.wentOnline.has(c.agentId);
+    // Coming back from OFFLINE is a transition worth its own line (and a notification), sampled or not.
+    if (wentOnline && before.status === "OFFLINE") {
+      await writeAudit(app, {
+        actor: { type: "AGENT", id: c.agentId }, action: "agent.online", target: { type: "Agent", id: c.agentId },
+        metadata: { code: before.code, previousStatus: before.status, status: "ONLINE", lastHeartbeatAt: before.lastHeartbeatAt },
+      });
+    }
+    // One sample per window keeps the trail small; a transition shows in the sample's metadata when they coincide.
+    if (!written.claimed.has(c.agentId)) continue;
     await writeAudit(app, {
-      actor: { type: "AGENT", id: agentId }, action: "agent.online", target: { type: "Agent", id: agentId },
-      metadata: { code: before.code, previousStatus: before.status, status: "ONLINE", lastHeartbeatAt: before.lastHeartbeatAt },
+      actor: { type: "AGENT", id: c.agentId }, action: "agent.heartbeat.received", target: { type: "Agent", id: c.agentId },
+      metadata: wentOnline ? { previousStatus: before.status, status: "ONLINE" } : { status: before.status },
     });
   }
-  // One sample per window keeps the trail small; a transition shows in the sample's metadata when they coincide.
-  const windowStart = new Date(now.getTime() - HEARTBEAT_AUDIT_WINDOW_MS).toISOString();
-  if (!await claimHeartbeatAudit(app.db, agentId, nowIso, windowStart)) return true;
-  await writeAudit(app, {
-    actor: { type: "AGENT", id: agentId }, action: "agent.heartbeat.received", target: { type: "Agent", id: agentId },
-    metadata: wentOnline ? { previousStatus: before.status, status: "ONLINE" } : { status: before.status },
-  });
-  return true;
+  return contacts.map((c) => written.before.has(c.agentId));
 }
 
 /** Effective status: usable for new commands? (not DISABLED/REVOKED and not OFFLINE by threshold) */

@@ -12,7 +12,7 @@ import type { App } from "../context.js";
 export interface FirstContact {
   agentId: string;
   now: Date;
-  write: ContactWrite;
+  write: ContactsWrite;
   resolve(found: boolean): void;
   reject(err: unknown): void;
 }
@@ -23,11 +23,15 @@ export interface FirstContact {
  */
 const MAX_BATCH = 64;
 
-/** The write of one contact, inside the caller's transaction: true when the agent exists. */
-export type ContactWrite = (agentId: string, now: Date) => Promise<boolean>;
+/**
+ * The write of a batch of contacts, inside the caller's transaction: found[i] is true when contact i's
+ * agent exists. Every contact is queued with the same writer (domain/agents.ts recordFirstContacts),
+ * so a batch is written by its first contact's.
+ */
+export type ContactsWrite = (batch: readonly { agentId: string; now: Date }[]) => Promise<boolean[]>;
 
 /** Queues one first contact for the next batch; resolves once it is committed (false: no such agent). */
-export function writeInBatch(app: App, agentId: string, now: Date, write: ContactWrite): Promise<boolean> {
+export function writeInBatch(app: App, agentId: string, now: Date, write: ContactsWrite): Promise<boolean> {
   return new Promise<boolean>((resolve, reject) => {
     const rt = app.runtime.firstContacts;
     rt.queue.push({ agentId, now, write, resolve, reject });
@@ -56,14 +60,10 @@ async function lane(app: App): Promise<void> {
       const batch = rt.queue.splice(0, MAX_BATCH).sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0));
       let found: boolean[] | undefined;
       try {
-        found = await app.db.transaction(async () => {
-          const out: boolean[] = [];
-          for (const c of batch) out.push(await c.write(c.agentId, c.now));
-          return out;
-        });
+        found = await app.db.transaction(() => batch[0]!.write(batch));
       } catch {
         // whatever failed, each contact on its own: the others still commit, and each caller gets its own error
-        for (const c of batch) await app.db.transaction(() => c.write(c.agentId, c.now)).then(c.resolve, c.reject);
+        for (const c of batch) await app.db.transaction(() => c.write([c])).then((f) => c.resolve(f[0]!), c.reject);
         continue;
       }
       batch.forEach((c, i) => c.resolve(found[i]!));

@@ -2,8 +2,8 @@ import t from "tap";
 import { loadConfig } from "../../src/config.js";
 import type { App } from "../../src/context.js";
 import {
-  claimHeartbeatAudit, countAgentsByStatus, getAgent, getAgentByCode, insertAgent, listAgents, listAgentsPastCutoff, markAgentOffline,
-  recordAgentContact, reenrolAgent, setAgentStatus, writeContacts, type AgentRow,
+  countAgentsByStatus, getAgent, getAgentByCode, insertAgent, listAgents, listAgentsPastCutoff, markAgentOffline,
+  recordFirstContacts, reenrolAgent, setAgentStatus, writeContacts, type AgentRow,
 } from "../../src/db/agents.js";
 import { findAgentToken, insertAgentToken, revokeAgentTokens } from "../../src/db/agentTokens.js";
 import { openTestDb, postgresOnly, UNIQUE_VIOLATION } from "../testDb.js";
@@ -14,6 +14,9 @@ import { AGENT_STATUSES } from "../../src/vocabulary.js";
 
 const T0 = Date.parse("2026-05-01T12:00:00.000Z");
 const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+/** One agent's first contact at second `s`, in a transaction of its own; its sample window starts 300 s before. */
+const contact = (db: Awaited<ReturnType<typeof openTestDb>>, id: string, s: number, windowStart = s - 300) =>
+  db.transaction(() => recordFirstContacts(db, [{ id, nowIso: at(s), windowStartIso: at(windowStart) }]));
 const appAt = (s: number) => ({ now: () => new Date(T0 + s * 1000), config: loadConfig({}) }) as unknown as App;
 
 const agent = (code: string, over: Partial<AgentRow> = {}): AgentRow => ({
@@ -39,7 +42,7 @@ t.test("buffered contacts: written in chunks, each agent its own time, never bac
   const db = await openTestDb(t);
   const agents = Array.from({ length: 600 }, (_, i) => agent(`c${i}`)); // more than one chunk (512), the last one padded
   for (const a of agents) await insertAgent(db, a);
-  await recordAgentContact(db, agents[7]!.id, at(500)); // a newer contact written directly (another node)
+  await contact(db, agents[7]!.id, 500); // a newer contact written directly (another node)
   await writeContacts(db, agents.map((a, i) => [a.id, at(100 + i)]));
   for (const [i, a] of agents.entries()) {
     const want = i === 7 ? at(500) : at(100 + i);
@@ -75,19 +78,51 @@ t.test("PostgreSQL: a contact flush leaves out a row another transaction holds i
   t.equal((await getAgent(db, held.id))!.lastHeartbeatAt, at(101), "once free, its next contact is written");
 });
 
-t.test("contact, transition and the heartbeat audit sample", async (t) => {
+t.test("first contacts: contact time, transition and the heartbeat audit sample", async (t) => {
   const db = await openTestDb(t);
   const a = agent("a1");
   await insertAgent(db, a);
-  t.equal(await recordAgentContact(db, a.id, at(1)), true, "PENDING -> ONLINE");
-  t.equal(await recordAgentContact(db, a.id, at(2)), false, "no write when already ONLINE");
+  let w = await contact(db, a.id, 1);
+  t.same([w.before.get(a.id)!.status, w.wentOnline.has(a.id), w.claimed.has(a.id)], ["PENDING", true, true], "PENDING -> ONLINE, the sample claimed");
+  w = await contact(db, a.id, 2);
+  t.same([w.before.get(a.id)!.status, w.wentOnline.has(a.id), w.claimed.has(a.id)], ["ONLINE", false, false], "already ONLINE, inside the window");
   t.equal((await getAgent(db, a.id))!.lastHeartbeatAt, at(2));
   t.equal((await getAgent(db, a.id))!.updatedAt, at(1), "status written only on the transition");
-  t.equal(await claimHeartbeatAudit(db, a.id, at(2), at(-300)), true);
-  t.equal(await claimHeartbeatAudit(db, a.id, at(3), at(-297)), false, "inside the window");
-  t.equal(await claimHeartbeatAudit(db, a.id, at(303), at(3)), true, "window passed");
+  await contact(db, a.id, 0);
+  t.equal((await getAgent(db, a.id))!.lastHeartbeatAt, at(2), "an older contact time does not overwrite a newer one");
+  t.equal((await contact(db, a.id, 303, 1)).claimed.has(a.id), true, "window passed: claimed again");
   await setAgentStatus(db, a.id, "DISABLED", at(4));
-  t.equal(await recordAgentContact(db, a.id, at(5)), false, "DISABLED is not lifted by contact");
+  w = await contact(db, a.id, 305);
+  t.equal(w.wentOnline.has(a.id), false, "DISABLED is not lifted by contact");
+  t.equal((await getAgent(db, a.id))!.status, "DISABLED");
+  t.equal((await contact(db, "agt_missing", 306)).before.size, 0, "no such agent: nothing found, nothing written");
+});
+
+t.test("first contacts of a batch: four statements whatever its size; an agent listed twice is written once", async (t) => {
+  const db = await openTestDb(t);
+  const agents = Array.from({ length: 50 }, (_, i) => agent(`b${i}`, i % 2 ? { status: "OFFLINE", lastHeartbeatAt: at(-1000) } : {}));
+  for (const a of agents) await insertAgent(db, a);
+  await setAgentStatus(db, agents[4]!.id, "REVOKED", at(0));
+  const statements: string[] = [];
+  for (const m of ["get", "all", "run"] as const) {
+    const original = db[m].bind(db) as (sql: string, params?: unknown[]) => Promise<unknown>;
+    (db as unknown as Record<string, unknown>)[m] = (sql: string, params?: unknown[]) => {
+      statements.push(sql);
+      return original(sql, params);
+    };
+  }
+  const batch = [...agents.map((a) => ({ id: a.id, nowIso: at(10), windowStartIso: at(-290) })), { id: agents[0]!.id, nowIso: at(11), windowStartIso: at(-289) }, { id: "agt_missing", nowIso: at(10), windowStartIso: at(-290) }];
+  const w = await db.transaction(() => recordFirstContacts(db, batch));
+  t.equal(statements.filter((sql) => /\bagents\b/.test(sql)).length, 4, `statements on agents: ${statements.length}`);
+  t.equal(w.before.size, 50, "every existing agent found, the missing one not");
+  t.equal(w.wentOnline.size, 49, "PENDING and OFFLINE went ONLINE, the REVOKED one did not");
+  t.equal(w.before.get(agents[1]!.id)!.status, "OFFLINE", "the status before the batch is returned");
+  t.equal(w.claimed.size, 50, "one sample claimed per agent, the agent listed twice included once");
+  for (const a of agents) {
+    const row = (await getAgent(db, a.id))!;
+    if (row.status !== (a === agents[4] ? "REVOKED" : "ONLINE")) t.fail(`${a.code}: ${row.status}`);
+  }
+  t.ok([at(10), at(11)].includes((await getAgent(db, agents[0]!.id))!.lastHeartbeatAt!), "the agent listed twice has one of its contact times");
 });
 
 t.test("effective status: SQL CASE and TypeScript agree on every case", async (t) => {
@@ -146,7 +181,7 @@ t.test("offline sweep candidates and the guarded write", async (t) => {
   const cutoff = at(110);
   t.same((await listAgentsPastCutoff(db, cutoff, 10)).map((r) => r.code).sort(), ["never", "silent"]);
   t.same((await listAgentsPastCutoff(db, cutoff, 1)).length, 1, "batch-bounded");
-  await recordAgentContact(db, silent.id, at(199)); // a heartbeat races the sweep
+  await contact(db, silent.id, 199); // a heartbeat races the sweep
   t.equal(await markAgentOffline(db, silent.id, cutoff, at(200)), false, "the heartbeat wins");
   t.equal(await markAgentOffline(db, never.id, cutoff, at(200)), true);
   t.equal((await getAgent(db, never.id))!.status, "OFFLINE");

@@ -4,9 +4,16 @@ import t from "tap";
 import { touchAgent } from "../../src/domain/agents.js";
 import { writeInBatch } from "../../src/domain/firstContacts.js";
 import { startTestServer } from "../helpers.js";
+
+/** A batch writer from a writer of one contact, called for each contact of the batch in turn. */
+const eachOf = (one: (agentId: string) => Promise<boolean>) => async (batch: readonly { agentId: string }[]): Promise<boolean[]> => {
+  const out: boolean[] = [];
+  for (const c of batch) out.push(await one(c.agentId));
+  return out;
+};
 import { createRegistrationToken, reportedService } from "../fixtures.js";
 
-t.test("40 first contacts in one event-loop turn: all ONLINE, one audit sample each, one transaction", async (t) => {
+t.test("40 first contacts in one event-loop turn: all ONLINE, one audit sample each, one transaction, four statements on agents", async (t) => {
   const s = await startTestServer(t);
   const operator = await s.loginAs("operator");
   const agents: { agentId: string; agentToken: string }[] = [];
@@ -26,10 +33,17 @@ t.test("40 first contacts in one event-loop turn: all ONLINE, one audit sample e
     transactions++;
     return original(fn);
   };
-  // as requests read in one turn of a busy loop call it (over HTTP at test speed each arrives in a turn of its own)
-  await Promise.all(agents.map((a) => touchAgent(s.app, a.agentId, "PENDING")));
-  db.transaction = original;
+  const onAgents: string[] = [];
+  const originalRun = db.run.bind(db);
+  const originalAll = db.all.bind(db);
+  db.run = (sql, params) => (/\bagents\b/.test(sql) && onAgents.push(sql), originalRun(sql, params));
+  db.all = ((sql: string, params?: unknown[]) => (/\bagents\b/.test(sql) && onAgents.push(sql), originalAll(sql, params as never))) as typeof db.all;
+  // as requests read in one turn of a busy loop call it (over HTTP at test speed each arrives in a turn of its own);
+  // the first agent twice, as its heartbeat and its poll
+  await Promise.all([...agents, agents[0]!].map((a) => touchAgent(s.app, a.agentId, "PENDING")));
+  Object.assign(db, { transaction: original, run: originalRun, all: originalAll });
   t.equal(transactions, 1, "one transaction (one per contact before)");
+  t.equal(onAgents.length, 4, "four statements on agents for the batch (five per contact before)");
   const owner = await s.loginAs("owner");
   const listed = (await owner.get("/api/admin/agents?status=ONLINE&pageSize=100")).body.data as { id: string }[];
   t.same(new Set(listed.map((a) => a.id)), new Set(agents.map((a) => a.agentId)), "every agent ONLINE");
@@ -59,7 +73,7 @@ t.test("a contact whose write fails fails alone; the others of its batch commit"
     return agentId !== "agt_gone";
   };
   const ids = ["agt_a", "agt_bad", "agt_b", "agt_gone", "agt_c"];
-  const settled = await Promise.allSettled(ids.map((id) => writeInBatch(s.app, id, new Date(), write)));
+  const settled = await Promise.allSettled(ids.map((id) => writeInBatch(s.app, id, new Date(), eachOf(write))));
   t.same(settled.map((r) => r.status), ["fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
   t.same(settled.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message)), [true, "this one fails", true, false, true]);
   t.same(new Set(written), new Set(["agt_a", "agt_b", "agt_c", "agt_gone"]));
@@ -77,10 +91,10 @@ t.test("contacts queued while a batch is being written: a batch of their own at 
     if (agentId === "agt_first") await firstHeld; // a batch whose round trips wait on a busy loop
     return true;
   };
-  const first = writeInBatch(s.app, "agt_first", new Date(), write);
+  const first = writeInBatch(s.app, "agt_first", new Date(), eachOf(write));
   for (let i = 0; i < 200 && started.length === 0; i++) await new Promise((r) => setTimeout(r, 5)); // the first batch is open (after BEGIN)
   t.same(started, ["agt_first"]);
-  const later = writeInBatch(s.app, "agt_later", new Date(), write);
+  const later = writeInBatch(s.app, "agt_later", new Date(), eachOf(write));
   await new Promise((r) => setTimeout(r, 100));
   if (s.app.db.kind === "postgres") {
     t.same(started, ["agt_first", "agt_later"], "PostgreSQL: the later contact's batch runs beside the open one");
