@@ -40,8 +40,9 @@ const COLUMNS = `id, created_at, actor_type, actor_id, action, target_type, targ
 export const AUDIT_SORT: Record<string, string> = { createdAt: "created_at" };
 
 const sql = {
-  // one audit event
+  // one audit event, or `n` in one statement
   insert: `INSERT INTO audit_events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  insertMany: (n: number) => `INSERT INTO audit_events (${COLUMNS}) VALUES ${Array(n).fill("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
   // detail by id
   get: `SELECT ${COLUMNS} FROM audit_events WHERE id = ?`,
   // newest events for the dashboard, without counting the whole table
@@ -74,9 +75,22 @@ const toRow = (r: RawRow): AuditRow => ({
   requestId: r.request_id,
 });
 
+const paramsOf = (e: AuditRow): SqlParam[] => [e.id, e.createdAt, e.actorType, e.actorId, e.action, e.targetType, e.targetId, e.result, e.message,
+  e.metadata ? JSON.stringify(e.metadata) : null, e.requestId];
+
 export async function insertAuditEvent(db: Db, e: AuditRow): Promise<void> {
-  await db.run(sql.insert, [e.id, e.createdAt, e.actorType, e.actorId, e.action, e.targetType, e.targetId, e.result, e.message,
-    e.metadata ? JSON.stringify(e.metadata) : null, e.requestId]);
+  await db.run(sql.insert, paramsOf(e));
+}
+
+/** Most events one INSERT carries: 64 x 11 parameters, and at most 64 statement texts to prepare. */
+const INSERT_CHUNK = 64;
+
+/** Events in one statement per chunk: a batch of first contacts' samples is one round trip, not one per agent. */
+export async function insertAuditEvents(db: Db, rows: readonly AuditRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
+    await db.run(sql.insertMany(chunk.length), chunk.flatMap(paramsOf));
+  }
 }
 
 export async function getAuditEvent(db: Db, id: string): Promise<AuditRow | undefined> {

@@ -10,7 +10,7 @@ import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
 import { readThrough } from "../readCache.js";
 import type { Pagination } from "../http/reply.js";
-import { writeAudit } from "./audit.js";
+import { writeAudit, writeAudits, type AuditInput } from "./audit.js";
 import { bufferContact, bufferHealthRefresh, dropBufferedContact } from "./contacts.js";
 import { writeInBatch } from "./firstContacts.js";
 import { healthFingerprint, healthVerdict } from "./healthSeen.js";
@@ -78,6 +78,7 @@ export async function recordFirstContacts(app: App, contacts: readonly { agentId
     id: c.agentId, nowIso: c.now.toISOString(), windowStartIso: new Date(c.now.getTime() - HEARTBEAT_AUDIT_WINDOW_MS).toISOString(),
   })));
   const audited = new Set<string>();
+  const lines: AuditInput[] = [];
   for (const c of contacts) {
     const before = written.before.get(c.agentId);
     // an agent listed twice (its heartbeat and its poll) gets its lines once, with the first contact
@@ -86,18 +87,19 @@ export async function recordFirstContacts(app: App, contacts: readonly { agentId
     const wentOnline = written.wentOnline.has(c.agentId);
     // Coming back from OFFLINE is a transition worth its own line (and a notification), sampled or not.
     if (wentOnline && before.status === "OFFLINE") {
-      await writeAudit(app, {
+      lines.push({
         actor: { type: "AGENT", id: c.agentId }, action: "agent.online", target: { type: "Agent", id: c.agentId },
         metadata: { code: before.code, previousStatus: before.status, status: "ONLINE", lastHeartbeatAt: before.lastHeartbeatAt },
       });
     }
     // One sample per window keeps the trail small; a transition shows in the sample's metadata when they coincide.
     if (!written.claimed.has(c.agentId)) continue;
-    await writeAudit(app, {
+    lines.push({
       actor: { type: "AGENT", id: c.agentId }, action: "agent.heartbeat.received", target: { type: "Agent", id: c.agentId },
       metadata: wentOnline ? { previousStatus: before.status, status: "ONLINE" } : { status: before.status },
     });
   }
+  await writeAudits(app, lines);
   return contacts.map((c) => written.before.has(c.agentId));
 }
 

@@ -1,6 +1,6 @@
 // The one audit writer. Call it inside the same db.transaction as the change it records.
 import type { Actor, App } from "../context.js";
-import { insertAuditEvent, type AuditRow } from "../db/audit.js";
+import { insertAuditEvent, insertAuditEvents, type AuditRow } from "../db/audit.js";
 import { newId } from "../ids.js";
 import { enqueueFromAudit } from "./notifications/outbox.js";
 import type { AuditResult } from "../vocabulary.js";
@@ -16,11 +16,9 @@ export interface AuditInput {
   requestId?: string | undefined;
 }
 
-export async function writeAudit(app: Pick<App, "db" | "now" | "runtime">, input: AuditInput): Promise<string> {
-  const now = app.now();
-  const id = newId("aud", now.getTime());
-  const row: AuditRow = {
-    id,
+function auditRow(now: Date, input: AuditInput): AuditRow {
+  return {
+    id: newId("aud", now.getTime()),
     createdAt: now.toISOString(),
     actorType: input.actor.type,
     actorId: input.actor.id,
@@ -32,11 +30,24 @@ export async function writeAudit(app: Pick<App, "db" | "now" | "runtime">, input
     metadata: input.metadata ? redact(input.metadata) : null,
     requestId: input.requestId ?? null,
   };
+}
+
+export async function writeAudit(app: Pick<App, "db" | "now" | "runtime">, input: AuditInput): Promise<string> {
+  const row = auditRow(app.now(), input);
   await insertAuditEvent(app.db, row);
   // notifications are derived here, in the same transaction: the outbox commits with the change
   await enqueueFromAudit(app, row);
   app.runtime.counters.auditEventsWritten++;
-  return id;
+  return row.id;
+}
+
+/** Several events, in order, in as few statements as the data layer allows (a batch of first contacts). */
+export async function writeAudits(app: Pick<App, "db" | "now" | "runtime">, inputs: readonly AuditInput[]): Promise<void> {
+  const now = app.now();
+  const rows = inputs.map((input) => auditRow(now, input));
+  await insertAuditEvents(app.db, rows);
+  for (const row of rows) await enqueueFromAudit(app, row);
+  app.runtime.counters.auditEventsWritten += rows.length;
 }
 
 /** Wire shape of an AuditEvent (reference schema). */

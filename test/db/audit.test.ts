@@ -2,7 +2,7 @@
 import t from "tap";
 import { CHECK_VIOLATION } from "../testDb.js";
 import {
-  auditBatch, countAuditActions, deleteAuditEventsBefore, getAuditEvent, insertAuditEvent, listAuditEvents, recentAuditEvents, type AuditRow,
+  auditBatch, countAuditActions, deleteAuditEventsBefore, getAuditEvent, insertAuditEvent, insertAuditEvents, listAuditEvents, recentAuditEvents, type AuditRow,
 } from "../../src/db/audit.js";
 import { at, fileDb } from "./_seed.js";
 
@@ -21,6 +21,17 @@ t.test("insert and read back, metadata as JSON", async (t) => {
   t.same(await getAuditEvent(db, e.id), e);
   t.equal(await getAuditEvent(db, "aud_missing"), undefined);
   await t.rejects(() => insertAuditEvent(db, event({ actorType: "ROBOT" as never })), { code: CHECK_VIOLATION });
+});
+
+t.test("several events in one statement per 64, each read back whole (searchable too)", async (t) => {
+  const db = await fileDb(t);
+  const rows = Array.from({ length: 70 }, (_, i) => event({ action: "agent.heartbeat.received", message: i === 69 ? "the last one" : null, metadata: { i } }));
+  await insertAuditEvents(db, rows);
+  for (const r of rows) if (!(await getAuditEvent(db, r.id))) t.fail(`${r.id} missing`);
+  t.same(await getAuditEvent(db, rows[69]!.id), rows[69], "the second statement's row, whole");
+  t.same(ids((await listAuditEvents(db, { q: "the last one" }, NEWEST, 1, 10)).rows), [rows[69]!.id], "found by text search");
+  await insertAuditEvents(db, []);
+  await t.rejects(() => insertAuditEvents(db, [event(), event({ actorType: "ROBOT" as never })]), { code: CHECK_VIOLATION }, "one bad row fails its statement");
 });
 
 t.test("list filters: values OR, filters AND, time bounds inclusive, literal search", async (t) => {

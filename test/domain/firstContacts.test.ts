@@ -13,7 +13,7 @@ const eachOf = (one: (agentId: string) => Promise<boolean>) => async (batch: rea
 };
 import { createRegistrationToken, reportedService } from "../fixtures.js";
 
-t.test("40 first contacts in one event-loop turn: all ONLINE, one audit sample each, one transaction, four statements on agents", async (t) => {
+t.test("40 first contacts in one event-loop turn: all ONLINE, one audit sample each, one transaction, five statements", async (t) => {
   const s = await startTestServer(t);
   const operator = await s.loginAs("operator");
   const agents: { agentId: string; agentToken: string }[] = [];
@@ -33,17 +33,18 @@ t.test("40 first contacts in one event-loop turn: all ONLINE, one audit sample e
     transactions++;
     return original(fn);
   };
-  const onAgents: string[] = [];
+  const statements: string[] = [];
   const originalRun = db.run.bind(db);
   const originalAll = db.all.bind(db);
-  db.run = (sql, params) => (/\bagents\b/.test(sql) && onAgents.push(sql), originalRun(sql, params));
-  db.all = ((sql: string, params?: unknown[]) => (/\bagents\b/.test(sql) && onAgents.push(sql), originalAll(sql, params as never))) as typeof db.all;
+  db.run = (sql, params) => (statements.push(sql), originalRun(sql, params));
+  db.all = ((sql: string, params?: unknown[]) => (statements.push(sql), originalAll(sql, params as never))) as typeof db.all;
   // as requests read in one turn of a busy loop call it (over HTTP at test speed each arrives in a turn of its own);
   // the first agent twice, as its heartbeat and its poll
   await Promise.all([...agents, agents[0]!].map((a) => touchAgent(s.app, a.agentId, "PENDING")));
   Object.assign(db, { transaction: original, run: originalRun, all: originalAll });
   t.equal(transactions, 1, "one transaction (one per contact before)");
-  t.equal(onAgents.length, 4, "four statements on agents for the batch (five per contact before)");
+  t.equal(statements.filter((sql) => /\bagents\b/.test(sql)).length, 4, "four statements on agents for the batch (four per contact before)");
+  t.equal(statements.filter((sql) => /INSERT INTO audit_events/.test(sql)).length, 1, "the 40 samples in one INSERT (one per contact before)");
   const owner = await s.loginAs("owner");
   const listed = (await owner.get("/api/admin/agents?status=ONLINE&pageSize=100")).body.data as { id: string }[];
   t.same(new Set(listed.map((a) => a.id)), new Set(agents.map((a) => a.agentId)), "every agent ONLINE");
