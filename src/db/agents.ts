@@ -158,7 +158,6 @@ export async function writeContacts(db: Db, contacts: Iterable<[string, string]>
 export const lastHeartbeatSampleAt = async (db: Db, id: string): Promise<string | null> =>
   (await db.get<{ last_heartbeat_audit_at: string | null }>(sql.lastSample, [id]))?.last_heartbeat_audit_at ?? null;
 
-
 export const listAgentsPastCutoff = async (db: Db, cutoffIso: string, limit: number): Promise<AgentRow[]> =>
   (await db.all<RawRow>(sql.staleOnline, [cutoffIso, limit])).map(toRow);
 
