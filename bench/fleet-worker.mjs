@@ -43,6 +43,11 @@ const noteError = (what, err, t0) => {
   const kinds = sentBefore(t0) ? before.errorKinds : stats.errorKinds;
   kinds[kind] = (kinds[kind] ?? 0) + 1;
 };
+/** A request that failed for good, counted in the phase it was sent in: `before`, or the window's `windowCount`. */
+const countFailed = (t0, windowCount) => {
+  if (sentBefore(t0)) before.errors++;
+  else stats[windowCount]++;
+};
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 let cpuAtRecord = process.cpuUsage();
@@ -70,8 +75,7 @@ async function pollLoop(call, a, opts) {
       failures = 0;
     } catch (err) {
       if (stopped) return;
-      if (sentBefore(t0)) before.errors++;
-      else stats.pollErrors++;
+      countFailed(t0, "pollErrors");
       noteError("poll", err, t0);
       // the SDK's Backoff: full jitter under a doubling ceiling
       await sleep(Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** failures++));
@@ -105,8 +109,7 @@ async function heartbeatLoop(call, a, opts) {
       // a heartbeat and its retries belong to the phase its first attempt was sent in
       noteError("heartbeat", failure, t0);
       if (attempt >= HEARTBEAT_RETRIES || !retryable(failure.status)) {
-        if (sentBefore(t0)) before.errors++;
-        else stats.heartbeatErrors++;
+        countFailed(t0, "heartbeatErrors");
         break;
       }
       if (!sentBefore(t0)) stats.heartbeatRetries++;

@@ -131,8 +131,9 @@ export async function recordFirstContacts(db: Db, contacts: readonly { id: strin
   const claimed = new Set<string>();
   const found = contacts.filter((c) => before.has(c.id));
   if (found.length) {
-    await inValueChunks(found.map((c) => [c.id, c.nowIso]), (values, params) => db.run(sql.contactsAt(values), params));
-    await inValueChunks(found.map((c) => [c.id, c.nowIso]), async (values, params) => {
+    const contactRows = found.map((c) => [c.id, c.nowIso]);
+    await inValueChunks(contactRows, (values, params) => db.run(sql.contactsAt(values), params));
+    await inValueChunks(contactRows, async (values, params) => {
       for (const r of await db.all<{ id: string }>(sql.onlineAt(values), params)) wentOnline.add(r.id);
     });
     await inValueChunks(found.map((c) => [c.id, c.nowIso, c.windowStartIso]), async (values, params) => {

@@ -2,7 +2,7 @@
 import type { Actor, App } from "../context.js";
 import { revokeAgentTokens } from "../db/agentTokens.js";
 import {
-  getAgent, lastHeartbeatSampleAt, listAgents, listAgentsPastCutoff, markAgentOffline, recordFirstContacts as writeFirstContacts, setAgentStatus,
+  getAgent, lastHeartbeatSampleAt, listAgents, listAgentsPastCutoff, markAgentOffline, setAgentStatus,
   type AgentFilter, type AgentRow, type AgentStatus,
 } from "../db/agents.js";
 import { countServicesPerAgent, getService, getServiceHealthFacts, listServicesOfAgent, type ServiceRow } from "../db/services.js";
@@ -10,17 +10,14 @@ import type { SortKey } from "../db/query.js";
 import { AppError } from "../errors.js";
 import { readThrough } from "../readCache.js";
 import type { Pagination } from "../http/reply.js";
-import { writeAudit, writeAudits, type AuditInput } from "./audit.js";
+import { writeAudit } from "./audit.js";
 import { bufferContact, bufferHealthRefresh, dropBufferedContact } from "./contacts.js";
-import { writeInBatch } from "./firstContacts.js";
+import { HEARTBEAT_AUDIT_WINDOW_MS, recordFirstContacts, writeInBatch } from "./firstContacts.js";
 import { healthFingerprint, healthVerdict } from "./healthSeen.js";
 import { recordHealth, type HealthInput } from "./serviceReport.js";
 import { servicesOfAgent } from "./services.js";
 import { cutoffs, effectiveAgentStatus } from "./status.js";
 import { announceAgentChanged } from "./wakeups.js";
-
-/** agent.heartbeat.received is sampled: at most one per agent in this window. */
-export const HEARTBEAT_AUDIT_WINDOW_MS = 5 * 60_000;
 
 export function agentToWire(app: App, a: AgentRow) {
   const eff = effectiveAgentStatus(app, a);
@@ -59,7 +56,7 @@ export async function touchAgent(app: App, agentId: string, seenStatus?: string,
   // with the other first contacts of this event-loop turn (firstContacts.ts).
   const found = inTransaction
     ? (await app.db.transaction(() => recordFirstContacts(app, [{ agentId, now }])))[0]!
-    : await writeInBatch(app, agentId, now, (batch) => recordFirstContacts(app, batch));
+    : await writeInBatch(app, agentId, now);
   // Process memory changes only once the transaction committed (a rolled-back or retried one leaves none).
   if (!found) return;
   dropBufferedContact(app, agentId);
@@ -67,40 +64,6 @@ export async function touchAgent(app: App, agentId: string, seenStatus?: string,
   app.runtime.agentTokens.forget(agentId);
   // Claimed or not, a sample exists within the window now: remember it so the next contacts take the fast path.
   app.runtime.heartbeatSamples.set(agentId, now.getTime());
-}
-
-/**
- * First contacts with this node, inside one transaction: ONLINE, each window's audit sample, set-wise
- * (db/agents.ts recordFirstContacts). found[i]: contact i's agent exists.
- */
-export async function recordFirstContacts(app: App, contacts: readonly { agentId: string; now: Date }[]): Promise<boolean[]> {
-  const written = await writeFirstContacts(app.db, contacts.map((c) => ({
-    id: c.agentId, nowIso: c.now.toISOString(), windowStartIso: new Date(c.now.getTime() - HEARTBEAT_AUDIT_WINDOW_MS).toISOString(),
-  })));
-  const audited = new Set<string>();
-  const lines: AuditInput[] = [];
-  for (const c of contacts) {
-    const before = written.before.get(c.agentId);
-    // an agent listed twice (its heartbeat and its poll) gets its lines once, with the first contact
-    if (!before || audited.has(c.agentId)) continue;
-    audited.add(c.agentId);
-    const wentOnline = written.wentOnline.has(c.agentId);
-    // Coming back from OFFLINE is a transition worth its own line (and a notification), sampled or not.
-    if (wentOnline && before.status === "OFFLINE") {
-      lines.push({
-        actor: { type: "AGENT", id: c.agentId }, action: "agent.online", target: { type: "Agent", id: c.agentId },
-        metadata: { code: before.code, previousStatus: before.status, status: "ONLINE", lastHeartbeatAt: before.lastHeartbeatAt },
-      });
-    }
-    // One sample per window keeps the trail small; a transition shows in the sample's metadata when they coincide.
-    if (!written.claimed.has(c.agentId)) continue;
-    lines.push({
-      actor: { type: "AGENT", id: c.agentId }, action: "agent.heartbeat.received", target: { type: "Agent", id: c.agentId },
-      metadata: wentOnline ? { previousStatus: before.status, status: "ONLINE" } : { status: before.status },
-    });
-  }
-  await writeAudits(app, lines);
-  return contacts.map((c) => written.before.has(c.agentId));
 }
 
 /** Effective status: usable for new commands? (not DISABLED/REVOKED and not OFFLINE by threshold) */

@@ -1,16 +1,11 @@
 // A fleet's first contacts arriving together are written in few transactions (domain/firstContacts.ts),
 // each agent's transition and its audit sample as before, and one failing contact fails only itself.
 import t from "tap";
+import type { Db } from "../../src/db/engine.js";
+import { getAgent } from "../../src/db/agents.js";
 import { touchAgent } from "../../src/domain/agents.js";
 import { writeInBatch } from "../../src/domain/firstContacts.js";
 import { startTestServer } from "../helpers.js";
-
-/** A batch writer from a writer of one contact, called for each contact of the batch in turn. */
-const eachOf = (one: (agentId: string) => Promise<boolean>) => async (batch: readonly { agentId: string }[]): Promise<boolean[]> => {
-  const out: boolean[] = [];
-  for (const c of batch) out.push(await one(c.agentId));
-  return out;
-};
 import { createRegistrationToken, reportedService } from "../fixtures.js";
 
 t.test("40 first contacts in one event-loop turn: all ONLINE, one audit sample each, one transaction, five statements", async (t) => {
@@ -64,44 +59,67 @@ t.test("40 first contacts in one event-loop turn: all ONLINE, one audit sample e
   t.equal(transactions, 0, "a later contact is coalesced, not a transaction");
 });
 
+/** Registers n agents through the agent API; their first contacts are still to come. */
+async function registerAgents(s: Awaited<ReturnType<typeof startTestServer>>, n: number, prefix: string) {
+  const operator = await s.loginAs("operator");
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const res = await s.anon.post("/api/agents/register", {
+      registrationToken: await createRegistrationToken(operator),
+      agent: { code: `${prefix}-${i}`, mode: "embedded", runtime: "nodejs", version: "0.1.0" },
+      service: reportedService(`${prefix}-svc-${i}`),
+    });
+    ids.push((res.body.data as { agentId: string }).agentId);
+  }
+  return ids;
+}
+
+/** Runs `hook` before every statement that locks a batch of agents, with the batch's agent ids. */
+function onBatchLock(db: Db, hook: (ids: unknown[]) => Promise<void> | void): () => void {
+  const original = db.all.bind(db);
+  db.all = (async (sql: string, params?: unknown[]) => {
+    if (/^SELECT .* FROM agents WHERE id IN/s.test(sql)) await hook(params ?? []);
+    return original(sql, params as never);
+  }) as typeof db.all;
+  return () => void (db.all = original);
+}
+
 t.test("a contact whose write fails fails alone; the others of its batch commit", async (t) => {
   const s = await startTestServer(t);
-  const written: string[] = [];
-  const write = async (agentId: string): Promise<boolean> => {
-    await s.app.db.get("SELECT 1 AS one");
-    if (agentId === "agt_bad") throw new Error("this one fails");
-    written.push(agentId);
-    return agentId !== "agt_gone";
-  };
-  const ids = ["agt_a", "agt_bad", "agt_b", "agt_gone", "agt_c"];
-  const settled = await Promise.allSettled(ids.map((id) => writeInBatch(s.app, id, new Date(), eachOf(write))));
+  const [a, bad, b, c] = await registerAgents(s, 4, "alone");
+  t.teardown(onBatchLock(s.app.db, (ids) => {
+    if (ids.includes(bad)) throw new Error("this one fails");
+  }));
+  const ids = [a!, bad!, b!, "agt_gone", c!];
+  const settled = await Promise.allSettled(ids.map((id) => writeInBatch(s.app, id, new Date())));
   t.same(settled.map((r) => r.status), ["fulfilled", "rejected", "fulfilled", "fulfilled", "fulfilled"]);
   t.same(settled.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message)), [true, "this one fails", true, false, true]);
-  t.same(new Set(written), new Set(["agt_a", "agt_b", "agt_c", "agt_gone"]));
+  const online = async (id: string) => (await getAgent(s.app.db, id))?.status;
+  t.same(await Promise.all([a!, bad!, b!, c!].map(online)), ["ONLINE", "PENDING", "ONLINE", "ONLINE"], "the others committed; the failed one did not");
   t.equal(s.app.runtime.firstContacts.queue.length, 0);
   t.equal(s.app.runtime.firstContacts.lanes, 0, "no lane left running");
 });
 
 t.test("contacts queued while a batch is being written: a batch of their own at once on PostgreSQL, after it on SQLite", async (t) => {
   const s = await startTestServer(t);
+  const [firstId, laterId] = await registerAgents(s, 2, "lanes");
   let releaseFirst!: () => void;
   const firstHeld = new Promise<void>((r) => (releaseFirst = r));
   const started: string[] = [];
-  const write = async (agentId: string): Promise<boolean> => {
-    started.push(agentId);
-    if (agentId === "agt_first") await firstHeld; // a batch whose round trips wait on a busy loop
-    return true;
-  };
-  const first = writeInBatch(s.app, "agt_first", new Date(), eachOf(write));
+  t.teardown(onBatchLock(s.app.db, async (ids) => {
+    started.push(...(ids as string[]));
+    if (ids.includes(firstId)) await firstHeld; // a batch whose round trips wait on a busy loop
+  }));
+  const first = writeInBatch(s.app, firstId!, new Date());
   for (let i = 0; i < 200 && started.length === 0; i++) await new Promise((r) => setTimeout(r, 5)); // the first batch is open (after BEGIN)
-  t.same(started, ["agt_first"]);
-  const later = writeInBatch(s.app, "agt_later", new Date(), eachOf(write));
+  t.same(started, [firstId]);
+  const later = writeInBatch(s.app, laterId!, new Date());
   await new Promise((r) => setTimeout(r, 100));
   if (s.app.db.kind === "postgres") {
-    t.same(started, ["agt_first", "agt_later"], "PostgreSQL: the later contact's batch runs beside the open one");
+    t.same(started, [firstId, laterId], "PostgreSQL: the later contact's batch runs beside the open one");
     t.equal(await later, true, "and commits without waiting for it");
   } else {
-    t.same(started, ["agt_first"], "SQLite: transactions are serialised, so it waits for the next batch");
+    t.same(started, [firstId], "SQLite: transactions are serialised, so it waits for the next batch");
   }
   releaseFirst();
   t.same(await Promise.all([first, later]), [true, true]);

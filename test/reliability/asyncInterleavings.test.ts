@@ -3,7 +3,7 @@
 // this process), then checks what a client sees over real HTTP.
 import t from "tap";
 import type { Db } from "../../src/db/engine.js";
-import { HEARTBEAT_AUDIT_WINDOW_MS } from "../../src/domain/agents.js";
+import { HEARTBEAT_AUDIT_WINDOW_MS } from "../../src/domain/firstContacts.js";
 import { kit } from "../commandKit.js";
 
 /** Runs `after` once, right after the next transaction for which `when` holds has committed, before its caller resumes. */
