@@ -27,6 +27,8 @@ const LIST_COLUMNS = `s.id, s.agent_id, s.code, s.name, s.description, s.version
   s.last_reported_at, s.last_health_at, s.released_at, s.created_at, s.updated_at, s.package_name, s.package_version, s.package_digest,
   ${packageUnapprovedSql} AS package_unapproved`;
 const COLUMNS = `${LIST_COLUMNS}, s.manifest_json`;
+/** What a heartbeat's health decision reads of a service (ServiceHealthFacts). */
+const HEALTH_FACTS = "agent_id, last_health_at, last_health_fingerprint";
 export const SERVICE_SORT: Record<string, SortColumn> = { createdAt: "s.created_at", lastReportedAt: nullable("s.last_reported_at"), code: "s.code", name: "s.name" };
 
 /**
@@ -73,12 +75,13 @@ const sql = {
   setHealth: `UPDATE capsule_services SET health_status = ?, last_health_at = ?, last_health_fingerprint = ?, stored_status = ?, updated_at = ?
               WHERE id = ?`,
   // refresh of an unchanged health (domain/contacts.ts): (id, time, fingerprint) rows, applied only while
-  // the stored health still has that fingerprint, never backwards
+  // the stored health still has that fingerprint, never backwards; returns the health facts as written
   refreshHealth: (values: string) => `UPDATE capsule_services SET last_health_at = v.column2 FROM (VALUES ${values}) AS v
     WHERE capsule_services.id = v.column1 AND capsule_services.last_health_fingerprint = v.column3
-      AND capsule_services.last_health_at < v.column2`,
+      AND capsule_services.last_health_at < v.column2
+    RETURNING id, ${HEALTH_FACTS}`,
   // what a heartbeat needs to decide whether its health is a write (no manifest: up to 256 KiB to parse)
-  healthFacts: `SELECT agent_id, last_health_at, last_health_fingerprint FROM capsule_services WHERE id = ?`,
+  healthFacts: `SELECT ${HEALTH_FACTS} FROM capsule_services WHERE id = ?`,
   // operator release of the code
   release: `UPDATE capsule_services SET released_at = ?, updated_at = ? WHERE id = ? AND released_at IS NULL`,
   // services of one agent (heartbeat health without serviceId, agent detail)
@@ -141,16 +144,23 @@ export async function setServiceHealth(
 }
 
 /** Moves last_health_at of services whose health is unchanged: [serviceId, time, fingerprint] rows. */
-export async function refreshServiceHealth(db: Db, rows: [string, string, string][]): Promise<void> {
-  await inValueChunks(rows, (values, params) => db.run(sql.refreshHealth(values), params));
-}
-
 /** The owner and the last stored health of a service, as the heartbeat's coalescing decision needs them. */
 export interface ServiceHealthFacts { agentId: string | null; lastHealthAt: string | null; lastHealthFingerprint: string | null }
+type HealthFactsRow = { agent_id: string | null; last_health_at: string | null; last_health_fingerprint: string | null };
+const toHealthFacts = (r: HealthFactsRow): ServiceHealthFacts => ({ agentId: r.agent_id, lastHealthAt: r.last_health_at, lastHealthFingerprint: r.last_health_fingerprint });
+
+/** Moves the health time of services still on the given fingerprint; returns the facts of those it moved, by service id. */
+export async function refreshServiceHealth(db: Db, rows: [string, string, string][]): Promise<Map<string, ServiceHealthFacts>> {
+  const written = new Map<string, ServiceHealthFacts>();
+  await inValueChunks(rows, async (values, params) => {
+    for (const r of await db.all<HealthFactsRow & { id: string }>(sql.refreshHealth(values), params)) written.set(r.id, toHealthFacts(r));
+  });
+  return written;
+}
 
 export async function getServiceHealthFacts(db: Db, id: string): Promise<ServiceHealthFacts | undefined> {
-  const r = await db.get<{ agent_id: string | null; last_health_at: string | null; last_health_fingerprint: string | null }>(sql.healthFacts, [id]);
-  return r && { agentId: r.agent_id, lastHealthAt: r.last_health_at, lastHealthFingerprint: r.last_health_fingerprint };
+  const r = await db.get<HealthFactsRow>(sql.healthFacts, [id]);
+  return r && toHealthFacts(r);
 }
 
 export const releaseService = async (db: Db, id: string, nowIso: string): Promise<boolean> => (await db.run(sql.release, [nowIso, nowIso, id])).changes === 1;

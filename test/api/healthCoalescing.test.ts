@@ -50,10 +50,20 @@ t.test("an unchanged health is coalesced; a change, a refresh or another writer 
   t.ok(Date.parse(refreshed.lastHealthAt) - Date.parse(beforeRefresh) >= 41_000, `lastHealthAt moved on by the refresh (${beforeRefresh} -> ${refreshed.lastHealthAt})`);
   t.equal(refreshed.health.reportedAt, refreshed.lastHealthAt, "and the report's time with it");
   t.equal(refreshed.healthStatus, "DEGRADED");
+  // the flush cached what it wrote: the next heartbeat reads nothing and is not another refresh
+  const reads: string[] = [];
+  const get = s.app.db.get.bind(s.app.db);
+  s.app.db.get = ((sql: string, params?: unknown[]) => (reads.push(sql), get(sql, params as never))) as typeof s.app.db.get;
+  clock.advance(1);
+  await beat({ status: "DEGRADED", message: "slower" });
+  s.app.db.get = get;
+  t.equal(coalesced(), 8, "coalesced");
+  t.equal(s.app.runtime.healthRefreshes.size, 0, "not another refresh: the cached time is the refreshed one");
+  t.same(reads.filter((q) => /FROM capsule_services/.test(q)), [], "the service's health facts were not read again");
 
   clock.advance(121); // silent past the stale threshold: the same health comes back as a write, at once
   await beat({ status: "DEGRADED", message: "slower" });
-  t.equal(coalesced(), 7, "a stale service's health is written, not refreshed");
+  t.equal(coalesced(), 8, "a stale service's health is written, not refreshed");
 
   // another writer: the service report (what a re-registering SDK sends) stores a different health
   clock.advance(1);
@@ -61,7 +71,7 @@ t.test("an unchanged health is coalesced; a change, a refresh or another writer 
   t.equal(report.status, 200, report.text);
   t.equal((await service()).healthStatus, "UP");
   await beat({ status: "DEGRADED", message: "slower" });
-  t.equal(coalesced(), 7, "differs from what the report stored: written again");
+  t.equal(coalesced(), 8, "differs from what the report stored: written again");
   t.equal((await service()).healthStatus, "DEGRADED");
 });
 

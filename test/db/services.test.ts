@@ -92,12 +92,13 @@ t.test("health: one row per service, denormalised on the service", async (t) => 
   // batched refreshes: only while the fingerprint still matches, never backwards
   const refresh = async (rows: [string, string, string][]) => {
     await refreshHealthReports(db, rows);
-    await refreshServiceHealth(db, rows);
+    return refreshServiceHealth(db, rows);
   };
-  await refresh([[w.id, at(5), "fp-OTHER"]]);
+  t.same(await refresh([[w.id, at(5), "fp-OTHER"]]), new Map(), "nothing moved, nothing returned");
   t.equal((await getService(db, w.id))!.lastHealthAt, at(2), "another health was stored since: no refresh");
   t.equal((await getHealthReport(db, w.id))!.reportedAt, at(2));
-  await refresh([[w.id, at(6), "fp-DOWN"]]);
+  t.same(await refresh([[w.id, at(6), "fp-DOWN"], ["svc_gone", at(6), "fp-DOWN"]]), new Map([[w.id, { agentId: a.id, lastHealthAt: at(6), lastHealthFingerprint: "fp-DOWN" }]]),
+    "the facts as written, of the services moved");
   t.equal((await getService(db, w.id))!.lastHealthAt, at(6), "same fingerprint: the time moves");
   t.equal((await getHealthReport(db, w.id))!.reportedAt, at(6), "and the report's with it");
   await refresh([[w.id, at(4), "fp-DOWN"]]);
