@@ -83,6 +83,35 @@ export class CommandHub {
    * process's hub, so a re-check could only find what a wake-up already announced.
    */
   recheckMs: number | undefined;
+  /**
+   * Agents whose long poll here ended at its deadline with nothing claimed, with agentNotifications then
+   * (only while re-checks run: a shared database). The SDK polls again at once, and that poll parks
+   * without a claim check of its own while no agent was notified since and the window ended within one
+   * re-check interval: a command it could have found is found by the node-level re-check, as for any
+   * parked poll (a lost NOTIFY delays it by at most one more interval). On PostgreSQL that check was a
+   * query per poll, ~400 a second at 10,000 agents (bench/pg-vs-sqlite.mjs hold).
+   */
+  private readonly quiet = new Map<string, { notes: number; atMs: number }>();
+
+  /** This agent's poll ended at its deadline with nothing claimed (see `quiet`). */
+  noteQuiet(agentId: string): void {
+    if (this.recheckMs === undefined || this.closed) return;
+    const atMs = Date.now();
+    this.quiet.delete(agentId); // re-inserted last: the map stays in time order
+    this.quiet.set(agentId, { notes: this.agentNotes, atMs });
+    for (const [id, q] of this.quiet) {
+      if (atMs - q.atMs < this.recheckMs) break;
+      this.quiet.delete(id);
+    }
+  }
+
+  /** Whether this agent's new poll may park without a claim check (see `quiet`); `seen`: agentNotifications read by the poll. Once per window. */
+  takeQuiet(agentId: string, seen: number): boolean {
+    const q = this.quiet.get(agentId);
+    if (!q) return false;
+    this.quiet.delete(agentId);
+    return this.recheckMs !== undefined && q.notes === seen && Date.now() - q.atMs < this.recheckMs;
+  }
 
   get agentNotifications(): number {
     return this.agentNotes;

@@ -110,3 +110,32 @@ t.test("a listener reconnect wakes every parked wait to re-check", pgOnly, async
   t.same(got2.ids, [again.body.data.id]);
   t.ok(got2.at - t1 < 5_000, `woken by NOTIFY over the re-established listener (${(got2.at - t1).toFixed(0)} ms)`);
 });
+
+t.test("the poll after a quiet window parks without a check of its own; a command whose NOTIFY was lost in between is found by the re-check", pgOnly, async (t) => {
+  t.setTimeout(60_000);
+  const { k, a, b, pollB } = await twoNodes(t);
+  const checks: string[] = [];
+  const get = b.db.get.bind(b.db);
+  b.db.get = ((sql: string, params?: unknown[]) => {
+    if (/FROM commands WHERE agent_id/.test(sql)) checks.push(sql);
+    return get(sql, params as never);
+  }) as typeof b.db.get;
+  t.same((await pollB(1)).ids, [], "the first window ends with nothing");
+  t.equal(checks.length, 1, "its poll checked the database once");
+  t.same((await pollB(1)).ids, [], "the next window too");
+  t.equal(checks.length, 1, "the poll right after a quiet window parked without checking");
+
+  a.db.notify = async () => {}; // node A's NOTIFYs are lost on the way
+  const created = await k.execute("echo", { payload: { message: "hi" } });
+  const t0 = performance.now();
+  const got = await pollB(25);
+  t.same(got.ids, [created.body.data.id], "the command created between the windows reached the next poll");
+  t.ok(got.at - t0 < RECHECK_MS * 2.5 + 2_000, `by the re-check, not at the end of the 25 s wait (${(got.at - t0).toFixed(0)} ms)`);
+
+  // a wake-up heard since the window ended: the next poll checks at once
+  await pollB(1); // a quiet window again
+  const before = checks.length;
+  b.app.runtime.hub.notifyAgent("agt_someone_else");
+  t.same((await pollB(1)).ids, []);
+  t.ok(checks.length > before, "notified since: the poll checked the database");
+});

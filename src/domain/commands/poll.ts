@@ -120,7 +120,8 @@ export async function pollCommands(app: App, input: PollInput): Promise<AgentCom
   await touchAgent(app, agentId, input.agentStatus);
   const hub = app.runtime.hub;
   const seen = hub.agentNotifications;
-  const claimed = await claimCommands(app, agentId, limit, requestId, input.leased);
+  // right after a quiet window of this agent here, park without a check (hub.takeQuiet: PostgreSQL only)
+  const claimed = waitMs > 0 && hub.takeQuiet(agentId, seen) ? [] : await claimCommands(app, agentId, limit, requestId, input.leased);
   if (claimed.length || waitMs === 0) return claimed;
 
   if (!hub.enterLongPoll(agentId, app.config.maxLongPollsPerAgent)) {
@@ -194,7 +195,10 @@ class LongPoll extends Parked {
       if (woken && !this.client.clientGone) {
         out = await this.claim();
         if (!out.length) out = await this.parkOrClaim();
-      } else out = [];
+      } else {
+        out = [];
+        if (!this.client.clientGone) this.hub.noteQuiet(this.agentId);
+      }
     } catch (err) {
       this.hub.leaveLongPoll(this.agentId);
       this.client.fail(err);
