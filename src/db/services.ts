@@ -143,13 +143,12 @@ export async function setServiceHealth(
   await db.run(sql.setHealth, [health, nowIso, fingerprint, storedStatus, nowIso, id]);
 }
 
-/** Moves last_health_at of services whose health is unchanged: [serviceId, time, fingerprint] rows. */
 /** The owner and the last stored health of a service, as the heartbeat's coalescing decision needs them. */
 export interface ServiceHealthFacts { agentId: string | null; lastHealthAt: string | null; lastHealthFingerprint: string | null }
 type HealthFactsRow = { agent_id: string | null; last_health_at: string | null; last_health_fingerprint: string | null };
 const toHealthFacts = (r: HealthFactsRow): ServiceHealthFacts => ({ agentId: r.agent_id, lastHealthAt: r.last_health_at, lastHealthFingerprint: r.last_health_fingerprint });
 
-/** Moves the health time of services still on the given fingerprint; returns the facts of those it moved, by service id. */
+/** Moves last_health_at of services whose health is unchanged ([serviceId, time, fingerprint] rows); returns the facts of those it moved, by service id. */
 export async function refreshServiceHealth(db: Db, rows: [string, string, string][]): Promise<Map<string, ServiceHealthFacts>> {
   const written = new Map<string, ServiceHealthFacts>();
   await inValueChunks(rows, async (values, params) => {
